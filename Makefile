@@ -1,0 +1,73 @@
+# proxylab: `make` alone lists every target. Targets delegate to `python -m proxylab` or scripts.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export PYTHONDONTWRITEBYTECODE := 1
+
+## help: list every target with what it does
+help:
+	@awk -F': ' '/^## /{sub(/^## /,""); split($$0,a,": "); printf "  make %-12s %s\n", a[1], a[2]}' $(MAKEFILE_LIST)
+	@echo "  BACKEND=compose|native overrides the choice of backend (default: Compose if Docker answers)"
+
+## deps: install the missing Debian packages the native backend runs (nginx, redis, chromium, wrk)
+deps:
+	scripts/install-debian-deps.sh
+
+## venv: create .venv with the pinned Python dependencies (pyproject.toml + constraints.txt)
+venv: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml constraints.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -c constraints.txt -e '.[lab]'
+	touch $@
+
+## traefik: build Traefik for the native backend (cached in ~/.cache/proxylab, once per version)
+traefik: venv
+	$(PY) -c 'from proxylab.native.traefik_build import ensure_traefik, module_version; print(ensure_traefik(module_version()))'
+
+## up: start the stack (Compose if a Docker engine answers, else native processes) and wait for health
+up: deps venv
+	$(PY) -m proxylab up
+
+## down: stop every service; nothing is left running or listening
+down: venv
+	$(PY) -m proxylab down
+
+## status: each service, where it listens, and its health
+status: venv
+	$(PY) -m proxylab status
+
+## logs: the last lines of every service's log (S=traefik for one)
+logs: venv
+	$(PY) -m proxylab logs $(S)
+
+## routes: the route table (URL, proxy, strips the prefix?, app configuration)
+routes: venv
+	@$(PY) -m proxylab routes
+
+## check: validate compose.yaml and the proxy configs, with no Docker engine
+check: venv
+	$(PY) -m proxylab check
+
+## versions: the versions of every component that runs
+versions: venv
+	@$(PY) -m proxylab versions
+
+## test: compose checks, app unit tests and scenario tests on the real native stack
+test: deps venv
+	$(PY) -m pytest
+
+## lock: regenerate constraints.txt from the virtualenv after changing a pin in pyproject.toml
+lock: venv
+	{ sed -n '1,2p' constraints.txt; $(VENV)/bin/pip freeze --exclude-editable | grep -v '^-e'; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+
+## clean: stop the stack, remove generated files and reports (keeps the Traefik build cache)
+clean:
+	-@[ -x $(PY) ] && $(PY) -m proxylab down
+	rm -rf .run reports .pytest_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+.PHONY: help deps venv traefik up down status logs routes check versions test lock clean

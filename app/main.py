@@ -1,0 +1,70 @@
+"""Wire the echo app together: `app = create_app()` is what `uvicorn app.main:app` serves.
+
+What: `create_app(settings)` builds one FastAPI app for one configuration: echo routes, health,
+offline docs, JSON errors, the /sub mount and the /static mount. Behaviour lives in the modules it
+imports; this file only decides what goes where.
+When: uvicorn imports `app` at startup (settings from the environment); tests call
+`create_app(Settings(...))` once per mode instead of touching os.environ.
+Why: each proxylab service runs the same image with different environment variables, so every
+mode the labs compare must be reachable without a code change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app import health, routes
+from app.docs import add_offline_docs
+from app.errors import install_error_handlers
+from app.health import HealthState
+from app.instance_header import InstanceHeaderMiddleware
+from app.settings import Settings
+from app.sub import SUB_MOUNT_NAME, SUB_MOUNT_PATH, create_sub_app
+
+STATIC_DIRECTORY = Path(__file__).parent / "static"
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the warm-up clock when the server starts; stop being ready when it shuts down."""
+    app.state.health.start()
+    yield
+    app.state.health.begin_draining()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The echo app for `settings` (default: read from the environment now).
+
+    PROXYLAB_APP_ROOT_PATH becomes FastAPI(root_path=...), the docs' tutorial002. FastAPI 0.165
+    deprecates that parameter and says so with a FastAPIDeprecationWarning at this call; the
+    warning is left visible on purpose, since this mode exists to be compared with --root-path.
+    """
+    settings = Settings.from_env() if settings is None else settings
+    app = FastAPI(
+        title="proxylab echo",
+        lifespan=lifespan,
+        # Built-in docs would load Swagger UI/ReDoc from a CDN; app.docs serves them offline.
+        docs_url=None,
+        redoc_url=None,
+        root_path=settings.app_root_path,
+        root_path_in_servers=settings.root_path_in_servers,
+        servers=[dict(server) for server in settings.extra_servers] or None,
+    )
+    app.state.settings = settings
+    app.state.health = HealthState(warmup_s=settings.startup_delay_s)
+    install_error_handlers(app)
+    add_offline_docs(app)
+    app.include_router(routes.router)
+    app.include_router(health.router)
+    app.mount(SUB_MOUNT_PATH, create_sub_app(settings), name=SUB_MOUNT_NAME)
+    app.mount("/static", StaticFiles(directory=STATIC_DIRECTORY), name="static")
+    app.add_middleware(InstanceHeaderMiddleware, instance=settings.instance)
+    return app
+
+
+app = create_app()

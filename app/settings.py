@@ -1,0 +1,139 @@
+"""The echo app's configuration: one frozen `Settings`, read from environment variables only.
+
+What: every knob the labs turn (instance name, FastAPI's own root_path, root_path_in_servers,
+extra OpenAPI servers, simulated warm-up) plus the one uvicorn knob the app only *reports*
+(FORWARDED_ALLOW_IPS).
+When: `Settings.from_env()` runs once, when `app.main` builds the app; tests build `Settings(...)`
+directly instead of touching `os.environ`.
+Why: a lab switches mode by changing compose environment, never code. A bad value stops the app
+at startup with a `SettingsError` that names the variable, the value and what is accepted.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+# uvicorn 0.54 falls back to this when neither --forwarded-allow-ips nor FORWARDED_ALLOW_IPS is
+# given (uvicorn/config.py, `Config.__init__`); tests/app/test_settings.py checks it still does.
+UVICORN_DEFAULT_FORWARDED_ALLOW_IPS = "127.0.0.1,::1"
+
+# The servers of the FastAPI docs' behind_a_proxy/tutorial003.py, word for word.
+DOCS_EXAMPLE_SERVERS: tuple[dict[str, str], ...] = (
+    {"url": "https://stag.example.com", "description": "Staging environment"},
+    {"url": "https://prod.example.com", "description": "Production environment"},
+)
+
+_TRUE_WORDS = frozenset({"true", "1", "yes"})
+_FALSE_WORDS = frozenset({"false", "0", "no"})
+_SERVER_KEYS = frozenset({"url", "description"})
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the app cannot use; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How this instance of the echo app is configured; see docs/app.md for the variable table."""
+
+    instance: str = "app"
+    app_root_path: str = ""
+    root_path_in_servers: bool = True
+    extra_servers: tuple[dict[str, str], ...] = ()
+    startup_delay_s: float = 0.0
+    forwarded_allow_ips: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read every variable from `environ` (default: the process environment).
+
+        An empty value counts as unset, as compose's `${VAR:-}` produces one; FORWARDED_ALLOW_IPS
+        is the exception and is kept as is, because uvicorn reads "" as "trust no proxy".
+        """
+        env = os.environ if environ is None else environ
+        return cls(
+            instance=env.get("PROXYLAB_INSTANCE") or "app",
+            app_root_path=_parse_root_path("PROXYLAB_APP_ROOT_PATH", env.get("PROXYLAB_APP_ROOT_PATH", "")),
+            root_path_in_servers=_parse_bool(
+                "PROXYLAB_ROOT_PATH_IN_SERVERS", env.get("PROXYLAB_ROOT_PATH_IN_SERVERS") or "true"
+            ),
+            extra_servers=_parse_servers("PROXYLAB_EXTRA_SERVERS", env.get("PROXYLAB_EXTRA_SERVERS", "")),
+            startup_delay_s=_parse_seconds("PROXYLAB_STARTUP_DELAY", env.get("PROXYLAB_STARTUP_DELAY") or "0"),
+            forwarded_allow_ips=env.get("FORWARDED_ALLOW_IPS"),
+        )
+
+    @property
+    def trusted_proxies(self) -> str:
+        """FORWARDED_ALLOW_IPS as uvicorn reads it; a --forwarded-allow-ips CLI flag is invisible here."""
+        if self.forwarded_allow_ips is None:
+            return f"{UVICORN_DEFAULT_FORWARDED_ALLOW_IPS} (uvicorn default)"
+        return self.forwarded_allow_ips
+
+
+def _parse_bool(name: str, raw: str) -> bool:
+    word = raw.strip().lower()
+    if word in _TRUE_WORDS:
+        return True
+    if word in _FALSE_WORDS:
+        return False
+    raise SettingsError(f"{name}={raw!r} is not a boolean; use one of true/false, 1/0, yes/no")
+
+
+def _parse_seconds(name: str, raw: str) -> float:
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number of seconds; use e.g. 0 or 2.5") from None
+    if not math.isfinite(seconds) or seconds < 0:
+        raise SettingsError(f"{name}={raw!r} must be a finite number of zero or more seconds")
+    return seconds
+
+
+def _parse_root_path(name: str, raw: str) -> str:
+    if not raw:
+        return ""
+    if not raw.startswith("/") or raw.endswith("/"):
+        raise SettingsError(
+            f"{name}={raw!r} must start with '/' and not end with '/', e.g. /api/v1; "
+            "leave it empty to let the server (uvicorn --root-path) provide the root_path"
+        )
+    return raw
+
+
+def _parse_servers(name: str, raw: str) -> tuple[dict[str, str], ...]:
+    text = raw.strip()
+    if not text:
+        return ()
+    if text == "docs-example":
+        return tuple(dict(server) for server in DOCS_EXAMPLE_SERVERS)
+    try:
+        servers = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SettingsError(
+            f"{name} is neither 'docs-example' nor valid JSON ({error.msg}); {_SERVERS_HINT}"
+        ) from None
+    if not isinstance(servers, list):
+        raise SettingsError(f"{name} must be a JSON list; {_SERVERS_HINT}")
+    return tuple(_parse_server(name, index, server) for index, server in enumerate(servers))
+
+
+def _parse_server(name: str, index: int, server: object) -> dict[str, str]:
+    if not isinstance(server, dict):
+        raise SettingsError(f"{name}[{index}] must be an object; {_SERVERS_HINT}")
+    unknown_keys = set(server) - _SERVER_KEYS
+    if unknown_keys:
+        raise SettingsError(f"{name}[{index}] has unknown keys {sorted(unknown_keys)}; {_SERVERS_HINT}")
+    if not isinstance(server.get("url"), str) or not server["url"]:
+        raise SettingsError(f"{name}[{index}] needs a non-empty string 'url'; {_SERVERS_HINT}")
+    if not isinstance(server.get("description", ""), str):
+        raise SettingsError(f"{name}[{index}].description must be a string; {_SERVERS_HINT}")
+    return dict(server)
+
+
+_SERVERS_HINT = (
+    'expected "", "docs-example" or JSON like [{"url": "https://stag.example.com", "description": "Staging"}]'
+)

@@ -1,0 +1,5 @@
+import sys
+
+from proxylab.cli import main
+
+sys.exit(main())

@@ -1,0 +1,117 @@
+"""`python -m proxylab <command>`: what the Makefile's stack targets call."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+
+from proxylab import compose
+from proxylab.backend import choose
+from proxylab.errors import ProxylabError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m proxylab", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    up = commands.add_parser("up", help="start the stack and wait until every service is healthy")
+    up.add_argument("--attach", action="store_true", help="stay in the foreground, show logs, stop everything on Ctrl-C")
+    commands.add_parser("down", help="stop every service; leaves no process and no listening port")
+    commands.add_parser("status", help="each service, where it listens, and its health")
+    logs = commands.add_parser("logs", help="the last lines of each service's log")
+    logs.add_argument("service", nargs="?")
+    logs.add_argument("-n", "--lines", type=int, default=30)
+    commands.add_parser("check", help="validate compose.yaml and the proxy configs with no engine")
+    routes = commands.add_parser("routes", help="the route table")
+    routes.add_argument("--markdown", action="store_true")
+    commands.add_parser("versions", help="the versions of every component that runs")
+    args = parser.parse_args(argv)
+    # `make down` from another terminal sends SIGTERM: treat it like Ctrl-C, so `up` cleans up.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        return COMMANDS[args.command](args)
+    except ProxylabError as error:
+        print(error.render(), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: everything that was started has been stopped", file=sys.stderr)
+        return 130
+
+
+def _up(args: argparse.Namespace) -> int:
+    stack = compose.load()
+    backend = choose(stack)
+    print(f"backend: {backend.name}" + (" (no Docker engine answers)" if backend.name == "native" else ""))
+    seconds = backend.up()
+    print(f"all {len(stack.services)} services healthy in {seconds:.1f}s; `make status` lists them, `make down` stops them")
+    if not args.attach:
+        return 0
+    print("attached: Ctrl-C stops every service")
+    try:
+        while True:
+            time.sleep(3600)
+    finally:
+        backend.down()
+
+
+def _down(_: argparse.Namespace) -> int:
+    backend = choose(compose.load())
+    stopped = backend.down()
+    print(f"stopped: {', '.join(stopped) if stopped else 'nothing was running'} ({backend.name})")
+    return 0
+
+
+def _status(_: argparse.Namespace) -> int:
+    from proxylab.report import status_table
+
+    stack = compose.load()
+    backend = choose(stack)
+    statuses = backend.status()
+    print(status_table(backend.name, statuses))
+    return 0 if all(s.is_healthy for s in statuses) else 3
+
+
+def _logs(args: argparse.Namespace) -> int:
+    stack = compose.load()
+    backend = choose(stack)
+    for name in [args.service] if args.service else stack.services:
+        print(f"==> {name} <==")
+        print(backend.tail(name, args.lines))
+    return 0
+
+
+def _check(_: argparse.Namespace) -> int:
+    from proxylab.check import run_checks
+
+    findings = run_checks(compose.load())
+    for finding in findings:
+        print(f"{'ok  ' if finding.ok else 'FAIL'} {finding.check}: {finding.message}")
+    return 0 if all(f.ok for f in findings) else 1
+
+
+def _routes(args: argparse.Namespace) -> int:
+    from proxylab.check import route_table_markdown
+
+    stack = compose.load()
+    if args.markdown:
+        print(route_table_markdown(stack))
+        return 0
+    for route in stack.routes:
+        strips = {True: "strips", False: "keeps ", None: "direct"}[route.strips]
+        print(f"{route.base_url + (stack.prefix if route.proxy else '') + '/app':<40} {route.proxy or '-':<8} {strips} -> {route.app}")
+    return 0
+
+
+def _versions(_: argparse.Namespace) -> int:
+    from proxylab.versions import collect
+
+    for name, version in collect(compose.load()).items():
+        print(f"{name:<10} {version}")
+    return 0
+
+
+COMMANDS = {
+    "up": _up, "down": _down, "status": _status, "logs": _logs,
+    "check": _check, "routes": _routes, "versions": _versions,
+}

@@ -1,0 +1,301 @@
+"""compose.yaml, read once into a small model that the backends, labs and tests share.
+
+The model keeps only what proxylab uses: each service's image or build context, command,
+environment, lab-network address, published ports (with the `x-route` that makes a port a
+route), volumes, healthcheck and depends_on. Everything is interpolated the way Compose does it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from proxylab.errors import ProxylabError
+from proxylab.interpolate import interpolate
+from proxylab.paths import COMPOSE_FILE, REPO
+
+
+@dataclass(frozen=True)
+class Route:
+    """One published port and what sits behind it: a proxy route, or an app reached directly."""
+
+    name: str
+    proxy: str | None  # the proxy service, or None when the port is the app's own
+    host_ip: str
+    port: int
+    app: str
+    strips: bool | None  # None for direct routes: there is no proxy to strip anything
+    defaults: bool = False  # the proxy's own defaults, kept on purpose (see nginx/)
+
+    @property
+    def base_url(self) -> str:
+        host = "127.0.0.1" if self.host_ip in ("0.0.0.0", "") else self.host_ip
+        return f"http://{host}:{self.port}"
+
+    @property
+    def is_direct(self) -> bool:
+        return self.proxy is None
+
+    @property
+    def label(self) -> str:
+        return f"{self.proxy or self.app}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Port:
+    name: str
+    host_ip: str
+    published: int
+    target: int
+    route: Mapping[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Healthcheck:
+    test: list[str]
+    interval: float
+    timeout: float
+    retries: int
+    start_period: float
+
+    @property
+    def url(self) -> str | None:
+        """The URL the check asks, when it is an HTTP check (every check in proxylab is)."""
+        return next((arg for arg in self.test if re.match(r"https?://", arg)), None)
+
+    @property
+    def deadline(self) -> float:
+        """Seconds after start by which Compose would have declared the service unhealthy."""
+        return self.start_period + self.interval * self.retries
+
+
+@dataclass(frozen=True)
+class Volume:
+    source: Path
+    target: str
+    read_only: bool
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    image: str | None
+    build_context: Path | None
+    command: list[str] | None
+    environment: dict[str, str]
+    ipv4_address: str | None
+    ports: list[Port]
+    volumes: list[Volume]
+    healthcheck: Healthcheck | None
+    depends_on: dict[str, str]
+    raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
+
+    def published(self, target: int) -> Port | None:
+        return next((port for port in self.ports if port.target == target), None)
+
+    def host_path(self, container_path: str) -> Path | None:
+        """The repo path behind a container path, through this service's volumes."""
+        for volume in sorted(self.volumes, key=lambda v: len(v.target), reverse=True):
+            if container_path == volume.target or container_path.startswith(volume.target.rstrip("/") + "/"):
+                return volume.source / container_path[len(volume.target) :].lstrip("/")
+        return None
+
+
+@dataclass(frozen=True)
+class Stack:
+    """compose.yaml as proxylab sees it."""
+
+    path: Path
+    services: dict[str, Service]
+    prefix: str
+    lab_subnet: ipaddress.IPv4Network
+    native_subnet: ipaddress.IPv4Network
+    native_source_address: str
+    raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
+
+    @property
+    def routes(self) -> list[Route]:
+        """Every published port that carries an `x-route`, in file order."""
+        routes = []
+        for service in self.services.values():
+            for port in service.ports:
+                if port.route is None:
+                    continue
+                is_proxy = "strips" in port.route
+                routes.append(
+                    Route(
+                        name=port.name,
+                        proxy=service.name if is_proxy else None,
+                        host_ip=port.host_ip,
+                        port=port.published,
+                        app=str(port.route["app"]),
+                        strips=bool(port.route["strips"]) if is_proxy else None,
+                        defaults=bool(port.route.get("defaults", False)),
+                    )
+                )
+        return routes
+
+    def route(self, port: int) -> Route:
+        return next(route for route in self.routes if route.port == port)
+
+    @property
+    def proxies(self) -> list[str]:
+        return sorted({route.proxy for route in self.routes if route.proxy})
+
+    def image_tag(self, service: str) -> str:
+        image = self.services[service].image or ""
+        return image.rpartition(":")[2]
+
+    def start_order(self) -> list[list[str]]:
+        """Services grouped in waves: each wave depends only on the waves before it."""
+        remaining = dict(self.services)
+        done: set[str] = set()
+        waves = []
+        while remaining:
+            wave = [name for name, svc in remaining.items() if set(svc.depends_on) <= done]
+            if not wave:
+                raise ProxylabError("compose.yaml", f"depends_on has a cycle among {sorted(remaining)}", "break the cycle")
+            waves.append(wave)
+            done.update(wave)
+            for name in wave:
+                del remaining[name]
+        return waves
+
+
+def load(path: Path = COMPOSE_FILE, env: Mapping[str, str] | None = None, project_dir: Path | None = None) -> Stack:
+    """Read, interpolate and model compose.yaml. Raises ProxylabError naming what is wrong.
+
+    Relative paths resolve against `project_dir` (Compose's --project-directory), by default
+    the repo, wherever the file itself is.
+    """
+    env = dict(os.environ if env is None else env)
+    env = {**_dotenv(path.parent / ".env"), **env}
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except FileNotFoundError as exc:
+        raise ProxylabError(str(path), "does not exist", "run from the repo root") from exc
+    except yaml.YAMLError as exc:
+        raise ProxylabError(str(path), f"is not valid YAML: {exc}", "fix the line it names") from exc
+    data = interpolate(raw, env)
+    try:
+        return _model(path, data, project_dir or REPO)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProxylabError(str(path), f"does not have the shape proxylab reads: {exc!r}", "run `make check`") from exc
+
+
+def _model(path: Path, data: Mapping[str, Any], root: Path) -> Stack:
+    meta = data.get("x-proxylab", {})
+    native = meta.get("native", {})
+    network = next(iter(data.get("networks", {}).values()))
+    services = {name: _service(root, name, spec) for name, spec in data["services"].items()}
+    return Stack(
+        path=path,
+        services=services,
+        prefix=meta.get("prefix", ""),
+        lab_subnet=ipaddress.ip_network(network["ipam"]["config"][0]["subnet"]),
+        native_subnet=ipaddress.ip_network(native.get("subnet", "127.30.0.0/24")),
+        native_source_address=native.get("source-address", "127.0.0.1"),
+        raw=data,
+    )
+
+
+def _service(root: Path, name: str, spec: Mapping[str, Any]) -> Service:
+    build = spec.get("build")
+    context = build.get("context") if isinstance(build, dict) else build
+    networks = spec.get("networks") or {}
+    address = next((net.get("ipv4_address") for net in networks.values() if isinstance(net, dict)), None) if isinstance(networks, dict) else None
+    return Service(
+        name=name,
+        image=spec.get("image"),
+        build_context=(root / context).resolve() if context else None,
+        command=_as_list(spec.get("command")),
+        environment={str(k): "" if v is None else str(v) for k, v in _as_dict(spec.get("environment")).items()},
+        ipv4_address=address,
+        ports=[_port(name, item) for item in spec.get("ports", [])],
+        volumes=[_volume(root, item) for item in spec.get("volumes", [])],
+        healthcheck=_healthcheck(spec.get("healthcheck")),
+        depends_on=_depends_on(spec.get("depends_on")),
+        raw=spec,
+    )
+
+
+def _port(service: str, item: Any) -> Port:
+    if not isinstance(item, dict):
+        raise ValueError(f"{service}: write ports in the long form (name, host_ip, published, target)")
+    return Port(
+        name=item.get("name", f"{service}-{item['target']}"),
+        host_ip=item.get("host_ip", "0.0.0.0"),
+        published=int(item["published"]),
+        target=int(item["target"]),
+        route=item.get("x-route"),
+    )
+
+
+def _volume(root: Path, item: Any) -> Volume:
+    if isinstance(item, dict):
+        return Volume((root / item["source"]).resolve(), item["target"], bool(item.get("read_only")))
+    source, target, *mode = item.split(":")
+    return Volume((root / source).resolve(), target, "ro" in mode)
+
+
+def _healthcheck(spec: Mapping[str, Any] | None) -> Healthcheck | None:
+    if not spec or spec.get("disable"):
+        return None
+    test = spec["test"]
+    test = ["CMD-SHELL", test] if isinstance(test, str) else list(test)
+    return Healthcheck(
+        test=test,
+        interval=parse_duration(spec.get("interval", "30s")),
+        timeout=parse_duration(spec.get("timeout", "30s")),
+        retries=int(spec.get("retries", 3)),
+        start_period=parse_duration(spec.get("start_period", "0s")),
+    )
+
+
+def _depends_on(spec: Any) -> dict[str, str]:
+    if not spec:
+        return {}
+    if isinstance(spec, list):
+        return {name: "service_started" for name in spec}
+    return {name: (cond or {}).get("condition", "service_started") for name, cond in spec.items()}
+
+
+def _as_list(value: Any) -> list[str] | None:
+    if value is None:
+        return None
+    return [str(v) for v in value] if isinstance(value, list) else str(value).split()
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    if isinstance(value, list):
+        return dict(item.split("=", 1) if "=" in item else (item, None) for item in value)
+    return dict(value or {})
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(us|ms|s|m|h)")
+_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text: str | int | float) -> float:
+    """Compose durations ('1m30s', '500ms') in seconds."""
+    if isinstance(text, (int, float)):
+        return float(text)
+    parts = _DURATION.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text.replace(" ", ""):
+        raise ValueError(f"not a duration: {text!r}")
+    return sum(float(number) * _UNITS[unit] for number, unit in parts)
+
+
+def _dotenv(path: Path) -> dict[str, str]:
+    """Compose reads .env beside compose.yaml; so does the native backend."""
+    if not path.is_file():
+        return {}
+    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line and not line.lstrip().startswith("#"))
+    return {key.strip(): value.strip().strip("'\"") for key, value in pairs}

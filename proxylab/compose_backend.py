@@ -1,0 +1,153 @@
+"""The Docker backend: compose.yaml run by `docker compose`, inspected through the Docker SDK.
+
+What: `up`/`down` shell out to `docker compose` (it builds, orders and waits for health exactly as
+the file says); `status`, `logs`, `signal` and `restart` use the Docker SDK on the containers
+Compose labelled with this project's name.
+When: `make up` picks it when `docker_answers()`; otherwise the native backend runs the same file.
+Why thin: Compose already implements compose.yaml. Every call goes through the injected `run` and
+`client_factory`, so tests check the exact commands and SDK calls without a Docker engine.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable
+from typing import Any
+
+import docker
+from docker.errors import DockerException
+
+from proxylab.compose import Stack
+from proxylab.errors import ProxylabError
+from proxylab.paths import REPO
+from proxylab.status import ServiceStatus
+
+PROJECT_LABEL = "com.docker.compose.project"
+SERVICE_LABEL = "com.docker.compose.service"
+NUMBER_LABEL = "com.docker.compose.container-number"
+# Longer than the slowest start_period plus retries in compose.yaml (20s + 3 × 5s), with room to build.
+WAIT_TIMEOUT_S = 120
+STOP_TIMEOUT_S = 10
+_STDERR_TAIL = 20
+
+Run = Callable[..., subprocess.CompletedProcess]
+
+
+def _no_engine() -> ProxylabError:
+    return ProxylabError("docker", "no Docker engine answers", "use the native backend: BACKEND=native make up")
+
+
+def docker_answers(timeout: float = 5.0, *, run: Run = subprocess.run) -> bool:
+    """True when `docker info` reaches an engine within `timeout` seconds; False on any failure."""
+    try:
+        result = run(["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, text=True, timeout=timeout, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return result.returncode == 0
+
+
+class ComposeBackend:
+    """compose.yaml through Docker: `docker compose` for up/down, the SDK for everything else.
+
+    Same surface as the native backend (proxylab/native/supervisor.py), so cli.py need not care.
+    """
+
+    name = "compose"
+
+    def __init__(self, stack: Stack, run: Run = subprocess.run, client_factory: Callable[[], Any] = docker.from_env) -> None:
+        self.stack = stack
+        self._run = run
+        self._client_factory = client_factory
+
+    @property
+    def project(self) -> str:
+        """The project name Compose labels containers with: compose.yaml's `name`."""
+        return str(self.stack.raw.get("name") or self.stack.path.parent.name)
+
+    def up(self) -> float:
+        """Build, start and wait until every service with a healthcheck is healthy; return the seconds."""
+        started = time.monotonic()
+        self._compose("up", "-d", "--build", "--wait", "--wait-timeout", str(WAIT_TIMEOUT_S))
+        return time.monotonic() - started
+
+    def down(self) -> list[str]:
+        """Stop and remove the containers and the lab network; return the services that had containers."""
+        order = list(self.stack.services)
+        running = sorted({c.labels.get(SERVICE_LABEL, c.name) for c in self._containers()}, key=lambda name: _rank(order, name))
+        self._compose("down", "--remove-orphans", "--timeout", str(STOP_TIMEOUT_S))
+        return running
+
+    def status(self) -> list[ServiceStatus]:
+        """One entry per container, in compose.yaml's service order."""
+        order = list(self.stack.services)
+        containers = sorted(self._containers(), key=lambda c: (_rank(order, c.labels.get(SERVICE_LABEL)), _number(c)))
+        return [_status(container) for container in containers]
+
+    def logs(self, service: str | None = None, tail: int = 50) -> str:
+        """The last `tail` lines of each container's output, prefixed like `docker compose logs`."""
+        lines = []
+        for container in self._containers(service):
+            text = container.logs(tail=tail).decode(errors="replace")
+            name = container.labels.get(SERVICE_LABEL, container.name)
+            lines += [f"{name} | {line}" for line in text.splitlines()]
+        return "\n".join(lines)
+
+    def tail(self, service: str, lines: int = 50) -> str:
+        """The native backend's name for logs() of one service, which cli.py calls."""
+        return self.logs(service, lines)
+
+    def signal(self, service: str, sig: str | int) -> None:
+        """Send `sig` (e.g. "SIGTERM") to one replica of `service`: the lowest-numbered one."""
+        container = min(self._containers(service, required=True), key=_number)
+        container.kill(signal=sig)
+
+    def restart(self, service: str) -> None:
+        """Restart every replica of `service`, giving each STOP_TIMEOUT_S to stop cleanly."""
+        for container in self._containers(service, required=True):
+            container.restart(timeout=STOP_TIMEOUT_S)
+
+    def _compose(self, *args: str) -> None:
+        if not docker_answers(run=self._run):
+            raise _no_engine()
+        # The repo is the project folder, as for compose.load(): relative paths resolve against it
+        # even when PROXYLAB_COMPOSE_FILE points at a copy of compose.yaml elsewhere.
+        argv = ["docker", "compose", "-f", str(self.stack.path), "--project-directory", str(REPO), *args]
+        result = self._run(argv, capture_output=True, text=True, check=False)
+        if result.returncode == 0:
+            return
+        tail = "\n".join((result.stderr or "").splitlines()[-_STDERR_TAIL:])
+        raise ProxylabError(f"docker compose {args[0]}", f"exited with status {result.returncode}", "run `make logs` to see which service failed and why", details=tail)
+
+    def _containers(self, service: str | None = None, *, required: bool = False) -> list[Any]:
+        try:
+            client = self._client_factory()
+        except DockerException as exc:
+            raise _no_engine() from exc
+        labels = [f"{PROJECT_LABEL}={self.project}"] + ([f"{SERVICE_LABEL}={service}"] if service else [])
+        containers = client.containers.list(all=True, filters={"label": labels})
+        if required and not containers:
+            raise ProxylabError(f"service {service}", "has no container in this project", "run `make up` first, or check the name with `make status`")
+        return containers
+
+
+def _status(container: Any) -> ServiceStatus:
+    state = container.attrs.get("State") or {}
+    ports = (container.attrs.get("NetworkSettings") or {}).get("Ports") or {}
+    addresses = sorted({f"{bind['HostIp']}:{bind['HostPort']}" for binds in ports.values() for bind in binds or []})
+    return ServiceStatus(
+        name=container.labels.get(SERVICE_LABEL, container.name),
+        state=state.get("Status", container.status),
+        health=(state.get("Health") or {}).get("Status"),
+        ident=container.short_id,
+        addresses=addresses,
+    )
+
+
+def _number(container: Any) -> int:
+    number = container.labels.get(NUMBER_LABEL, "")
+    return int(number) if number.isdigit() else 0
+
+
+def _rank(order: list[str], service: str | None) -> int:
+    return order.index(service) if service in order else len(order)

@@ -1,0 +1,88 @@
+"""Native copies of the proxies' configs: the same files, with only addresses and paths changed.
+
+Nothing here changes what a route does. Each function takes a file from traefik/ or nginx/ and
+changes exactly three kinds of thing: where a listener binds (`:9001` → `127.0.0.1:9001`), how a
+service name is reached (`app-plain:8000` → `127.0.0.1:8001`), and container paths that point
+into the repo. `make status` shows the run folder that holds the results.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+
+import yaml
+
+from proxylab.compose import Service
+from proxylab.errors import ProxylabError
+from proxylab.native.addresses import NativeAddresses
+
+_ENVSUBST = re.compile(r"\$\{(\w+)\}|\$(\w+)")
+_NGINX_LISTEN = re.compile(r"^(\s*listen\s+)(?:[\w.*\[\]:]+:)?(\d+)(\b[^;]*;)", re.MULTILINE)
+
+
+def envsubst_defined(text: str, env: Mapping[str, str]) -> str:
+    """The nginx image's template step: substitute only variables that are defined."""
+    return _ENVSUBST.sub(lambda m: env.get(m[1] or m[2], m[0]), text)
+
+
+def render_nginx(service: Service, addresses: NativeAddresses, out: Path) -> Path:
+    """Mirror the container's /etc/nginx into `out`, render templates; return the main conf."""
+    mounts = [v for v in service.volumes if v.target.startswith("/etc/nginx")]
+    for volume in mounts:
+        dest = out / volume.target.removeprefix("/etc/nginx").lstrip("/")
+        if volume.source.is_dir():
+            shutil.copytree(volume.source, dest, dirs_exist_ok=True)
+        else:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(volume.source, dest)
+    conf_d = out / "conf.d"
+    conf_d.mkdir(exist_ok=True)
+    for template in sorted((out / "templates").glob("*.template")):
+        text = envsubst_defined(template.read_text(), service.environment)
+        (conf_d / template.name.removesuffix(".template")).write_text(_native_nginx(text, service, addresses))
+    main = out / "nginx.conf"
+    if not main.is_file():
+        raise ProxylabError("nginx", "compose.yaml mounts no /etc/nginx/nginx.conf", "mount nginx/nginx.conf as the image's main config")
+    return main
+
+
+def _native_nginx(text: str, service: Service, addresses: NativeAddresses) -> str:
+    def listen(match: re.Match[str]) -> str:
+        host, port = addresses.bind(service.name, int(match[2]))
+        return f"{match[1]}{host}:{port}{match[3]}"
+
+    return addresses.rewrite_service_refs(_NGINX_LISTEN.sub(listen, text))
+
+
+def render_traefik(service: Service, addresses: NativeAddresses, out: Path) -> Path:
+    """A native copy of Traefik's static config and its file-provider folder; return its path."""
+    config_arg = next((a for a in service.command or [] if a.startswith("--configFile=")), None)
+    container_path = config_arg.split("=", 1)[1] if config_arg else "/etc/traefik/traefik.yml"
+    source = service.host_path(container_path)
+    if source is None or not source.is_file():
+        raise ProxylabError("traefik", f"static config {container_path} maps to no file through the volumes", "check traefik's volumes in compose.yaml")
+    static = yaml.safe_load(source.read_text())
+    for entrypoint in static.get("entryPoints", {}).values():
+        port = int(entrypoint["address"].rpartition(":")[2])
+        host, native_port = addresses.bind(service.name, port)
+        entrypoint["address"] = f"{host}:{native_port}"
+    provider = static.get("providers", {}).get("file", {})
+    if "directory" in provider:
+        provider["directory"] = str(_native_dynamic(service, addresses, provider["directory"], out / "dynamic"))
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / "traefik.yml"
+    target.write_text("# Generated from traefik/traefik.yml by proxylab's native backend: addresses and paths only.\n" + yaml.safe_dump(static, sort_keys=False))
+    return target
+
+
+def _native_dynamic(service: Service, addresses: NativeAddresses, container_dir: str, out: Path) -> Path:
+    source = service.host_path(container_dir)
+    if source is None or not source.is_dir():
+        raise ProxylabError("traefik", f"file provider directory {container_dir} maps to no folder", "check traefik's volumes in compose.yaml")
+    out.mkdir(parents=True, exist_ok=True)
+    for path in sorted(source.glob("*.y*ml")):
+        (out / path.name).write_text(addresses.rewrite_service_refs(path.read_text()))
+    return out

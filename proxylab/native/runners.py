@@ -1,0 +1,119 @@
+"""How each service of compose.yaml becomes a local process: one function per kind of image.
+
+- built from app/Dockerfile: the service's own command (uvicorn ...), run from the build context
+  with the virtualenv's uvicorn, --host/--port moved to the native address;
+- traefik:<tag>: the Traefik binary built at that tag, with a native copy of its config;
+- nginx:<tag>: Debian's nginx with a native copy of /etc/nginx, touching no system config.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from proxylab.compose import Service, Stack
+from proxylab.errors import ProxylabError
+from proxylab.native.addresses import NativeAddresses
+from proxylab.native.render import render_nginx, render_traefik
+from proxylab.native.traefik_build import ensure_traefik
+
+# What a native process inherits from the caller's environment; the rest comes from compose.yaml,
+# so a variable set in your shell (PROXYLAB_APP_ROOT_PATH, say) cannot leak into an app.
+_INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR")
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    service: str
+    argv: list[str]
+    cwd: Path
+    env: dict[str, str]
+    binds: list[tuple[str, int]]  # every address:port the process will listen on
+    health_url: str | None
+
+
+def process_spec(stack: Stack, name: str, run_dir: Path, log=print) -> ProcessSpec:
+    service = stack.services[name]
+    addresses = NativeAddresses(stack)
+    image = service.image or ""
+    if service.build_context is not None:
+        argv, cwd = _app(service, addresses), service.build_context
+    elif image.startswith("traefik:"):
+        argv, cwd = _traefik(stack, service, addresses, run_dir / name, log), run_dir / name
+    elif image.startswith("nginx:"):
+        argv, cwd = _nginx(service, addresses, run_dir / name), run_dir / name
+    else:
+        raise ProxylabError(f"service {name}", f"the native backend does not know how to run image {image!r}", "add a runner in proxylab/native/runners.py")
+    env = {key: os.environ[key] for key in _INHERITED if key in os.environ}
+    env.update({key: addresses.rewrite_environment_value(value) for key, value in service.environment.items()})
+    health = service.healthcheck.url if service.healthcheck else None
+    return ProcessSpec(
+        service=name,
+        argv=argv,
+        cwd=cwd,
+        env=env,
+        binds=_binds(service, addresses),
+        health_url=addresses.rewrite_local_url(name, health) if health else None,
+    )
+
+
+def _binds(service: Service, addresses: NativeAddresses) -> list[tuple[str, int]]:
+    """Published ports plus the port the healthcheck asks (the apps' 8000, the proxies' 8080)."""
+    targets = {port.target for port in service.ports}
+    health = service.healthcheck.url if service.healthcheck else None
+    match = re.match(r"https?://[^/:]+:(\d+)", health or "")
+    if match:
+        targets.add(int(match[1]))
+    return sorted({addresses.bind(service.name, target) for target in targets})
+
+
+def _app(service: Service, addresses: NativeAddresses) -> list[str]:
+    if not service.command:
+        raise ProxylabError(f"service {service.name}", "has no command in compose.yaml", "give it `command: [uvicorn, app.main:app, ...]`")
+    argv = list(service.command)
+    argv[0] = _venv_executable(argv[0])
+    port = int(_option(argv, "--port", "8000"))
+    host, native_port = addresses.bind(service.name, port)
+    _set_option(argv, "--host", host)
+    _set_option(argv, "--port", str(native_port))
+    return argv
+
+
+def _venv_executable(name: str) -> str:
+    candidate = Path(sys.executable).parent / name
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which(name)
+    if found is None:
+        raise ProxylabError(name, "is not installed in the virtualenv", "run `make venv` (or .ci/run) to install the pinned Python dependencies")
+    return found
+
+
+def _option(argv: list[str], flag: str, default: str) -> str:
+    return argv[argv.index(flag) + 1] if flag in argv else default
+
+
+def _set_option(argv: list[str], flag: str, value: str) -> None:
+    if flag in argv:
+        argv[argv.index(flag) + 1] = value
+    else:
+        argv.extend([flag, value])
+
+
+def _traefik(stack: Stack, service: Service, addresses: NativeAddresses, out: Path, log) -> list[str]:
+    binary = ensure_traefik(stack.image_tag(service.name), log=log)
+    config = render_traefik(service, addresses, out)
+    return [str(binary), f"--configFile={config}"]
+
+
+def _nginx(service: Service, addresses: NativeAddresses, out: Path) -> list[str]:
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if nginx is None:
+        raise ProxylabError("nginx", "is not installed", "install Debian's package: apt-get install nginx-light (.ci/run does this)")
+    main = render_nginx(service, addresses, out)
+    # -p/-c keep nginx inside the run folder; -e and pid keep it off /var/log and /run.
+    return [nginx, "-p", f"{out}/", "-c", str(main), "-e", "stderr", "-g", f"daemon off; pid {out}/nginx.pid;"]

@@ -1,0 +1,279 @@
+"""Starts compose.yaml's services as local processes in depends_on order, and stops them all.
+
+The same promises Compose makes: a service starts only once what it depends on is healthy (its
+healthcheck URL answers 2xx); a service that exits or stays unhealthy past its healthcheck's
+deadline stops the whole start, with its last log lines shown; `down` stops everything, and a
+run that was killed is cleaned up by the next `up`. State (pids, listeners, health URLs) lives in
+.run/native/state.json so that `status`, `logs` and `down` work from any later command.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from proxylab import ports
+from proxylab.compose import Stack
+from proxylab.errors import ProxylabError
+from proxylab.native.runners import ProcessSpec, process_spec
+from proxylab.paths import RUN_DIR
+from proxylab.status import ServiceStatus
+
+# What Compose would send: nginx's image declares STOPSIGNAL SIGQUIT (graceful), others SIGTERM.
+_STOP_SIGNALS = {"nginx": signal.SIGQUIT}
+STOP_GRACE_S = 10.0  # Compose's default stop_grace_period
+_POLL_S = 0.2
+
+# Health probes must reach loopback directly, whatever proxy the caller's environment names.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class NativeBackend:
+    name = "native"
+
+    def __init__(self, stack: Stack, run_dir: Path = RUN_DIR / "native", log: Callable[[str], None] = print) -> None:
+        self.stack = stack
+        self.run_dir = run_dir
+        self.logs_dir = run_dir / "logs"
+        self.state_file = run_dir / "state.json"
+        self.log = log
+
+    # --- up -------------------------------------------------------------------------------
+
+    def up(self) -> float:
+        """Start every service and wait until all are healthy; return the seconds it took."""
+        self.clean_leftovers()
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.logs_dir.mkdir(exist_ok=True)
+        specs = {name: process_spec(self.stack, name, self.run_dir, log=self.log) for name in self.stack.services}
+        self._check_ports_free(specs.values())
+        started = time.monotonic()
+        children: dict[str, subprocess.Popen] = {}
+        try:
+            for wave in self.stack.start_order():
+                for name in wave:
+                    children[name] = self._start(specs[name])
+                for name in wave:
+                    self._wait_healthy(specs[name], children[name], started)
+        except BaseException:
+            self.log("stopping everything that was started")
+            self.down()
+            raise
+        return time.monotonic() - started
+
+    def _check_ports_free(self, specs) -> None:
+        for spec in specs:
+            for host, port in spec.binds:
+                if not ports.can_bind(host, port):
+                    raise ProxylabError(
+                        f"port {ports.describe(host, port)} (for {spec.service})",
+                        f"is already in use by {ports.owner(port)}",
+                        "run `make down`; if that process is not proxylab's, stop it or change the port in compose.yaml",
+                    )
+
+    def _start(self, spec: ProcessSpec) -> subprocess.Popen:
+        log_path = self.logs_dir / f"{spec.service}.log"
+        # Ctrl-C between starting a process and recording its pid would leave a process nobody
+        # can stop: hold SIGINT/SIGTERM until the pid is on disk.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            with log_path.open("ab") as log_file:
+                # A session of its own: a Ctrl-C in the terminal reaches `up`, which stops the
+                # services in order, instead of hitting every process at once.
+                child = subprocess.Popen(
+                    spec.argv, cwd=spec.cwd, env=spec.env, stdin=subprocess.DEVNULL,
+                    stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+                    # The mask survives exec: without this the service would ignore SIGTERM.
+                    preexec_fn=_unblock_stop_signals,
+                )
+            self._record(spec, child.pid, log_path)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        binds = ", ".join(ports.describe(h, p) for h, p in spec.binds)
+        self.log(f"started {spec.service:<22} pid {child.pid:<7} {binds}")
+        return child
+
+    def _wait_healthy(self, spec: ProcessSpec, child: subprocess.Popen, started: float) -> None:
+        check = self.stack.services[spec.service].healthcheck
+        if spec.health_url is None or check is None:
+            return
+        deadline = time.monotonic() + check.deadline
+        last = "no answer yet"
+        while time.monotonic() < deadline:
+            code = child.poll()
+            if code is not None:
+                raise self._unhealthy(spec.service, f"exited with code {code} before turning healthy")
+            ok, last = probe(spec.health_url, timeout=check.timeout)
+            if ok and child.poll() is None:
+                self.log(f"healthy {spec.service:<22} after {time.monotonic() - started:.1f}s ({spec.health_url})")
+                return
+            time.sleep(_POLL_S)
+        raise self._unhealthy(spec.service, f"was not healthy within {check.deadline:.0f}s (last probe of {spec.health_url}: {last})")
+
+    def _unhealthy(self, service: str, cause: str) -> ProxylabError:
+        return ProxylabError(f"service {service}", cause, f"read its log: {self.logs_dir / (service + '.log')}", details=self.tail(service, 20))
+
+    # --- down -----------------------------------------------------------------------------
+
+    def down(self) -> list[str]:
+        """Stop every recorded process, last-started first; return the services stopped."""
+        state = self._state()
+        stopped = []
+        for name, entry in reversed(list(state.items())):
+            if _alive(entry["pid"], entry["started"]):
+                began = time.monotonic()
+                _stop(entry["pid"], entry["started"], _STOP_SIGNALS.get(name, signal.SIGTERM))
+                self.log(f"stopped {name:<22} in {time.monotonic() - began:.1f}s")
+                stopped.append(name)
+        self.state_file.unlink(missing_ok=True)
+        busy = [f"{h}:{p}" for entry in state.values() for h, p in entry["binds"] if not ports.can_bind(h, p)]
+        if busy:
+            raise ProxylabError("ports " + ", ".join(busy), "are still in use after stopping every service", "find the owner with `ss -ltnp` and stop it")
+        return stopped
+
+    def clean_leftovers(self) -> None:
+        """A killed `up` leaves processes and a state file behind: stop them first."""
+        if not self.state_file.exists():
+            return
+        alive = [name for name, entry in self._state().items() if _alive(entry["pid"], entry["started"])]
+        if alive:
+            self.log(f"cleaning up leftovers of an earlier run: {', '.join(alive)}")
+        self.down()
+
+    # --- status, logs, signals ---------------------------------------------------------------
+
+    def status(self) -> list[ServiceStatus]:
+        state = self._state()
+        result = []
+        for name in self.stack.services:
+            entry = state.get(name)
+            if entry is None:
+                result.append(ServiceStatus(name, "stopped", None))
+                continue
+            if not _alive(entry["pid"], entry["started"]):
+                result.append(ServiceStatus(name, "exited", None, f"pid {entry['pid']}"))
+                continue
+            health = None
+            if entry["health_url"]:
+                health = "healthy" if probe(entry["health_url"], timeout=1.0)[0] else "unhealthy"
+            addresses = [ports.describe(h, p) for h, p in entry["binds"]]
+            result.append(ServiceStatus(name, "running", health, f"pid {entry['pid']}", addresses))
+        return result
+
+    def tail(self, service: str, lines: int = 50) -> str:
+        path = self.logs_dir / f"{service}.log"
+        if not path.exists():
+            return f"(no log for {service} at {path})"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+    def signal(self, service: str, sig: signal.Signals) -> None:
+        entry = self._state().get(service)
+        if entry is None or not _alive(entry["pid"], entry["started"]):
+            raise ProxylabError(f"service {service}", "is not running natively", "run `make up` first")
+        os.kill(entry["pid"], sig)
+
+    def log_path(self, service: str) -> Path:
+        return self.logs_dir / f"{service}.log"
+
+    # --- state ----------------------------------------------------------------------------
+
+    def _state(self) -> dict[str, dict]:
+        try:
+            return json.loads(self.state_file.read_text())["services"]
+        except (FileNotFoundError, json.JSONDecodeError, KeyError):
+            return {}
+
+    def _record(self, spec: ProcessSpec, pid: int, log_path: Path) -> None:
+        state = self._state()
+        state[spec.service] = {
+            "pid": pid, "started": _start_time(pid), "argv": spec.argv, "binds": spec.binds,
+            "health_url": spec.health_url, "log": str(log_path),
+        }
+        self.state_file.write_text(json.dumps({"services": state}, indent=2))
+
+
+def _unblock_stop_signals() -> None:
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
+def probe(url: str, timeout: float) -> tuple[bool, str]:
+    """GET url: (True, '200') on 2xx, else (False, what went wrong)."""
+    try:
+        with _OPENER.open(url, timeout=timeout) as response:
+            return 200 <= response.status < 300, str(response.status)
+    except urllib.error.HTTPError as exc:
+        return False, f"HTTP {exc.code}"
+    except (urllib.error.URLError, OSError) as exc:
+        return False, str(getattr(exc, "reason", exc))
+
+
+def _alive(pid: int, started: int) -> bool:
+    """True when `pid` is still the process we started: same kernel start time, not a zombie.
+
+    The start time (field 22 of /proc/PID/stat) tells a reused pid apart, and unlike the
+    command line it survives nginx renaming its master process.
+    """
+    return _start_time(pid) == started
+
+
+def _start_time(pid: int) -> int | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return None if fields[0] == "Z" else int(fields[19])
+
+
+def _stop(pid: int, started: int, sig: signal.Signals) -> None:
+    """Signal the process group, wait for the grace period, then kill what is left."""
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + STOP_GRACE_S
+    while time.monotonic() < deadline and _alive(pid, started):
+        _reap(pid)
+        time.sleep(0.05)
+    if _alive(pid, started):
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    _reap(pid)
+    _wait_group_gone(pid)
+
+
+def _wait_group_gone(pgid: int) -> None:
+    """Wait until no live process is left in the group (nginx's workers share the master's).
+
+    Zombies do not count: a process whose parent `up` has already exited is re-parented, and
+    not every init reaps at once.
+    """
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline and _group_has_live_members(pgid):
+        time.sleep(0.05)
+
+
+def _group_has_live_members(pgid: int) -> bool:
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass

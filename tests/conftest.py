@@ -1,0 +1,63 @@
+"""Shared fixtures: the compose model, the native stack (started once per session), HTTP.
+
+The stack fixture starts every service of compose.yaml as a real local process (uvicorn,
+Traefik, Nginx) and stops them at the end. If `make up` already runs a healthy native stack,
+the session reuses it and leaves it running. When a test that uses the stack fails, the last
+lines of every service's log are attached to its report.
+"""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from proxylab import compose
+from proxylab.native.supervisor import NativeBackend
+from proxylab.paths import RUN_DIR
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Lifecycle tests start and stop stacks of their own on the same ports: run them before the
+    # session stack exists.
+    items.sort(key=lambda item: 0 if item.get_closest_marker("lifecycle") else 1)
+
+
+@pytest.fixture(scope="session")
+def stack() -> compose.Stack:
+    return compose.load()
+
+
+@pytest.fixture(scope="session")
+def native(stack: compose.Stack) -> NativeBackend:
+    return NativeBackend(stack, RUN_DIR / "native", log=lambda line: print(f"[stack] {line}"))
+
+
+@pytest.fixture(scope="session")
+def running_stack(native: NativeBackend, stack: compose.Stack):
+    """The native stack, healthy; started here unless `make up` already runs it."""
+    statuses = native.status()
+    if all(s.is_healthy for s in statuses):
+        yield stack
+        return
+    native.up()
+    yield stack
+    native.down()
+
+
+@pytest.fixture(scope="session")
+def http() -> requests.Session:
+    """A client that talks to loopback directly, never through a proxy from the environment."""
+    session = requests.Session()
+    session.trust_env = False
+    return session
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed or "running_stack" not in item.fixturenames:
+        return
+    native: NativeBackend = item._request.getfixturevalue("native")
+    logs = "\n\n".join(f"==> {name} <==\n{native.tail(name, 15)}" for name in native.stack.services)
+    report.sections.append(("service logs (last 15 lines each)", logs))

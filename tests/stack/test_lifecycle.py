@@ -1,0 +1,173 @@
+"""Starting and stopping the native stack: nothing is ever left running or listening.
+
+Each test drives `python -m proxylab` as a person would (up, down, Ctrl-C) in a run folder of
+its own, and then checks the processes it started are gone and every port it bound is free.
+They run before the session stack starts (see conftest.py), on the same ports.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from proxylab import compose, ports
+from proxylab.paths import REPO
+
+pytestmark = pytest.mark.lifecycle
+STACK = compose.load()
+
+
+@pytest.fixture(autouse=True)
+def ports_are_free():
+    busy = [r.port for r in STACK.routes if ports.listening(r.host_ip, r.port)]
+    if busy and not os.environ.get("CI"):
+        pytest.skip(f"a stack already listens on {busy[:3]}…: these tests need the ports (run `make down`)")
+    assert not busy, f"ports {busy} are busy before the lifecycle tests start"
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "BACKEND": "native", "PROXYLAB_RUN_DIR": str(tmp_path / "run"), "PYTHONUNBUFFERED": "1"}
+
+
+def cli(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "proxylab", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def start_cli(*args: str, env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "proxylab", *args], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def wait_for_line(process: subprocess.Popen, needle: str, timeout: float = 120) -> list[str]:
+    seen, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            break
+        seen.append(line)
+        if needle in line:
+            return seen
+    raise AssertionError(f"never printed {needle!r}; output was:\n{''.join(seen)}")
+
+
+def recorded(env: dict[str, str]) -> dict[str, dict]:
+    return json.loads((Path(env["PROXYLAB_RUN_DIR"]) / "native" / "state.json").read_text())["services"]
+
+
+def stray_processes() -> list[str]:
+    """Live processes that look like ours: an echo app, or a proxy run from a proxylab run dir."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = (cmdline.parent / "stat").read_text().rpartition(")")[2].split()[0]
+        except OSError:
+            continue
+        if state != "Z" and ("app.main:app" in text or "/native/traefik/" in text or "/native/nginx/" in text):
+            found.append(f"pid {cmdline.parent.name}: {text[:120]}")
+    return found
+
+
+def assert_nothing_left(services: dict[str, dict]) -> None:
+    """Every process recorded at start is gone, and every address it listened on is free."""
+    assert not stray_processes(), stray_processes()
+    for name, entry in services.items():
+        stat = Path(f"/proc/{entry['pid']}/stat")
+        alive = stat.exists() and stat.read_text().rpartition(")")[2].split()[0] != "Z"
+        assert not alive, f"{name} (pid {entry['pid']}) is still running"
+        for host, port in entry["binds"]:
+            assert ports.can_bind(host, port), f"{name}'s {host}:{port} is still bound by {ports.owner(port)}"
+
+
+def test_up_then_down_leaves_no_process_and_no_port(env):
+    """`make down` must leave the machine as it found it, or the next `make up` trips on it."""
+    up = cli("up", env=env)
+    assert up.returncode == 0, up.stdout + up.stderr
+    services = recorded(env)
+    assert set(services) == set(STACK.services)
+    down = cli("down", env=env)
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert_nothing_left(services)
+    for name, entry in services.items():
+        if name.startswith("app-"):
+            # uvicorn logs this only on a graceful exit: SIGTERM was delivered, not SIGKILL after the grace period.
+            assert "Finished server process" in Path(entry["log"]).read_text(), f"{name} did not shut down gracefully"
+
+
+def test_ctrl_c_while_attached_stops_everything(env):
+    """A presenter's Ctrl-C on `up --attach` must stop every service, not just the runner."""
+    process = start_cli("up", "--attach", env=env)
+    wait_for_line(process, "attached")
+    services = recorded(env)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=60) == 130
+    assert_nothing_left(services)
+
+
+def test_ctrl_c_during_start_stops_what_was_started(env):
+    """Interrupted halfway, `up` must stop the services it had already started."""
+    process = start_cli("up", env=env)
+    wait_for_line(process, "started app-plain")
+    process.send_signal(signal.SIGINT)
+    output = process.communicate(timeout=60)[0]
+    assert process.returncode == 130, output
+    state = Path(env["PROXYLAB_RUN_DIR"]) / "native" / "state.json"
+    assert not state.exists(), "the state file of a stopped run was left behind"
+    assert not stray_processes(), f"processes outlived the interrupted start: {stray_processes()}"
+    for route in STACK.routes:
+        assert ports.can_bind(route.host_ip, route.port), f"{route.port} is still bound by {ports.owner(route.port)}"
+
+
+def test_a_killed_run_is_cleaned_up_by_the_next_up(env):
+    """If `up` itself is killed (kill -9, a closed laptop), its services outlive it; the next
+    `up` must stop them instead of failing on busy ports."""
+    process = start_cli("up", "--attach", env=env)
+    wait_for_line(process, "attached")
+    orphans = recorded(env)
+    process.kill()
+    process.wait(timeout=10)
+    up = cli("up", env=env)
+    assert up.returncode == 0, up.stdout + up.stderr
+    assert "cleaning up leftovers" in up.stdout
+    for name, entry in orphans.items():
+        assert not Path(f"/proc/{entry['pid']}/cmdline").exists() or Path(f"/proc/{entry['pid']}/stat").read_text().rpartition(")")[2].split()[0] == "Z", f"orphan {name} survived"
+    services = recorded(env)
+    assert cli("down", env=env).returncode == 0
+    assert_nothing_left(services)
+
+
+def test_a_port_in_use_is_named_with_its_owner(env):
+    """The error must name the port and who holds it, and start nothing."""
+    with socket.socket() as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        squatter.bind(("127.0.0.1", 9999))
+        squatter.listen()
+        up = cli("up", env=env)
+    assert up.returncode == 1
+    assert "port 127.0.0.1:9999" in up.stderr and f"pid {os.getpid()}" in up.stderr, up.stderr
+    assert "next:" in up.stderr
+    assert not (Path(env["PROXYLAB_RUN_DIR"]) / "native" / "state.json").exists()
+
+
+def test_a_service_that_never_turns_healthy_stops_the_start_and_shows_its_log(env, tmp_path):
+    """A broken app must fail `up` with its own last log lines, and leave nothing running."""
+    broken = (REPO / "compose.yaml").read_text().replace(
+        "      PROXYLAB_INSTANCE: app-plain\n",
+        "      PROXYLAB_INSTANCE: app-plain\n      PROXYLAB_EXTRA_SERVERS: '{not json'\n",
+    )
+    assert broken != (REPO / "compose.yaml").read_text()
+    (tmp_path / "compose.yaml").write_text(broken)
+    up = cli("up", env={**env, "PROXYLAB_COMPOSE_FILE": str(tmp_path / "compose.yaml")})
+    assert up.returncode == 1
+    assert "service app-plain" in up.stderr and "before turning healthy" in up.stderr, up.stderr
+    assert "PROXYLAB_EXTRA_SERVERS" in up.stderr, "the app's own error is not among the log lines shown"
+    for route in STACK.routes:
+        assert ports.can_bind(route.host_ip, route.port), f"{route.port} is still bound by {ports.owner(route.port)}"

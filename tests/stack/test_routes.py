@@ -1,0 +1,63 @@
+"""Every route in compose.yaml answers from the app it names, stripping /api/v1 as declared.
+
+These run on the real native stack: uvicorn processes behind Traefik (built from its Go module)
+and Debian's Nginx. A failure here means a proxy config and compose.yaml's `x-route` disagree,
+or the pinned uvicorn/Starlette changed how root_path meets the request path.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from proxylab import compose
+
+pytestmark = pytest.mark.stack
+STACK = compose.load()
+PROXY_ROUTES = [r for r in STACK.routes if not r.is_direct]
+
+# What the app answers to GET /api/v1/echo/probe through a proxy route, by (strips, app).
+# Facts of the pinned versions, explained in lab 02:
+#  - uvicorn --root-path prepends the root_path to the path it hands the app
+#    (uvicorn/protocols/http/*_impl.py: "path": self.root_path + path);
+#  - Starlette routes on the path minus root_path, when the path starts with it
+#    (starlette/_utils.py get_route_path).
+STATUS_THROUGH_PROXY = {
+    (True, "app-plain"): 200,
+    (True, "app-server-root-path"): 200,
+    (True, "app-app-root-path"): 200,
+    # nobody removes /api/v1, and the app has no route under it
+    (False, "app-plain"): 404,
+    # the app receives /api/v1/api/v1/echo/probe and routes /api/v1/echo/probe
+    (False, "app-server-root-path"): 404,
+    # FastAPI(root_path=...) sets root_path without touching the path: Starlette strips it
+    (False, "app-app-root-path"): 200,
+}
+
+
+@pytest.mark.parametrize("route", STACK.routes, ids=lambda r: f"{r.port}-{r.label}")
+def test_every_route_answers_from_its_app(running_stack, http, route):
+    """The X-Proxylab-Instance header names the app that answered; if it is another app, the
+    proxy config sends this port somewhere compose.yaml does not say."""
+    path = "/api/v1/echo/probe" if route.proxy else "/echo/probe"
+    response = http.get(route.base_url + path, timeout=5)
+    expected = STATUS_THROUGH_PROXY[(route.strips, route.app)] if route.proxy else 200
+    assert response.headers.get("x-proxylab-instance") == route.app, response.text
+    assert response.status_code == expected, response.text
+
+
+@pytest.mark.parametrize(
+    "route", [r for r in PROXY_ROUTES if r.app == "app-plain"], ids=lambda r: f"{r.port}-{r.label}"
+)
+def test_the_proxy_strips_the_prefix_only_where_declared(running_stack, http, route):
+    """app-plain reports the path exactly as it arrived: /echo/probe when the proxy strips
+    /api/v1, /api/v1/echo/probe when it keeps it (the 404 body names the path too)."""
+    body = http.get(route.base_url + "/api/v1/echo/probe", timeout=5).json()
+    assert body["path"] == ("/echo/probe" if route.strips else "/api/v1/echo/probe")
+
+
+@pytest.mark.parametrize("route", PROXY_ROUTES, ids=lambda r: f"{r.port}-{r.label}")
+def test_paths_outside_the_prefix_never_reach_the_app(running_stack, http, route):
+    """Both proxies route only /api/v1/...: /app without the prefix is the proxy's own 404."""
+    response = http.get(route.base_url + "/app", timeout=5)
+    assert response.status_code == 404
+    assert "x-proxylab-instance" not in response.headers

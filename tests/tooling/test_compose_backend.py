@@ -1,0 +1,278 @@
+"""proxylab.compose_backend: the exact `docker compose` commands and Docker SDK calls it makes.
+
+No Docker engine runs where these tests run, so `run` and the SDK client are fakes that record
+what they are asked; the tests compare that with what the Docker path must do.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from docker.errors import DockerException
+
+from proxylab.compose import Stack
+from proxylab.compose_backend import ComposeBackend, docker_answers
+from proxylab.errors import ProxylabError
+from proxylab.paths import REPO
+from proxylab.status import ServiceStatus
+
+INFO = ["docker", "info", "--format", "{{.ServerVersion}}"]
+NO_ENGINE = ("docker", "no Docker engine answers", "use the native backend: BACKEND=native make up")
+
+
+def done(returncode: int = 0, stderr: str = "") -> subprocess.CompletedProcess:
+    return subprocess.CompletedProcess([], returncode, "", stderr)
+
+
+class FakeRun:
+    """Stands in for subprocess.run: records each call, answers with the next queued result."""
+
+    def __init__(self, *results: subprocess.CompletedProcess | BaseException) -> None:
+        self.results = list(results)
+        self.calls: list[list[str]] = []
+        self.kwargs: list[dict[str, Any]] = []
+
+    def __call__(self, argv: list[str], **kwargs: Any) -> subprocess.CompletedProcess:
+        self.calls.append(argv)
+        self.kwargs.append(kwargs)
+        result = self.results.pop(0)
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+
+@dataclass
+class FakeContainer:
+    service: str
+    number: int = 1
+    state: str = "running"
+    health: str | None = "healthy"
+    ports: dict[str, list[dict[str, str]] | None] = field(default_factory=dict)
+    output: bytes = b""
+    project: str = "proxylab"
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {
+            "com.docker.compose.project": self.project,
+            "com.docker.compose.service": self.service,
+            "com.docker.compose.container-number": str(self.number),
+        }
+
+    @property
+    def name(self) -> str:
+        return f"{self.project}-{self.service}-{self.number}"
+
+    @property
+    def short_id(self) -> str:
+        return f"{self.service[:4]}{self.number}"
+
+    @property
+    def status(self) -> str:
+        return self.state
+
+    @property
+    def attrs(self) -> dict[str, Any]:
+        state: dict[str, Any] = {"Status": self.state}
+        if self.health is not None:
+            state["Health"] = {"Status": self.health}
+        return {"State": state, "NetworkSettings": {"Ports": self.ports}}
+
+    def logs(self, **kwargs: Any) -> bytes:
+        self.calls.append(("logs", kwargs))
+        return self.output
+
+    def kill(self, **kwargs: Any) -> None:
+        self.calls.append(("kill", kwargs))
+
+    def restart(self, **kwargs: Any) -> None:
+        self.calls.append(("restart", kwargs))
+
+
+class FakeClient:
+    """A DockerClient whose containers.list filters by label the way the engine does."""
+
+    def __init__(self, *containers: FakeContainer) -> None:
+        self.all = list(containers)
+        self.list_calls: list[dict[str, Any]] = []
+        self.containers = self
+
+    def list(self, **kwargs: Any) -> list[FakeContainer]:
+        self.list_calls.append(kwargs)
+        wanted = [label.split("=", 1) for label in kwargs["filters"]["label"]]
+        return [c for c in self.all if all(c.labels.get(key) == value for key, value in wanted)]
+
+
+def backend(stack: Stack, run: FakeRun | None = None, client: FakeClient | None = None) -> ComposeBackend:
+    return ComposeBackend(stack, run=run or FakeRun(), client_factory=lambda: client or FakeClient())
+
+
+def engine_is_gone() -> FakeClient:
+    raise DockerException("Error while fetching server API version")
+
+
+def error_parts(error: ProxylabError) -> tuple[str, str, str]:
+    return error.thing, error.cause, error.next_step
+
+
+# --- docker_answers -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("result", "answers"),
+    [
+        (done(0), True),
+        (done(1, "Cannot connect to the Docker daemon"), False),
+        (FileNotFoundError("docker"), False),
+        (subprocess.TimeoutExpired(INFO, 5.0), False),
+    ],
+    ids=["engine", "no-daemon", "no-cli", "hangs"],
+)
+def test_docker_answers(result: Any, answers: bool) -> None:
+    """`make up` would pick Docker with no engine behind it (or crash choosing), not fall back to native."""
+    run = FakeRun(result)
+    assert docker_answers(2.5, run=run) is answers
+    assert run.calls == [INFO]
+    assert run.kwargs[0]["timeout"] == 2.5
+
+
+# --- up and down: docker compose ------------------------------------------------------------
+
+
+def compose_argv(stack: Stack, *args: str) -> list[str]:
+    return ["docker", "compose", "-f", str(stack.path), "--project-directory", str(REPO), *args]
+
+
+@pytest.mark.parametrize(
+    ("method", "args"),
+    [
+        ("up", ["up", "-d", "--build", "--wait", "--wait-timeout", "120"]),
+        ("down", ["down", "--remove-orphans", "--timeout", "10"]),
+    ],
+)
+def test_compose_commands(real_stack: Stack, method: str, args: list[str]) -> None:
+    """`make up`/`make down` would run a different compose file, project folder or options than documented."""
+    run = FakeRun(done(0), done(0))
+    getattr(backend(real_stack, run), method)()
+    assert run.calls == [INFO, compose_argv(real_stack, *args)]
+
+
+def test_up_and_down_report_like_the_native_backend(real_stack: Stack) -> None:
+    """cli.py prints up()'s seconds and down()'s services: `make up`/`make down` would crash on Docker."""
+    client = FakeClient(FakeContainer("nginx"), FakeContainer("app-plain", number=2), FakeContainer("app-plain"))
+    compose = ComposeBackend(real_stack, run=FakeRun(done(0), done(0), done(0), done(0)), client_factory=lambda: client)
+    assert compose.name == "compose"
+    assert isinstance(compose.up(), float)
+    assert compose.down() == ["app-plain", "nginx"]
+
+
+def test_a_failed_up_shows_the_end_of_stderr(real_stack: Stack) -> None:
+    """A service that never gets healthy would leave `make up` failing with no clue why."""
+    stderr = "\n".join(f"line {n}" for n in range(30)) + "\ncontainer proxylab-nginx-1 is unhealthy"
+    run = FakeRun(done(0), done(1, stderr))
+    with pytest.raises(ProxylabError) as raised:
+        backend(real_stack, run).up()
+    assert error_parts(raised.value) == ("docker compose up", "exited with status 1", "run `make logs` to see which service failed and why")
+    assert raised.value.details.splitlines()[-1] == "container proxylab-nginx-1 is unhealthy"
+    assert "line 5" not in raised.value.details.splitlines()
+
+
+@pytest.mark.parametrize("method", ["up", "down"])
+@pytest.mark.parametrize("info", [done(1), FileNotFoundError("docker")], ids=["no-daemon", "no-cli"])
+def test_compose_without_an_engine_points_to_native(real_stack: Stack, method: str, info: Any) -> None:
+    """With no engine, `make up` would print Compose's socket error instead of the native fallback."""
+    run = FakeRun(info)
+    with pytest.raises(ProxylabError) as raised:
+        getattr(backend(real_stack, run), method)()
+    assert error_parts(raised.value) == NO_ENGINE
+    assert run.calls == [INFO]
+
+
+# --- status, logs, signal, restart: the Docker SDK ------------------------------------------
+
+
+def test_status_reads_compose_labels_health_and_ports(real_stack: Stack) -> None:
+    """`make status` would show other projects' containers, wrong health or wrong addresses."""
+    client = FakeClient(
+        FakeContainer("nginx", health="starting", ports={"9101/tcp": [{"HostIp": "127.0.0.1", "HostPort": "9101"}], "8080/tcp": None}),
+        FakeContainer("app-plain", ports={"8000/tcp": [{"HostIp": "127.0.0.1", "HostPort": "8001"}]}),
+        FakeContainer("app-plain", project="someone-else"),
+        FakeContainer("traefik", state="exited", health=None),
+    )
+    statuses = backend(real_stack, client=client).status()
+    assert client.list_calls == [{"all": True, "filters": {"label": ["com.docker.compose.project=proxylab"]}}]
+    assert statuses == [
+        ServiceStatus("app-plain", "running", "healthy", "app-1", ["127.0.0.1:8001"]),
+        ServiceStatus("traefik", "exited", None, "trae1", []),
+        ServiceStatus("nginx", "running", "starting", "ngin1", ["127.0.0.1:9101"]),
+    ]
+
+
+def test_logs_of_one_service(real_stack: Stack) -> None:
+    """`make logs SERVICE=nginx` would ask for the wrong containers or lines, or lose which service spoke."""
+    nginx = FakeContainer("nginx", output=b"start\nGET /api/v1/app 200\n")
+    client = FakeClient(nginx, FakeContainer("traefik", output=b"other\n"))
+    text = backend(real_stack, client=client).logs("nginx", tail=5)
+    assert client.list_calls == [{"all": True, "filters": {"label": ["com.docker.compose.project=proxylab", "com.docker.compose.service=nginx"]}}]
+    assert nginx.calls == [("logs", {"tail": 5})]
+    assert text == "nginx | start\nnginx | GET /api/v1/app 200"
+
+
+def test_signal_reaches_one_replica(real_stack: Stack) -> None:
+    """A drain lab's SIGTERM would hit every replica (or none), and no replica would be left to answer."""
+    second, first = FakeContainer("app-plain", number=2), FakeContainer("app-plain", number=1)
+    backend(real_stack, client=FakeClient(second, first)).signal("app-plain", "SIGTERM")
+    assert first.calls == [("kill", {"signal": "SIGTERM"})]
+    assert second.calls == []
+
+
+def test_tail_is_logs_of_one_service(real_stack: Stack) -> None:
+    """cli.py's `make logs` calls tail(), as for the native backend; on Docker it would crash."""
+    nginx = FakeContainer("nginx", output=b"ready\n")
+    assert backend(real_stack, client=FakeClient(nginx)).tail("nginx", 7) == "nginx | ready"
+    assert nginx.calls == [("logs", {"tail": 7})]
+
+
+def test_restart_restarts_every_replica(real_stack: Stack) -> None:
+    """`restart` would leave a replica running old state, or kill it without time to drain."""
+    replicas = [FakeContainer("nginx", number=1), FakeContainer("nginx", number=2)]
+    backend(real_stack, client=FakeClient(*replicas, FakeContainer("traefik"))).restart("nginx")
+    assert [c.calls for c in replicas] == [[("restart", {"timeout": 10})]] * 2
+
+
+@pytest.mark.parametrize(
+    "call",
+    [lambda b: b.signal("app-plian", "SIGTERM"), lambda b: b.restart("app-plian")],
+    ids=["signal", "restart"],
+)
+def test_an_unknown_service_is_named(real_stack: Stack, call: Any) -> None:
+    """A typo in a service name would silently do nothing, and the lab would wait for an effect."""
+    with pytest.raises(ProxylabError) as raised:
+        call(backend(real_stack, client=FakeClient(FakeContainer("app-plain"))))
+    assert raised.value.thing == "service app-plian"
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda b: b.status(),
+        lambda b: b.logs(),
+        lambda b: b.signal("nginx", "SIGTERM"),
+        lambda b: b.restart("nginx"),
+    ],
+    ids=["status", "logs", "signal", "restart"],
+)
+def test_sdk_calls_without_an_engine_point_to_native(real_stack: Stack, call: Any) -> None:
+    """With no engine, `make status` would print the SDK's connection traceback instead of the fallback."""
+    with pytest.raises(ProxylabError) as raised:
+        call(ComposeBackend(real_stack, run=FakeRun(), client_factory=engine_is_gone))
+    assert error_parts(raised.value) == NO_ENGINE
+
+
+def test_the_project_name_comes_from_compose_yaml(real_stack: Stack) -> None:
+    """status/logs would look for containers under a name Compose did not label them with."""
+    assert ComposeBackend(real_stack).project == real_stack.raw["name"] == "proxylab"
