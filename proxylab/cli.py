@@ -43,16 +43,18 @@ def _up(args: argparse.Namespace) -> int:
     stack = compose.load()
     backend = choose(stack)
     print(f"backend: {backend.name}" + (" (no Docker engine answers)" if backend.name == "native" else ""))
-    seconds = backend.up()
-    print(f"all {len(stack.services)} services healthy in {seconds:.1f}s; `make status` lists them, `make down` stops them")
-    if not args.attach:
-        return 0
-    print("attached: Ctrl-C stops every service")
     try:
+        seconds = backend.up()
+        print(f"all {len(stack.services)} services healthy in {seconds:.1f}s; `make status` lists them, `make down` stops them")
+        if not args.attach:
+            return 0
+        print("attached: Ctrl-C stops every service")
         while True:
             time.sleep(3600)
-    finally:
+    except KeyboardInterrupt:
+        # However late the interrupt comes, whatever `up` started is stopped before exiting.
         backend.down()
+        raise
 
 
 def _down(_: argparse.Namespace) -> int:

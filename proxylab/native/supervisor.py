@@ -123,7 +123,17 @@ class NativeBackend:
     # --- down -----------------------------------------------------------------------------
 
     def down(self) -> list[str]:
-        """Stop every recorded process, last-started first; return the services stopped."""
+        """Stop every recorded process, last-started first; return the services stopped.
+
+        A second Ctrl-C while stopping waits until every service is stopped.
+        """
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            return self._stop_all()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+    def _stop_all(self) -> list[str]:
         state = self._state()
         stopped = []
         for name, entry in reversed(list(state.items())):
