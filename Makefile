@@ -55,6 +55,27 @@ check: venv
 versions: venv
 	@$(PY) -m proxylab versions
 
+## lab: present one lab step by step, N=01 required (Enter next step, s skip one, q quit)
+lab: venv
+	@[ -n "$(N)" ] || { echo "make lab needs a lab number, e.g. make lab N=01; these are the labs:"; $(PY) -m labs list; exit 2; }
+	$(PY) -m labs run $(N)
+
+## labs: run every lab as assertions on live traffic (N=01 for one); writes reports/junit.xml, reports/labs.json
+labs: venv
+	$(PY) -m labs run --check $(N)
+
+## handouts: write reports/handouts/NN-slug.md for every lab from a real run (N=01 for one)
+handouts: venv
+	$(PY) -m labs handouts $(N)
+
+## matrix: probe every route, compare with labs/expected/matrix.json, write reports/matrix.{md,html,json}
+matrix: venv
+	$(PY) -m labs.matrix
+
+## matrix-update: record the live matrix as labs/expected/matrix.json (review its git diff first)
+matrix-update: venv
+	$(PY) -m labs.matrix --update
+
 ## test: compose checks, app unit tests and scenario tests on the real native stack
 test: deps venv
 	$(PY) -m pytest
@@ -70,4 +91,4 @@ clean:
 	rm -rf .run reports .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
-.PHONY: help deps venv traefik up down status logs routes check versions test lock clean
+.PHONY: help deps venv traefik up down status logs routes check versions lab labs handouts matrix matrix-update test lock clean

@@ -337,12 +337,19 @@ def _nginx_route_problems(stack: Stack, service: Service, port: Port, servers: l
     if strips != bool(port.route.get("strips")):
         fix = "end proxy_pass with `/`" if not strips else "remove the path after host:port in proxy_pass"
         problems.append(f"{where}: proxy_pass {proxy_pass} {'strips' if strips else 'keeps'} {stack.prefix} but x-route says strips: {str(bool(port.route.get('strips'))).lower()}; {fix}")
-    problems += _nginx_header_problems(where, server, defaults=bool(port.route.get("defaults")))
+    problems += _nginx_header_problems(where, server, defaults=bool(port.route.get("defaults")), host=port.route.get("host"))
     return problems
 
 
-def _nginx_header_problems(where: str, server: NginxServer, *, defaults: bool) -> list[str]:
+def _nginx_header_problems(where: str, server: NginxServer, *, defaults: bool, host: str | None = None) -> list[str]:
     names = [name for name, _ in server.all_directives()]
+    if host is not None:
+        # A route that differs from the normal ones only in its Host header, written out in full.
+        if ("proxy_set_header", f"Host {host}") not in server.all_directives():
+            return [f"{where}: x-route says host: {host} but the block does not `proxy_set_header Host {host};`"]
+        if ("include", FORWARDED_SNIPPET) in server.all_directives():
+            return [f"{where}: sets its own Host, so it must not also include {FORWARDED_SNIPPET} (Nginx would send Host twice)"]
+        return []
     if defaults and ("proxy_set_header" in names or "include" in names):
         return [f"{where}: is a `defaults: true` route but sets headers; remove its proxy_set_header and include lines so Nginx's defaults show"]
     if defaults:
@@ -416,6 +423,8 @@ def _note(route: Route) -> str:
     # Port names say what is special: `docs-*` reproduces the FastAPI docs, `defaults` keeps the proxy's own.
     if route.defaults:
         return f"{route.proxy} defaults"
+    if route.host:
+        return f"Host {route.host}"
     if route.name.startswith("docs-"):
         return "the FastAPI docs' URL"
     return ""

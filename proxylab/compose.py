@@ -33,6 +33,7 @@ class Route:
     app: str
     strips: bool | None  # None for direct routes: there is no proxy to strip anything
     defaults: bool = False  # the proxy's own defaults, kept on purpose (see nginx/)
+    host: str | None = None  # the Host header the proxy sends, where it is not the client's
 
     @property
     def base_url(self) -> str:
@@ -138,6 +139,7 @@ class Stack:
                         app=str(port.route["app"]),
                         strips=bool(port.route["strips"]) if is_proxy else None,
                         defaults=bool(port.route.get("defaults", False)),
+                        host=port.route.get("host"),
                     )
                 )
         return routes

@@ -25,6 +25,9 @@ STATUS_THROUGH_PROXY = {
     (True, "app-plain"): 200,
     (True, "app-server-root-path"): 200,
     (True, "app-app-root-path"): 200,
+    # --root-path apps that differ only in their OpenAPI servers (the docs' tutorial004 and 003)
+    (True, "app-no-root-path-server"): 200,
+    (True, "app-extra-servers"): 200,
     # nobody removes /api/v1, and the app has no route under it
     (False, "app-plain"): 404,
     # the app receives /api/v1/api/v1/echo/probe and routes /api/v1/echo/probe

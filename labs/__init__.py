@@ -1,0 +1,1 @@
+"""proxylab's labs: numbered lessons a presenter steps through and CI runs as assertions."""

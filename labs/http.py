@@ -1,0 +1,167 @@
+"""The requests labs and the matrix send, shown as a curl command a person could paste.
+
+Built on http.client rather than a friendlier client on purpose: the request target goes on the
+wire exactly as written (`//api/v1/app`, `%2e%2e`, an absolute-form URL), a source address can be
+chosen (`source="127.0.0.77"` plays a client that no app trusts), headers are sent as given, and
+every redirect hop is kept instead of silently followed.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import shlex
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin
+
+DEFAULT_TIMEOUT_S = 5.0
+MAX_REDIRECTS = 10
+
+
+_ORIGIN = re.compile(r"^(https?)://([^/?#:]+)(?::(\d+))?")
+_DOT_SEGMENT = re.compile(r"/\.\.?(?:/|\?|$)")
+
+
+@dataclass(frozen=True)
+class Request:
+    url: str  # scheme://host:port followed by the path, sent verbatim
+    method: str = "GET"
+    headers: dict[str, str] = field(default_factory=dict)
+    source: str | None = None  # connect from this local address
+    body: str | None = None
+    follow_redirects: bool = False
+    target: str | None = None  # a request line target other than the URL's path (absolute-form)
+
+    @property
+    def origin(self) -> tuple[str, str, int]:
+        match = _ORIGIN.match(self.url)
+        if match is None:
+            raise ValueError(f"not an http(s) URL: {self.url!r}")
+        scheme, host, port = match.groups()
+        return scheme, host, int(port) if port else (443 if scheme == "https" else 80)
+
+    @property
+    def request_target(self) -> str:
+        """What goes on the request line."""
+        return self.target or self.url[_ORIGIN.match(self.url).end():] or "/"
+
+    def as_curl(self) -> str:
+        """The same request as a curl command a person can paste."""
+        words = ["curl", "-s", "-i"]
+        if self.method != "GET":
+            words += ["-X", self.method]
+        if self.source:
+            words += ["--interface", self.source]
+        if self.follow_redirects:
+            words += ["-L"]
+        for name, value in self.headers.items():
+            words += ["-H", f"{name}: {value}"]
+        if self.body is not None:
+            words += ["--data-raw", self.body]
+        if _DOT_SEGMENT.search(self.request_target):
+            words += ["--path-as-is"]  # curl would otherwise resolve /../ before sending
+        if self.target:
+            words += ["--request-target", self.target]
+        words.append(self.url)
+        return " ".join(shlex.quote(word) for word in words)
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int | None  # None when no HTTP answer came back (see error)
+    reason: str = ""
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names, repeats joined
+    text: str = ""
+    error: str | None = None
+    hops: list[str] = field(default_factory=list)  # Location of every redirect followed
+
+    @property
+    def json(self) -> Any:
+        try:
+            return json.loads(self.text)
+        except ValueError:
+            return None
+
+    def fields(self) -> dict[str, Any]:
+        """What a lab's dotted field names read: status, headers.x, body.x, text, error, hops."""
+        return {
+            "status": self.status, "reason": self.reason, "headers": self.headers,
+            "body": self.json, "text": self.text, "error": self.error, "hops": self.hops,
+        }
+
+    def raw(self, limit: int = 1500) -> str:
+        """The response as it would print with curl -i, cut at `limit` characters."""
+        if self.status is None:
+            return f"(no HTTP response: {self.error})"
+        head = f"HTTP/1.1 {self.status} {self.reason}\n" + "\n".join(f"{k}: {v}" for k, v in self.headers.items())
+        body = self.text if len(self.text) <= limit else self.text[:limit] + f"\n… ({len(self.text) - limit} more characters)"
+        return f"{head}\n\n{body}"
+
+
+def send(request: Request, timeout: float = DEFAULT_TIMEOUT_S) -> Response:
+    """Send `request`; follow redirects only when asked, keeping each hop."""
+    response = _send_once(request, timeout)
+    hops: list[str] = []
+    while request.follow_redirects and response.status in (301, 302, 303, 307, 308) and len(hops) < MAX_REDIRECTS:
+        location = response.headers.get("location", "")
+        hops.append(location)
+        request = Request(urljoin(request.url, location), "GET", request.headers, request.source)
+        response = _send_once(request, timeout)
+    return Response(response.status, response.reason, response.headers, response.text, response.error, hops)
+
+
+def _send_once(request: Request, timeout: float) -> Response:
+    scheme, host, port = request.origin
+    source = (request.source, 0) if request.source else None
+    connection_type = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
+    connection = connection_type(host, port, timeout=timeout, source_address=source)
+    try:
+        connection.putrequest(request.method, request.request_target, skip_host="host" in {k.lower() for k in request.headers}, skip_accept_encoding=True)
+        for name, value in request.headers.items():
+            connection.putheader(name, value)
+        body = request.body.encode() if request.body is not None else None
+        if body is not None:
+            connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders(body)
+        answer = connection.getresponse()
+        headers: dict[str, str] = {}
+        for name, value in answer.getheaders():
+            key = name.lower()
+            headers[key] = f"{headers[key]}, {value}" if key in headers else value
+        return Response(answer.status, answer.reason, headers, answer.read().decode("utf-8", errors="replace"))
+    except (OSError, http.client.HTTPException) as exc:
+        return Response(None, error=f"{type(exc).__name__}: {exc}")
+    finally:
+        connection.close()
+
+
+# --- the docs page and the schema it asks for -------------------------------------------------
+
+_OPENAPI_URL = re.compile(r"""url:\s*['"]([^'"]+)['"]|spec-url=["']([^"']+)["']""")
+_ASSETS = re.compile(r"""(?:src|href)=["']([^"']+)["']""")
+
+
+@dataclass(frozen=True)
+class DocsProbe:
+    page: Response
+    openapi_url: str | None  # as the page writes it
+    schema: Response | None  # fetched from the page's origin, as a browser would
+    assets: list[str]
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "status": self.page.status, "openapi_url": self.openapi_url, "assets": self.assets,
+            "schema": self.schema.fields() if self.schema else None,
+        }
+
+
+def probe_docs(page_url: str, source: str | None = None, timeout: float = DEFAULT_TIMEOUT_S) -> DocsProbe:
+    """Load a Swagger UI or ReDoc page, then the schema URL it names, resolved like a browser."""
+    page = send(Request(page_url, source=source), timeout)
+    match = _OPENAPI_URL.search(page.text) if page.status == 200 else None
+    openapi_url = (match[1] or match[2]) if match else None
+    schema = send(Request(urljoin(page_url, openapi_url), source=source), timeout) if openapi_url else None
+    assets = [a for a in _ASSETS.findall(page.text) if not a.startswith(("http://", "https://", "data:"))]
+    return DocsProbe(page, openapi_url, schema, assets)

@@ -1,0 +1,156 @@
+"""Run labs against the live stack: each step's action, then its expectations, field by field.
+
+The runner knows nothing of terminals or files: it returns `StepResult`s that labs/present.py
+shows, labs/reports.py writes as junit.xml and labs.json, and labs/handouts.py turns into
+Markdown. Before any traffic it checks that the routes the labs use answer, so a stopped stack
+reads "the stack is not running: run `make up`" rather than a screen of red connection errors.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from labs.context import Context, detect
+from labs.fields import lookup
+from labs.http import Request
+from labs.model import Lab, LabFileError, Step, load_lab
+from proxylab import compose, versions
+from proxylab.errors import ProxylabError
+
+
+@dataclass(frozen=True)
+class Check:
+    """One field of one step: its actual value and, when the lab expects something, the verdict."""
+
+    field: str
+    actual: Any  # labs.fields.MISSING when the answer has no such field
+    kind: str | None = None  # equals, contains, matches, absent; None when the field is only shown
+    expected: str | None = None  # as a person reads it; None when the field is only shown
+    expected_data: Any = None  # as labs.json stores it
+    ok: bool = True
+
+
+@dataclass(frozen=True)
+class StepResult:
+    lab: Lab
+    step: Step
+    command: str
+    checks: tuple[Check, ...] = ()
+    raw: str = ""
+    skipped: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+    @property
+    def mismatches(self) -> list[Check]:
+        return [check for check in self.checks if not check.ok]
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    """Every lab of a `--check` run, with what ran them."""
+
+    backend: str
+    versions: dict[str, str]
+    timestamp: str
+    results: list[StepResult]
+
+    @property
+    def ok(self) -> bool:
+        return all(result.ok for result in self.results)
+
+
+def connect() -> Context:
+    """compose.yaml and the backend that runs it now."""
+    return detect(compose.load())
+
+
+def run_step(lab: Lab, step: Step, context: Context) -> StepResult:
+    """Send the step's action and judge each shown or expected field."""
+    outcome = step.action.run(context)
+    checks = []
+    for name in step.field_names:
+        actual = lookup(outcome.fields, name)
+        expectation = step.expect.get(name)
+        if expectation is None:
+            checks.append(Check(name, actual))
+            continue
+        checks.append(Check(name, actual, expectation.kind, expectation.describe(context),
+                            expectation.as_data(context), expectation.holds(actual, context)))
+    return StepResult(lab, step, step.action.command(context), tuple(checks), outcome.raw)
+
+
+def skip_step(lab: Lab, step: Step, context: Context) -> StepResult:
+    return StepResult(lab, step, step.action.command(context), skipped=True)
+
+
+def run_lab(lab: Lab, context: Context, on_step: Callable[[StepResult], None] = lambda _: None) -> list[StepResult]:
+    """Every step of `lab`, in order, with no pause; `on_step` sees each result as it comes."""
+    results = []
+    for step in lab.steps:
+        results.append(run_step(lab, step, context))
+        on_step(results[-1])
+    return results
+
+
+def check(paths: list[Path], context: Context | None = None,
+          on_start: Callable[[CheckRun], None] = lambda _: None,
+          on_step: Callable[[StepResult], None] = lambda _: None) -> CheckRun:
+    """Load every lab first (a bad file fails before any traffic), check the stack, run them all.
+
+    `on_start` sees the run (backend, versions) before the first step, so output can name the
+    versions at the top; `on_step` sees each step's result as it comes."""
+    labs = [load_lab(path) for path in paths]
+    context = context or connect()
+    require_stack(labs, context)
+    timestamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    run = CheckRun(context.backend, versions.collect(context.stack), timestamp, [])
+    on_start(run)
+    for lab in labs:
+        run.results.extend(run_lab(lab, context, on_step))
+    return run
+
+
+def require_stack(labs: list[Lab], context: Context) -> None:
+    """Before any traffic: every placeholder names a service (else LabFileError), and every
+    compose route the labs' steps use accepts a connection (else "the stack is not running")."""
+    routes = {route.port: route for route in context.stack.routes}
+    silent: dict[str, str] = {}
+    for lab in labs:
+        for step in lab.steps:
+            for url in _expanded_urls(lab, step, context):
+                _, host, port = Request(url).origin
+                if port in routes and f"{host}:{port}" not in silent and not _answers(host, port):
+                    silent[f"{host}:{port}"] = routes[port].label
+    if silent:
+        where = ", ".join(f"{address} ({label})" for address, label in silent.items())
+        raise ProxylabError(
+            "the stack is not running", "run `make up`",
+            f"`make status` shows each service ({context.backend} backend)", f"no answer on {where}",
+        )
+
+
+def _expanded_urls(lab: Lab, step: Step, context: Context) -> list[str]:
+    """The step's URLs, after filling in (and so checking) every placeholder the step uses."""
+    try:
+        step.action.command(context)
+        for expectation in step.expect.values():
+            expectation.expected(context)
+        return step.action.urls(context)
+    except KeyError as error:  # labs.context: "{upstream:x} names no service in compose.yaml"
+        raise LabFileError(lab.path, error.args[0], (step.number, step.title)) from None
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
