@@ -68,6 +68,10 @@ labs: venv
 handouts: venv
 	$(PY) -m labs handouts $(N)
 
+## companion: proxy headers, the three probes and a SIGTERM drain with uvicorn alone (no proxies)
+companion: venv
+	$(PY) labs/uvicorn_proxy_and_health_lab.py
+
 ## matrix: probe every route, compare with labs/expected/matrix.json, write reports/matrix.{md,html,json}
 matrix: venv
 	$(PY) -m labs.matrix
@@ -75,6 +79,18 @@ matrix: venv
 ## matrix-update: record the live matrix as labs/expected/matrix.json (review its git diff first)
 matrix-update: venv
 	$(PY) -m labs.matrix --update
+
+## screenshots: /docs and /redoc of every route in Chromium, checked against labs/expected/docs_ui.json; writes reports/screenshots/
+screenshots: venv
+	$(PY) -m labs.browser
+
+## bench: what each proxy costs, ~8 min (cold start, make test time, wrk load direct/Traefik/Nginx); reports/bench.{json,png}
+bench: deps venv
+	$(PY) -m labs.bench
+
+## bench-smoke: the bench in seconds, to prove it works (CI); its numbers mean nothing; reports/bench-smoke.{json,png}
+bench-smoke: deps venv
+	$(PY) -m labs.bench --smoke
 
 ## test: compose checks, app unit tests and scenario tests on the real native stack
 test: deps venv
@@ -91,4 +107,4 @@ clean:
 	rm -rf .run reports .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
-.PHONY: help deps venv traefik up down status logs routes check versions lab labs handouts matrix matrix-update test lock clean
+.PHONY: help deps venv traefik up down status logs routes check versions lab labs handouts companion matrix matrix-update screenshots bench bench-smoke test lock clean

@@ -29,6 +29,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 DOCS_ASSETS_PATH = "/docs-assets"
 # fastapi_offline ships these files in its package; we only borrow the folder.
 OFFLINE_ASSETS_DIRECTORY = files("fastapi_offline") / "static"
+REDOC_CSP = "img-src 'self' data:"
 OFFLINE_ASSET_NAMES = frozenset({"swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js", "favicon.png"})
 
 
@@ -63,13 +64,18 @@ def add_offline_docs(app: FastAPI) -> None:
     async def redoc(request: Request) -> HTMLResponse:
         """ReDoc, with the same public URLs and without Google Fonts (no internet)."""
         public = _public_path_maker(request)
-        return get_redoc_html(
+        page = get_redoc_html(
             openapi_url=public(openapi_path),
             title=f"{app.title} - ReDoc",
             redoc_js_url=public(f"{DOCS_ASSETS_PATH}/redoc.standalone.js"),
             redoc_favicon_url=public(f"{DOCS_ASSETS_PATH}/favicon.png"),
             with_google_fonts=False,
         )
+        # redoc.standalone.js always shows a "by Redocly" badge image from a CDN; no option turns
+        # it off. Images only from this app: the browser never asks the internet, and ReDoc
+        # hides the badge when it cannot load.
+        page.headers["Content-Security-Policy"] = REDOC_CSP
+        return page
 
     @app.get(DOCS_ASSETS_PATH + "/{asset_name}", name="docs_asset", include_in_schema=False)
     async def docs_asset(asset_name: str) -> FileResponse:

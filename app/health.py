@@ -4,12 +4,14 @@ What: `HealthState` (kept on `app.state.health`) knows when warm-up started, how
 and whether the instance is draining; `router` answers
   /health/live     is the process serving at all?            always 200 while it can answer
   /health/startup  has the (simulated) warm-up finished?      503 until PROXYLAB_STARTUP_DELAY passed
-  /health/ready    should a proxy send traffic here now?      503 while starting or draining
+  /health/ready    should a proxy send traffic here now?      503 while starting, draining, or
+                                                              while Redis (if configured) is down
 When: the lifespan calls `start()` at startup and `begin_draining()` at shutdown; Docker and
 the proxies' health checks call the routes.
 Why: the Kubernetes probe roles (see the ops brief): a failed liveness means restart, a failed
-readiness means "take me out of rotation". Later issues add Redis and a SIGTERM drain: they add a
-reason to `readiness_problem`, not a new place to keep state.
+readiness means "take me out of rotation". Redis (app/dependency.py) is checked by readiness
+only: a dead cache is a reason to get no traffic, never a reason to be restarted. The SIGTERM
+drain of `python -m app.serve` calls `begin_draining()` the moment the signal arrives.
 """
 
 from __future__ import annotations
@@ -77,8 +79,11 @@ async def live() -> dict[str, str]:
 
 @router.get("/ready", include_in_schema=False)
 async def ready(request: Request) -> JSONResponse:
-    """200 when traffic is welcome, 503 with the reason while starting or draining."""
+    """200 when traffic is welcome, 503 with the reason while starting, draining or cut off."""
     problem = _health_of(request).readiness_problem()
+    dependency = getattr(request.app.state, "redis", None)
+    if problem is None and dependency is not None:
+        problem = await dependency.problem()
     if problem is not None:
         return JSONResponse({"status": "not ready", "reason": problem}, status_code=SERVICE_UNAVAILABLE)
     return JSONResponse({"status": "ready"})

@@ -11,6 +11,7 @@ mode the labs compare must be reachable without a code change.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,7 +19,8 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app import health, routes
+from app import health, routes, streams
+from app.dependency import RedisDependency
 from app.docs import add_offline_docs
 from app.errors import install_error_handlers
 from app.health import HealthState
@@ -31,10 +33,21 @@ STATIC_DIRECTORY = Path(__file__).parent / "static"
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Start the warm-up clock when the server starts; stop being ready when it shuts down."""
+    """Load (slowly, if asked), connect Redis, start the warm-up; at shutdown, close clients.
+
+    uvicorn opens its listening socket only after this startup half returns, so during
+    PROXYLAB_LIFESPAN_DELAY no probe gets an answer at all (lab 06's slow starter).
+    """
+    settings: Settings = app.state.settings
+    await asyncio.sleep(settings.lifespan_delay_s)
+    app.state.redis = RedisDependency(settings.redis_url) if settings.redis_url else None
     app.state.health.start()
-    yield
-    app.state.health.begin_draining()
+    try:
+        yield
+    finally:
+        app.state.health.begin_draining()
+        if app.state.redis is not None:
+            await app.state.redis.close()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -57,10 +70,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.health = HealthState(warmup_s=settings.startup_delay_s)
+    app.state.redis = None  # the lifespan connects it when PROXYLAB_REDIS_URL is set
     install_error_handlers(app)
     add_offline_docs(app)
     app.include_router(routes.router)
     app.include_router(health.router)
+    app.include_router(streams.router)
     app.mount(SUB_MOUNT_PATH, create_sub_app(settings), name=SUB_MOUNT_NAME)
     app.mount("/static", StaticFiles(directory=STATIC_DIRECTORY), name="static")
     app.add_middleware(InstanceHeaderMiddleware, instance=settings.instance)

@@ -1,7 +1,8 @@
 """The echo app's configuration: one frozen `Settings`, read from environment variables only.
 
 What: every knob the labs turn (instance name, FastAPI's own root_path, root_path_in_servers,
-extra OpenAPI servers, simulated warm-up) plus the one uvicorn knob the app only *reports*
+extra OpenAPI servers, simulated warm-up and slow lifespan, the Redis readiness depends on, the
+drain window of `python -m app.serve`) plus the one uvicorn knob the app only *reports*
 (FORWARDED_ALLOW_IPS).
 When: `Settings.from_env()` runs once, when `app.main` builds the app; tests build `Settings(...)`
 directly instead of touching `os.environ`.
@@ -46,6 +47,13 @@ class Settings:
     extra_servers: tuple[dict[str, str], ...] = ()
     startup_delay_s: float = 0.0
     forwarded_allow_ips: str | None = None
+    # Seconds the lifespan startup takes (a model load, say): uvicorn accepts no connection until
+    # it ends, so even /health/live cannot answer. Lab 06's slow starter.
+    lifespan_delay_s: float = 0.0
+    # The dependency /health/ready checks; None (unset) means readiness checks no Redis at all.
+    redis_url: str | None = None
+    # How long `python -m app.serve` keeps serving, not ready, after SIGTERM (lab 07).
+    drain_s: float = 0.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -64,6 +72,9 @@ class Settings:
             extra_servers=_parse_servers("PROXYLAB_EXTRA_SERVERS", env.get("PROXYLAB_EXTRA_SERVERS", "")),
             startup_delay_s=_parse_seconds("PROXYLAB_STARTUP_DELAY", env.get("PROXYLAB_STARTUP_DELAY") or "0"),
             forwarded_allow_ips=env.get("FORWARDED_ALLOW_IPS"),
+            lifespan_delay_s=_parse_seconds("PROXYLAB_LIFESPAN_DELAY", env.get("PROXYLAB_LIFESPAN_DELAY") or "0"),
+            redis_url=_parse_redis_url("PROXYLAB_REDIS_URL", env.get("PROXYLAB_REDIS_URL") or ""),
+            drain_s=_parse_seconds("PROXYLAB_DRAIN_SECONDS", env.get("PROXYLAB_DRAIN_SECONDS") or "0"),
         )
 
     @property
@@ -91,6 +102,14 @@ def _parse_seconds(name: str, raw: str) -> float:
     if not math.isfinite(seconds) or seconds < 0:
         raise SettingsError(f"{name}={raw!r} must be a finite number of zero or more seconds")
     return seconds
+
+
+def _parse_redis_url(name: str, raw: str) -> str | None:
+    if not raw:
+        return None
+    if not raw.startswith(("redis://", "rediss://")):
+        raise SettingsError(f"{name}={raw!r} is not a redis:// URL; use e.g. redis://redis:6379/0, or leave it empty")
+    return raw
 
 
 def _parse_root_path(name: str, raw: str) -> str:

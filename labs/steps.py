@@ -173,3 +173,8 @@ def _boolean(spec: Mapping[str, Any], key: str) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"`{key}:` takes true or false, not {value!r}")
     return value
+
+
+# Step kinds that stop, start and restart services (labs 06 and 07) register themselves there.
+import labs.ops_steps  # noqa: E402,F401
+import labs.bench.step  # noqa: E402,F401  `bench:` and `bench-report:` (lab 10, labs/bench/)

@@ -34,6 +34,13 @@ class Route:
     strips: bool | None  # None for direct routes: there is no proxy to strip anything
     defaults: bool = False  # the proxy's own defaults, kept on purpose (see nginx/)
     host: str | None = None  # the Host header the proxy sends, where it is not the client's
+    replicas: tuple[str, ...] = ()  # every app the proxy balances over (lab 07); () means just `app`
+    strategy: str | None = None  # lab 07's shutdown strategy: plain, drain or retries
+
+    @property
+    def upstreams(self) -> tuple[str, ...]:
+        """The services the proxy forwards this route to: the replicas, or the one app."""
+        return self.replicas or (self.app,)
 
     @property
     def base_url(self) -> str:
@@ -68,8 +75,8 @@ class Healthcheck:
 
     @property
     def url(self) -> str | None:
-        """The URL the check asks, when it is an HTTP check (every check in proxylab is)."""
-        return next((arg for arg in self.test if re.match(r"https?://", arg)), None)
+        """The URL the check asks: an HTTP URL for the apps and proxies, a redis:// URL for Redis."""
+        return next((arg for arg in self.test if re.match(r"(https?|redis)://", arg)), None)
 
     @property
     def deadline(self) -> float:
@@ -140,6 +147,8 @@ class Stack:
                         strips=bool(port.route["strips"]) if is_proxy else None,
                         defaults=bool(port.route.get("defaults", False)),
                         host=port.route.get("host"),
+                        replicas=tuple(str(name) for name in port.route.get("replicas") or ()),
+                        strategy=port.route.get("strategy"),
                     )
                 )
         return routes

@@ -2,7 +2,8 @@
 
 What: `up`/`down` shell out to `docker compose` (it builds, orders and waits for health exactly as
 the file says); `status`, `logs`, `signal` and `restart` use the Docker SDK on the containers
-Compose labelled with this project's name.
+Compose labelled with this project's name; `stop_service`/`start_service` stop and start one
+service's containers for labs 06 and 07 (a SIGTERM through `container.kill`, as `docker kill -s`).
 When: `make up` picks it when `docker_answers()`; otherwise the native backend runs the same file.
 Why thin: Compose already implements compose.yaml. Every call goes through the injected `run` and
 `client_factory`, so tests check the exact commands and SDK calls without a Docker engine.
@@ -106,6 +107,43 @@ class ComposeBackend:
         """Restart every replica of `service`, giving each STOP_TIMEOUT_S to stop cleanly."""
         for container in self._containers(service, required=True):
             container.restart(timeout=STOP_TIMEOUT_S)
+
+    def stop_service(self, service: str, sig: str | int | None = None) -> float:
+        """Stop every container of `service`: `sig` then wait (lab 07), or Compose's own stop."""
+        began = time.monotonic()
+        for container in self._containers(service, required=True):
+            if sig is None:
+                container.stop(timeout=STOP_TIMEOUT_S)
+                continue
+            container.kill(signal=sig)
+            container.wait(timeout=STOP_TIMEOUT_S + 5)
+        return time.monotonic() - began
+
+    def start_service(self, service: str, wait: bool = True) -> float:
+        """Start the stopped containers of `service`; with `wait`, until Docker calls them healthy."""
+        began = time.monotonic()
+        containers = self._containers(service, required=True)
+        for container in containers:
+            container.start()
+        deadline = began + WAIT_TIMEOUT_S
+        while wait and time.monotonic() < deadline:
+            for container in containers:
+                container.reload()
+            if all(((c.attrs.get("State") or {}).get("Health") or {}).get("Status", "healthy") == "healthy" for c in containers):
+                return time.monotonic() - began
+            time.sleep(0.2)
+        if wait:
+            raise ProxylabError(f"service {service}", f"was not healthy within {WAIT_TIMEOUT_S}s of starting", "run `make logs S=" + service + "`")
+        return time.monotonic() - began
+
+    def wait_stopped(self, service: str, timeout: float = STOP_TIMEOUT_S) -> bool:
+        """True once no container of `service` is running, within `timeout`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(c.status != "running" for c in self._containers(service)):
+                return True
+            time.sleep(0.2)
+        return False
 
     def _compose(self, *args: str) -> None:
         if not docker_answers(run=self._run):

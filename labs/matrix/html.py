@@ -3,7 +3,8 @@
 What: `render_html(matrix, expected, reports_dir)` fills matrix.html.j2: the run's backend,
 time and versions, then one row per route with every cell. A cell that differs from the
 expectation is highlighted and says what was recorded. The last column, `screenshots`, shows
-reports/screenshots/<port>-docs.png inline when such a file exists (see `screenshot_for`).
+reports/screenshots/<port>-docs.png (Swagger UI) and <port>-redoc.png (ReDoc) side by side when
+those files exist (see `screenshot_for`; `python -m labs.browser` writes them).
 When: every `make matrix`; CI keeps the page as an artifact, a workshop projects it.
 Why: one file that opens anywhere, offline, and still shows everything after it is moved: the
 images are embedded as data: URIs, the page references no URL at all.
@@ -22,16 +23,17 @@ from labs.matrix.probe import Matrix
 from proxylab.paths import REPORTS_DIR
 
 TEMPLATE = "matrix.html.j2"
-SCREENSHOTS = "screenshots"  # folder under the reports folder; a later tool fills it
+SCREENSHOTS = "screenshots"  # folder under the reports folder; labs.browser fills it
+SCREENSHOT_PAGES = ("docs", "redoc")  # <port>-<page>.png, shown in this order
 GROUPS = (("route", len(ROUTE_COLUMNS)), ("GET {P}/app", len(APP_FIELDS)), ("GET {P}/docs", len(DOCS_FIELDS)),
           ("GET {P}/items", len(REDIRECT_FIELDS)), ("", 1))
 WRAPPING = ("app.url_for", "docs.servers", "redirect.location")  # long values wrap; the rest stay on one line
 
 
-def screenshot_for(port: int, reports_dir: Path = REPORTS_DIR) -> str | None:
-    """The hook for screenshots: reports/screenshots/<port>-docs.png as a data: URI, or None.
+def screenshot_for(port: int, reports_dir: Path = REPORTS_DIR, page: str = "docs") -> str | None:
+    """The hook for screenshots: reports/screenshots/<port>-<page>.png as a data: URI, or None.
     Whatever takes the screenshots only has to write files with that name before rendering."""
-    image = reports_dir / SCREENSHOTS / f"{port}-docs.png"
+    image = reports_dir / SCREENSHOTS / f"{port}-{page}.png"
     if not image.is_file():
         return None
     return "data:image/png;base64," + base64.b64encode(image.read_bytes()).decode("ascii")
@@ -48,6 +50,7 @@ def render_html(matrix: Matrix, expected: Mapping[str, Mapping[str, str]] | None
         rows.append({
             "key": row.key, "direct": row.route.is_direct, "new": expected is not None and recorded is None, "route": route_columns(row.route), "cells": cells,
             "screenshot": screenshot_for(row.route.port, reports_dir),
+            "redoc_screenshot": screenshot_for(row.route.port, reports_dir, "redoc"),
         })
     differing = sum(1 for row in rows for cell in row["cells"] if cell["recorded"] is not None and cell["recorded"] != cell["value"])
     return _environment().get_template(TEMPLATE).render(

@@ -50,7 +50,7 @@ class NativeAddresses:
 
     def rewrite_local_url(self, service: str, url: str) -> str:
         """A URL a service uses to reach itself (127.0.0.1:8000 inside its container)."""
-        match = re.match(r"(https?://)(127\.0\.0\.1|localhost|0\.0\.0\.0):(\d+)(.*)", url)
+        match = re.match(r"((?:https?|redis)://)(127\.0\.0\.1|localhost|0\.0\.0\.0):(\d+)(.*)", url)
         if not match:
             return url
         scheme, _, port, rest = match.groups()

@@ -3,7 +3,9 @@
 - built from app/Dockerfile: the service's own command (uvicorn ...), run from the build context
   with the virtualenv's uvicorn, --host/--port moved to the native address;
 - traefik:<tag>: the Traefik binary built at that tag, with a native copy of its config;
-- nginx:<tag>: Debian's nginx with a native copy of /etc/nginx, touching no system config.
+- nginx:<tag>: Debian's nginx with a native copy of /etc/nginx, touching no system config;
+- redis:<tag>: Debian's redis-server with a config of its own in the run folder, bound to the
+  service's native address, persisting nothing (the image's version differs: `make versions`).
 """
 
 from __future__ import annotations
@@ -46,10 +48,13 @@ def process_spec(stack: Stack, name: str, run_dir: Path, log=print) -> ProcessSp
         argv, cwd = _traefik(stack, service, addresses, run_dir / name, log), run_dir / name
     elif image.startswith("nginx:"):
         argv, cwd = _nginx(service, addresses, run_dir / name), run_dir / name
+    elif image.startswith("redis:"):
+        argv, cwd = _redis(service, addresses, run_dir / name), run_dir / name
     else:
         raise ProxylabError(f"service {name}", f"the native backend does not know how to run image {image!r}", "add a runner in proxylab/native/runners.py")
     env = {key: os.environ[key] for key in _INHERITED if key in os.environ}
-    env.update({key: addresses.rewrite_environment_value(value) for key, value in service.environment.items()})
+    # Service names in values (PROXYLAB_REDIS_URL=redis://redis:6379/0) become native addresses too.
+    env.update({key: addresses.rewrite_environment_value(addresses.rewrite_service_refs(value)) for key, value in service.environment.items()})
     health = service.healthcheck.url if service.healthcheck else None
     return ProcessSpec(
         service=name,
@@ -65,7 +70,7 @@ def _binds(service: Service, addresses: NativeAddresses) -> list[tuple[str, int]
     """Published ports plus the port the healthcheck asks (the apps' 8000, the proxies' 8080)."""
     targets = {port.target for port in service.ports}
     health = service.healthcheck.url if service.healthcheck else None
-    match = re.match(r"https?://[^/:]+:(\d+)", health or "")
+    match = re.match(r"(?:https?|redis)://[^/:]+:(\d+)", health or "")
     if match:
         targets.add(int(match[1]))
     return sorted({addresses.bind(service.name, target) for target in targets})
@@ -81,6 +86,19 @@ def _app(service: Service, addresses: NativeAddresses) -> list[str]:
     _set_option(argv, "--host", host)
     _set_option(argv, "--port", str(native_port))
     return argv
+
+
+def _redis(service: Service, addresses: NativeAddresses, out: Path) -> list[str]:
+    server = shutil.which("redis-server") or ("/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None)
+    if server is None:
+        raise ProxylabError("redis-server", "is not installed", "install Debian's package: apt-get install redis-server (.ci/run does this)")
+    host, port = addresses.bind(service.name, 6379)
+    out.mkdir(parents=True, exist_ok=True)
+    config = out / "redis.conf"
+    # Only what differs from the image: where it listens and that its folder is ours, not /var/lib/redis.
+    config.write_text(f"bind {host}\nport {port}\ndir {out}\ndaemonize no\nlogfile \"\"\nprotected-mode no\n")
+    # The compose command's own flags (no persistence) follow, as the image would pass them.
+    return [server, str(config), *(service.command or [])[1:]]
 
 
 def _venv_executable(name: str) -> str:

@@ -14,25 +14,21 @@ import os
 import signal
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 from proxylab import ports
 from proxylab.compose import Stack
 from proxylab.errors import ProxylabError
+from proxylab.native.probe import probe
+from proxylab.native.processes import STOP_GRACE_S, is_alive, reap, start_time, stop_group, unblock_stop_signals
 from proxylab.native.runners import ProcessSpec, process_spec
 from proxylab.paths import RUN_DIR
 from proxylab.status import ServiceStatus
 
 # What Compose would send: nginx's image declares STOPSIGNAL SIGQUIT (graceful), others SIGTERM.
 _STOP_SIGNALS = {"nginx": signal.SIGQUIT}
-STOP_GRACE_S = 10.0  # Compose's default stop_grace_period
 _POLL_S = 0.2
-
-# Health probes must reach loopback directly, whatever proxy the caller's environment names.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 class NativeBackend:
@@ -91,7 +87,7 @@ class NativeBackend:
                     spec.argv, cwd=spec.cwd, env=spec.env, stdin=subprocess.DEVNULL,
                     stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
                     # The mask survives exec: without this the service would ignore SIGTERM.
-                    preexec_fn=_unblock_stop_signals,
+                    preexec_fn=unblock_stop_signals,
                 )
             self._record(spec, child.pid, log_path)
         finally:
@@ -137,9 +133,9 @@ class NativeBackend:
         state = self._state()
         stopped = []
         for name, entry in reversed(list(state.items())):
-            if _alive(entry["pid"], entry["started"]):
+            if is_alive(entry["pid"], entry["started"]):
                 began = time.monotonic()
-                _stop(entry["pid"], entry["started"], _STOP_SIGNALS.get(name, signal.SIGTERM))
+                stop_group(entry["pid"], entry["started"], _STOP_SIGNALS.get(name, signal.SIGTERM))
                 self.log(f"stopped {name:<22} in {time.monotonic() - began:.1f}s")
                 stopped.append(name)
         self.state_file.unlink(missing_ok=True)
@@ -152,7 +148,7 @@ class NativeBackend:
         """A killed `up` leaves processes and a state file behind: stop them first."""
         if not self.state_file.exists():
             return
-        alive = [name for name, entry in self._state().items() if _alive(entry["pid"], entry["started"])]
+        alive = [name for name, entry in self._state().items() if is_alive(entry["pid"], entry["started"])]
         if alive:
             self.log(f"cleaning up leftovers of an earlier run: {', '.join(alive)}")
         self.down()
@@ -167,7 +163,7 @@ class NativeBackend:
             if entry is None:
                 result.append(ServiceStatus(name, "stopped", None))
                 continue
-            if not _alive(entry["pid"], entry["started"]):
+            if not is_alive(entry["pid"], entry["started"]):
                 result.append(ServiceStatus(name, "exited", None, f"pid {entry['pid']}"))
                 continue
             health = None
@@ -185,9 +181,38 @@ class NativeBackend:
 
     def signal(self, service: str, sig: signal.Signals) -> None:
         entry = self._state().get(service)
-        if entry is None or not _alive(entry["pid"], entry["started"]):
+        if entry is None or not is_alive(entry["pid"], entry["started"]):
             raise ProxylabError(f"service {service}", "is not running natively", "run `make up` first")
         os.kill(entry["pid"], sig)
+
+    # --- one service at a time (labs 06 and 07) -----------------------------------------------
+
+    def stop_service(self, service: str, sig: signal.Signals | None = None) -> float:
+        """Stop one service as `down` would (its stop signal, or `sig`), wait; return the seconds."""
+        entry = self._state().get(service)
+        began = time.monotonic()
+        if entry is not None and is_alive(entry["pid"], entry["started"]):
+            stop_group(entry["pid"], entry["started"], sig or _STOP_SIGNALS.get(service, signal.SIGTERM))
+        return time.monotonic() - began
+
+    def start_service(self, service: str, wait: bool = True) -> float:
+        """Start one stopped service (its listeners must be free); with `wait`, until healthy."""
+        spec = process_spec(self.stack, service, self.run_dir, log=self.log)
+        self._check_ports_free([spec])
+        began = time.monotonic()
+        child = self._start(spec)
+        if wait:
+            self._wait_healthy(spec, child, began)
+        return time.monotonic() - began
+
+    def wait_stopped(self, service: str, timeout: float = STOP_GRACE_S) -> bool:
+        """True once the service's recorded process has exited (reaped), within `timeout`."""
+        entry = self._state().get(service)
+        deadline = time.monotonic() + timeout
+        while entry is not None and is_alive(entry["pid"], entry["started"]) and time.monotonic() < deadline:
+            reap(entry["pid"])
+            time.sleep(0.05)
+        return entry is None or not is_alive(entry["pid"], entry["started"])
 
     def log_path(self, service: str) -> Path:
         return self.logs_dir / f"{service}.log"
@@ -203,87 +228,7 @@ class NativeBackend:
     def _record(self, spec: ProcessSpec, pid: int, log_path: Path) -> None:
         state = self._state()
         state[spec.service] = {
-            "pid": pid, "started": _start_time(pid), "argv": spec.argv, "binds": spec.binds,
+            "pid": pid, "started": start_time(pid), "argv": spec.argv, "binds": spec.binds,
             "health_url": spec.health_url, "log": str(log_path),
         }
         self.state_file.write_text(json.dumps({"services": state}, indent=2))
-
-
-def _unblock_stop_signals() -> None:
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
-
-
-def probe(url: str, timeout: float) -> tuple[bool, str]:
-    """GET url: (True, '200') on 2xx, else (False, what went wrong)."""
-    try:
-        with _OPENER.open(url, timeout=timeout) as response:
-            return 200 <= response.status < 300, str(response.status)
-    except urllib.error.HTTPError as exc:
-        return False, f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError) as exc:
-        return False, str(getattr(exc, "reason", exc))
-
-
-def _alive(pid: int, started: int) -> bool:
-    """True when `pid` is still the process we started: same kernel start time, not a zombie.
-
-    The start time (field 22 of /proc/PID/stat) tells a reused pid apart, and unlike the
-    command line it survives nginx renaming its master process.
-    """
-    return _start_time(pid) == started
-
-
-def _start_time(pid: int) -> int | None:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    except OSError:
-        return None
-    return None if fields[0] == "Z" else int(fields[19])
-
-
-def _stop(pid: int, started: int, sig: signal.Signals) -> None:
-    """Signal the process group, wait for the grace period, then kill what is left."""
-    try:
-        os.killpg(pid, sig)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + STOP_GRACE_S
-    while time.monotonic() < deadline and _alive(pid, started):
-        _reap(pid)
-        time.sleep(0.05)
-    if _alive(pid, started):
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    _reap(pid)
-    _wait_group_gone(pid)
-
-
-def _wait_group_gone(pgid: int) -> None:
-    """Wait until no live process is left in the group (nginx's workers share the master's).
-
-    Zombies do not count: a process whose parent `up` has already exited is re-parented, and
-    not every init reaps at once.
-    """
-    deadline = time.monotonic() + 2.0
-    while time.monotonic() < deadline and _group_has_live_members(pgid):
-        time.sleep(0.05)
-
-
-def _group_has_live_members(pgid: int) -> bool:
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            return True
-    return False
-
-
-def _reap(pid: int) -> None:
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass

@@ -1,0 +1,35 @@
+"""How long `make test` takes: the test suite run once, as a subprocess, timed.
+
+`make test` is `python -m pytest` after `make deps venv` (which do nothing once set up), so this
+runs that pytest with the same interpreter and times it. The bench's own tests (tests/bench/)
+are left out: they run the bench, which would run the suite again. With the stack already up,
+pytest reuses it and skips the lifecycle tests (they need the ports), exactly as `make test`
+does on a machine where `make up` ran; the report records which it was.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from typing import Any
+
+from proxylab.paths import REPO
+
+COMMAND = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--ignore=tests/bench"]
+TIMEOUT_S = 1800
+
+
+def time_test_suite(stack_running: bool) -> dict[str, Any]:
+    """Seconds, exit code and pytest's summary line of one run of the suite."""
+    started = time.monotonic()
+    done = subprocess.run(COMMAND, cwd=REPO, capture_output=True, text=True, timeout=TIMEOUT_S)
+    seconds = time.monotonic() - started
+    lines = [line for line in done.stdout.splitlines() if line.strip()]
+    return {
+        "command": "python -m pytest -q -p no:cacheprovider --ignore=tests/bench",
+        "seconds": round(seconds, 2),
+        "exit_code": done.returncode,
+        "summary": lines[-1].strip("= ") if lines else done.stderr.strip()[-200:],
+        "stack_running_before": stack_running,
+    }

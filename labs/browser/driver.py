@@ -1,0 +1,79 @@
+"""One headless Chromium for the docs checks: Debian's /usr/bin/chromium driven by Playwright.
+
+What: `open_browser()` starts Chromium with a fresh, empty profile in a temporary directory and
+an `OfflineGuard` on every request, and yields a `Browser` whose `page()` opens a tab with its
+own network log. `chromium_missing()` says what to install when the executable is absent.
+When: once per `python -m labs.browser` and once per pytest session (tests/browser/conftest.py).
+Why: Playwright's browser downloads do not work on lab machines or in CI, so Playwright drives
+the Chromium that scripts/install-debian-deps.sh installs. The flags suit a closed network and
+a root user: no sandbox (it refuses to run as root), no GPU, no QUIC, and none of Chromium's
+own traffic (background networking, component updates, sync, first-run pages).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from playwright.sync_api import BrowserContext, Error, Page, sync_playwright
+
+from labs.browser.network import NetworkLog, OfflineGuard
+from proxylab.errors import ProxylabError
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+)
+VIEWPORT = {"width": 1280, "height": 800}
+TIMEOUT_MS = 10_000  # any single wait: a page, a render, a click; the pages answer in well under 2 s
+INSTALL_HINT = "install Debian's chromium (`make deps`, or `apt-get install chromium`)"
+
+
+@dataclass
+class Browser:
+    """The running browser: one context (one profile), a tab per page checked."""
+
+    context: BrowserContext
+    guard: OfflineGuard
+    version: str
+
+    def page(self) -> tuple[Page, NetworkLog]:
+        """A new tab and the log of its requests; close the tab when done with it."""
+        page = self.context.new_page()
+        return page, NetworkLog.attach(page)
+
+
+def chromium_missing(executable: Path = CHROMIUM) -> str | None:
+    """None when Chromium is there, else the sentence a skip or an error shows."""
+    if executable.is_file() or shutil.which(str(executable)):
+        return None
+    return f"{executable} is not installed; {INSTALL_HINT}"
+
+
+@contextmanager
+def open_browser(executable: Path = CHROMIUM) -> Iterator[Browser]:
+    """Chromium with a throw-away profile; everything is stopped and removed on exit."""
+    missing = chromium_missing(executable)
+    if missing:
+        raise ProxylabError("chromium", missing.removeprefix(f"{executable} "), INSTALL_HINT)
+    with tempfile.TemporaryDirectory(prefix="proxylab-chromium-") as profile, sync_playwright() as playwright:
+        try:
+            context = playwright.chromium.launch_persistent_context(
+                profile, executable_path=str(executable), args=list(LAUNCH_ARGS), headless=True,
+                viewport=VIEWPORT, device_scale_factor=1, service_workers="block",
+            )
+        except Error as error:
+            raise ProxylabError(
+                f"chromium ({executable})", "Playwright could not start it",
+                "run the same launch by hand: .venv/bin/python -m labs.browser --port 9999", details=error.message,
+            ) from error
+        context.set_default_timeout(TIMEOUT_MS)
+        try:
+            yield Browser(context, OfflineGuard().install(context), context.browser.version if context.browser else "?")
+        finally:
+            context.close()

@@ -1,0 +1,66 @@
+"""`make check`: is compose.yaml consistent with itself, its files and the proxies' configs?
+
+What: seven checks that need no Docker engine and no running stack. `schema` validates against the
+Compose Specification; `files` finds what compose.yaml mounts or builds; `ports` finds clashing
+published ports and routes to unknown apps; `trust` compares each app's FORWARDED_ALLOW_IPS with
+the proxies' addresses; `traefik` and `nginx` read traefik/ and nginx/ and confirm each port routes
+the way its `x-route` says; `readme` compares README.md's route table with compose.yaml.
+When: before `make up`, and in CI. Each failing Finding names the thing, the cause and the next step.
+Why: compose.yaml is the one source of truth, but each proxy's config repeats every route in its
+own words. If one drifts, a lab would measure a different route from the one its port promises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from proxylab.check.common import (
+    FORWARDED_SNIPPET,
+    NGINX_PREFIX,
+    README_BEGIN,
+    README_END,
+    TRUST_ALL_SERVICES,
+    Finding,
+    forwarded_allow_ips,
+)
+from proxylab.check.files import check_files
+from proxylab.check.nginx import NginxServer, check_nginx, read_nginx_servers, read_nginx_upstreams
+from proxylab.check.ports import check_ports
+from proxylab.check.readme import check_readme, describe_app, route_table_markdown
+from proxylab.check.schema import check_schema
+from proxylab.check.traefik import check_traefik
+from proxylab.check.trust import check_trust
+from proxylab.compose import Stack
+from proxylab.paths import REPO, SCHEMA_FILE
+
+__all__ = [
+    "FORWARDED_SNIPPET", "NGINX_PREFIX", "README_BEGIN", "README_END", "TRUST_ALL_SERVICES", "Finding",
+    "NginxServer", "check_files", "check_nginx", "check_ports", "check_readme", "check_schema",
+    "check_traefik", "check_trust", "describe_app", "forwarded_allow_ips", "read_nginx_servers",
+    "read_nginx_upstreams", "route_table_markdown", "run_checks",
+]
+
+
+def run_checks(stack: Stack, *, schema_path: Path = SCHEMA_FILE, readme: Path = REPO / "README.md") -> list[Finding]:
+    """Run every check, in a fixed order; a check that crashes on a malformed file fails, naming it."""
+    checks: list[tuple[str, Callable[[], list[Finding]]]] = [
+        ("schema", lambda: check_schema(stack, schema_path)),
+        ("files", lambda: check_files(stack)),
+        ("ports", lambda: check_ports(stack)),
+        ("trust", lambda: check_trust(stack)),
+        ("traefik", lambda: check_traefik(stack)),
+        ("nginx", lambda: check_nginx(stack)),
+        ("readme", lambda: check_readme(stack, readme)),
+    ]
+    findings: list[Finding] = []
+    for name, check in checks:
+        try:
+            findings += check()
+        except (OSError, KeyError, TypeError, ValueError, AttributeError, yaml.YAMLError) as exc:
+            findings.append(Finding(name, False, f"the {name} check could not read its files: {exc!r}; fix the file it names"))
+    return findings
+
+

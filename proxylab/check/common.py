@@ -1,0 +1,117 @@
+"""What every check shares: the Finding type, constants, and small readers of compose services."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from proxylab.compose import Port, Service, Stack
+from proxylab.paths import REPO
+
+README_BEGIN = "<!-- routes:begin -->"
+README_END = "<!-- routes:end -->"
+# Only these may trust X-Forwarded-* from anyone: the lab builds one such app to show why not.
+TRUST_ALL_SERVICES = frozenset({"app-trust-all"})
+# Where the nginx image keeps its config; `include` and the templates folder are relative to it.
+NGINX_PREFIX = "/etc/nginx"
+FORWARDED_SNIPPET = "snippets/forwarded-headers.conf"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One check's verdict: a pass, or one problem it found (a check reports all its problems)."""
+
+    check: str
+    ok: bool
+    message: str
+
+
+class _Unchecked(Exception):
+    """A file a check needs is missing or unreadable; the message says which one and what to do."""
+
+
+
+
+# --- shared helpers -------------------------------------------------------------------------
+
+
+def forwarded_allow_ips(service: Service) -> str | None:
+    """What uvicorn trusts: --forwarded-allow-ips wins over the FORWARDED_ALLOW_IPS variable."""
+    return _option(service.command or [], "--forwarded-allow-ips") or service.environment.get("FORWARDED_ALLOW_IPS")
+
+
+def _option(argv: list[str], flag: str) -> str | None:
+    """`--flag value` or `--flag=value` in a command; flags compare case-insensitively (Traefik's do)."""
+    for index, arg in enumerate(argv):
+        name, equals, value = arg.partition("=")
+        if name.lower() != flag.lower():
+            continue
+        if equals:
+            return value
+        return argv[index + 1] if index + 1 < len(argv) else None
+    return None
+
+
+def _upstream_problems(stack: Stack, where: str, urls: list[str], apps: tuple[str, ...]) -> list[str]:
+    """Every upstream URL names one of `apps` at a port it listens on, and every app is named.
+
+    `apps` is x-route.app, or x-route.replicas for a route that balances over replicas (lab 07).
+    """
+    app = apps[0]
+    if not urls:
+        return [f"{where}: has no upstream URL; point it at http://{app}:8000"]
+    problems, seen = [], set()
+    for url in urls:
+        found = re.match(r"\w+://([^/:]+)(?::(\d+))?", url)
+        host, port = (found[1], int(found[2] or 80)) if found else (url, None)
+        allowed = _container_ports(stack.services[host]) if host in stack.services else set()
+        if host not in apps or port not in allowed:
+            wanted = " or ".join(apps)
+            problems.append(f"{where}: forwards to {url or '(nothing)'} but x-route names {wanted}; point it at http://{app}:{min(allowed, default=8000)}")
+        seen.add(host)
+    missing = [name for name in apps if name not in seen]
+    if missing and not problems:
+        problems.append(f"{where}: x-route.replicas names {', '.join(missing)}, which the proxy never forwards to; add it as a server")
+    return problems
+
+
+def _container_ports(service: Service) -> set[int]:
+    ports = {port.target for port in service.ports}
+    if listen := _option(service.command or [], "--port"):
+        ports.add(int(listen))
+    return ports
+
+
+def _services_of_image(stack: Stack, repository: str) -> list[Service]:
+    """Services whose image is `repository[:tag]`, e.g. every `traefik:v3.6.12` service."""
+    return [service for service in stack.services.values() if re.sub(r"[:@].*$", "", (service.image or "").rsplit("/", 1)[-1]) == repository]
+
+
+def _app_services(stack: Stack) -> list[Service]:
+    apps = {app for service in stack.services.values() for port in _routed_ports(service) for app in _route_apps(port)}
+    return [service for name, service in stack.services.items() if name in apps]
+
+
+def _routed_ports(service: Service) -> list[Port]:
+    return [port for port in service.ports if port.route is not None]
+
+
+def _listen_port(address: str) -> int | None:
+    port = address.rpartition(":")[2]
+    return int(port) if port.isdigit() else None
+
+
+def _verdict(check: str, problems: list[str], passed: str) -> list[Finding]:
+    if not problems:
+        return [Finding(check, True, passed)]
+    return [Finding(check, False, problem) for problem in problems]
+
+
+def _shown(path: Path) -> str:
+    """A path as a person finds it: relative to the repo when it is inside."""
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
+
+def _route_apps(port: Port) -> tuple[str, ...]:
+    """The services a route's proxy must forward to: x-route.replicas, else x-route.app."""
+    return tuple(str(name) for name in port.route.get("replicas") or ()) or (str(port.route["app"]),)

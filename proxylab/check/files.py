@@ -1,0 +1,49 @@
+"""Every file compose.yaml points at exists: volume sources, build contexts, Traefik's config."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from proxylab.check.common import (
+    Finding,
+    _services_of_image,
+    _shown,
+    _Unchecked,
+    _verdict,
+)
+from proxylab.check.traefik import _traefik_dynamic_dir, _traefik_static
+from proxylab.compose import Service, Stack
+
+# --- files ----------------------------------------------------------------------------------
+
+
+def check_files(stack: Stack) -> list[Finding]:
+    """Every volume source, build context, Dockerfile and Traefik config file exists on the host."""
+    problems: list[str] = []
+    for service in stack.services.values():
+        problems += [
+            f"{service.name}: volume source {_shown(volume.source)} does not exist; create it or fix `volumes:`"
+            for volume in service.volumes
+            if not volume.source.exists()
+        ]
+        problems += _build_problems(service)
+    for service in _services_of_image(stack, "traefik"):
+        try:
+            _traefik_dynamic_dir(service, _traefik_static(service))
+        except _Unchecked as exc:
+            problems.append(str(exc))
+    return _verdict("files", problems, "every volume source, build context, Dockerfile and Traefik config exists")
+
+
+def _build_problems(service: Service) -> list[str]:
+    if service.build_context is None:
+        return []
+    if not service.build_context.is_dir():
+        return [f"{service.name}: build context {_shown(service.build_context)} does not exist; fix `build.context`"]
+    build = service.raw.get("build")
+    dockerfile = build.get("dockerfile", "Dockerfile") if isinstance(build, Mapping) else "Dockerfile"
+    if (service.build_context / dockerfile).is_file():
+        return []
+    return [f"{service.name}: Dockerfile {_shown(service.build_context / dockerfile)} does not exist; write it or fix `build.dockerfile`"]
+
+

@@ -1,0 +1,144 @@
+"""Each Nginx port has a server block that routes as its x-route says; a small regex reader of nginx files."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from proxylab.check.common import (
+    FORWARDED_SNIPPET,
+    NGINX_PREFIX,
+    Finding,
+    _listen_port,
+    _route_apps,
+    _routed_ports,
+    _services_of_image,
+    _upstream_problems,
+    _verdict,
+)
+from proxylab.compose import Port, Service, Stack
+
+# --- nginx ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NginxServer:
+    """One `server { ... }` block: its listen ports, its directives and its `location` blocks."""
+
+    source: Path
+    listen: list[int]
+    directives: list[tuple[str, str]]
+    locations: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+    def all_directives(self) -> Iterator[tuple[str, str]]:
+        yield from self.directives
+        for directives in self.locations.values():
+            yield from directives
+
+
+def read_nginx_servers(path: Path) -> list[NginxServer]:
+    """The server blocks of an nginx file, read with regexes: enough for proxylab's small configs.
+
+    Understands `server { listen N; location P { directive args; ... } }` with no braces nested
+    deeper than that and no '#' inside quoted strings.
+    """
+    text = re.sub(r"#[^\n]*", "", path.read_text())
+    servers = []
+    for start in re.finditer(r"\bserver\s*\{", text):
+        body = _braced(text, start.end())
+        locations = {match[1].split()[-1]: _directives(match[2]) for match in re.finditer(r"\blocation\s+([^{]+?)\s*\{([^{}]*)\}", body)}
+        top = _directives(re.sub(r"\blocation\s+[^{]+\{[^{}]*\}", "", body))
+        listen = [port for name, args in top if name == "listen" and (port := _listen_port(args.split()[0])) is not None]
+        servers.append(NginxServer(path, listen, top, locations))
+    return servers
+
+
+def read_nginx_upstreams(path: Path) -> dict[str, list[str]]:
+    """`upstream NAME { server host:port ...; }` blocks: NAME → ["http://host:port", ...]."""
+    text = re.sub(r"#[^\n]*", "", path.read_text())
+    blocks = re.finditer(r"\bupstream\s+([\w.-]+)\s*\{([^{}]*)\}", text)
+    return {match[1]: [f"http://{args.split()[0]}" for name, args in _directives(match[2]) if name == "server"] for match in blocks}
+
+
+def _nginx_upstream_urls(proxy_pass: str, upstreams: Mapping[str, list[str]]) -> list[str]:
+    """proxy_pass's URL, or, when it names an upstream block, each of the block's servers."""
+    found = re.match(r"\w+://([^/:]+)", proxy_pass)
+    if found and found[1] in upstreams:
+        return upstreams[found[1]]
+    return [proxy_pass]
+
+
+
+
+def check_nginx(stack: Stack) -> list[Finding]:
+    """Each Nginx port has a server block with `location <prefix>/` that proxies as x-route says."""
+    problems: list[str] = []
+    for service in _services_of_image(stack, "nginx"):
+        templates = service.host_path(f"{NGINX_PREFIX}/templates")
+        if templates is None or not templates.is_dir():
+            problems.append(f"cannot check {service.name}'s routes: {NGINX_PREFIX}/templates is no folder on the host; mount nginx/templates there")
+            continue
+        paths = sorted(templates.glob("*.template"))
+        servers = [server for path in paths for server in read_nginx_servers(path)]
+        upstreams = {name: members for path in paths for name, members in read_nginx_upstreams(path).items()}
+        snippet = service.host_path(f"{NGINX_PREFIX}/{FORWARDED_SNIPPET}")
+        if any(("include", FORWARDED_SNIPPET) in server.all_directives() for server in servers) and not (snippet and snippet.is_file()):
+            problems.append(f"{service.name}: routes include {FORWARDED_SNIPPET}, which no volume provides; mount nginx/snippets at {NGINX_PREFIX}/snippets")
+        for port in _routed_ports(service):
+            problems += _nginx_route_problems(stack, service, port, servers, upstreams)
+    return _verdict("nginx", problems, "every Nginx port has a server block that routes as its x-route says")
+
+
+def _nginx_route_problems(stack: Stack, service: Service, port: Port, servers: list[NginxServer], upstreams: Mapping[str, list[str]]) -> list[str]:
+    where = f"{service.name} port {port.published} ({port.name})"
+    matching = [server for server in servers if port.target in server.listen]
+    if len(matching) != 1:
+        return [f"{where}: {len(matching)} server blocks in nginx/templates/ listen on {port.target} (want exactly 1); write one with `listen {port.target};`"]
+    server = matching[0]
+    location = server.locations.get(f"{stack.prefix}/")
+    if location is None:
+        return [f"{where}: its server block ({server.source.name}) has no `location {stack.prefix}/`; add one"]
+    proxy_pass = next((args for name, args in location if name == "proxy_pass"), "")
+    problems = _upstream_problems(stack, where, _nginx_upstream_urls(proxy_pass, upstreams), _route_apps(port))
+    strips = bool(re.match(r"\w+://[^/]+/", proxy_pass))
+    if strips != bool(port.route.get("strips")):
+        fix = "end proxy_pass with `/`" if not strips else "remove the path after host:port in proxy_pass"
+        problems.append(f"{where}: proxy_pass {proxy_pass} {'strips' if strips else 'keeps'} {stack.prefix} but x-route says strips: {str(bool(port.route.get('strips'))).lower()}; {fix}")
+    problems += _nginx_header_problems(where, server, defaults=bool(port.route.get("defaults")), host=port.route.get("host"))
+    return problems
+
+
+def _nginx_header_problems(where: str, server: NginxServer, *, defaults: bool, host: str | None = None) -> list[str]:
+    names = [name for name, _ in server.all_directives()]
+    if host is not None:
+        # A route that differs from the normal ones only in its Host header, written out in full.
+        if ("proxy_set_header", f"Host {host}") not in server.all_directives():
+            return [f"{where}: x-route says host: {host} but the block does not `proxy_set_header Host {host};`"]
+        if ("include", FORWARDED_SNIPPET) in server.all_directives():
+            return [f"{where}: sets its own Host, so it must not also include {FORWARDED_SNIPPET} (Nginx would send Host twice)"]
+        return []
+    if defaults and ("proxy_set_header" in names or "include" in names):
+        return [f"{where}: is a `defaults: true` route but sets headers; remove its proxy_set_header and include lines so Nginx's defaults show"]
+    if defaults:
+        return []
+    if ("include", FORWARDED_SNIPPET) in server.all_directives():
+        return []
+    return [f"{where}: does not `include {FORWARDED_SNIPPET};`; add it, or mark the route `defaults: true`"]
+
+
+def _braced(text: str, start: int) -> str:
+    depth = 1
+    for index in range(start, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[index], 0)
+        if depth == 0:
+            return text[start:index]
+    return text[start:]
+
+
+def _directives(text: str) -> list[tuple[str, str]]:
+    statements = (statement.strip().split(None, 1) for statement in text.split(";"))
+    return [(parts[0], parts[1].strip() if len(parts) > 1 else "") for parts in statements if parts]
+
+

@@ -1,0 +1,79 @@
+"""The README's route table, generated from compose.yaml and checked for drift."""
+
+from __future__ import annotations
+
+from itertools import zip_longest
+from pathlib import Path
+
+from proxylab.check.common import (
+    README_BEGIN,
+    README_END,
+    Finding,
+    _option,
+    forwarded_allow_ips,
+)
+from proxylab.compose import Route, Service, Stack
+from proxylab.paths import REPO
+
+# --- readme ---------------------------------------------------------------------------------
+
+
+def check_readme(stack: Stack, readme: Path = REPO / "README.md") -> list[Finding]:
+    """README.md's route table is the one route_table_markdown() makes from compose.yaml."""
+    paste = f"paste the output of `python -m proxylab routes --markdown` between {README_BEGIN} and {README_END}"
+    text = readme.read_text() if readme.is_file() else ""
+    if README_BEGIN not in text or README_END not in text.partition(README_BEGIN)[2]:
+        return [Finding("readme", False, f"{readme.name} has no route table; {paste}")]
+    table = text.partition(README_BEGIN)[2].partition(README_END)[0].strip()
+    expected = route_table_markdown(stack).strip()
+    if table == expected:
+        return [Finding("readme", True, f"{readme.name}'s route table matches compose.yaml")]
+    first = next(line for line, want in zip_longest(table.splitlines(), expected.splitlines(), fillvalue="") if line != want)
+    return [Finding("readme", False, f"{readme.name}'s route table differs from compose.yaml (first at {first or '(end)'!r}); {paste}")]
+
+
+def route_table_markdown(stack: Stack) -> str:
+    """The README's route table: one row per route, in compose.yaml's order."""
+    header = ["URL", "proxy", f"strips {stack.prefix}?", "app configuration", "note"]
+    rows = [header, ["---"] * len(header), *(_route_row(stack, route) for route in stack.routes)]
+    return "".join(f"| {' | '.join(row)} |\n" for row in rows)
+
+
+def _route_row(stack: Stack, route: Route) -> list[str]:
+    path = "/app" if route.is_direct else f"{stack.prefix}/app"
+    strips = "—" if route.strips is None else ("yes" if route.strips else "no")
+    service = stack.services.get(route.app)
+    config = f"{route.app}: {describe_app(service) if service else 'not a service'}"
+    return [f"{route.base_url}{path}", route.proxy or "— direct", strips, config, _note(route)]
+
+
+def describe_app(service: Service) -> str:
+    """How the app learns the prefix and whom it trusts, read from its command and environment."""
+    parts = []
+    if root_path := _option(service.command or [], "--root-path"):
+        parts.append(f"uvicorn --root-path {root_path}")
+    if app_root_path := service.environment.get("PROXYLAB_APP_ROOT_PATH"):
+        parts.append(f'FastAPI(root_path="{app_root_path}")')
+    if not parts:
+        parts.append("no root_path")
+    if forwarded_allow_ips(service) == "*":
+        parts.append("trusts * (built to show why not)")
+    return "; ".join(parts)
+
+
+_STRATEGY_NOTES = {"plain": "plain uvicorn shutdown", "drain": "drain window (app.serve)", "retries": "proxy retries"}
+
+
+def _note(route: Route) -> str:
+    # Port names say what is special: `docs-*` reproduces the FastAPI docs, `defaults` keeps the proxy's own.
+    if route.strategy:
+        return f"lab 07: {len(route.upstreams)} replicas, {_STRATEGY_NOTES.get(route.strategy, route.strategy)}"
+    if route.defaults:
+        return f"{route.proxy} defaults"
+    if route.host:
+        return f"Host {route.host}"
+    if route.name.startswith("docs-"):
+        return "the FastAPI docs' URL"
+    return ""
+
+

@@ -1,0 +1,115 @@
+"""Each Traefik port routes as its x-route says, at the version tools/traefik builds."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from proxylab.check.common import (
+    Finding,
+    _listen_port,
+    _option,
+    _route_apps,
+    _routed_ports,
+    _services_of_image,
+    _Unchecked,
+    _upstream_problems,
+    _verdict,
+)
+from proxylab.compose import Port, Service, Stack
+from proxylab.errors import ProxylabError
+from proxylab.native.traefik_build import module_version
+
+# --- traefik --------------------------------------------------------------------------------
+
+
+def check_traefik(stack: Stack) -> list[Finding]:
+    """Each Traefik port has an entryPoint, one router to its app, and strips iff x-route says so."""
+    problems: list[str] = []
+    for service in _services_of_image(stack, "traefik"):
+        problems += _traefik_version_problems(service)
+        try:
+            static = _traefik_static(service)
+            http = _traefik_http(_traefik_dynamic_dir(service, static))
+        except _Unchecked as exc:
+            problems.append(f"cannot check {service.name}'s routes: {exc}")
+            continue
+        entrypoints = {name: _listen_port(str((spec or {}).get("address", ""))) for name, spec in (static.get("entryPoints") or {}).items()}
+        for port in _routed_ports(service):
+            problems += _traefik_route_problems(stack, service, port, entrypoints, http)
+    return _verdict("traefik", problems, "every Traefik port routes as its x-route says, at the version tools/traefik/go.mod builds")
+
+
+def _traefik_route_problems(stack: Stack, service: Service, port: Port, entrypoints: Mapping[str, int | None], http: Mapping[str, Any]) -> list[str]:
+    where = f"{service.name} port {port.published} ({port.name})"
+    names = {name for name, listens in entrypoints.items() if listens == port.target}
+    if not names:
+        return [f"{where}: no entryPoint in traefik.yml listens on :{port.target}; add `{port.name}: {{address: \":{port.target}\"}}` under entryPoints"]
+    # One router per entrypoint, so the port alone says what happens to a request.
+    routers = {name: spec for name, spec in http["routers"].items() if names & set(spec.get("entryPoints") or [])}
+    if len(routers) != 1:
+        return [f"{where}: {len(routers)} routers in dynamic/ take entryPoint {', '.join(sorted(names))} (want exactly 1); list it in one router's entryPoints"]
+    router_name, router = next(iter(routers.items()))
+    what = f"{where}, router {router_name}"
+    problems: list[str] = []
+    if not re.search(rf"PathPrefix\([`\"]{re.escape(stack.prefix)}[`\"]\)", str(router.get("rule", ""))):
+        problems.append(f"{what}: rule {router.get('rule')!r} does not match PathPrefix(`{stack.prefix}`); every route is about {stack.prefix}")
+    servers = ((http["services"].get(router.get("service")) or {}).get("loadBalancer") or {}).get("servers") or []
+    problems += _upstream_problems(stack, what, [str(server.get("url", "")) for server in servers], _route_apps(port))
+    strips = any(stack.prefix in _strip_prefixes(http, middleware) for middleware in router.get("middlewares") or [])
+    if strips != bool(port.route.get("strips")):
+        fix = f"add a stripPrefix middleware with prefixes [{stack.prefix}]" if not strips else "remove its stripPrefix middleware"
+        problems.append(f"{what}: {'strips' if strips else 'keeps'} {stack.prefix} but x-route says strips: {str(bool(port.route.get('strips'))).lower()}; {fix}")
+    return problems
+
+
+def _traefik_static(service: Service) -> Mapping[str, Any]:
+    container_path = _option(service.command or [], "--configfile")
+    if container_path is None:
+        raise _Unchecked(f"{service.name}: its command has no --configFile; add `--configFile=/etc/traefik/traefik.yml`")
+    host = service.host_path(container_path)
+    if host is None or not host.is_file():
+        raise _Unchecked(f"{service.name}: --configFile={container_path} is no file on the host ({host or 'not inside a volume'}); mount the folder that holds traefik.yml")
+    return yaml.safe_load(host.read_text()) or {}
+
+
+def _traefik_dynamic_dir(service: Service, static: Mapping[str, Any]) -> Path:
+    directory = ((static.get("providers") or {}).get("file") or {}).get("directory")
+    if directory is None:
+        raise _Unchecked(f"{service.name}: traefik.yml has no providers.file.directory; name the folder that holds the routers")
+    host = service.host_path(directory)
+    if host is None or not host.is_dir():
+        raise _Unchecked(f"{service.name}: providers.file.directory {directory} is no folder on the host ({host or 'not inside a volume'}); create it or mount it")
+    return host
+
+
+def _traefik_http(directory: Path) -> dict[str, dict[str, Any]]:
+    """The routers, middlewares and services of every YAML file in the provider's folder, merged."""
+    http: dict[str, dict[str, Any]] = {"routers": {}, "middlewares": {}, "services": {}}
+    for path in sorted([*directory.glob("*.yml"), *directory.glob("*.yaml")]):
+        section = (yaml.safe_load(path.read_text()) or {}).get("http") or {}
+        for kind, items in http.items():
+            items.update(section.get(kind) or {})
+    return http
+
+
+def _strip_prefixes(http: Mapping[str, Any], middleware: str) -> list[str]:
+    spec = http["middlewares"].get(middleware.split("@")[0]) or {}
+    return list((spec.get("stripPrefix") or {}).get("prefixes") or [])
+
+
+def _traefik_version_problems(service: Service) -> list[str]:
+    """The native backend builds Traefik from tools/traefik/go.mod: it must be the image's version."""
+    try:
+        required = module_version()
+    except (OSError, ProxylabError) as exc:
+        return [f"tools/traefik/go.mod cannot say which Traefik it builds ({exc}); restore it with `make traefik-mod`"]
+    if (service.image or "").rpartition(":")[2] == required:
+        return []
+    return [f"{service.name}: image {service.image} but tools/traefik/go.mod requires github.com/traefik/traefik/v3 {required}; make both the same version"]
+
+

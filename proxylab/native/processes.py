@@ -1,0 +1,90 @@
+"""The processes the native backend starts: who they are, and how to stop all of them.
+
+What: a process is identified by its pid plus its kernel start time (`start_time`), so a reused
+pid is never mistaken for ours and nginx renaming its master does not hide it; `stop_group`
+signals a whole process group, waits, then kills what is left and waits until no live member
+remains (nginx's workers share the master's group).
+When: NativeBackend records `start_time` when it starts a service and calls `is_alive` and
+`stop_group` from any later command (`status`, `down`, the next `up`).
+Why: a process whose `up` has exited is re-parented, and not every init reaps at once: zombies
+must count as gone, or `down` would wait on processes that no longer run.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+STOP_GRACE_S = 10.0  # Compose's default stop_grace_period
+
+
+def unblock_stop_signals() -> None:
+    """For Popen(preexec_fn=...): a blocked mask survives exec, and the service would ignore SIGTERM."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
+def is_alive(pid: int, started: int) -> bool:
+    """True when `pid` is still the process we started: same kernel start time, not a zombie.
+
+    The start time (field 22 of /proc/PID/stat) tells a reused pid apart, and unlike the
+    command line it survives nginx renaming its master process.
+    """
+    return start_time(pid) == started
+
+
+def start_time(pid: int) -> int | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return None if fields[0] == "Z" else int(fields[19])
+
+
+def stop_group(pid: int, started: int, sig: signal.Signals, grace: float = STOP_GRACE_S) -> None:
+    """Signal the process group, wait for the grace period, then kill what is left."""
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and is_alive(pid, started):
+        reap(pid)
+        time.sleep(0.05)
+    if is_alive(pid, started):
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    reap(pid)
+    _wait_group_gone(pid)
+
+
+def _wait_group_gone(pgid: int) -> None:
+    """Wait until no live process is left in the group (nginx's workers share the master's).
+
+    Zombies do not count: a process whose parent `up` has already exited is re-parented, and
+    not every init reaps at once.
+    """
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline and _group_has_live_members(pgid):
+        time.sleep(0.05)
+
+
+def _group_has_live_members(pgid: int) -> bool:
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
+
+
+def reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
