@@ -80,6 +80,14 @@ matrix: venv
 matrix-update: venv
 	$(PY) -m labs.matrix --update
 
+## spoofing: forged forwarding headers through every route, compared with labs/expected/spoofing.json
+spoofing: venv
+	$(PY) -m labs.spoofing
+
+## oddpaths: odd paths and hostile inputs through every route, compared with labs/expected/oddpaths.json
+oddpaths: venv
+	$(PY) -m labs.oddpaths
+
 ## screenshots: /docs and /redoc of every route in Chromium, checked against labs/expected/docs_ui.json; writes reports/screenshots/
 screenshots: venv
 	$(PY) -m labs.browser
@@ -107,4 +115,4 @@ clean:
 	rm -rf .run reports .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
-.PHONY: help deps venv traefik up down status logs routes check versions lab labs handouts companion matrix matrix-update screenshots bench bench-smoke test lock clean
+.PHONY: oddpaths help deps venv traefik up down status logs routes check versions lab labs handouts companion matrix matrix-update spoofing screenshots bench bench-smoke test lock clean

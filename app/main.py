@@ -23,6 +23,7 @@ from app import health, routes, streams
 from app.dependency import RedisDependency
 from app.docs import add_offline_docs
 from app.errors import install_error_handlers
+from app.guards import GuardsMiddleware
 from app.health import HealthState
 from app.instance_header import InstanceHeaderMiddleware
 from app.settings import Settings
@@ -78,6 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(streams.router)
     app.mount(SUB_MOUNT_PATH, create_sub_app(settings), name=SUB_MOUNT_NAME)
     app.mount("/static", StaticFiles(directory=STATIC_DIRECTORY), name="static")
+    # Added before the instance header, so a redirect or 400 from the guards is stamped too.
+    app.add_middleware(GuardsMiddleware, settings=settings)
     app.add_middleware(InstanceHeaderMiddleware, instance=settings.instance)
     return app
 

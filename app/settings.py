@@ -2,7 +2,7 @@
 
 What: every knob the labs turn (instance name, FastAPI's own root_path, root_path_in_servers,
 extra OpenAPI servers, simulated warm-up and slow lifespan, the Redis readiness depends on, the
-drain window of `python -m app.serve`) plus the one uvicorn knob the app only *reports*
+drain window of `python -m app.serve`, Starlette's HTTPS redirect and trusted hosts) plus the one uvicorn knob the app only *reports*
 (FORWARDED_ALLOW_IPS).
 When: `Settings.from_env()` runs once, when `app.main` builds the app; tests build `Settings(...)`
 directly instead of touching `os.environ`.
@@ -54,6 +54,10 @@ class Settings:
     redis_url: str | None = None
     # How long `python -m app.serve` keeps serving, not ready, after SIGTERM (lab 07).
     drain_s: float = 0.0
+    # Starlette's HTTPSRedirectMiddleware: redirect every request the app believes is http (lab 08).
+    https_redirect: bool = False
+    # Starlette's TrustedHostMiddleware: the Host names allowed; () means no check at all.
+    trusted_hosts: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -75,6 +79,8 @@ class Settings:
             lifespan_delay_s=_parse_seconds("PROXYLAB_LIFESPAN_DELAY", env.get("PROXYLAB_LIFESPAN_DELAY") or "0"),
             redis_url=_parse_redis_url("PROXYLAB_REDIS_URL", env.get("PROXYLAB_REDIS_URL") or ""),
             drain_s=_parse_seconds("PROXYLAB_DRAIN_SECONDS", env.get("PROXYLAB_DRAIN_SECONDS") or "0"),
+            https_redirect=_parse_bool("PROXYLAB_HTTPS_REDIRECT", env.get("PROXYLAB_HTTPS_REDIRECT") or "false"),
+            trusted_hosts=_parse_hosts("PROXYLAB_TRUSTED_HOSTS", env.get("PROXYLAB_TRUSTED_HOSTS") or ""),
         )
 
     @property
@@ -102,6 +108,14 @@ def _parse_seconds(name: str, raw: str) -> float:
     if not math.isfinite(seconds) or seconds < 0:
         raise SettingsError(f"{name}={raw!r} must be a finite number of zero or more seconds")
     return seconds
+
+
+def _parse_hosts(name: str, raw: str) -> tuple[str, ...]:
+    hosts = tuple(item.strip() for item in raw.split(",") if item.strip())
+    bad = [host for host in hosts if ":" in host and not host.startswith("[") or "/" in host]
+    if bad:
+        raise SettingsError(f"{name}={raw!r} lists {bad[0]!r}; give host names without port or path, e.g. 127.0.0.1,localhost,*.example.com")
+    return hosts
 
 
 def _parse_redis_url(name: str, raw: str) -> str | None:

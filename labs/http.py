@@ -3,7 +3,9 @@
 Built on http.client rather than a friendlier client on purpose: the request target goes on the
 wire exactly as written (`//api/v1/app`, `%2e%2e`, an absolute-form URL), a source address can be
 chosen (`source="127.0.0.77"` plays a client that no app trusts), headers are sent as given, and
-every redirect hop is kept instead of silently followed.
+every redirect hop is kept instead of silently followed. https URLs (the TLS routes of lab 08)
+are checked against the lab's own CA, .run/certs/ca.pem (proxylab/certs.py), and nothing else:
+the curl command shows `--cacert .run/certs/ca.pem` for the same reason.
 """
 
 from __future__ import annotations
@@ -12,12 +14,17 @@ import http.client
 import json
 import re
 import shlex
+import ssl
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
+from proxylab.certs import CA_FILE
+from proxylab.paths import CERTS_DIR, REPO
+
 DEFAULT_TIMEOUT_S = 5.0
 MAX_REDIRECTS = 10
+CA_PATH = CERTS_DIR / CA_FILE
 
 
 _ORIGIN = re.compile(r"^(https?)://([^/?#:]+)(?::(\d+))?")
@@ -55,7 +62,10 @@ class Request:
         if self.source:
             words += ["--interface", self.source]
         if self.follow_redirects:
-            words += ["-L"]
+            words += ["-L", "--max-redirs", str(MAX_REDIRECTS)]
+        if self.url.startswith("https://"):
+            shown = CA_PATH.relative_to(REPO) if CA_PATH.is_relative_to(REPO) else CA_PATH
+            words += ["--cacert", str(shown)]
         for name, value in self.headers.items():
             words += ["-H", f"{name}: {value}"]
         if self.body is not None:
@@ -104,7 +114,9 @@ def send(request: Request, timeout: float = DEFAULT_TIMEOUT_S) -> Response:
     """Send `request`; follow redirects only when asked, keeping each hop."""
     response = _send_once(request, timeout)
     hops: list[str] = []
-    while request.follow_redirects and response.status in (301, 302, 303, 307, 308) and len(hops) < MAX_REDIRECTS:
+    # Read once: each hop's own Request below does not carry the flag, and must not end the loop.
+    follow = request.follow_redirects
+    while follow and response.status in (301, 302, 303, 307, 308) and len(hops) < MAX_REDIRECTS:
         location = response.headers.get("location", "")
         hops.append(location)
         request = Request(urljoin(request.url, location), "GET", request.headers, request.source)
@@ -115,8 +127,10 @@ def send(request: Request, timeout: float = DEFAULT_TIMEOUT_S) -> Response:
 def _send_once(request: Request, timeout: float) -> Response:
     scheme, host, port = request.origin
     source = (request.source, 0) if request.source else None
-    connection_type = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
-    connection = connection_type(host, port, timeout=timeout, source_address=source)
+    try:
+        connection = _connect(scheme, host, port, timeout, source)
+    except OSError as exc:
+        return Response(None, error=f"{type(exc).__name__}: {exc}")
     try:
         connection.putrequest(request.method, request.request_target, skip_host="host" in {k.lower() for k in request.headers}, skip_accept_encoding=True)
         for name, value in request.headers.items():
@@ -135,6 +149,20 @@ def _send_once(request: Request, timeout: float) -> Response:
         return Response(None, error=f"{type(exc).__name__}: {exc}")
     finally:
         connection.close()
+
+
+def _connect(scheme: str, host: str, port: int, timeout: float, source: tuple[str, int] | None) -> http.client.HTTPConnection:
+    if scheme == "https":
+        return http.client.HTTPSConnection(host, port, timeout=timeout, source_address=source, context=_lab_ca())
+    return http.client.HTTPConnection(host, port, timeout=timeout, source_address=source)
+
+
+def _lab_ca() -> ssl.SSLContext:
+    """Verify certificates and host names against the lab's CA only (not the system's); a missing
+    CA is an OSError that names the file, reported as the response's error."""
+    if not CA_PATH.is_file():
+        raise FileNotFoundError(f"the lab's CA {CA_PATH} does not exist; `make up` generates it")
+    return ssl.create_default_context(cafile=str(CA_PATH))
 
 
 # --- the docs page and the schema it asks for -------------------------------------------------

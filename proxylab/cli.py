@@ -9,7 +9,9 @@ import time
 
 from proxylab import compose
 from proxylab.backend import choose
+from proxylab.certs import ensure_certs
 from proxylab.errors import ProxylabError
+from proxylab.paths import REPO
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,6 +45,9 @@ def _up(args: argparse.Namespace) -> int:
     stack = compose.load()
     backend = choose(stack)
     print(f"backend: {backend.name}" + (" (no Docker engine answers)" if backend.name == "native" else ""))
+    # Before either backend starts: both proxies mount .run/certs for their TLS routes.
+    ca = ensure_certs()[0]
+    print(f"TLS: the lab's CA is {ca.relative_to(REPO)} (curl --cacert {ca.relative_to(REPO)})")
     try:
         seconds = backend.up()
         print(f"all {len(stack.services)} services healthy in {seconds:.1f}s; `make status` lists them, `make down` stops them")

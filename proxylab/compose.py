@@ -36,6 +36,7 @@ class Route:
     host: str | None = None  # the Host header the proxy sends, where it is not the client's
     replicas: tuple[str, ...] = ()  # every app the proxy balances over (lab 07); () means just `app`
     strategy: str | None = None  # lab 07's shutdown strategy: plain, drain or retries
+    tls: bool = False  # the proxy terminates TLS on this port (lab 08); the app behind sees http
 
     @property
     def upstreams(self) -> tuple[str, ...]:
@@ -45,7 +46,7 @@ class Route:
     @property
     def base_url(self) -> str:
         host = "127.0.0.1" if self.host_ip in ("0.0.0.0", "") else self.host_ip
-        return f"http://{host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
 
     @property
     def is_direct(self) -> bool:
@@ -149,6 +150,7 @@ class Stack:
                         host=port.route.get("host"),
                         replicas=tuple(str(name) for name in port.route.get("replicas") or ()),
                         strategy=port.route.get("strategy"),
+                        tls=bool(port.route.get("tls", False)),
                     )
                 )
         return routes

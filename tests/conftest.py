@@ -12,14 +12,21 @@ import pytest
 import requests
 
 from proxylab import compose
+from proxylab.certs import CA_FILE, ensure_certs
 from proxylab.native.supervisor import NativeBackend
-from proxylab.paths import RUN_DIR
+from proxylab.paths import CERTS_DIR, RUN_DIR
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Lifecycle tests start and stop stacks of their own on the same ports: run them before the
     # session stack exists.
     items.sort(key=lambda item: 0 if item.get_closest_marker("lifecycle") else 1)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # `python -m proxylab up` generates .run/certs before any backend starts; the stacks the tests
+    # start themselves (NativeBackend.up) need the same files for the proxies' TLS routes.
+    ensure_certs()
 
 
 @pytest.fixture(scope="session")
@@ -49,6 +56,8 @@ def http() -> requests.Session:
     """A client that talks to loopback directly, never through a proxy from the environment."""
     session = requests.Session()
     session.trust_env = False
+    # The TLS routes (lab 08) serve a certificate from the lab's own CA, and nothing else is trusted.
+    session.verify = str(CERTS_DIR / CA_FILE)
     return session
 
 

@@ -7,11 +7,16 @@ When: once per `python -m labs.browser` and once per pytest session (tests/brows
 Why: Playwright's browser downloads do not work on lab machines or in CI, so Playwright drives
 the Chromium that scripts/install-debian-deps.sh installs. The flags suit a closed network and
 a root user: no sandbox (it refuses to run as root), no GPU, no QUIC, and none of Chromium's
-own traffic (background networking, component updates, sync, first-run pages).
+own traffic (background networking, component updates, sync, first-run pages). For the TLS
+routes (lab 08) it trusts exactly the lab's server key, by its SPKI hash
+(`--ignore-certificate-errors-spki-list`), never certificate errors in general.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -21,8 +26,13 @@ from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Error, Page, sync_playwright
 
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
 from labs.browser.network import NetworkLog, OfflineGuard
+from proxylab.certs import CERT_FILE
 from proxylab.errors import ProxylabError
+from proxylab.paths import CERTS_DIR
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = (
@@ -48,6 +58,23 @@ class Browser:
         return page, NetworkLog.attach(page)
 
 
+def trust_lab_certificate(cert: Path = CERTS_DIR / CERT_FILE) -> list[str]:
+    """Chromium's flag that accepts the proxies' certificate (.run/certs/server.pem) and no other."""
+    if not cert.is_file():
+        return []
+    spki = x509.load_pem_x509_certificate(cert.read_bytes()).public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    return [f"--ignore-certificate-errors-spki-list={base64.b64encode(hashlib.sha256(spki).digest()).decode()}"]
+
+
+def navigation_failure(error: Error) -> str | None:
+    """`net::ERR_TOO_MANY_REDIRECTS` and the like: a page that never loads, described as the
+    browser met it. None for a refused connection (a stopped stack, not a behaviour)."""
+    found = re.search(r"net::ERR_[A-Z_]+", error.message)
+    if found is None or found[0] == "net::ERR_CONNECTION_REFUSED":
+        return None
+    return f"the browser gave up loading the page: {found[0]}"
+
+
 def chromium_missing(executable: Path = CHROMIUM) -> str | None:
     """None when Chromium is there, else the sentence a skip or an error shows."""
     if executable.is_file() or shutil.which(str(executable)):
@@ -64,7 +91,7 @@ def open_browser(executable: Path = CHROMIUM) -> Iterator[Browser]:
     with tempfile.TemporaryDirectory(prefix="proxylab-chromium-") as profile, sync_playwright() as playwright:
         try:
             context = playwright.chromium.launch_persistent_context(
-                profile, executable_path=str(executable), args=list(LAUNCH_ARGS), headless=True,
+                profile, executable_path=str(executable), args=[*LAUNCH_ARGS, *trust_lab_certificate()], headless=True,
                 viewport=VIEWPORT, device_scale_factor=1, service_workers="block",
             )
         except Error as error:

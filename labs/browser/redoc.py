@@ -19,9 +19,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
-from labs.browser.driver import Browser
+from labs.browser.driver import Browser, navigation_failure
 from labs.browser.network import NetworkLog
 
 TITLE = "proxylab echo"  # FastAPI(title=...) in app/main.py
@@ -44,7 +45,12 @@ def check_redoc(browser: Browser, url: str, screenshot: Path | None = None) -> R
     """Open ReDoc at `url`, read what it renders, and screenshot its first screen."""
     page, log = browser.page()
     try:
-        response = page.goto(url, wait_until="load")
+        try:
+            response = page.goto(url, wait_until="load")
+        except PlaywrightError as error:
+            if (gave_up := navigation_failure(error)) is None:
+                raise
+            return RedocOutcome(None, False, None, gave_up, log)
         status = response.status if response else None
         heading, failure, endpoint_urls = None, None, []
         if status != 200 or not page.evaluate("typeof Redoc !== 'undefined'"):

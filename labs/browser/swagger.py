@@ -17,9 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page
 
-from labs.browser.driver import Browser
+from labs.browser.driver import Browser, navigation_failure
 from labs.browser.network import NetworkLog
 
 # The operation the check runs: GET /app, tag "echo", FastAPI's generated operationId.
@@ -54,7 +55,12 @@ def check_swagger(browser: Browser, url: str, screenshot: Path | None = None) ->
     """Open Swagger UI at `url`, try GET /app when it renders, and screenshot what it shows."""
     page, log = browser.page()
     try:
-        response = page.goto(url, wait_until="load")
+        try:
+            response = page.goto(url, wait_until="load")
+        except PlaywrightError as error:
+            if (gave_up := navigation_failure(error)) is None:
+                raise
+            return SwaggerOutcome(None, False, False, gave_up, None, log)
         status = response.status if response else None
         failure, try_it_out = _failure_before_render(page, log, status, response.text() if response else ""), None
         if failure is None:

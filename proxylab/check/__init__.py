@@ -1,10 +1,10 @@
 """`make check`: is compose.yaml consistent with itself, its files and the proxies' configs?
 
-What: seven checks that need no Docker engine and no running stack. `schema` validates against the
+What: eight checks that need no Docker engine and no running stack. `schema` validates against the
 Compose Specification; `files` finds what compose.yaml mounts or builds; `ports` finds clashing
 published ports and routes to unknown apps; `trust` compares each app's FORWARDED_ALLOW_IPS with
 the proxies' addresses; `traefik` and `nginx` read traefik/ and nginx/ and confirm each port routes
-the way its `x-route` says; `readme` compares README.md's route table with compose.yaml.
+the way its `x-route` says; `tls` that exactly the `tls: true` ports terminate TLS with .run/certs; `readme` compares README.md's route table with compose.yaml.
 When: before `make up`, and in CI. Each failing Finding names the thing, the cause and the next step.
 Why: compose.yaml is the one source of truth, but each proxy's config repeats every route in its
 own words. If one drifts, a lab would measure a different route from the one its port promises.
@@ -31,6 +31,7 @@ from proxylab.check.nginx import NginxServer, check_nginx, read_nginx_servers, r
 from proxylab.check.ports import check_ports
 from proxylab.check.readme import check_readme, describe_app, route_table_markdown
 from proxylab.check.schema import check_schema
+from proxylab.check.tls import check_tls
 from proxylab.check.traefik import check_traefik
 from proxylab.check.trust import check_trust
 from proxylab.compose import Stack
@@ -39,7 +40,7 @@ from proxylab.paths import REPO, SCHEMA_FILE
 __all__ = [
     "FORWARDED_SNIPPET", "NGINX_PREFIX", "README_BEGIN", "README_END", "TRUST_ALL_SERVICES", "Finding",
     "NginxServer", "check_files", "check_nginx", "check_ports", "check_readme", "check_schema",
-    "check_traefik", "check_trust", "describe_app", "forwarded_allow_ips", "read_nginx_servers",
+    "check_tls", "check_traefik", "check_trust", "describe_app", "forwarded_allow_ips", "read_nginx_servers",
     "read_nginx_upstreams", "route_table_markdown", "run_checks",
 ]
 
@@ -53,6 +54,7 @@ def run_checks(stack: Stack, *, schema_path: Path = SCHEMA_FILE, readme: Path = 
         ("trust", lambda: check_trust(stack)),
         ("traefik", lambda: check_traefik(stack)),
         ("nginx", lambda: check_nginx(stack)),
+        ("tls", lambda: check_tls(stack)),
         ("readme", lambda: check_readme(stack, readme)),
     ]
     findings: list[Finding] = []

@@ -13,6 +13,9 @@ README_BEGIN = "<!-- routes:begin -->"
 README_END = "<!-- routes:end -->"
 # Only these may trust X-Forwarded-* from anyone: the lab builds one such app to show why not.
 TRUST_ALL_SERVICES = frozenset({"app-trust-all"})
+# Only these may trust no proxy at all (FORWARDED_ALLOW_IPS=""): lab 08 builds them behind TLS
+# routes to show the mixed-content bug and the HTTPS redirect loop.
+TRUST_NOBODY_SERVICES = frozenset({"app-trusts-nobody", "app-https-redirect-untrusted"})
 # Where the nginx image keeps its config; `include` and the templates folder are relative to it.
 NGINX_PREFIX = "/etc/nginx"
 FORWARDED_SNIPPET = "snippets/forwarded-headers.conf"
@@ -111,6 +114,11 @@ def _verdict(check: str, problems: list[str], passed: str) -> list[Finding]:
 def _shown(path: Path) -> str:
     """A path as a person finds it: relative to the repo when it is inside."""
     return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
+
+def is_generated_certs(path: Path | None) -> bool:
+    """`<project>/.run/certs`: the folder `python -m proxylab up` fills (proxylab/certs.py)."""
+    return path is not None and path.parts[-2:] == (".run", "certs")
+
 
 def _route_apps(port: Port) -> tuple[str, ...]:
     """The services a route's proxy must forward to: x-route.replicas, else x-route.app."""

@@ -1,4 +1,8 @@
-"""Every file compose.yaml points at exists: volume sources, build contexts, Traefik's config."""
+"""Every file compose.yaml points at exists: volume sources, build contexts, Traefik's config.
+
+The one exception is .run/certs, which `python -m proxylab up` generates before either backend
+starts (proxylab/certs.py): on a fresh clone it does not exist yet, and that is correct.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from proxylab.check.common import (
     _shown,
     _Unchecked,
     _verdict,
+    is_generated_certs,
 )
 from proxylab.check.traefik import _traefik_dynamic_dir, _traefik_static
 from proxylab.compose import Service, Stack
@@ -24,7 +29,7 @@ def check_files(stack: Stack) -> list[Finding]:
         problems += [
             f"{service.name}: volume source {_shown(volume.source)} does not exist; create it or fix `volumes:`"
             for volume in service.volumes
-            if not volume.source.exists()
+            if not volume.source.exists() and not is_generated_certs(volume.source)
         ]
         problems += _build_problems(service)
     for service in _services_of_image(stack, "traefik"):

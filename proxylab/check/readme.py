@@ -58,6 +58,12 @@ def describe_app(service: Service) -> str:
         parts.append("no root_path")
     if forwarded_allow_ips(service) == "*":
         parts.append("trusts * (built to show why not)")
+    if forwarded_allow_ips(service) == "":
+        parts.append("trusts no proxy")
+    if service.environment.get("PROXYLAB_HTTPS_REDIRECT") == "true":
+        parts.append("HTTPSRedirectMiddleware")
+    if hosts := service.environment.get("PROXYLAB_TRUSTED_HOSTS"):
+        parts.append(f"TrustedHostMiddleware({hosts})")
     return "; ".join(parts)
 
 
@@ -66,6 +72,8 @@ _STRATEGY_NOTES = {"plain": "plain uvicorn shutdown", "drain": "drain window (ap
 
 def _note(route: Route) -> str:
     # Port names say what is special: `docs-*` reproduces the FastAPI docs, `defaults` keeps the proxy's own.
+    if route.tls:
+        return "lab 08: TLS" + (f", {route.proxy} defaults" if route.defaults else "")
     if route.strategy:
         return f"lab 07: {len(route.upstreams)} replicas, {_STRATEGY_NOTES.get(route.strategy, route.strategy)}"
     if route.defaults:

@@ -1,9 +1,10 @@
-"""Every app trusts exactly the proxies' addresses (FORWARDED_ALLOW_IPS), or is built to trust all."""
+"""Every app trusts exactly the proxies' addresses (FORWARDED_ALLOW_IPS), or is built to trust all or none."""
 
 from __future__ import annotations
 
 from proxylab.check.common import (
     TRUST_ALL_SERVICES,
+    TRUST_NOBODY_SERVICES,
     Finding,
     _app_services,
     _verdict,
@@ -21,12 +22,14 @@ def check_trust(stack: Stack) -> list[Finding]:
     expected = sorted(address for address in proxies.values() if address)
     for service in _app_services(stack):
         problems += _trust_problems(service, expected)
-    return _verdict("trust", problems, f"every app trusts exactly the proxies ({','.join(expected)}) or is built to trust all")
+    return _verdict("trust", problems, f"every app trusts exactly the proxies ({','.join(expected)}) or is built to trust all or none")
 
 
 def _trust_problems(service: Service, expected: list[str]) -> list[str]:
     trusted = forwarded_allow_ips(service)
     if trusted == "*" and service.name in TRUST_ALL_SERVICES:
+        return []
+    if trusted == "" and service.name in TRUST_NOBODY_SERVICES:
         return []
     if trusted == "*":
         return [f"{service.name}: FORWARDED_ALLOW_IPS is \"*\", so any client can fake X-Forwarded-*; only {', '.join(sorted(TRUST_ALL_SERVICES))} may (to show why not); set it to {','.join(expected)}"]

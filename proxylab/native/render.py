@@ -3,7 +3,11 @@
 Nothing here changes what a route does. Each function takes a file from traefik/ or nginx/ and
 changes exactly three kinds of thing: where a listener binds (`:9001` → `127.0.0.1:9001`), how a
 service name is reached (`app-plain:8000` → `127.0.0.1:8001`), and container paths that point
-into the repo. `make status` shows the run folder that holds the results.
+into the repo. The config folder itself (/etc/nginx, Traefik's file-provider folder) is copied;
+any other mounted path a config names, such as the TLS certificate
+`/etc/proxylab/certs/server.pem`, becomes the host path behind it through the service's compose
+volumes (`.run/certs/server.pem`), so the native proxies read the very files Compose mounts.
+`make status` shows the run folder that holds the results.
 """
 
 from __future__ import annotations
@@ -54,7 +58,18 @@ def _native_nginx(text: str, service: Service, addresses: NativeAddresses) -> st
         host, port = addresses.bind(service.name, int(match[2]))
         return f"{match[1]}{host}:{port}{match[3]}"
 
-    return addresses.rewrite_service_refs(_NGINX_LISTEN.sub(listen, text))
+    return _host_paths(addresses.rewrite_service_refs(_NGINX_LISTEN.sub(listen, text)), service, "/etc/nginx")
+
+
+def _host_paths(text: str, service: Service, copied: str) -> str:
+    """Container paths under a mounted volume (other than the copied config folder `copied`)
+    become the host paths behind them: `/etc/proxylab/certs/x.pem` → `<repo>/.run/certs/x.pem`."""
+    for volume in sorted(service.volumes, key=lambda v: len(v.target), reverse=True):
+        target = volume.target.rstrip("/")
+        if f"{copied}/".startswith(f"{target}/") or target.startswith(f"{copied}/"):
+            continue  # the config folder and its parents are copied, not pointed at
+        text = re.sub(rf"(?<![\w/.-]){re.escape(target)}(?=/|\b)", lambda _: str(volume.source), text)
+    return text
 
 
 def render_traefik(service: Service, addresses: NativeAddresses, out: Path) -> Path:
@@ -84,5 +99,5 @@ def _native_dynamic(service: Service, addresses: NativeAddresses, container_dir:
         raise ProxylabError("traefik", f"file provider directory {container_dir} maps to no folder", "check traefik's volumes in compose.yaml")
     out.mkdir(parents=True, exist_ok=True)
     for path in sorted(source.glob("*.y*ml")):
-        (out / path.name).write_text(addresses.rewrite_service_refs(path.read_text()))
+        (out / path.name).write_text(_host_paths(addresses.rewrite_service_refs(path.read_text()), service, container_dir))
     return out

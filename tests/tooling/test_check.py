@@ -23,7 +23,7 @@ from proxylab.check import (
 from proxylab.compose import Stack
 from proxylab.paths import REPO, SCHEMA_FILE
 
-CHECKS = ["schema", "files", "ports", "trust", "traefik", "nginx", "readme"]
+CHECKS = ["schema", "files", "ports", "trust", "traefik", "nginx", "tls", "readme"]
 
 
 def failures(findings: list[Finding], check: str) -> list[str]:

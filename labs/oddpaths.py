@@ -1,0 +1,118 @@
+"""Odd paths and hostile inputs through every route: who answers, with what, and never a 5xx.
+
+What: `python -m labs.oddpaths [--update]` sends each request of CASES from 127.0.0.77 through
+every route of compose.yaml, verbatim (labs/http.py puts the target on the wire as written).
+Each answer becomes one cell, `<status> <who answered>`: `app` when the echo app answered (its
+X-Proxylab-Instance header), else the proxy of the route, or `uvicorn` on a direct route (the
+server refused the request before the app saw it). The table is compared with
+labs/expected/oddpaths.json; `--update` records it instead (review every row before committing).
+When: after `make up`; tests/labs/test_oddpaths.py runs the comparison on the live stack and
+asserts that the app never answers 5xx and no body carries a traceback.
+Why: prefix matching, dot segments, encoded slashes and oversized input are where proxies and
+the app disagree about what a path is; one table over every route shows which layer decides.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from labs.context import CLIENT_SOURCE, detect
+from labs.http import Request, Response, send
+from labs.spoofing import INSTANCE_HEADER, Table, differences, route_key
+from proxylab import compose
+from proxylab.compose import Route, Stack
+from proxylab.paths import REPO
+
+EXPECTED_FILE = REPO / "labs" / "expected" / "oddpaths.json"
+LONG_PATH = "/api/v1/echo/" + "a" * 8300  # over the 8 KB many servers allow for a request line
+LONG_HEADER = "a" * 16500  # over the 16 KB uvicorn's h11 allows for a header block
+
+
+@dataclass(frozen=True)
+class Case:
+    target: str  # the request target, exactly as sent
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+CASES: dict[str, Case] = {
+    # PathPrefix and `location /api/v1/` disagree about whether /api/v10 is under /api/v1.
+    "api-v10": Case("/api/v10/app"),
+    "no-slash": Case("/api/v1"),
+    "double-slash": Case("//api/v1/app"),
+    "dot-dot": Case("/api/v1/../app"),
+    "encoded-dot-dot": Case("/api/v1/%2e%2e/app"),
+    "encoded-slash": Case("/api/v1%2Fapp"),
+    "long-path": Case(LONG_PATH),
+    "long-header": Case("/api/v1/app", {"X-Filler": LONG_HEADER}),
+    "invalid-host": Case("/api/v1/app", {"Host": "bad host"}),
+    # The request line names another host; HTTP/1.1 servers must accept the absolute form.
+    "absolute-form": Case("http://evil.example/api/v1/app"),
+}
+
+
+def probe(stack: Stack) -> tuple[Table, list[str]]:
+    """Every route × every case, and the problems no route may show (app 5xx, tracebacks)."""
+    table: Table = {}
+    problems: list[str] = []
+    for route in stack.routes:
+        cells = {}
+        for name, case in CASES.items():
+            response = send(Request(route.base_url + "/", headers=case.headers, source=CLIENT_SOURCE, target=case.target))
+            cells[name] = _cell(route, response)
+            problems += _problems(route_key(route), name, response)
+        table[route_key(route)] = cells
+    return table, problems
+
+
+def _cell(route: Route, response: Response) -> str:
+    if response.status is None:
+        return "no answer"
+    if INSTANCE_HEADER in response.headers:
+        return f"{response.status} app"
+    return f"{response.status} {route.proxy or 'uvicorn'}"
+
+
+def _problems(key: str, case: str, response: Response) -> list[str]:
+    found = []
+    if INSTANCE_HEADER in response.headers and (response.status or 0) >= 500:
+        found.append(f"{key} | {case}: the app answered {response.status}")
+    if "Traceback (most recent call last)" in response.text:
+        found.append(f"{key} | {case}: a traceback in the response body")
+    return found
+
+
+def reached_app(table: Table) -> tuple[int, int]:
+    """(requests tried, how many the app itself answered)."""
+    cells = [cell for cells in table.values() for cell in cells.values()]
+    return len(cells), sum(1 for cell in cells if cell.endswith(" app"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m labs.oddpaths", description=__doc__.splitlines()[0])
+    parser.add_argument("--update", action="store_true", help="record the live table as the expectation")
+    parser.add_argument("--expected", type=Path, default=EXPECTED_FILE)
+    args = parser.parse_args(argv)
+    stack = compose.load()
+    detect(stack)  # fails early, naming the backend, if nothing runs
+    table, problems = probe(stack)
+    tried, reached = reached_app(table)
+    print(f"{tried} odd requests ({len(CASES)} cases × {len(table)} routes); {reached} reached the app")
+    for problem in problems:
+        print(f"PROBLEM {problem}")
+    if args.update:
+        args.expected.write_text(json.dumps(table, indent=2, ensure_ascii=False) + "\n")
+        print(f"recorded {args.expected}; review every row before committing it")
+        return 1 if problems else 0
+    found = differences(json.loads(args.expected.read_text()), table, CASES)
+    for route, case, was, now in found:
+        print(f"{route} | {case} | expected {was} | actual {now}")
+    print("the live table matches" if not found else f"{len(found)} differences; if expected, review and run with --update")
+    return 1 if found or problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
