@@ -15,12 +15,12 @@ the app disagree about what a path is; one table over every route shows which la
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from labs.context import CLIENT_SOURCE, detect
+from labs.expectation_file import read_expectation, write_expectation
 from labs.http import Request, Response, send
 from labs.spoofing import INSTANCE_HEADER, Table, differences, route_key
 from proxylab import compose
@@ -104,10 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     for problem in problems:
         print(f"PROBLEM {problem}")
     if args.update:
-        args.expected.write_text(json.dumps(table, indent=2, ensure_ascii=False) + "\n")
+        write_expectation(args.expected, table)
         print(f"recorded {args.expected}; review every row before committing it")
         return 1 if problems else 0
-    found = differences(json.loads(args.expected.read_text()), table, CASES)
+    found = differences(read_expectation(args.expected, "python -m labs.oddpaths --update"), table, CASES)
     for route, case, was, now in found:
         print(f"{route} | {case} | expected {was} | actual {now}")
     print("the live table matches" if not found else f"{len(found)} differences; if expected, review and run with --update")

@@ -17,12 +17,12 @@ shows all of them at once, and an upgrade that changes one cell fails CI.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from labs.context import CLIENT_SOURCE, Context, detect
+from labs.expectation_file import read_expectation, write_expectation
 from labs.http import Request, Response, send
 from proxylab import compose
 from proxylab.compose import Route, Stack
@@ -109,10 +109,10 @@ def main(argv: list[str] | None = None) -> int:
     tried, reached = reached_app(table)
     print(f"{tried} hostile requests ({len(HOSTILE)} cases × {len(table)} routes); {reached} reached the app")
     if args.update:
-        args.expected.write_text(json.dumps(table, indent=2, ensure_ascii=False) + "\n")
+        write_expectation(args.expected, table)
         print(f"recorded {args.expected}; review every row before committing it")
         return 0
-    found = differences(json.loads(args.expected.read_text()), table)
+    found = differences(read_expectation(args.expected, "python -m labs.spoofing --update"), table)
     for route, case, was, now in found:
         print(f"{route} | {case} | expected {was} | actual {now}")
     print("the live table matches" if not found else f"{len(found)} differences; if expected, review and run with --update")

@@ -21,11 +21,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from labs.expectation_file import read_expectation, write_expectation
 from labs.matrix.expected import Difference
 from labs.matrix.expected import compare as compare_cells
 from labs.matrix.probe import route_key
 from proxylab.compose import Route
-from proxylab.errors import ProxylabError
 from proxylab.paths import REPO
 
 EXPECTED_FILE = REPO / "labs" / "expected" / "docs_ui.json"
@@ -84,20 +84,12 @@ def against_matrix(results: Fields, matrix_routes: Fields, routes: Sequence[Rout
 
 def load_expected(path: Path = EXPECTED_FILE) -> dict[str, Any]:
     """The whole file: {"recorded_with": {...}, "fields": {name: description}, "routes": {key: fields}}."""
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError as exc:
-        raise ProxylabError(str(path), "does not exist", "record it with `python -m labs.browser --update`, then review it") from exc
-    except ValueError as exc:
-        raise ProxylabError(str(path), f"is not valid JSON: {exc}", "restore it from git or run `python -m labs.browser --update`") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("routes"), dict):
-        raise ProxylabError(str(path), "has no `routes` object", "restore it from git or run `python -m labs.browser --update`")
-    return data
+    return read_expectation(path, "python -m labs.browser --update", require="routes")
 
 
 def write_expected(routes: Fields, recorded_with: Mapping[str, str], descriptions: Mapping[str, str], path: Path = EXPECTED_FILE) -> Path:
     data = {"recorded_with": dict(recorded_with), "fields": dict(descriptions), "routes": {k: dict(v) for k, v in routes.items()}}
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    write_expectation(path, data)
     return path
 
 

@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from labs.expectation_file import read_expectation
 from labs.matrix.probe import Matrix
-from proxylab.errors import ProxylabError
 from proxylab.paths import REPO
 
 EXPECTED_FILE = REPO / "labs" / "expected" / "matrix.json"
@@ -81,15 +81,7 @@ def version_changes(recorded: Mapping[str, str], running: Mapping[str, str]) -> 
 
 def load_expected(path: Path = EXPECTED_FILE) -> dict:
     """The whole file: {"recorded_with": {"backend", "versions"}, "routes": {key: cells}}."""
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError as exc:
-        raise ProxylabError(_shown(path), "does not exist", "run `make matrix-update` to record the live matrix, then review it") from exc
-    except ValueError as exc:
-        raise ProxylabError(_shown(path), f"is not valid JSON: {exc}", "restore it from git or run `make matrix-update`") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("routes"), dict):
-        raise ProxylabError(_shown(path), "has no `routes` mapping", "run `make matrix-update` to rewrite it")
-    return data
+    return read_expectation(path, "make matrix-update", require="routes")
 
 
 def expectation_text(matrix: Matrix) -> str:
