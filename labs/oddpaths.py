@@ -14,16 +14,12 @@ the app disagree about what a path is; one table over every route shows which la
 
 from __future__ import annotations
 
-import argparse
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from labs.context import CLIENT_SOURCE, detect
-from labs.expectation_file import read_expectation, write_expectation
 from labs.http import Request, Response, send
-from labs.spoofing import INSTANCE_HEADER, Table, differences, route_key
-from proxylab import compose
+from labs.tables import INSTANCE_HEADER, Table, compare_or_record, route_key
 from proxylab.compose import Route, Stack
 from proxylab.paths import REPO
 
@@ -91,27 +87,15 @@ def reached_app(table: Table) -> tuple[int, int]:
     return len(cells), sum(1 for cell in cells if cell.endswith(" app"))
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m labs.oddpaths", description=__doc__.splitlines()[0])
-    parser.add_argument("--update", action="store_true", help="record the live table as the expectation")
-    parser.add_argument("--expected", type=Path, default=EXPECTED_FILE)
-    args = parser.parse_args(argv)
-    stack = compose.load()
+def _suite(stack: Stack) -> tuple[Table, list[str], str]:
     detect(stack)  # fails early, naming the backend, if nothing runs
     table, problems = probe(stack)
     tried, reached = reached_app(table)
-    print(f"{tried} odd requests ({len(CASES)} cases × {len(table)} routes); {reached} reached the app")
-    for problem in problems:
-        print(f"PROBLEM {problem}")
-    if args.update:
-        write_expectation(args.expected, table)
-        print(f"recorded {args.expected}; review every row before committing it")
-        return 1 if problems else 0
-    found = differences(read_expectation(args.expected, "python -m labs.oddpaths --update"), table, CASES)
-    for route, case, was, now in found:
-        print(f"{route} | {case} | expected {was} | actual {now}")
-    print("the live table matches" if not found else f"{len(found)} differences; if expected, review and run with --update")
-    return 1 if found or problems else 0
+    return table, problems, f"{tried} odd requests ({len(CASES)} cases × {len(table)} routes); {reached} reached the app"
+
+
+def main(argv: list[str] | None = None) -> int:
+    return compare_or_record("python -m labs.oddpaths", __doc__, EXPECTED_FILE, CASES, _suite, argv)
 
 
 if __name__ == "__main__":

@@ -16,20 +16,16 @@ shows all of them at once, and an upgrade that changes one cell fails CI.
 
 from __future__ import annotations
 
-import argparse
 import sys
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from labs.context import CLIENT_SOURCE, Context, detect
-from labs.expectation_file import read_expectation, write_expectation
 from labs.http import Request, Response, send
-from proxylab import compose
+from labs.tables import INSTANCE_HEADER, Table, compare_or_record, route_key
 from proxylab.compose import Route, Stack
 from proxylab.paths import REPO
 
 EXPECTED_FILE = REPO / "labs" / "expected" / "spoofing.json"
-INSTANCE_HEADER = "x-proxylab-instance"
 FORGED_CLIENT = "203.0.113.9"  # TEST-NET-3: an address the client claims to be
 FORGED_HOST = "evil.example"
 
@@ -45,13 +41,6 @@ CASES: dict[str, dict[str, str]] = {
             "Forwarded": f"for={FORGED_CLIENT};proto=https;host={FORGED_HOST}", "X-Real-IP": FORGED_CLIENT},
 }
 HOSTILE = [name for name in CASES if name != "none"]
-
-Table = dict[str, dict[str, str]]  # route key → case → cell
-
-
-def route_key(route: Route) -> str:
-    return f"{route.port} {route.label}"
-
 
 def probe(stack: Stack, context: Context) -> Table:
     """Every route × every case, in compose.yaml's order."""
@@ -87,36 +76,14 @@ def reached_app(table: Table) -> tuple[int, int]:
     return len(cells), sum(1 for cell in cells if cell[:3].isdigit() and "(proxy)" not in cell)
 
 
-def differences(expected: Table, actual: Table, cases=CASES) -> list[tuple[str, str, str, str]]:
-    """(route, case, expected, actual) for every cell that differs, missing routes included."""
-    found = []
-    for route in [*actual, *(key for key in expected if key not in actual)]:
-        for case in cases:
-            was = expected.get(route, {}).get(case, "(not recorded)")
-            now = actual.get(route, {}).get(case, "(no route)")
-            if was != now:
-                found.append((route, case, was, now))
-    return found
+def _suite(stack: Stack) -> tuple[Table, list[str], str]:
+    table = probe(stack, detect(stack))
+    tried, reached = reached_app(table)
+    return table, [], f"{tried} hostile requests ({len(HOSTILE)} cases × {len(table)} routes); {reached} reached the app"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m labs.spoofing", description=__doc__.splitlines()[0])
-    parser.add_argument("--update", action="store_true", help="record the live table as the expectation")
-    parser.add_argument("--expected", type=Path, default=EXPECTED_FILE)
-    args = parser.parse_args(argv)
-    stack = compose.load()
-    table = probe(stack, detect(stack))
-    tried, reached = reached_app(table)
-    print(f"{tried} hostile requests ({len(HOSTILE)} cases × {len(table)} routes); {reached} reached the app")
-    if args.update:
-        write_expectation(args.expected, table)
-        print(f"recorded {args.expected}; review every row before committing it")
-        return 0
-    found = differences(read_expectation(args.expected, "python -m labs.spoofing --update"), table)
-    for route, case, was, now in found:
-        print(f"{route} | {case} | expected {was} | actual {now}")
-    print("the live table matches" if not found else f"{len(found)} differences; if expected, review and run with --update")
-    return 1 if found else 0
+    return compare_or_record("python -m labs.spoofing", __doc__, EXPECTED_FILE, CASES, _suite, argv)
 
 
 if __name__ == "__main__":

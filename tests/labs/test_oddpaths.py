@@ -16,7 +16,7 @@ import json
 import pytest
 
 from labs.oddpaths import CASES, EXPECTED_FILE, probe
-from labs.spoofing import differences, route_key
+from labs.tables import differences, route_key
 from proxylab import compose
 
 pytestmark = pytest.mark.stack

@@ -15,7 +15,8 @@ import json
 import pytest
 
 from labs.context import Context
-from labs.spoofing import CASES, EXPECTED_FILE, FORGED_CLIENT, differences, probe, reached_app, route_key
+from labs.spoofing import CASES, EXPECTED_FILE, FORGED_CLIENT, probe, reached_app
+from labs.tables import differences, route_key
 from proxylab import compose
 
 RECORDED = json.loads(EXPECTED_FILE.read_text())
@@ -62,7 +63,7 @@ def test_no_forged_header_is_believed_elsewhere() -> None:
 def test_the_live_table_matches_the_reviewed_one(running_stack) -> None:
     """uvicorn, Traefik or Nginx now believes (or drops) a forged header differently."""
     live = probe(running_stack, Context("native", running_stack))
-    found = differences(RECORDED, live)
+    found = differences(RECORDED, live, CASES)
     assert not found, "\n".join(f"{route} | {case} | expected {was} | actual {now}" for route, case, was, now in found)
     tried, reached = reached_app(live)
     assert tried == 6 * len(running_stack.routes) and reached == tried
