@@ -58,11 +58,11 @@ versions: venv
 ## lab: present one lab step by step, N=01 required (Enter next step, s skip one, q quit)
 lab: venv
 	@[ -n "$(N)" ] || { echo "make lab needs a lab number, e.g. make lab N=01; these are the labs:"; $(PY) -m labs list; exit 2; }
-	$(PY) -m labs run $(N)
+	$(PY) -m labs present $(N)
 
-## labs: run every lab as assertions on live traffic (N=01 for one); writes reports/junit.xml, reports/labs.json
+## labs: verify every lab on live traffic (N=01 for one); writes reports/junit.xml, reports/labs.json
 labs: venv
-	$(PY) -m labs run --check $(N)
+	$(PY) -m labs verify $(N)
 
 ## handouts: write reports/handouts/NN-slug.md for every lab from a real run (N=01 for one)
 handouts: venv
@@ -72,33 +72,33 @@ handouts: venv
 companion: venv
 	$(PY) labs/uvicorn_proxy_and_health_lab.py
 
-## matrix: probe every route, compare with labs/expected/matrix.json, write reports/matrix.{md,html,json}
+## matrix: probe every route, compare with suites/expected/matrix.json, write reports/matrix.{md,html,json}
 matrix: venv
-	$(PY) -m labs.matrix
+	$(PY) -m suites.matrix
 
-## matrix-update: record the live matrix as labs/expected/matrix.json (review its git diff first)
+## matrix-update: record the live matrix as suites/expected/matrix.json (review its git diff first)
 matrix-update: venv
-	$(PY) -m labs.matrix --update
+	$(PY) -m suites.matrix --update
 
-## spoofing: forged forwarding headers through every route, compared with labs/expected/spoofing.json
+## spoofing: forged forwarding headers through every route, compared with suites/expected/spoofing.json
 spoofing: venv
-	$(PY) -m labs.spoofing
+	$(PY) -m suites.spoofing
 
-## oddpaths: odd paths and hostile inputs through every route, compared with labs/expected/oddpaths.json
+## oddpaths: odd paths and hostile inputs through every route, compared with suites/expected/oddpaths.json
 oddpaths: venv
-	$(PY) -m labs.oddpaths
+	$(PY) -m suites.oddpaths
 
-## screenshots: /docs and /redoc of every route in Chromium, checked against labs/expected/docs_ui.json; writes reports/screenshots/
+## screenshots: /docs and /redoc of every route in Chromium, checked against suites/expected/docs_ui.json; writes reports/screenshots/
 screenshots: venv
-	$(PY) -m labs.browser
+	$(PY) -m suites.browser
 
 ## bench: what each proxy costs, ~8 min (cold start, make test time, wrk load direct/Traefik/Nginx); reports/bench.{json,png}
 bench: deps venv
-	$(PY) -m labs.bench
+	$(PY) -m bench
 
 ## bench-smoke: the bench in seconds, to prove it works (CI); its numbers mean nothing; reports/bench-smoke.{json,png}
 bench-smoke: deps venv
-	$(PY) -m labs.bench --smoke
+	$(PY) -m bench --smoke
 
 ## test: compose checks, app unit tests and scenario tests on the real native stack
 test: deps venv

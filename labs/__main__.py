@@ -1,8 +1,8 @@
-"""`python -m labs`: list the labs, present one, check them all (CI), or write the handouts.
+"""`python -m labs`: list the labs, present one, verify them all (CI), or write the handouts.
 
   python -m labs list                  number, title, time and steps of every lab
-  python -m labs run 01                present lab 01 step by step (`make lab N=01`)
-  python -m labs run --check [01 ...]  every lab (or those named) as assertions (`make labs`)
+  python -m labs present 01            present lab 01 step by step (`make lab N=01`)
+  python -m labs verify [01 ...]       every lab (or those named) as assertions (`make labs`)
   python -m labs handouts [01 ...]     reports/handouts/NN-slug.md from a real run (`make handouts`)
 
 Exit status: 0 every step as expected; 1 a step was not; 2 a lab file is malformed (or the
@@ -22,7 +22,8 @@ from rich.text import Text
 
 from labs import handouts, present, reports, runner
 from labs.model import LabFileError, load_lab, select
-from proxylab.errors import ProxylabError
+from proxylab.context import connect
+from proxylab.errors import ProxylabError, run_command
 from proxylab.paths import REPORTS_DIR
 
 
@@ -31,30 +32,21 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="number, title, time and step count of every lab")
-    run = commands.add_parser("run", help="present a lab step by step, or --check labs as assertions")
-    run.add_argument("labs", nargs="*", metavar="LAB", help="lab numbers (01) or names; --check runs all when none")
-    run.add_argument("--check", action="store_true", help="no pauses, one line per step, exit 1 on any mismatch")
-    run.add_argument("--reports", type=Path, default=REPORTS_DIR, help="where --check writes junit.xml and labs.json")
+    shown = commands.add_parser("present", help="present labs step by step, pausing between steps")
+    shown.add_argument("labs", nargs="*", metavar="LAB", help="lab numbers (01) or names")
+    verify = commands.add_parser("verify", help="labs as assertions on live traffic: no pauses, one line per step")
+    verify.add_argument("labs", nargs="*", metavar="LAB", help="lab numbers (01) or names; every lab when none")
+    verify.add_argument("--reports", type=Path, default=REPORTS_DIR, help="where junit.xml and labs.json go")
     handout = commands.add_parser("handouts", help="write reports/handouts/NN-slug.md from a real run of each lab")
     handout.add_argument("labs", nargs="*", metavar="LAB")
     handout.add_argument("--out", type=Path, default=handouts.HANDOUTS_DIR)
     args = parser.parse_args(argv)
-    if args.command == "run" and not args.check and not args.labs:
-        parser.error("name the lab to present: `python -m labs run 01` (`python -m labs list` shows them)")
+    if args.command == "present" and not args.labs:
+        parser.error("name the lab to present: `python -m labs present 01` (`python -m labs list` shows them)")
     # A log (CI, a pipe) is read in a wide window: 120 columns there, the terminal's own width here.
     console = Console(highlight=False, width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 120)
-    errors = Console(stderr=True, highlight=False, soft_wrap=True)
-    try:
-        return {"list": _list, "run": _run, "handouts": _handouts}[args.command](args, console)
-    except LabFileError as error:
-        errors.print(error.render(), markup=False)
-        return 2
-    except ProxylabError as error:
-        errors.print(error.render(), markup=False)
-        return 3
-    except KeyboardInterrupt:
-        errors.print("\ninterrupted")
-        return 130
+    command = {"list": _list, "present": _present, "verify": _verify, "handouts": _handouts}[args.command]
+    return run_command(lambda: command(args, console), {LabFileError: 2, ProxylabError: 3})
 
 
 def _list(args: argparse.Namespace, console: Console) -> int:
@@ -76,11 +68,9 @@ def _list(args: argparse.Namespace, console: Console) -> int:
     return 2 if errors else 0
 
 
-def _run(args: argparse.Namespace, console: Console) -> int:
-    if args.check:
-        return _check(args, console)
+def _present(args: argparse.Namespace, console: Console) -> int:
     labs = [load_lab(path) for path in select(args.labs)]
-    context = runner.connect()
+    context = connect()
     runner.require_stack(labs, context)
     ok = True
     for lab in labs:
@@ -88,15 +78,15 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     return 0 if ok else 1
 
 
-def _check(args: argparse.Namespace, console: Console) -> int:
-    run = runner.check(
+def _verify(args: argparse.Namespace, console: Console) -> int:
+    run = runner.verify(
         select(args.labs),
-        on_start=lambda run: console.print(present.check_header(run)),
-        on_step=lambda result: console.print(present.check_line(result)),
+        on_start=lambda run: console.print(present.verify_header(run)),
+        on_step=lambda result: console.print(present.verify_line(result)),
     )
     written = reports.write_reports(run, args.reports)
     console.print()
-    console.print(present.check_summary(run))
+    console.print(present.verify_summary(run))
     console.print(f"reports: {', '.join(str(path) for path in written)}", style="dim")
     return 0 if run.ok else 1
 

@@ -1,12 +1,12 @@
 """Dotted field names and the expectations a lab step writes about them.
 
-A step's answer is a nested mapping (`labs.http.Response.fields()`, `DocsProbe.fields()`); a lab
+A step's answer is a nested mapping (`proxylab.client.Response.fields()`, `DocsProbe.fields()`); a lab
 names a value in it with a dotted path: `body.forwarded_headers.x-forwarded-prefix` walks dicts
 (keys may contain dashes), `schema.body.servers.0.url` indexes a list. A path that leads nowhere
 gives `MISSING`, shown as "(absent)", so "the header was not sent" never looks like "sent empty".
 
 An expectation is a plain value (equal after placeholder expansion, `{client}` and friends, see
-labs/context.py; `null` also accepts an absent field) or one of three matchers written as a
+proxylab/context.py; `null` also accepts an absent field) or one of three matchers written as a
 one-key mapping: `contains:`, `matches:` (a regex search) and `absent: true`.
 """
 
@@ -44,7 +44,7 @@ def lookup(fields: Mapping[str, Any], name: str) -> Any:
     return value
 
 
-class Context(Protocol):  # labs.context.Context, or a stand-in in unit tests
+class Context(Protocol):  # proxylab.context.Context, or a stand-in in unit tests
     def expand_any(self, value: Any) -> Any: ...
 
 

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import jinja2
 
-from labs.context import Context
 from labs.fields import text
 from labs.model import Lab, load_lab
 from labs.present import cell, expected_cell
 from labs.reports import named_versions
-from labs.runner import Check, StepResult, connect, require_stack, run_lab
+from labs.runner import StepResult, Verdict, require_stack, run_lab
 from proxylab import versions as component_versions
+from proxylab.context import Context, connect
 from proxylab.paths import REPORTS_DIR
 
 HANDOUTS_DIR = REPORTS_DIR / "handouts"
@@ -43,8 +43,8 @@ TEMPLATE = """\
 
 | field | this run | expected |
 | --- | --- | --- |
-{% for check in result.checks -%}
-| `{{ check.field }}` | {{ md(cell_of(check.actual)) }} | {{ expected(check) }} |
+{% for verdict in result.verdicts -%}
+| `{{ verdict.field }}` | {{ md(cell_of(verdict.actual)) }} | {{ expected(verdict) }} |
 {% endfor %}
 {%- if not result.ok %}
 **Not as expected in this run:** {{ result.mismatches | map(attribute="field") | join(", ") }}.
@@ -70,7 +70,7 @@ def generate(paths: list[Path], directory: Path = HANDOUTS_DIR, context: Context
     for lab in labs:
         results = run_lab(lab, context)
         path = directory / f"{lab.name}.md"
-        path.write_text(render(lab, results, context.backend, line), encoding="utf-8")
+        path.write_text(render(lab, results, context.backend.name, line), encoding="utf-8")
         written.append((path, all(result.ok for result in results)))
     return written
 
@@ -86,10 +86,10 @@ def _command(command: str) -> str:
     return "\n".join(line if line.startswith("#") else f"$ {line}" for line in command.splitlines())
 
 
-def _expected(check: Check) -> str:
-    if check.expected is None:
+def _expected(verdict: Verdict) -> str:
+    if verdict.expected is None:
         return ""
-    return f"{_md(expected_cell(check))} " + ("✓" if check.ok else "✗ (not in this run)")
+    return f"{_md(expected_cell(verdict))} " + ("✓" if verdict.ok else "✗ (not in this run)")
 
 
 def _md(value: str) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from labs.fields import FIELD_NAME, Expectation, parse_expectation
-from labs.steps import KINDS, Action, StepKind
+from labs.kinds import KINDS, Action, StepKind
 from proxylab.errors import ProxylabError
 from proxylab.paths import REPO
 

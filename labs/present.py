@@ -1,4 +1,4 @@
-"""What a lab looks like on a terminal or a projector: presenter mode and the `--check` lines.
+"""What a lab looks like on a terminal or a projector: presenter mode and the `verify` lines.
 
 Presenter mode (`make lab N=01`) walks one lab: the goal and time, then for each step its title,
 the command a person could paste, a table of the fields that matter with expected beside
@@ -24,11 +24,11 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from labs.context import Context
 from labs.fields import text
 from labs.model import Lab
 from labs.reports import named_versions
-from labs.runner import Check, CheckRun, StepResult, run_step, skip_step
+from labs.runner import StepResult, Verdict, VerifyRun, run_step, skip_step
+from proxylab.context import Context
 
 LINE_WIDTH = 80  # characters of one value line in a table cell
 MAX_LINES = 8  # lines of one value (a dict of headers shows one header per line)
@@ -91,14 +91,14 @@ def fields_table(result: StepResult) -> Table:
     table.add_column("field", overflow="fold")
     table.add_column("expected", overflow="fold")
     table.add_column("actual", overflow="fold")
-    for check in result.checks:
-        if check.expected is None:
-            table.add_row("", check.field, Text("—", style="dim"), Text(cell(check.actual)))
+    for verdict in result.verdicts:
+        if verdict.expected is None:
+            table.add_row("", verdict.field, Text("—", style="dim"), Text(cell(verdict.actual)))
             continue
-        style = "green" if check.ok else "bold red"
-        table.add_row(Text("✓" if check.ok else "✗", style=style), check.field,
-                      Text(expected_cell(check), style="green" if check.ok else "bold"),
-                      Text(cell(check.actual), style=style))
+        style = "green" if verdict.ok else "bold red"
+        table.add_row(Text("✓" if verdict.ok else "✗", style=style), verdict.field,
+                      Text(expected_cell(verdict), style="green" if verdict.ok else "bold"),
+                      Text(cell(verdict.actual), style=style))
     return table
 
 
@@ -128,9 +128,9 @@ def readable_raw(raw: str, max_lines: int = 40) -> str:
     return "\n".join(lines[:max_lines] + ([f"… {len(lines) - max_lines} more lines"] if len(lines) > max_lines else []))
 
 
-def expected_cell(check: Check) -> str:
+def expected_cell(verdict: Verdict) -> str:
     """The expected value laid out like the actual one; a matcher as its description."""
-    return cell(check.expected_data) if check.kind == "equals" else cell(check.expected or "")
+    return cell(verdict.expected_data) if verdict.kind == "equals" else cell(verdict.expected or "")
 
 
 def tally(results: list[StepResult], total: int) -> Text:
@@ -146,18 +146,18 @@ def tally(results: list[StepResult], total: int) -> Text:
     return Text("; ".join(words), style="bold red" if failed else "bold green")
 
 
-# --- check mode: one line per step --------------------------------------------------------------
+# --- verify: one line per step ------------------------------------------------------------------
 
 
-def check_header(run: CheckRun) -> Group:
+def verify_header(run: VerifyRun) -> Group:
     """What ran: the backend, when, and the version of each component (first lines of the output)."""
     grid = Table.grid(padding=(0, 2))
     for name, version in named_versions(run.versions).items():
         grid.add_row(name, version)
-    return Group(Text(f"labs check on the {run.backend} backend, {run.timestamp}", style="bold"), grid, Text())
+    return Group(Text(f"labs verified on the {run.backend} backend, {run.timestamp}", style="bold"), grid, Text())
 
 
-def check_line(result: StepResult) -> Group:
+def verify_line(result: StepResult) -> Group:
     mark = Text("✓ ", style="green") if result.ok else Text("✗ ", style="bold red")
     line = mark + Text(f"{result.lab.number} step {result.step.number}  {result.step.title}")
     if result.ok:
@@ -165,7 +165,7 @@ def check_line(result: StepResult) -> Group:
     return Group(line, command_text(result.command), step_details(result, raw=True), Text())
 
 
-def check_summary(run: CheckRun) -> Text:
+def verify_summary(run: VerifyRun) -> Text:
     failed = [result for result in run.results if not result.ok]
     labs = len({result.lab.name for result in run.results})
     summary = f"{len(run.results)} steps in {labs} lab{'s' if labs != 1 else ''}: {len(run.results) - len(failed)} as expected"

@@ -11,7 +11,7 @@ Probes"):
     failureThreshold consecutive failures take it out again (no restart).
 It stops at the first restart, since a real kubelet would kill the container there. Every probe
 and every change of decision is one line of the returned timeline, as a presenter reads it.
-When: lab 06's `probe-sim:` steps (labs/ops_steps.py).
+When: lab 06's `probe-sim:` steps (labs/kinds/stack.py).
 Why: the three probes answer three questions, and the only way to *see* why a slow starter with
 no startup probe is killed, or why a dead Redis must fail readiness and not liveness, is to
 watch the decisions tick by on a real process.
@@ -61,7 +61,7 @@ class Simulation:
     timeline: list[str] = field(default_factory=list)
 
 
-def check(url: str, timeout_s: float) -> tuple[bool, str]:
+def probe_once(url: str, timeout_s: float) -> tuple[bool, str]:
     """One HTTP probe: success is a status from 200 to 399, as the kubelet's httpGet says."""
     try:
         with _OPENER.open(url, timeout=timeout_s) as response:
@@ -101,7 +101,7 @@ def _runs(schedule: _Schedule, schedules: dict[str, _Schedule]) -> bool:
 def _run(base_url: str, schedule: _Schedule, now: float, result: Simulation) -> None:
     probe = schedule.probe
     schedule.next_at = now + probe.period_s
-    ok, answer = check(base_url + probe.path, probe.timeout_s)
+    ok, answer = probe_once(base_url + probe.path, probe.timeout_s)
     schedule.failures = 0 if ok else schedule.failures + 1
     verdict = _decide(schedule, ok, now, result)
     tally = "ok" if ok else f"fail {schedule.failures}/{probe.failure_threshold}"

@@ -1,4 +1,4 @@
-"""The `--check` run written down: reports/junit.xml for CI, reports/labs.json for people and tools.
+"""The `verify` run written down: reports/junit.xml for CI, reports/labs.json for people and tools.
 
 junit.xml has one <testcase> per step (classname `labs.<NN-slug>`, name `<number> <title>`), and a
 mismatch's <failure> carries the same expected-vs-actual text that `explain` gives a pytest
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from labs.fields import MISSING, text
-from labs.runner import CheckRun, StepResult
+from labs.runner import StepResult, VerifyRun
 
 VALUE_WIDTH = 60  # characters of one value in the plain-text table
 
@@ -23,9 +23,9 @@ def explain(result: StepResult) -> str:
     """A step's outcome as plain text: where, the command, expected vs actual, the raw answer."""
     lines = [f"lab {result.lab.name}, step {result.step.number}: {result.step.title}", f"  $ {result.command}"]
     rows = [("", "field", "expected", "actual")]
-    for check in result.checks:
-        mark = "" if check.expected is None else ("✓" if check.ok else "✗")
-        rows.append((mark, check.field, _cut(check.expected or "-"), _cut(text(check.actual))))
+    for verdict in result.verdicts:
+        mark = "" if verdict.expected is None else ("✓" if verdict.ok else "✗")
+        rows.append((mark, verdict.field, _cut(verdict.expected or "-"), _cut(text(verdict.actual))))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     lines += ["  " + "  ".join(value.ljust(widths[i]) if i < 3 else value for i, value in enumerate(row)).rstrip()
               for row in rows]
@@ -40,7 +40,7 @@ def named_versions(versions: dict[str, str]) -> dict[str, str]:
     return {names.get(key, key): value for key, value in versions.items()}
 
 
-def write_reports(run: CheckRun, directory: Path) -> list[Path]:
+def write_reports(run: VerifyRun, directory: Path) -> list[Path]:
     """junit.xml and labs.json in `directory` (created if needed); returns both paths."""
     directory.mkdir(parents=True, exist_ok=True)
     junit, report = directory / "junit.xml", directory / "labs.json"
@@ -49,7 +49,7 @@ def write_reports(run: CheckRun, directory: Path) -> list[Path]:
     return [junit, report]
 
 
-def junit_tree(run: CheckRun) -> ET.Element:
+def junit_tree(run: VerifyRun) -> ET.Element:
     failures = sum(not result.ok for result in run.results)
     suites = ET.Element("testsuites", name="labs", tests=str(len(run.results)), failures=str(failures))
     for name in dict.fromkeys(result.lab.name for result in run.results):
@@ -70,7 +70,7 @@ def junit_tree(run: CheckRun) -> ET.Element:
     return suites
 
 
-def labs_json(run: CheckRun) -> dict[str, Any]:
+def labs_json(run: VerifyRun) -> dict[str, Any]:
     labs: dict[str, dict[str, Any]] = {}
     for result in run.results:
         lab = labs.setdefault(result.lab.name, {"lab": result.lab.name, "title": result.lab.title, "ok": True, "steps": []})
@@ -85,9 +85,9 @@ def step_json(result: StepResult) -> dict[str, Any]:
     return {
         "number": result.step.number, "title": result.step.title, "kind": result.step.kind,
         "curl": result.command,
-        "fields": {c.field: None if c.actual is MISSING else c.actual for c in result.checks},
-        "absent": [c.field for c in result.checks if c.actual is MISSING],
-        "expected": {c.field: c.expected_data for c in result.checks if c.expected is not None},
+        "fields": {c.field: None if c.actual is MISSING else c.actual for c in result.verdicts},
+        "absent": [c.field for c in result.verdicts if c.actual is MISSING],
+        "expected": {c.field: c.expected_data for c in result.verdicts if c.expected is not None},
         "mismatches": [c.field for c in result.mismatches],
         "ok": result.ok,
     }

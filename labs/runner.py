@@ -2,7 +2,7 @@
 
 The runner knows nothing of terminals or files: it returns `StepResult`s that labs/present.py
 shows, labs/reports.py writes as junit.xml and labs.json, and labs/handouts.py turns into
-Markdown. Before any traffic it checks that the routes the labs use answer, so a stopped stack
+Markdown. Before any traffic it makes sure the routes the labs use answer, so a stopped stack
 reads "the stack is not running: run `make up`" rather than a screen of red connection errors.
 """
 
@@ -15,16 +15,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from labs.context import Context, detect
 from labs.fields import lookup
-from labs.http import Request
 from labs.model import Lab, LabFileError, Step, load_lab
-from proxylab import compose, versions
+from proxylab import versions
+from proxylab.client import Request
+from proxylab.context import Context, connect
 from proxylab.errors import ProxylabError
 
 
 @dataclass(frozen=True)
-class Check:
+class Verdict:
     """One field of one step: its actual value and, when the lab expects something, the verdict."""
 
     field: str
@@ -40,22 +40,22 @@ class StepResult:
     lab: Lab
     step: Step
     command: str
-    checks: tuple[Check, ...] = ()
+    verdicts: tuple[Verdict, ...] = ()
     raw: str = ""
     skipped: bool = False
 
     @property
     def ok(self) -> bool:
-        return all(check.ok for check in self.checks)
+        return all(verdict.ok for verdict in self.verdicts)
 
     @property
-    def mismatches(self) -> list[Check]:
-        return [check for check in self.checks if not check.ok]
+    def mismatches(self) -> list[Verdict]:
+        return [verdict for verdict in self.verdicts if not verdict.ok]
 
 
 @dataclass(frozen=True)
-class CheckRun:
-    """Every lab of a `--check` run, with what ran them."""
+class VerifyRun:
+    """Every lab of a `verify` run, with what ran them."""
 
     backend: str
     versions: dict[str, str]
@@ -67,24 +67,19 @@ class CheckRun:
         return all(result.ok for result in self.results)
 
 
-def connect() -> Context:
-    """compose.yaml and the backend that runs it now."""
-    return detect(compose.load())
-
-
 def run_step(lab: Lab, step: Step, context: Context) -> StepResult:
     """Send the step's action and judge each shown or expected field."""
     outcome = step.action.run(context)
-    checks = []
+    verdicts = []
     for name in step.field_names:
         actual = lookup(outcome.fields, name)
         expectation = step.expect.get(name)
         if expectation is None:
-            checks.append(Check(name, actual))
+            verdicts.append(Verdict(name, actual))
             continue
-        checks.append(Check(name, actual, expectation.kind, expectation.describe(context),
+        verdicts.append(Verdict(name, actual, expectation.kind, expectation.describe(context),
                             expectation.as_data(context), expectation.holds(actual, context)))
-    return StepResult(lab, step, step.action.command(context), tuple(checks), outcome.raw)
+    return StepResult(lab, step, step.action.command(context), tuple(verdicts), outcome.raw)
 
 
 def skip_step(lab: Lab, step: Step, context: Context) -> StepResult:
@@ -100,10 +95,10 @@ def run_lab(lab: Lab, context: Context, on_step: Callable[[StepResult], None] = 
     return results
 
 
-def check(paths: list[Path], context: Context | None = None,
-          on_start: Callable[[CheckRun], None] = lambda _: None,
-          on_step: Callable[[StepResult], None] = lambda _: None) -> CheckRun:
-    """Load every lab first (a bad file fails before any traffic), check the stack, run them all.
+def verify(paths: list[Path], context: Context | None = None,
+          on_start: Callable[[VerifyRun], None] = lambda _: None,
+          on_step: Callable[[StepResult], None] = lambda _: None) -> VerifyRun:
+    """Load every lab first (a bad file fails before any traffic), make sure the stack answers, run them all.
 
     `on_start` sees the run (backend, versions) before the first step, so output can name the
     versions at the top; `on_step` sees each step's result as it comes."""
@@ -111,7 +106,7 @@ def check(paths: list[Path], context: Context | None = None,
     context = context or connect()
     require_stack(labs, context)
     timestamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    run = CheckRun(context.backend, versions.collect(context.stack), timestamp, [])
+    run = VerifyRun(context.backend.name, versions.collect(context.stack), timestamp, [])
     on_start(run)
     for lab in labs:
         run.results.extend(run_lab(lab, context, on_step))
@@ -133,18 +128,18 @@ def require_stack(labs: list[Lab], context: Context) -> None:
         where = ", ".join(f"{address} ({label})" for address, label in silent.items())
         raise ProxylabError(
             "the stack is not running", "run `make up`",
-            f"`make status` shows each service ({context.backend} backend)", f"no answer on {where}",
+            f"`make status` shows each service ({context.backend.name} backend)", f"no answer on {where}",
         )
 
 
 def _expanded_urls(lab: Lab, step: Step, context: Context) -> list[str]:
-    """The step's URLs, after filling in (and so checking) every placeholder the step uses."""
+    """The step's URLs, after filling in (and so validating) every placeholder the step uses."""
     try:
         step.action.command(context)
         for expectation in step.expect.values():
             expectation.expected(context)
         return step.action.urls(context)
-    except KeyError as error:  # labs.context: "{upstream:x} names no service in compose.yaml"
+    except KeyError as error:  # proxylab.context: "{upstream:x} names no service in compose.yaml"
         raise LabFileError(lab.path, error.args[0], (step.number, step.title)) from None
 
 

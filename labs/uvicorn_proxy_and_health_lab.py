@@ -15,20 +15,15 @@ Why: the brief's points 2 to 4 fit in one screen when the "proxy" is a header yo
 
 from __future__ import annotations
 
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
 import sys
+import time
 from pathlib import Path
-
-# Run as a script, this folder comes first on sys.path, and labs/http.py would shadow the
-# standard library's http package: take the folder off before importing it.
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
-
-import http.client  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import signal  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
-import time  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 TRUSTED, UNTRUSTED = "127.0.0.1", "127.0.0.77"

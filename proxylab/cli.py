@@ -106,7 +106,7 @@ def _routes(args: argparse.Namespace) -> int:
         return 0
     for route in stack.routes:
         strips = {True: "strips", False: "keeps ", None: "direct"}[route.strips]
-        print(f"{route.base_url + (stack.prefix if route.proxy else '') + '/app':<40} {route.proxy or '-':<8} {strips} -> {route.app}")
+        print(f"{route.url('/app'):<40} {route.proxy or '-':<8} {strips} -> {route.app}")
     return 0
 
 

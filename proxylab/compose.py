@@ -37,6 +37,7 @@ class Route:
     replicas: tuple[str, ...] = ()  # every app the proxy balances over (lab 07); () means just `app`
     strategy: str | None = None  # lab 07's shutdown strategy: plain, drain or retries
     tls: bool = False  # the proxy terminates TLS on this port (lab 08); the app behind sees http
+    prefix: str = ""  # the stack's public prefix (x-proxylab.prefix), which a proxy route serves under
 
     @property
     def upstreams(self) -> tuple[str, ...]:
@@ -45,8 +46,19 @@ class Route:
 
     @property
     def base_url(self) -> str:
+        """Scheme, host and port a client uses: `https://127.0.0.1:9041`."""
         host = "127.0.0.1" if self.host_ip in ("0.0.0.0", "") else self.host_ip
         return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
+
+    @property
+    def public_prefix(self) -> str:
+        """The path the app's routes sit under for a client: the prefix through a proxy, "" direct."""
+        return "" if self.is_direct else self.prefix
+
+    def url(self, path: str = "") -> str:
+        """The public URL of the app's `path` on this route: `url("/app")` is
+        http://127.0.0.1:9999/api/v1/app through Traefik, http://127.0.0.1:8000/app directly."""
+        return self.base_url + self.public_prefix + path
 
     @property
     def is_direct(self) -> bool:
@@ -55,6 +67,12 @@ class Route:
     @property
     def label(self) -> str:
         return f"{self.proxy or self.app}/{self.name}"
+
+    @property
+    def key(self) -> str:
+        """`9999 traefik/docs-experiment`: the port says where, the label says what. Every suite's
+        table and expectation file is keyed by it."""
+        return f"{self.port} {self.label}"
 
 
 @dataclass(frozen=True)
@@ -106,6 +124,16 @@ class Service:
     depends_on: dict[str, str]
     raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
 
+    @property
+    def server_port(self) -> int:
+        """The port the service's own server listens on in its container: the command's
+        `--port` (every app runs uvicorn or app.serve with one); uvicorn's 8000 without it."""
+        command = self.command or []
+        for option, value in zip(command, command[1:]):
+            if option == "--port":
+                return int(value)
+        return 8000
+
     def published(self, target: int) -> Port | None:
         return next((port for port in self.ports if port.target == target), None)
 
@@ -151,6 +179,7 @@ class Stack:
                         replicas=tuple(str(name) for name in port.route.get("replicas") or ()),
                         strategy=port.route.get("strategy"),
                         tls=bool(port.route.get("tls", False)),
+                        prefix=self.prefix,
                     )
                 )
         return routes

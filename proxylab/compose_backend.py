@@ -1,9 +1,10 @@
 """The Docker backend: compose.yaml run by `docker compose`, inspected through the Docker SDK.
 
-What: `up`/`down` shell out to `docker compose` (it builds, orders and waits for health exactly as
-the file says); `status`, `logs`, `signal` and `restart` use the Docker SDK on the containers
-Compose labelled with this project's name; `stop_service`/`start_service` stop and start one
-service's containers for labs 06 and 07 (a SIGTERM through `container.kill`, as `docker kill -s`).
+What: the `Backend` interface (proxylab/backend.py) for Docker. `up`/`down` shell out to
+`docker compose` (it builds, orders and waits for health exactly as the file says); `status`,
+`tail`, `signal` use the Docker SDK on the containers Compose labelled with this project's name;
+`stop_service`/`start_service` stop and start one service's containers for labs 06 and 07 (a
+SIGTERM through `container.kill`, as `docker kill -s`).
 When: `make up` picks it when `docker_answers()`; otherwise the native backend runs the same file.
 Why thin: Compose already implements compose.yaml. Every call goes through the injected `run` and
 `client_factory`, so tests check the exact commands and SDK calls without a Docker engine.
@@ -11,6 +12,7 @@ Why thin: Compose already implements compose.yaml. Every call goes through the i
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import time
 from collections.abc import Callable
@@ -51,7 +53,7 @@ def docker_answers(timeout: float = 5.0, *, run: Run = subprocess.run) -> bool:
 class ComposeBackend:
     """compose.yaml through Docker: `docker compose` for up/down, the SDK for everything else.
 
-    Same surface as the native backend (proxylab/native/supervisor.py), so cli.py need not care.
+    Implements proxylab.backend.Backend, as the native backend does, so no caller need care.
     """
 
     name = "compose"
@@ -85,37 +87,28 @@ class ComposeBackend:
         containers = sorted(self._containers(), key=lambda c: (_rank(order, c.labels.get(SERVICE_LABEL)), _number(c)))
         return [_status(container) for container in containers]
 
-    def logs(self, service: str | None = None, tail: int = 50) -> str:
-        """The last `tail` lines of each container's output, prefixed like `docker compose logs`."""
-        lines = []
-        for container in self._containers(service):
-            text = container.logs(tail=tail).decode(errors="replace")
-            name = container.labels.get(SERVICE_LABEL, container.name)
-            lines += [f"{name} | {line}" for line in text.splitlines()]
-        return "\n".join(lines)
-
     def tail(self, service: str, lines: int = 50) -> str:
-        """The native backend's name for logs() of one service, which cli.py calls."""
-        return self.logs(service, lines)
+        """The last `lines` lines of each of the service's containers, prefixed like `docker compose logs`."""
+        shown = []
+        for container in self._containers(service):
+            text = container.logs(tail=lines).decode(errors="replace")
+            name = container.labels.get(SERVICE_LABEL, container.name)
+            shown += [f"{name} | {line}" for line in text.splitlines()]
+        return "\n".join(shown)
 
-    def signal(self, service: str, sig: str | int) -> None:
-        """Send `sig` (e.g. "SIGTERM") to one replica of `service`: the lowest-numbered one."""
+    def signal(self, service: str, sig: signal.Signals) -> None:
+        """Send `sig` to one replica of `service`: the lowest-numbered one."""
         container = min(self._containers(service, required=True), key=_number)
-        container.kill(signal=sig)
+        container.kill(signal=sig.name)
 
-    def restart(self, service: str) -> None:
-        """Restart every replica of `service`, giving each STOP_TIMEOUT_S to stop cleanly."""
-        for container in self._containers(service, required=True):
-            container.restart(timeout=STOP_TIMEOUT_S)
-
-    def stop_service(self, service: str, sig: str | int | None = None) -> float:
+    def stop_service(self, service: str, sig: signal.Signals | None = None) -> float:
         """Stop every container of `service`: `sig` then wait (lab 07), or Compose's own stop."""
         began = time.monotonic()
         for container in self._containers(service, required=True):
             if sig is None:
                 container.stop(timeout=STOP_TIMEOUT_S)
                 continue
-            container.kill(signal=sig)
+            container.kill(signal=sig.name)
             container.wait(timeout=STOP_TIMEOUT_S + 5)
         return time.monotonic() - began
 
@@ -144,6 +137,19 @@ class ComposeBackend:
                 return True
             time.sleep(0.2)
         return False
+
+    # --- how addresses look inside the lab network -------------------------------------------
+
+    def seen_as(self, client: str) -> str:
+        """Docker's port publishing hands every outside connection over from the lab network's
+        gateway, whatever address the client used."""
+        return str(self.stack.lab_subnet.network_address + 1)
+
+    def upstream(self, service: str) -> str:
+        return f"{service}:{self.stack.services[service].server_port}"
+
+    def source_of(self, service: str) -> str:
+        return self.stack.services[service].ipv4_address or ""
 
     def _compose(self, *args: str) -> None:
         if not docker_answers(run=self._run):

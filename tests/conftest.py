@@ -12,9 +12,9 @@ import pytest
 import requests
 
 from proxylab import compose
+from proxylab.backend import Backend, choose
 from proxylab.certs import CA_FILE, ensure_certs
-from proxylab.native.supervisor import NativeBackend
-from proxylab.paths import CERTS_DIR, RUN_DIR
+from proxylab.paths import CERTS_DIR
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -25,7 +25,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     # `python -m proxylab up` generates .run/certs before any backend starts; the stacks the tests
-    # start themselves (NativeBackend.up) need the same files for the proxies' TLS routes.
+    # start themselves (Backend.up) need the same files for the proxies' TLS routes.
     ensure_certs()
 
 
@@ -35,12 +35,12 @@ def stack() -> compose.Stack:
 
 
 @pytest.fixture(scope="session")
-def native(stack: compose.Stack) -> NativeBackend:
-    return NativeBackend(stack, RUN_DIR / "native", log=lambda line: print(f"[stack] {line}"))
+def native(stack: compose.Stack) -> Backend:
+    return choose(stack, log=lambda line: print(f"[stack] {line}"), wanted="native")
 
 
 @pytest.fixture(scope="session")
-def running_stack(native: NativeBackend, stack: compose.Stack):
+def running_stack(native: Backend, stack: compose.Stack):
     """The native stack, healthy; started here unless `make up` already runs it."""
     statuses = native.status()
     if all(s.is_healthy for s in statuses):
@@ -67,6 +67,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = outcome.get_result()
     if report.when != "call" or not report.failed or "running_stack" not in item.fixturenames:
         return
-    native: NativeBackend = item._request.getfixturevalue("native")
+    native: Backend = item._request.getfixturevalue("native")
     logs = "\n\n".join(f"==> {name} <==\n{native.tail(name, 15)}" for name in native.stack.services)
     report.sections.append(("service logs (last 15 lines each)", logs))

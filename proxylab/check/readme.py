@@ -40,11 +40,10 @@ def route_table_markdown(stack: Stack) -> str:
 
 
 def _route_row(stack: Stack, route: Route) -> list[str]:
-    path = "/app" if route.is_direct else f"{stack.prefix}/app"
     strips = "—" if route.strips is None else ("yes" if route.strips else "no")
     service = stack.services.get(route.app)
     config = f"{route.app}: {describe_app(service) if service else 'not a service'}"
-    return [f"{route.base_url}{path}", route.proxy or "— direct", strips, config, _note(route)]
+    return [route.url("/app"), route.proxy or "— direct", strips, config, _note(route)]
 
 
 def describe_app(service: Service) -> str:

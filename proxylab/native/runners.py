@@ -81,8 +81,7 @@ def _app(service: Service, addresses: NativeAddresses) -> list[str]:
         raise ProxylabError(f"service {service.name}", "has no command in compose.yaml", "give it `command: [uvicorn, app.main:app, ...]`")
     argv = list(service.command)
     argv[0] = _venv_executable(argv[0])
-    port = int(_option(argv, "--port", "8000"))
-    host, native_port = addresses.bind(service.name, port)
+    host, native_port = addresses.bind(service.name, service.server_port)
     _set_option(argv, "--host", host)
     _set_option(argv, "--port", str(native_port))
     return argv
@@ -109,10 +108,6 @@ def _venv_executable(name: str) -> str:
     if found is None:
         raise ProxylabError(name, "is not installed in the virtualenv", "run `make venv` (or .ci/run) to install the pinned Python dependencies")
     return found
-
-
-def _option(argv: list[str], flag: str, default: str) -> str:
-    return argv[argv.index(flag) + 1] if flag in argv else default
 
 
 def _set_option(argv: list[str], flag: str, value: str) -> None:

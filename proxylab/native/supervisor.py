@@ -20,6 +20,7 @@ from pathlib import Path
 from proxylab import ports
 from proxylab.compose import Stack
 from proxylab.errors import ProxylabError
+from proxylab.native.addresses import NativeAddresses
 from proxylab.native.probe import probe
 from proxylab.native.processes import STOP_GRACE_S, is_alive, reap, start_time, stop_group, unblock_stop_signals
 from proxylab.native.runners import ProcessSpec, process_spec
@@ -32,6 +33,8 @@ _POLL_S = 0.2
 
 
 class NativeBackend:
+    """compose.yaml as local processes; implements proxylab.backend.Backend."""
+
     name = "native"
 
     def __init__(self, stack: Stack, run_dir: Path = RUN_DIR / "native", log: Callable[[str], None] = print) -> None:
@@ -214,8 +217,22 @@ class NativeBackend:
             time.sleep(0.05)
         return entry is None or not is_alive(entry["pid"], entry["started"])
 
-    def log_path(self, service: str) -> Path:
-        return self.logs_dir / f"{service}.log"
+    def is_running(self) -> bool:
+        """True while any process this backend recorded is still alive (a run `down` has not ended)."""
+        return any(is_alive(entry["pid"], entry["started"]) for entry in self._state().values())
+
+    # --- how addresses look inside the stack ----------------------------------------------------
+
+    def seen_as(self, client: str) -> str:
+        """Natively there is one network stack: an app sees the client's own address."""
+        return client
+
+    def upstream(self, service: str) -> str:
+        return NativeAddresses(self.stack).connect(service, self.stack.services[service].server_port)
+
+    def source_of(self, service: str) -> str:
+        """Every native process connects out from x-proxylab.native.source-address (127.0.0.1)."""
+        return self.stack.native_source_address
 
     # --- state ----------------------------------------------------------------------------
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from app_modes import PLAIN, SERVER_ROOT_PATH, Mode, case_id
 
 from app.echo import ECHO_KEYS
-from app_modes import PLAIN, SERVER_ROOT_PATH, Mode, case_id
 
 EXPECTED_KEYS = {
     "instance", "root_path_mode", "trusted_proxies", "method", "path", "raw_path", "root_path", "url",

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from app_modes import PLAIN, SERVER_ROOT_PATH, Mode, build_app, case_id
 from fastapi.testclient import TestClient
 
 from app.settings import Settings
-from app_modes import PLAIN, SERVER_ROOT_PATH, Mode, build_app, case_id
 
 
 @pytest.mark.parametrize(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from app_modes import build_app
 from fastapi.testclient import TestClient
 
 from app.health import HealthState
 from app.settings import Settings
-from app_modes import build_app
 
 
 class FakeClock:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from app_modes import APP_ROOT_PATH, APP_ROOT_PATH_PREFIX_KEPT, PLAIN, SERVER_ROOT_PATH, Mode, case_id
 
 

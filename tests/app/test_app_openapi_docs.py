@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from app_modes import APP_ROOT_PATH, PLAIN, PREFIX, SERVER_ROOT_PATH, Mode, case_id
 
 from app.settings import DOCS_EXAMPLE_SERVERS, Settings
-from app_modes import APP_ROOT_PATH, PLAIN, PREFIX, SERVER_ROOT_PATH, Mode, case_id
 
 STAG, PROD = DOCS_EXAMPLE_SERVERS
 

@@ -9,10 +9,10 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from app_modes import build_app
 from fastapi.testclient import TestClient
 
 from app.settings import Settings
-from app_modes import build_app
 
 
 def _free_port() -> int:

@@ -8,11 +8,6 @@ because TestClient sends `Host: testserver`.
 from __future__ import annotations
 
 import pytest
-from fastapi.exceptions import FastAPIDeprecationWarning
-from fastapi.testclient import TestClient
-
-from app.main import create_app
-from app.settings import Settings
 from app_modes import (
     APP_ROOT_PATH,
     APP_ROOT_PATH_PREFIX_KEPT,
@@ -25,6 +20,11 @@ from app_modes import (
     build_app,
     case_id,
 )
+from fastapi.exceptions import FastAPIDeprecationWarning
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from app.settings import Settings
 
 # --- GET /app in each mode ------------------------------------------------------------------
 # Note the app-root-path row: FastAPI(root_path=...) sets scope["root_path"] but leaves the path

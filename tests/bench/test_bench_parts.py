@@ -9,20 +9,30 @@ the same app) or would fail in a way that does not tell the reader what to do.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from labs.bench import chart, machine, targets, wrk
-from labs.bench.load import summarise
-from labs.bench.stats import ratios, spread
-from labs.bench.step import BenchReportAction, summary
-from labs.context import Context
-from labs.steps import KINDS
+from bench import chart, machine, targets, wrk
+from bench.load import summarise
+from bench.stats import ratios, spread
+from labs.kinds import KINDS
+from labs.kinds.bench import BenchReportAction, summary
 from proxylab import compose
+from proxylab.backend import choose
+from proxylab.context import Context
 from proxylab.errors import ProxylabError
 
 STACK = compose.load()
+
+
+def _with_routes(routes):
+    """A stand-in for a compose.yaml with other routes: targets() reads nothing else."""
+    return SimpleNamespace(routes=routes)
+
+
 LINE = ('{"requests": 3000, "duration_us": 1500000, "bytes": 1, "errors": {"connect": 0, "read": 1, "write": 0, '
         '"timeout": 2}, "status_ge_400": 0, "non_2xx": 4, "latency_us": {"min": 500, "mean": 4000.5, "max": 9000, '
         '"p50": 3500, "p90": 6000, "p99": 8800}}')
@@ -64,7 +74,7 @@ def test_the_result_line_is_read_in_milliseconds_and_requests_per_second():
 def test_the_command_a_person_pastes_uses_our_script_at_fixed_concurrency():
     """The lab would show a command that is not what ran, or that only works from this folder's parent."""
     command = wrk.Load(threads=2, connections=16, seconds=10).command("http://127.0.0.1:9002/api/v1/app")
-    assert command == "wrk -t2 -c16 -d10s --timeout=5s -s labs/bench/wrk_json.lua http://127.0.0.1:9002/api/v1/app"
+    assert command == "wrk -t2 -c16 -d10s --timeout=5s -s bench/wrk_json.lua http://127.0.0.1:9002/api/v1/app"
     assert wrk.SCRIPT.is_file()
 
 
@@ -90,15 +100,15 @@ def test_the_three_targets_are_the_same_app_directly_and_through_each_stripping_
     chosen = {t.name: t.url("/app") for t in targets.targets(STACK)}
     assert chosen == {"direct": "http://127.0.0.1:8000/app", "traefik": "http://127.0.0.1:9002/api/v1/app",
                       "nginx": "http://127.0.0.1:9102/api/v1/app"}
-    for port in targets.PORTS.values():
-        assert STACK.route(port).app == targets.APP
+    for target in targets.targets(STACK):
+        assert target.route.app == targets.APP
 
 
-def test_a_port_that_no_longer_routes_to_the_app_is_refused(monkeypatch):
-    """A compose.yaml change would silently compare two different apps."""
-    monkeypatch.setitem(targets.PORTS, "traefik", 9011)  # keeps the prefix, goes to app-plain
+def test_a_route_that_no_longer_strips_to_the_app_is_refused():
+    """A compose.yaml change would silently compare two different apps, or a keeping route."""
+    kept = [replace(route, strips=False) if route.name == targets.ROUTE_NAME and route.proxy == "traefik" else route for route in STACK.routes]
     with pytest.raises(ProxylabError, match="bench target traefik"):
-        targets.targets(STACK)
+        targets.targets(_with_routes(kept))
 
 
 # --- statistics ---------------------------------------------------------------------------------
@@ -156,7 +166,7 @@ def test_a_malformed_bench_step_fails_at_load_time(spec, problem):
 
 def test_a_missing_report_says_how_to_make_one():
     """Lab 10's last step would show an empty table instead of `run make bench`."""
-    outcome = BenchReportAction("reports/no-such-bench.json").run(Context("native", STACK))
+    outcome = BenchReportAction("reports/no-such-bench.json").run(Context(STACK, choose(STACK, wanted="native")))
     assert outcome.fields["found"] is False and "make bench" in outcome.fields["how"]
 
 

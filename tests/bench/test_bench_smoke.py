@@ -11,10 +11,10 @@ import json
 
 import pytest
 
-from labs.bench import coldstart
-from labs.bench.__main__ import write
-from labs.bench.run import Plan, run_bench
-from labs.bench.targets import PATHS, PORTS
+from bench import coldstart
+from bench.__main__ import write
+from bench.run import Plan, run_bench
+from bench.targets import NAMES, PATHS
 
 pytestmark = pytest.mark.stack
 
@@ -44,7 +44,7 @@ def test_every_target_and_path_was_measured_without_failures(smoke):
     load = smoke[0]["load"]
     assert set(load["paths"]) == set(PATHS)
     for name, path in load["paths"].items():
-        assert list(path["targets"]) == list(PORTS), name
+        assert list(path["targets"]) == list(NAMES), name
         for target, data in path["targets"].items():
             assert len(data["runs"]) == 1 and data["runs"][0]["requests"] > 0, f"{name} {target} measured nothing"
             assert (data["errors"], data["non_2xx"]) == (0, 0), f"{name} {target}: {data['runs'][0]}"

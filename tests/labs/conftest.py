@@ -10,15 +10,17 @@ from pathlib import Path
 import pytest
 from lab_fakes import fake_lab, fake_step
 
-from labs.context import Context
 from labs.runner import StepResult, run_step
 from proxylab import compose
+from proxylab.backend import choose
+from proxylab.context import Context
 
 
 @pytest.fixture(scope="session")
 def native_context() -> Context:
     """The native backend's context, from compose.yaml alone: no process is asked anything."""
-    return Context("native", compose.load())
+    stack = compose.load()
+    return Context(stack, choose(stack, wanted="native"))
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from labs.context import Context
 from labs.fields import parse_expectation
+from labs.kinds import Outcome
 from labs.model import Lab, Step
-from labs.steps import Outcome
+from proxylab.context import Context
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from labs.context import Context
 from labs.fields import MISSING, lookup, parse_expectation, text
 from proxylab import compose
+from proxylab.backend import choose
+from proxylab.context import Context
 
 ANSWER = {
     "status": 200,
@@ -107,7 +108,8 @@ PLACEHOLDERS = [
 @pytest.mark.parametrize(("backend", "written", "live"), PLACEHOLDERS)
 def test_placeholders_in_an_expectation_are_expanded_for_the_backend(backend, written, live):
     """A lab's expectation would hold on one backend only, or compare `{client}` literally."""
-    context = Context(backend, compose.load())
+    stack = compose.load()
+    context = Context(stack, choose(stack, wanted=backend))
     expectation = parse_expectation(written)
     assert expectation.holds(live, context)
     assert expectation.describe(context) == live

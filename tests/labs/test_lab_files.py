@@ -11,8 +11,8 @@ import pytest
 
 from labs.__main__ import main
 from labs.fields import Expectation
+from labs.kinds import KINDS
 from labs.model import LabFileError, find_labs, load_lab, select
-from labs.steps import KINDS
 
 VALID_STEP = """\
   - title: First
@@ -148,7 +148,7 @@ def test_a_lab_is_selected_by_number_or_name(write_lab, tmp_path, word):
 def test_the_cli_prints_a_lab_file_error_without_traceback_and_exits_2(write_lab, capsys):
     """A lab author would get a Python traceback (or exit 1, read as "a step failed") for a typo."""
     path = write_lab(lab_text("  - title: Second\n    request: {url: 'http://x:1/'}\n    expect: [status]\n"))
-    code = main(["run", "--check", str(path)])
+    code = main(["verify", str(path)])
     out = capsys.readouterr()
     text = out.out + out.err
     assert code == 2
@@ -157,7 +157,7 @@ def test_the_cli_prints_a_lab_file_error_without_traceback_and_exits_2(write_lab
 
 
 def test_presenting_with_no_lab_named_is_a_usage_error(capsys):
-    """`python -m labs run` would start something, or fail with a traceback, instead of asking for a lab."""
+    """`python -m labs present` would start something, or fail with a traceback, instead of asking for a lab."""
     with pytest.raises(SystemExit) as exited:
-        main(["run"])
-    assert exited.value.code == 2 and "python -m labs run 01" in capsys.readouterr().err
+        main(["present"])
+    assert exited.value.code == 2 and "python -m labs present 01" in capsys.readouterr().err

@@ -14,18 +14,19 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from labs.__main__ import main
-from labs.context import Context
 from labs.handouts import generate
 from labs.model import find_labs, load_lab, select
 from labs.reports import explain
 from labs.runner import require_stack, run_lab
+from proxylab.backend import choose
+from proxylab.context import Context
 
 pytestmark = pytest.mark.stack
 
 
 @pytest.fixture(scope="module")
 def context(running_stack) -> Context:
-    return Context("native", running_stack)
+    return Context(running_stack, choose(running_stack, wanted="native"))
 
 
 @pytest.mark.parametrize("path", find_labs(), ids=lambda path: path.stem)
@@ -50,7 +51,7 @@ def test_a_handout_is_written_from_a_real_run(context, http, tmp_path):
 
 def test_check_mode_writes_junit_and_labs_json(running_stack, tmp_path, capsys):
     """`make labs` would pass in CI without reports, or name the wrong versions at the top."""
-    code = main(["run", "--check", "01", "--reports", str(tmp_path)])
+    code = main(["verify", "01", "--reports", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 0, out
     assert out.index("uvicorn") < out.index("✓ 01 step 1"), "the versions are not printed first"

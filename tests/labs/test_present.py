@@ -1,4 +1,4 @@
-"""Presenter mode and the `--check` lines, rendered to a recording console (no stack, no TTY).
+"""Presenter mode and the `verify` lines, rendered to a recording console (no stack, no TTY).
 
 When these fail, a presenter would see a mismatch without the expected or the live value, a
 projector would get an unreadable dump, or the Enter/s/q keys would not do what the slide says.
@@ -11,7 +11,7 @@ from lab_fakes import fake_lab, fake_step
 from rich.console import Console
 
 from labs import present
-from labs.present import LINE_WIDTH, MAX_LINES, cell, check_line, step_details
+from labs.present import LINE_WIDTH, MAX_LINES, cell, step_details, verify_line
 
 
 def recording() -> Console:
@@ -77,12 +77,12 @@ def test_enter_continues_s_skips_the_next_step_and_q_quits(native_context, monke
     assert "2 of 4 steps as expected; 1 skipped; 1 not run (quit)" in console.export_text()
 
 
-def test_a_check_line_is_one_line_when_the_step_holds(success, mismatch):
+def test_a_verify_line_is_one_line_when_the_step_holds(success, mismatch):
     """`make labs` would be noisy for passing steps, or terse for a failing one."""
     console = recording()
-    console.print(check_line(success))
+    console.print(verify_line(success))
     assert console.export_text().strip() == "✓ 01 step 1  The app, directly"
-    console.print(check_line(mismatch))
+    console.print(verify_line(mismatch))
     text = console.export_text()
     assert text.startswith("✗ 01 step 2  Through Traefik") and "$ curl -s -i http://127.0.0.1:8000/app" in text
     assert "/api/v1/app" in text and "HTTP/1.1 200 OK" in text

@@ -10,9 +10,9 @@ from labs.probe_sim import IN_ENDPOINTS, NOT_IN_ENDPOINTS, RESTART, Probe, simul
 
 @pytest.fixture
 def answers(monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple[bool, str]]:
-    """What each path answers; the test sets it, `check` reads it."""
+    """What each path answers; the test sets it, `probe_once` reads it."""
     table: dict[str, tuple[bool, str]] = {}
-    monkeypatch.setattr(probe_sim, "check", lambda url, timeout: table[url.removeprefix("http://x")])
+    monkeypatch.setattr(probe_sim, "probe_once", lambda url, timeout: table[url.removeprefix("http://x")])
     return table
 
 

@@ -24,10 +24,10 @@ def test_a_step_judges_its_shown_fields_then_every_expected_one(native_context):
     step = fake_step(show=("body.path", "status"), expect={"status": 200, "headers.location": {"absent": True}},
                      fields={"status": 200, "body": {"path": "/app"}, "headers": {}})
     result = run_step(fake_lab(step), step, native_context)
-    assert [(c.field, c.expected, c.ok) for c in result.checks] == [
+    assert [(c.field, c.expected, c.ok) for c in result.verdicts] == [
         ("body.path", None, True), ("status", "200", True), ("headers.location", "(absent)", True),
     ]
-    assert result.checks[2].actual is MISSING and result.ok
+    assert result.verdicts[2].actual is MISSING and result.ok
 
 
 def closed_port() -> int:
@@ -39,7 +39,7 @@ def closed_port() -> int:
 
 def context_with_route(port: int) -> SimpleNamespace:
     route = Route("strip-to-app-plain", "traefik", "127.0.0.1", port, "app-plain", True)
-    return SimpleNamespace(backend="native", stack=SimpleNamespace(routes=[route]), expand=lambda text: text)
+    return SimpleNamespace(backend=SimpleNamespace(name="native"), stack=SimpleNamespace(routes=[route]), expand=lambda text: text)
 
 
 def lab_calling(url: str):

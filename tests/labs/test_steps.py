@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from labs.kinds import KINDS, Outcome, StepKind
+from labs.kinds.request import DocsAction
 from labs.model import LabFileError, load_lab
-from labs.steps import KINDS, DocsAction, Outcome, StepKind, register
 
 
 def test_a_request_step_fills_placeholders_in_url_headers_and_source(native_context):
@@ -40,7 +41,7 @@ def test_a_docs_step_shows_the_page_and_then_the_schema_it_names(native_context)
     assert "then the schema URL the page names" in command
 
 
-def test_a_new_step_kind_is_one_registration(write_lab, native_context):
+def test_a_new_step_kind_is_one_entry_in_the_table(write_lab, native_context, monkeypatch):
     """Later kinds (signal, wait) would need changes to the loader and the runner."""
 
     class Wait:
@@ -60,9 +61,6 @@ def test_a_new_step_kind_is_one_registration(write_lab, native_context):
     path = write_lab(text)
     with pytest.raises(LabFileError, match="unknown key 'wait'"):
         load_lab(path)
-    register(StepKind("wait", ("service", "health"), ("health",), Wait))
-    try:
-        step = load_lab(path).steps[0]
-        assert step.kind == "wait" and step.action.command(native_context).startswith("make status")
-    finally:
-        del KINDS["wait"]
+    monkeypatch.setitem(KINDS, "wait", StepKind("wait", ("service", "health"), ("health",), Wait))
+    step = load_lab(path).steps[0]
+    assert step.kind == "wait" and step.action.command(native_context).startswith("make status")

@@ -6,6 +6,7 @@ what they are asked; the tests compare that with what the Docker path must do.
 
 from __future__ import annotations
 
+import signal
 import subprocess
 from dataclasses import dataclass, field
 from typing import Any
@@ -89,8 +90,9 @@ class FakeContainer:
     def kill(self, **kwargs: Any) -> None:
         self.calls.append(("kill", kwargs))
 
-    def restart(self, **kwargs: Any) -> None:
-        self.calls.append(("restart", kwargs))
+    def wait(self, **kwargs: Any) -> dict[str, int]:
+        self.calls.append(("wait", kwargs))
+        return {"StatusCode": 0}
 
 
 class FakeClient:
@@ -192,7 +194,7 @@ def test_compose_without_an_engine_points_to_native(real_stack: Stack, method: s
     assert run.calls == [INFO]
 
 
-# --- status, logs, signal, restart: the Docker SDK ------------------------------------------
+# --- status, tail, signal, stop: the Docker SDK ------------------------------------------
 
 
 def test_status_reads_compose_labels_health_and_ports(real_stack: Stack) -> None:
@@ -212,11 +214,11 @@ def test_status_reads_compose_labels_health_and_ports(real_stack: Stack) -> None
     ]
 
 
-def test_logs_of_one_service(real_stack: Stack) -> None:
-    """`make logs SERVICE=nginx` would ask for the wrong containers or lines, or lose which service spoke."""
+def test_tail_of_one_service(real_stack: Stack) -> None:
+    """`make logs S=nginx` would ask for the wrong containers or lines, or lose which service spoke."""
     nginx = FakeContainer("nginx", output=b"start\nGET /api/v1/app 200\n")
     client = FakeClient(nginx, FakeContainer("traefik", output=b"other\n"))
-    text = backend(real_stack, client=client).logs("nginx", tail=5)
+    text = backend(real_stack, client=client).tail("nginx", 5)
     assert client.list_calls == [{"all": True, "filters": {"label": ["com.docker.compose.project=proxylab", "com.docker.compose.service=nginx"]}}]
     assert nginx.calls == [("logs", {"tail": 5})]
     assert text == "nginx | start\nnginx | GET /api/v1/app 200"
@@ -225,29 +227,23 @@ def test_logs_of_one_service(real_stack: Stack) -> None:
 def test_signal_reaches_one_replica(real_stack: Stack) -> None:
     """A drain lab's SIGTERM would hit every replica (or none), and no replica would be left to answer."""
     second, first = FakeContainer("app-plain", number=2), FakeContainer("app-plain", number=1)
-    backend(real_stack, client=FakeClient(second, first)).signal("app-plain", "SIGTERM")
+    backend(real_stack, client=FakeClient(second, first)).signal("app-plain", signal.SIGTERM)
     assert first.calls == [("kill", {"signal": "SIGTERM"})]
     assert second.calls == []
 
 
-def test_tail_is_logs_of_one_service(real_stack: Stack) -> None:
-    """cli.py's `make logs` calls tail(), as for the native backend; on Docker it would crash."""
-    nginx = FakeContainer("nginx", output=b"ready\n")
-    assert backend(real_stack, client=FakeClient(nginx)).tail("nginx", 7) == "nginx | ready"
-    assert nginx.calls == [("logs", {"tail": 7})]
-
-
-def test_restart_restarts_every_replica(real_stack: Stack) -> None:
-    """`restart` would leave a replica running old state, or kill it without time to drain."""
-    replicas = [FakeContainer("nginx", number=1), FakeContainer("nginx", number=2)]
-    backend(real_stack, client=FakeClient(*replicas, FakeContainer("traefik"))).restart("nginx")
-    assert [c.calls for c in replicas] == [[("restart", {"timeout": 10})]] * 2
+def test_stop_service_with_a_signal_kills_then_waits_on_every_container(real_stack: Stack) -> None:
+    """Lab 07's SIGTERM would reach Docker as a number it cannot name, or the lab would not wait
+    for the replica to go."""
+    replicas = [FakeContainer("app-plain", number=1), FakeContainer("app-plain", number=2)]
+    backend(real_stack, client=FakeClient(*replicas)).stop_service("app-plain", signal.SIGTERM)
+    assert [c.calls for c in replicas] == [[("kill", {"signal": "SIGTERM"}), ("wait", {"timeout": 15})]] * 2
 
 
 @pytest.mark.parametrize(
     "call",
-    [lambda b: b.signal("app-plian", "SIGTERM"), lambda b: b.restart("app-plian")],
-    ids=["signal", "restart"],
+    [lambda b: b.signal("app-plian", signal.SIGTERM), lambda b: b.stop_service("app-plian")],
+    ids=["signal", "stop_service"],
 )
 def test_an_unknown_service_is_named(real_stack: Stack, call: Any) -> None:
     """A typo in a service name would silently do nothing, and the lab would wait for an effect."""
@@ -260,11 +256,11 @@ def test_an_unknown_service_is_named(real_stack: Stack, call: Any) -> None:
     "call",
     [
         lambda b: b.status(),
-        lambda b: b.logs(),
-        lambda b: b.signal("nginx", "SIGTERM"),
-        lambda b: b.restart("nginx"),
+        lambda b: b.tail("nginx"),
+        lambda b: b.signal("nginx", signal.SIGTERM),
+        lambda b: b.stop_service("nginx"),
     ],
-    ids=["status", "logs", "signal", "restart"],
+    ids=["status", "tail", "signal", "stop_service"],
 )
 def test_sdk_calls_without_an_engine_point_to_native(real_stack: Stack, call: Any) -> None:
     """With no engine, `make status` would print the SDK's connection traceback instead of the fallback."""

@@ -1,0 +1,50 @@
+"""What every kind of lab step is made of: a parsed spec (`StepKind`), an `Action`, an `Outcome`.
+
+A kind names the action key a lab file writes (`request:`), the keys its spec may take, the
+top-level fields of its answer (so a typo in `show:` or `expect:` fails at load time) and how a
+spec becomes an `Action`. The loader (labs/model.py) and the runner only talk to these types and
+to the table in labs/kinds/__init__.py, so a new kind needs no change to either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from proxylab.context import Context
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What running a step gave: the fields a lab reads, and the raw answer for a mismatch."""
+
+    fields: dict[str, Any]
+    raw: str
+
+
+class Action(Protocol):
+    def command(self, context: Context) -> str: ...  # what a person could paste
+
+    def urls(self, context: Context) -> list[str]: ...  # what must answer before the lab starts
+
+    def run(self, context: Context) -> Outcome: ...
+
+
+@dataclass(frozen=True)
+class StepKind:
+    name: str  # the action key in a lab file
+    keys: tuple[str, ...]  # the keys its spec may have; the first is required
+    fields: tuple[str, ...]  # the top-level fields of its answer
+    build: Callable[[Mapping[str, Any]], Action]
+
+    def parse(self, spec: Any) -> Action:
+        """The action for `spec`; ValueError names what is wrong with it."""
+        if not isinstance(spec, Mapping):
+            raise ValueError(f"`{self.name}:` takes a mapping ({', '.join(self.keys)}), not {spec!r}")
+        unknown = [key for key in spec if key not in self.keys]
+        if unknown:
+            raise ValueError(f"`{self.name}:` has unknown key {unknown[0]!r} (allowed: {', '.join(self.keys)})")
+        if self.keys[0] not in spec:
+            raise ValueError(f"`{self.name}:` needs `{self.keys[0]}`")
+        return self.build(spec)

@@ -1,0 +1,87 @@
+"""`python -m suites.matrix [--update]`: what `make matrix` and `make matrix-update` call.
+
+What: probes every route of compose.yaml on the running stack, prints the tables, writes
+reports/matrix.{md,html,json}, then compares with suites/expected/matrix.json: exit 0 when every
+cell matches, 1 with a table of the differing cells otherwise. `--update` records the live
+matrix as the expectation instead of comparing (review `git diff` before committing it).
+When: after `make up`; in CI after the stack tests.
+Why: the reports are written even when the comparison fails, so CI's artifact shows the change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from proxylab import compose
+from proxylab.context import connect
+from proxylab.errors import ProxylabError, run_command
+from proxylab.paths import REPORTS_DIR
+from suites.matrix.expected import EXPECTED_FILE, load_expected, render_diff, version_changes, write_expected
+from suites.matrix.fields import NO_ANSWER
+from suites.matrix.html import render_html
+from suites.matrix.markdown import render_markdown
+from suites.matrix.probe import Matrix, probe_matrix
+from suites.matrix.terminal import print_matrix
+from suites.table import compare
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m suites.matrix", description=__doc__.splitlines()[0])
+    parser.add_argument("--update", action="store_true", help="record the live matrix as the expectation")
+    parser.add_argument("--expected", type=Path, default=EXPECTED_FILE, help="the expectation file (default: %(default)s)")
+    parser.add_argument("--reports", type=Path, default=REPORTS_DIR, help="where matrix.{md,html,json} go (default: %(default)s)")
+    args = parser.parse_args(argv)
+    return run_command(lambda: _run(args), {ProxylabError: 1})
+
+
+def _run(args: argparse.Namespace) -> int:
+    stack = compose.load()
+    matrix = probe_matrix(stack, connect(stack))
+    _require_answers(matrix)
+    record = None if args.update else load_expected(args.expected)
+    expected = None if record is None else record["routes"]
+    print_matrix(matrix, expected)
+    written = write_reports(matrix, expected, args.reports)
+    print("wrote " + ", ".join(str(path) for path in written))
+    if record is None:
+        path = write_expected(matrix, args.expected)
+        print(f"recorded the live matrix in {path}; review `git diff {path}` before committing it")
+        return 0
+    differences = compare(expected, matrix.cells())
+    print()
+    print(render_diff(differences, args.expected))
+    if not differences:
+        return 0
+    changes = version_changes(record.get("recorded_with", {}).get("versions", {}), matrix.versions)
+    if changes:
+        print("versions that changed since the expectation was recorded:\n  " + "\n  ".join(changes))
+    return 1
+
+
+def write_reports(matrix: Matrix, expected: dict | None, reports_dir: Path) -> list[Path]:
+    """reports/matrix.json (the live matrix), .md and .html (highlighting differing cells)."""
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    outputs = {
+        "matrix.json": json.dumps(matrix.as_json(), indent=2, ensure_ascii=False) + "\n",
+        "matrix.md": render_markdown(matrix, expected),
+        "matrix.html": render_html(matrix, expected, reports_dir),
+    }
+    for name, text in outputs.items():
+        (reports_dir / name).write_text(text)
+    return [reports_dir / name for name in outputs]
+
+
+def _require_answers(matrix: Matrix) -> None:
+    """Nothing answering is a stopped stack, not a behaviour change: say so instead of diffing."""
+    if matrix.rows and all(row.cells["app.status"] == NO_ANSWER for row in matrix.rows):
+        raise ProxylabError(
+            "the stack", f"no route answered ({matrix.backend} backend)",
+            "run `make status`; start it with `make up` (BACKEND=native make up without Docker)",
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

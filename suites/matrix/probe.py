@@ -1,0 +1,130 @@
+"""Probe every route of compose.yaml and read the answers into the cells of the matrix.
+
+What: `probe_matrix(stack, context)` sends, for each route in file order, GET {P}/app, the docs
+page (and the schema it names, as a browser would) and GET {P}/items without following the
+redirect, all from 127.0.0.77 so the apps' trust boundary shows. P is the public prefix on proxy
+routes and empty on direct ones. Each answer becomes a few string cells (see fields.py).
+When: `python -m suites.matrix` and the matrix's scenario test, on a running stack.
+Why: the cells are what an upgrade of uvicorn, Starlette, FastAPI, Traefik or Nginx would
+change. Backend-dependent values are written as proxylab.context placeholders ({client},
+{upstream:SVC}, {source:PROXY}), so one committed expectation holds for native and Compose.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from proxylab import versions as versions_module
+from proxylab.client import DocsProbe, Request, Response, probe_docs, send
+from proxylab.compose import Route, Stack
+from proxylab.context import CLIENT_SOURCE, Context
+from suites.matrix.fields import FIELDS, NO_ANSWER, NONE
+
+
+@dataclass(frozen=True)
+class Row:
+    """One route and its cells."""
+
+    route: Route
+    cells: dict[str, str]
+
+    @property
+    def key(self) -> str:
+        return self.route.key
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """One run of the matrix: the rows, plus what ran (backend, versions) and when."""
+
+    backend: str
+    versions: dict[str, str]
+    taken_at: str  # ISO 8601, UTC, to the second
+    rows: list[Row] = field(default_factory=list)
+
+    def cells(self) -> dict[str, dict[str, str]]:
+        """route key → cells: the shape of suites/expected/matrix.json's `routes`."""
+        return {row.key: dict(row.cells) for row in self.rows}
+
+    def as_json(self) -> dict[str, Any]:
+        """reports/matrix.json: the cells with each route's description and the run's context."""
+        return {
+            "backend": self.backend,
+            "taken_at": self.taken_at,
+            "versions": self.versions,
+            "routes": {
+                row.key: {
+                    "port": row.route.port, "proxy": row.route.proxy, "strips": row.route.strips,
+                    "app": row.route.app, "defaults": row.route.defaults,
+                    "host": getattr(row.route, "host", None), "cells": row.cells,
+                }
+                for row in self.rows
+            },
+        }
+
+
+def probe_matrix(stack: Stack, context: Context, versions: dict[str, str] | None = None) -> Matrix:
+    """Probe every route of `stack` in compose.yaml's order."""
+    rows = [Row(route, probe_route(route, stack, context)) for route in stack.routes]
+    taken_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    return Matrix(context.backend.name, versions or versions_module.collect(stack), taken_at, rows)
+
+
+def probe_route(route: Route, stack: Stack, context: Context) -> dict[str, str]:
+    """The cells of one route, normalized for the backend."""
+    app = send(Request(route.url("/app"), source=CLIENT_SOURCE))
+    docs = probe_docs(route.url("/docs"), source=CLIENT_SOURCE)
+    redirect = send(Request(route.url("/items"), source=CLIENT_SOURCE))
+    cells = {**_app_cells(app), **_docs_cells(docs), **_redirect_cells(redirect)}
+    return {name: _normalize(route, context, name, cells[name]) for name in FIELDS}
+
+
+def _app_cells(response: Response) -> dict[str, str]:
+    body = response.json if response.status == 200 else None
+    if not isinstance(body, dict):
+        body = {}
+    names = {"root_path": "root_path", "path": "path", "url_for": "url_for", "client": "client_host", "scheme": "scheme"}
+    cells = {f"app.{cell}": _text(body.get(key)) for cell, key in names.items()}
+    return {"app.status": _status(response), **cells}
+
+
+def _docs_cells(docs: DocsProbe) -> dict[str, str]:
+    schema = docs.schema.json if docs.schema is not None and docs.schema.status == 200 else None
+    servers = schema.get("servers") if isinstance(schema, dict) else None
+    return {
+        "docs.status": _status(docs.page),
+        "docs.openapi_url": _text(docs.openapi_url),
+        "docs.schema_status": _status(docs.schema) if docs.schema is not None else NONE,
+        "docs.servers": NONE if servers is None else json.dumps(servers, separators=(",", ":"), ensure_ascii=False),
+    }
+
+
+def _redirect_cells(response: Response) -> dict[str, str]:
+    return {"redirect.status": _status(response), "redirect.location": _text(response.headers.get("location"))}
+
+
+def _status(response: Response) -> str:
+    return NO_ANSWER if response.status is None else str(response.status)
+
+
+def _text(value: Any) -> str:
+    """None (nothing to read) is "—"; an empty string, like app-plain's root_path, is "" so it
+    never reads as a missing answer."""
+    if value is None:
+        return NONE
+    return '""' if value == "" else str(value)
+
+
+def _normalize(route: Route, context: Context, name: str, value: str) -> str:
+    """Backend-dependent values → placeholders. Direct routes: only the client address (their
+    own URLs are published ports, the same on both backends). Proxy routes: also the upstream
+    address (Nginx's defaults send Host $proxy_host), and a client that is the proxy itself
+    (no X-Forwarded-For believed) becomes {source:PROXY}."""
+    if route.is_direct:
+        return context.normalize(value)
+    if name == "app.client" and value == context.value("source", route.proxy):
+        return f"{{source:{route.proxy}}}"
+    return context.normalize(value, upstreams=[route.app])

@@ -1,0 +1,101 @@
+"""Odd paths and hostile inputs through every route: who answers, with what, and never a 5xx.
+
+What: `python -m suites.oddpaths [--update]` sends each request of CASES from 127.0.0.77 through
+every route of compose.yaml, verbatim (proxylab/client.py puts the target on the wire as written).
+Each answer becomes one cell, `<status> <who answered>`: `app` when the echo app answered (its
+X-Proxylab-Instance header), else the proxy of the route, or `uvicorn` on a direct route (the
+server refused the request before the app saw it). The table is compared with
+suites/expected/oddpaths.json; `--update` records it instead (review every row before committing).
+When: after `make up`; tests/labs/test_oddpaths.py runs the comparison on the live stack and
+asserts that the app never answers 5xx and no body carries a traceback.
+Why: prefix matching, dot segments, encoded slashes and oversized input are where proxies and
+the app disagree about what a path is; one table over every route shows which layer decides.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+
+from proxylab.client import Request, Response, send
+from proxylab.compose import Route, Stack
+from proxylab.context import CLIENT_SOURCE
+from proxylab.paths import REPO
+from suites.table import INSTANCE_HEADER, Table, compare_or_record
+
+EXPECTED_FILE = REPO / "suites" / "expected" / "oddpaths.json"
+LONG_PATH = "/api/v1/echo/" + "a" * 8300  # over the 8 KB many servers allow for a request line
+LONG_HEADER = "a" * 16500  # over the 16 KB uvicorn's h11 allows for a header block
+
+
+@dataclass(frozen=True)
+class Case:
+    target: str  # the request target, exactly as sent
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+CASES: dict[str, Case] = {
+    # PathPrefix and `location /api/v1/` disagree about whether /api/v10 is under /api/v1.
+    "api-v10": Case("/api/v10/app"),
+    "no-slash": Case("/api/v1"),
+    "double-slash": Case("//api/v1/app"),
+    "dot-dot": Case("/api/v1/../app"),
+    "encoded-dot-dot": Case("/api/v1/%2e%2e/app"),
+    "encoded-slash": Case("/api/v1%2Fapp"),
+    "long-path": Case(LONG_PATH),
+    "long-header": Case("/api/v1/app", {"X-Filler": LONG_HEADER}),
+    "invalid-host": Case("/api/v1/app", {"Host": "bad host"}),
+    # The request line names another host; HTTP/1.1 servers must accept the absolute form.
+    "absolute-form": Case("http://evil.example/api/v1/app"),
+}
+
+
+def probe(stack: Stack) -> tuple[Table, list[str]]:
+    """Every route × every case, and the problems no route may show (app 5xx, tracebacks)."""
+    table: Table = {}
+    problems: list[str] = []
+    for route in stack.routes:
+        cells = {}
+        for name, case in CASES.items():
+            response = send(Request(route.base_url + "/", headers=case.headers, source=CLIENT_SOURCE, target=case.target))
+            cells[name] = _cell(route, response)
+            problems += _problems(route.key, name, response)
+        table[route.key] = cells
+    return table, problems
+
+
+def _cell(route: Route, response: Response) -> str:
+    if response.status is None:
+        return "no answer"
+    if INSTANCE_HEADER in response.headers:
+        return f"{response.status} app"
+    return f"{response.status} {route.proxy or 'uvicorn'}"
+
+
+def _problems(key: str, case: str, response: Response) -> list[str]:
+    found = []
+    if INSTANCE_HEADER in response.headers and (response.status or 0) >= 500:
+        found.append(f"{key} | {case}: the app answered {response.status}")
+    if "Traceback (most recent call last)" in response.text:
+        found.append(f"{key} | {case}: a traceback in the response body")
+    return found
+
+
+def reached_app(table: Table) -> tuple[int, int]:
+    """(requests tried, how many the app itself answered)."""
+    cells = [cell for cells in table.values() for cell in cells.values()]
+    return len(cells), sum(1 for cell in cells if cell.endswith(" app"))
+
+
+def _suite(stack: Stack) -> tuple[Table, list[str], str]:
+    table, problems = probe(stack)
+    tried, reached = reached_app(table)
+    return table, problems, f"{tried} odd requests ({len(CASES)} cases × {len(table)} routes); {reached} reached the app"
+
+
+def main(argv: list[str] | None = None) -> int:
+    return compare_or_record("python -m suites.oddpaths", __doc__, EXPECTED_FILE, _suite, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

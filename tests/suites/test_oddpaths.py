@@ -1,0 +1,57 @@
+"""Odd paths and hostile inputs through every route (suites/oddpaths.py).
+
+suites/expected/oddpaths.json was recorded with `python -m suites.oddpaths --update` and reviewed
+route by route: Traefik cleans `//` and dot segments before routing (then 404s what no router
+matches), and its PathPrefix(`/api/v1`) also matches /api/v10 (stripPrefix leaves /0/app); Nginx
+merges slashes, resolves dot segments and decoded %2e%2e, redirects /api/v1 to /api/v1/, and
+refuses a request line over its 8k buffer (414) and an oversized header (400); both proxies let
+an absolute-form target's host replace the Host header (RFC 9112 §3.2.2), while uvicorn takes
+the absolute form as a literal path.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from proxylab import compose
+from suites.oddpaths import CASES, EXPECTED_FILE, probe
+from suites.table import compare, render_diff
+
+pytestmark = pytest.mark.stack
+RECORDED = json.loads(EXPECTED_FILE.read_text())
+
+# Rows a reviewer must not lose, each with its reason.
+PINNED = {
+    # PathPrefix is a string prefix: /api/v10/app reaches the app as /0/app.
+    ("9002 traefik/strip-to-app-server-root-path", "api-v10"): "404 app",
+    # `location /api/v1/` does not match /api/v10: Nginx's own 404.
+    ("9102 nginx/strip-to-app-server-root-path", "api-v10"): "404 nginx",
+    # Nginx answers /api/v1 with a 301 to /api/v1/ (a location ending in / with proxy_pass).
+    ("9102 nginx/strip-to-app-server-root-path", "no-slash"): "301 nginx",
+    # The absolute form's host replaces Host; TrustedHostMiddleware refuses evil.example.
+    ("9043 traefik/tls-strip-to-app-https-redirect", "absolute-form"): "400 app",
+}
+
+
+def test_every_route_and_case_is_recorded() -> None:
+    """A route of compose.yaml (or a case) has no reviewed row: run `python -m suites.oddpaths --update`."""
+    assert list(RECORDED) == [route.key for route in compose.load().routes]
+    assert all(list(cells) == list(CASES) for cells in RECORDED.values())
+
+
+@pytest.mark.parametrize(("row", "case"), PINNED, ids=[f"{r.split()[0]}-{c}" for r, c in PINNED])
+def test_the_reviewed_rows_are_still_recorded(row: str, case: str) -> None:
+    """Each of these cells was explained from the proxies' documentation; re-recording must not lose it."""
+    assert RECORDED[row][case] == PINNED[(row, case)]
+
+
+def test_odd_inputs_never_break_the_app_and_match_the_record(running_stack) -> None:
+    """An app 5xx or a traceback means hostile input got past every layer and broke the app; a
+    changed cell means a proxy or server now treats that input differently (review, then
+    `python -m suites.oddpaths --update`)."""
+    table, problems = probe(compose.load())
+    assert not problems, "\n".join(problems)
+    found = compare(RECORDED, table)
+    assert not found, render_diff(found, "suites/expected/oddpaths.json and the live table")
