@@ -27,6 +27,18 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 traefik: venv
 	$(PY) -c 'from proxylab.native.traefik_build import ensure_traefik, module_version; print(ensure_traefik(module_version()))'
 
+## engine: a Docker engine where none runs (docker.io, dockerd, Compose v2 built once); Docker Desktop never needs it
+engine:
+	scripts/engine.sh up
+
+## engine-down: stop the dockerd that `make engine` started; any other engine is left alone
+engine-down:
+	scripts/engine.sh down
+
+## images: build proxylab's own images from Debian packages (compose.debian.yaml; engine with no registry)
+images: traefik
+	PY=$(PY) scripts/debian-images.sh
+
 ## up: start the stack (Compose if a Docker engine answers, else native processes) and wait for health
 up: deps venv
 	$(PY) -m proxylab up
@@ -100,9 +112,9 @@ bench: deps venv
 bench-smoke: deps venv
 	$(PY) -m bench --smoke
 
-## test: compose checks, app unit tests and scenario tests on the real native stack
+## test: every test on the native stack, then the stack tests on Compose when an engine answers
 test: deps venv
-	$(PY) -m pytest
+	PY=$(PY) scripts/test.sh
 
 ## lock: regenerate constraints.txt from the virtualenv after changing a pin in pyproject.toml
 lock: venv
@@ -115,4 +127,4 @@ clean:
 	rm -rf .run reports .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
-.PHONY: oddpaths help deps venv traefik up down status logs routes check versions lab labs handouts companion matrix matrix-update spoofing screenshots bench bench-smoke test lock clean
+.PHONY: oddpaths help deps venv traefik engine engine-down images up down status logs routes check versions lab labs handouts companion matrix matrix-update spoofing screenshots bench bench-smoke test lock clean

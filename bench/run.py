@@ -18,7 +18,6 @@ from bench import coldstart, machine, suite, wrk
 from bench.load import measure_paths
 from bench.stats import spread
 from bench.targets import PATHS, Target, targets
-from proxylab import versions
 from proxylab.backend import Backend
 from proxylab.compose import Stack
 from proxylab.errors import ProxylabError
@@ -67,7 +66,7 @@ def run_bench(plan: Plan, stack: Stack, backend: Backend, log: Callable[[str], N
             "tool": wrk.version(), **asdict(plan.load), "repeats": plan.repeats, "warmup_s": plan.warmup_s,
             "paths": measure_paths(chosen, plan.paths, plan.load, plan.repeats, plan.warmup_s, log),
         }
-        report["versions"] = versions.collect(stack)
+        report["versions"] = backend.versions()
     finally:
         if started_here:
             log("stopping the stack the bench started")

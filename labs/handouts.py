@@ -17,7 +17,6 @@ from labs.model import Lab, load_lab
 from labs.present import cell, expected_cell
 from labs.reports import named_versions
 from labs.runner import StepResult, Verdict, require_stack, run_lab
-from proxylab import versions as component_versions
 from proxylab.context import Context, connect
 from proxylab.paths import REPORTS_DIR
 
@@ -50,6 +49,12 @@ TEMPLATE = """\
 **Not as expected in this run:** {{ result.mismatches | map(attribute="field") | join(", ") }}.
 {% endif %}
 {{ result.step.why }}
+{% if result.step.evidence %}
+Evidence:
+{% for source in result.step.evidence %}
+- `{{ source }}`
+{%- endfor %}
+{% endif %}
 {% endfor %}
 ## Remember
 {% for line in lab.remember %}
@@ -63,7 +68,7 @@ def generate(paths: list[Path], directory: Path = HANDOUTS_DIR, context: Context
     labs = [load_lab(path) for path in paths]
     context = context or connect()
     require_stack(labs, context)
-    found = named_versions(component_versions.collect(context.stack))
+    found = named_versions(context.backend.versions())
     line = ", ".join(f"{name} {version}" for name, version in found.items())
     directory.mkdir(parents=True, exist_ok=True)
     written = []

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from labs.evidence import Evidence, parse_evidence
 from labs.fields import FIELD_NAME, Expectation, parse_expectation
 from labs.kinds import KINDS, Action, StepKind
 from proxylab.errors import ProxylabError
@@ -24,7 +25,7 @@ from proxylab.paths import REPO
 LABS_DIR = Path(__file__).resolve().parent
 FILE_NAME = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]*)\.yaml$")
 LAB_KEYS = ("title", "time", "goal", "steps", "remember")
-STEP_KEYS = ("title", "show", "expect", "why")
+STEP_KEYS = ("title", "show", "expect", "why", "evidence")
 
 
 class LabFileError(ProxylabError):
@@ -47,6 +48,7 @@ class Step:
     show: tuple[str, ...]
     expect: dict[str, Expectation]
     why: str
+    evidence: tuple[Evidence, ...] = ()  # where the why comes from (labs/evidence.py)
 
     @property
     def field_names(self) -> list[str]:
@@ -165,7 +167,14 @@ def _step(path: Path, number: int, spec: Any) -> Step:
             expectations[name] = parse_expectation(raw)
         except ValueError as error:
             raise LabFileError(path, f"`expect: {name}`: {error}", where) from None
-    return Step(number, title, kind.name, action, tuple(show), expectations, _text(path, spec, "why", where).strip())
+    evidence = spec.get("evidence") or []
+    if not isinstance(evidence, list):
+        raise LabFileError(path, f"`evidence:` is a list of `kind: reference` lines, not {evidence!r}", where)
+    try:
+        sources = tuple(parse_evidence(line) for line in evidence)
+    except ValueError as error:
+        raise LabFileError(path, str(error), where) from None
+    return Step(number, title, kind.name, action, tuple(show), expectations, _text(path, spec, "why", where).strip(), sources)
 
 
 def _check_field(path: Path, where: tuple[int, str | None], kind: StepKind, name: Any) -> None:

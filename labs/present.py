@@ -80,6 +80,8 @@ def step_details(result: StepResult, raw: bool) -> Group:
     parts: list[Any] = [fields_table(result)]
     if result.step.why:
         parts += [Text(), Text.assemble(("Why: ", "bold"), result.step.why)]
+    if result.step.evidence:
+        parts.append(Text("Evidence: " + "; ".join(map(str, result.step.evidence)), style="dim"))
     if raw:
         parts.append(Panel(Text(readable_raw(result.raw)), title="the raw response", title_align="left", border_style="red", expand=False))
     return Group(*parts)

@@ -35,7 +35,7 @@ def explain(result: StepResult) -> str:
 
 
 def named_versions(versions: dict[str, str]) -> dict[str, str]:
-    """proxylab.versions.collect()'s keys as people write the names: fastapi → FastAPI."""
+    """a backend's versions() keys as people write the names: fastapi → FastAPI."""
     names = {"fastapi": "FastAPI", "starlette": "Starlette", "traefik": "Traefik", "nginx": "Nginx"}
     return {names.get(key, key): value for key, value in versions.items()}
 

@@ -17,7 +17,6 @@ from typing import Any
 
 from labs.fields import lookup
 from labs.model import Lab, LabFileError, Step, load_lab
-from proxylab import versions
 from proxylab.client import Request
 from proxylab.context import Context, connect
 from proxylab.errors import ProxylabError
@@ -106,7 +105,7 @@ def verify(paths: list[Path], context: Context | None = None,
     context = context or connect()
     require_stack(labs, context)
     timestamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    run = VerifyRun(context.backend.name, versions.collect(context.stack), timestamp, [])
+    run = VerifyRun(context.backend.name, context.backend.versions(), timestamp, [])
     on_start(run)
     for lab in labs:
         run.results.extend(run_lab(lab, context, on_step))

@@ -62,6 +62,10 @@ class Backend(Protocol):
         """True once the service has no running process, within `timeout` seconds."""
         ...
 
+    def versions(self) -> dict[str, str]:
+        """fastapi, starlette, uvicorn, traefik and nginx as they run (what every report prints)."""
+        ...
+
     # --- what a lab needs to know: how addresses look inside the stack --------------------------
 
     def seen_as(self, client: str) -> str:

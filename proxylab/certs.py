@@ -3,8 +3,10 @@
 What: `ensure_certs()` writes, once, into .run/certs/: `ca.pem` (the CA a client trusts:
 `curl --cacert .run/certs/ca.pem`), `server.pem` (the proxies' certificate for 127.0.0.1,
 localhost and ::1, signed by that CA) and `server-key.pem` (its private key, mode 0600).
-When: `python -m proxylab up` calls it before either backend starts (compose.yaml mounts the
-folder into Traefik and Nginx at /etc/proxylab/certs); the test session calls it too.
+When: compose.yaml's one-shot `certs` service runs `python -m proxylab.certs DIR --owner-of
+PROJECT` before either proxy starts (the native backend runs the same command as a process);
+`python -m proxylab up` and the test session call it too. compose.yaml mounts the folder into
+Traefik and Nginx at /etc/proxylab/certs.
 Why: TLS termination must work offline and without a real domain. trustme makes a throwaway CA
 in-process, so nothing is fetched and no key ever leaves this machine or enters git (*.pem is
 git-ignored). Existing files are kept, so a client that trusts the CA keeps trusting it across
@@ -13,7 +15,9 @@ restarts; delete the folder (`make clean`) to get a new CA.
 
 from __future__ import annotations
 
+import argparse
 import os
+import sys
 from pathlib import Path
 
 import trustme
@@ -43,3 +47,29 @@ def ensure_certs(folder: Path = CERTS_DIR) -> list[Path]:
     server.private_key_pem.write_to_path(str(paths[2]))
     os.chmod(paths[2], 0o600)
     return paths
+
+
+def give_to_owner_of(paths: list[Path], reference: Path) -> None:
+    """chown `paths` to the owner of `reference` (the project folder), so that files a container
+    made as root in a bind mount belong to whoever owns the work tree."""
+    owner = reference.stat()
+    for path in paths:
+        os.chown(path, owner.st_uid, owner.st_gid)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m proxylab.certs", description="Make the lab's CA and server certificate, once.")
+    parser.add_argument("folder", type=Path, nargs="?", default=CERTS_DIR, help="where ca.pem, server.pem and server-key.pem go")
+    parser.add_argument("--owner-of", type=Path, help="give the folder (and .run above it) and the files to this path's owner")
+    args = parser.parse_args(argv)
+    kept = all((args.folder / name).is_file() for name in (CA_FILE, CERT_FILE, KEY_FILE))
+    paths = ensure_certs(args.folder)
+    if args.owner_of is not None:
+        made = [args.folder, *(parent for parent in args.folder.parents if parent.is_relative_to(args.owner_of) and parent != args.owner_of)]
+        give_to_owner_of([*made, *paths], args.owner_of)
+    print(f"{'kept' if kept else 'made'} {', '.join(path.name for path in paths)} in {args.folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -111,9 +111,9 @@ def _routes(args: argparse.Namespace) -> int:
 
 
 def _versions(_: argparse.Namespace) -> int:
-    from proxylab.versions import collect
-
-    for name, version in collect(compose.load()).items():
+    backend = choose(compose.load())
+    print(f"backend: {backend.name}")
+    for name, version in backend.versions().items():
         print(f"{name:<10} {version}")
     return 0
 

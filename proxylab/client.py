@@ -1,4 +1,12 @@
-"""The requests labs and the matrix send, shown as a curl command a person could paste.
+"""The requests labs and suites send, and each one as the curl command that sends the same bytes.
+
+The command shown is the command run: `Request.as_curl()` is what a slide or a failure shows, and
+what goes on the wire is what that curl sends — the same method, target, body and source address,
+and the same headers: curl's own three (Host from the URL unless one is given, `User-Agent:
+curl/<version>`, `Accept: */*`), then the given ones, then curl's Content-Length and, for a body,
+its `Content-Type: application/x-www-form-urlencoded`. Always HTTP/1.1: the command says
+`--http1.1` for https, where curl would otherwise negotiate HTTP/2 with Traefik.
+tests/labs/test_replay.py runs the shown commands with curl and compares.
 
 Built on http.client rather than a friendlier client on purpose: the request target goes on the
 wire exactly as written (`//api/v1/app`, `%2e%2e`, an absolute-form URL), a source address can be
@@ -23,6 +31,10 @@ from proxylab.certs import CA_FILE
 from proxylab.paths import CERTS_DIR, REPO
 
 DEFAULT_TIMEOUT_S = 5.0
+# curl's User-Agent, sent by the runner too so that the shown command and the run agree byte for
+# byte (Debian bookworm's curl; `curl --version`). tests/labs/test_replay.py checks it.
+CURL_USER_AGENT = "curl/7.88.1"
+FORM = "application/x-www-form-urlencoded"  # what curl's --data-raw declares
 MAX_REDIRECTS = 10
 CA_PATH = CERTS_DIR / CA_FILE
 
@@ -54,6 +66,19 @@ class Request:
         """What goes on the request line."""
         return self.target or self.url[_ORIGIN.match(self.url).end():] or "/"
 
+    def wire_headers(self) -> list[tuple[str, str]]:
+        """Every header as sent, in curl's order: its defaults unless given, the given ones, the body's."""
+        given = {name.lower() for name in self.headers}
+        scheme, host, port = self.origin
+        default_port = (scheme, port) in (("http", 80), ("https", 443))
+        defaults = [("Host", host if default_port else f"{host}:{port}"), ("User-Agent", CURL_USER_AGENT), ("Accept", "*/*")]
+        headers = [(name, value) for name, value in defaults if name.lower() not in given] + list(self.headers.items())
+        if self.body is not None:
+            headers.append(("Content-Length", str(len(self.body.encode()))))
+            if "content-type" not in given:
+                headers.append(("Content-Type", FORM))
+        return headers
+
     def as_curl(self) -> str:
         """The same request as a curl command a person can paste."""
         words = ["curl", "-s", "-i"]
@@ -65,7 +90,7 @@ class Request:
             words += ["-L", "--max-redirs", str(MAX_REDIRECTS)]
         if self.url.startswith("https://"):
             shown = CA_PATH.relative_to(REPO) if CA_PATH.is_relative_to(REPO) else CA_PATH
-            words += ["--cacert", str(shown)]
+            words += ["--http1.1", "--cacert", str(shown)]
         for name, value in self.headers.items():
             words += ["-H", f"{name}: {value}"]
         if self.body is not None:
@@ -132,13 +157,10 @@ def _send_once(request: Request, timeout: float) -> Response:
     except OSError as exc:
         return Response(None, error=f"{type(exc).__name__}: {exc}")
     try:
-        connection.putrequest(request.method, request.request_target, skip_host="host" in {k.lower() for k in request.headers}, skip_accept_encoding=True)
-        for name, value in request.headers.items():
+        connection.putrequest(request.method, request.request_target, skip_host=True, skip_accept_encoding=True)
+        for name, value in request.wire_headers():
             connection.putheader(name, value)
-        body = request.body.encode() if request.body is not None else None
-        if body is not None:
-            connection.putheader("Content-Length", str(len(body)))
-        connection.endheaders(body)
+        connection.endheaders(request.body.encode() if request.body is not None else None)
         answer = connection.getresponse()
         headers: dict[str, str] = {}
         for name, value in answer.getheaders():
@@ -175,7 +197,7 @@ _ASSETS = re.compile(r"""(?:src|href)=["']([^"']+)["']""")
 class DocsProbe:
     page: Response
     openapi_url: str | None  # as the page writes it
-    schema: Response | None  # fetched from the page's origin, as a browser would
+    schema: Response | None  # the URL resolved as a browser would; fetched even where a browser never asks (scripts 404)
     assets: list[str]
 
     def fields(self) -> dict[str, Any]:

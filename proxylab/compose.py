@@ -188,6 +188,21 @@ class Stack:
         return next(route for route in self.routes if route.port == port)
 
     @property
+    def oneshots(self) -> list[str]:
+        """Services others wait for to finish (`service_completed_successfully`), like `certs`:
+        they run once and exit 0 rather than stay up."""
+        return [name for name in self.services if any(
+            other.depends_on.get(name) == "service_completed_successfully" for other in self.services.values())]
+
+    def build_context(self, service: str) -> Path | None:
+        """Where the service's image is built from: its own `build:`, or that of the service that
+        builds the same image (every app runs the image `certs` builds from app/Dockerfile)."""
+        own = self.services[service]
+        if own.build_context is not None or own.image is None:
+            return own.build_context
+        return next((other.build_context for other in self.services.values() if other.image == own.image and other.build_context), None)
+
+    @property
     def proxies(self) -> list[str]:
         return sorted({route.proxy for route in self.routes if route.proxy})
 

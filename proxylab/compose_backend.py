@@ -12,6 +12,7 @@ Why thin: Compose already implements compose.yaml. Every call goes through the i
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import time
@@ -21,6 +22,7 @@ from typing import Any
 import docker
 from docker.errors import DockerException
 
+from proxylab import versions
 from proxylab.compose import Stack
 from proxylab.errors import ProxylabError
 from proxylab.paths import REPO
@@ -68,11 +70,42 @@ class ComposeBackend:
         """The project name Compose labels containers with: compose.yaml's `name`."""
         return str(self.stack.raw.get("name") or self.stack.path.parent.name)
 
+    @property
+    def files(self) -> list[str]:
+        """The compose files, as Compose itself picks them: COMPOSE_FILE (paths joined by `:`,
+        relative to the repo) when set, e.g. `compose.yaml:compose.debian.yaml` for the images built
+        from Debian packages (`make images`, an engine with no registry); else compose.yaml."""
+        listed = [name for name in os.environ.get("COMPOSE_FILE", "").split(os.pathsep) if name]
+        if not listed:
+            return [str(self.stack.path)]
+        files = [REPO / name for name in listed]
+        missing = [str(path) for path in files if not path.is_file()]
+        if missing:
+            raise ProxylabError(f"COMPOSE_FILE={os.environ['COMPOSE_FILE']}", f"names no file at {', '.join(missing)}", "set it to compose.yaml, or compose.yaml:compose.debian.yaml")
+        return [str(path) for path in files]
+
     def up(self) -> float:
         """Build, start and wait until every service with a healthcheck is healthy; return the seconds."""
         started = time.monotonic()
-        self._compose("up", "-d", "--build", "--wait", "--wait-timeout", str(WAIT_TIMEOUT_S))
+        try:
+            self._compose("up", "-d", "--build", "--wait", "--wait-timeout", str(WAIT_TIMEOUT_S))
+        except ProxylabError as error:
+            raise self._explained(error) from None
         return time.monotonic() - started
+
+    def _explained(self, error: ProxylabError) -> ProxylabError:
+        """Compose's own last lines, then each service that is not running or healthy with its log."""
+        try:
+            failing = [status for status in self.status() if not status.is_healthy]
+        except ProxylabError:
+            return error
+        if not failing:
+            return error
+        details = [error.details, ""] if error.details else []
+        for status in failing:
+            details += [f"{status.name}: {status.state}{', ' + status.health if status.health else ''}", *self.tail(status.name, 10).splitlines(), ""]
+        names = ", ".join(status.name for status in failing)
+        return ProxylabError(error.thing, f"{error.cause}; not healthy: {names}", f"`make logs S={failing[0].name}` shows more; `make down` stops the rest", "\n".join(details).rstrip())
 
     def down(self) -> list[str]:
         """Stop and remove the containers and the lab network; return the services that had containers."""
@@ -85,7 +118,7 @@ class ComposeBackend:
         """One entry per container, in compose.yaml's service order."""
         order = list(self.stack.services)
         containers = sorted(self._containers(), key=lambda c: (_rank(order, c.labels.get(SERVICE_LABEL)), _number(c)))
-        return [_status(container) for container in containers]
+        return [_status(container, self.stack.oneshots) for container in containers]
 
     def tail(self, service: str, lines: int = 50) -> str:
         """The last `lines` lines of each of the service's containers, prefixed like `docker compose logs`."""
@@ -151,17 +184,33 @@ class ComposeBackend:
     def source_of(self, service: str) -> str:
         return self.stack.services[service].ipv4_address or ""
 
+    def versions(self) -> dict[str, str]:
+        """Asked inside the containers that run: the app's packages, `traefik version`, `nginx -v`."""
+        packages = "from importlib.metadata import version; print(*(version(n) for n in ('fastapi', 'starlette', 'uvicorn')))"
+        found = dict(zip(("fastapi", "starlette", "uvicorn"), self._exec("app-server-root-path", ["python", "-c", packages]).split()))
+        for name, command in (("traefik", ["traefik", "version"]), ("nginx", ["nginx", "-v"])):
+            container = min(self._containers(name, required=True), key=_number)
+            image = (container.attrs.get("Config") or {}).get("Image", "?")
+            found[name] = f"{versions.parse(name, self._exec(name, command))} (container {name}, image {image})"
+        return found
+
+    def _exec(self, service: str, command: list[str]) -> str:
+        container = min(self._containers(service, required=True), key=_number)
+        result = container.exec_run(command)
+        return result.output.decode(errors="replace") if result.exit_code == 0 else "?"
+
     def _compose(self, *args: str) -> None:
         if not docker_answers(run=self._run):
             raise _no_engine()
         # The repo is the project folder, as for compose.load(): relative paths resolve against it
         # even when PROXYLAB_COMPOSE_FILE points at a copy of compose.yaml elsewhere.
-        argv = ["docker", "compose", "-f", str(self.stack.path), "--project-directory", str(REPO), *args]
+        files = [word for path in self.files for word in ("-f", path)]
+        argv = ["docker", "compose", *files, "--project-directory", str(REPO), *args]
         result = self._run(argv, capture_output=True, text=True, check=False)
         if result.returncode == 0:
             return
         tail = "\n".join((result.stderr or "").splitlines()[-_STDERR_TAIL:])
-        raise ProxylabError(f"docker compose {args[0]}", f"exited with status {result.returncode}", "run `make logs` to see which service failed and why", details=tail)
+        raise ProxylabError(f"docker compose {args[0]}", f"exited with status {result.returncode}", "read Compose's last lines below; `make status` shows each service", details=tail)
 
     def _containers(self, service: str | None = None, *, required: bool = False) -> list[Any]:
         try:
@@ -175,13 +224,17 @@ class ComposeBackend:
         return containers
 
 
-def _status(container: Any) -> ServiceStatus:
+def _status(container: Any, oneshots: list[str]) -> ServiceStatus:
     state = container.attrs.get("State") or {}
+    name = container.labels.get(SERVICE_LABEL, container.name)
+    status = state.get("Status", container.status)
+    if name in oneshots and status == "exited" and state.get("ExitCode") == 0:
+        status = "completed"
     ports = (container.attrs.get("NetworkSettings") or {}).get("Ports") or {}
     addresses = sorted({f"{bind['HostIp']}:{bind['HostPort']}" for binds in ports.values() for bind in binds or []})
     return ServiceStatus(
-        name=container.labels.get(SERVICE_LABEL, container.name),
-        state=state.get("Status", container.status),
+        name=name,
+        state=status,
         health=(state.get("Health") or {}).get("Status"),
         ident=container.short_id,
         addresses=addresses,

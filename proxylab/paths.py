@@ -9,7 +9,8 @@ REPO = Path(__file__).resolve().parent.parent
 # PROXYLAB_COMPOSE_FILE points at another file (tests use broken copies); relative paths in it
 # still resolve against the repo, as with `docker compose --project-directory`.
 COMPOSE_FILE = Path(os.environ.get("PROXYLAB_COMPOSE_FILE", REPO / "compose.yaml"))
-SCHEMA_FILE = REPO.parent / "shared" / "schemas" / "compose-spec.json"
+# Compose's version and that of its Compose Specification loader (whose schema `make check` uses).
+COMPOSE_PINS = REPO / "tools" / "compose" / "versions.env"
 
 # Generated configs, logs and the state of a native run; git-ignored, removed by `make clean`.
 RUN_DIR = Path(os.environ.get("PROXYLAB_RUN_DIR", REPO / ".run"))

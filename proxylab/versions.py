@@ -1,4 +1,9 @@
-"""The versions that actually ran: every report prints them next to its results."""
+"""The versions that actually ran: every report prints them next to its results.
+
+`native(stack)` asks the virtualenv, the Traefik binary and Debian's nginx on this machine;
+`parse` reads the same facts from what the containers answer (proxylab/compose_backend.py).
+Each backend's `versions()` returns one of them, so a report names what really served it.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,17 @@ from importlib import metadata
 from proxylab.compose import Stack
 from proxylab.native.traefik_build import binary_path
 
+# What each component answers when asked its version, and the pattern that finds it there.
+PATTERNS = {"traefik": r"Version:\s+(\S+)", "nginx": r"nginx/(\S+)"}
 
-def collect(stack: Stack) -> dict[str, str]:
+
+def parse(component: str, text: str) -> str:
+    """The version in `traefik version` or `nginx -v` output; "?" when it is not there."""
+    match = re.search(PATTERNS[component], text)
+    return match[1] if match else "?"
+
+
+def native(stack: Stack) -> dict[str, str]:
     versions = {name: metadata.version(name) for name in ("fastapi", "starlette", "uvicorn")}
     versions["traefik"] = _traefik(stack.image_tag("traefik"))
     versions["nginx"] = _nginx(stack.image_tag("nginx"))
@@ -23,8 +37,7 @@ def _traefik(tag: str) -> str:
     if not binary.is_file():
         return f"{tag} (image tag; native binary not built)"
     out = subprocess.run([str(binary), "version"], capture_output=True, text=True).stdout
-    match = re.search(r"Version:\s+(\S+)", out)
-    return f"{match[1] if match else '?'} (native build; image traefik:{tag})"
+    return f"{parse('traefik', out)} (native build; image traefik:{tag})"
 
 
 def _nginx(tag: str) -> str:
@@ -33,5 +46,4 @@ def _nginx(tag: str) -> str:
         out = subprocess.run([nginx, "-v"], capture_output=True, text=True).stderr
     except OSError:
         return f"{tag} (image tag; no native nginx)"
-    match = re.search(r"nginx/(\S+)", out)
-    return f"{match[1] if match else '?'} (native Debian package; image nginx:{tag})"
+    return f"{parse('nginx', out)} (native Debian package; image nginx:{tag})"

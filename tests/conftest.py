@@ -1,12 +1,16 @@
-"""Shared fixtures: the compose model, the native stack (started once per session), HTTP.
+"""Shared fixtures: the compose model, the stack (started once per session), HTTP.
 
-The stack fixture starts every service of compose.yaml as a real local process (uvicorn,
-Traefik, Nginx) and stops them at the end. If `make up` already runs a healthy native stack,
-the session reuses it and leaves it running. When a test that uses the stack fails, the last
-lines of every service's log are attached to its report.
+A session runs on one backend: native (local processes: uvicorn, Traefik, Nginx) unless
+BACKEND=compose (a real Docker engine; `make test` runs the stack tests a second time that way
+when an engine answers). The stack fixture starts every service of compose.yaml and stops them
+at the end; if a healthy stack already runs on that backend (`make up`), the session reuses it
+and leaves it running. When a test that uses the stack fails, the last lines of every service's
+log are attached to its report.
 """
 
 from __future__ import annotations
+
+import os
 
 import pytest
 import requests
@@ -14,7 +18,15 @@ import requests
 from proxylab import compose
 from proxylab.backend import Backend, choose
 from proxylab.certs import CA_FILE, ensure_certs
+from proxylab.context import Context
 from proxylab.paths import CERTS_DIR
+
+# The backend this session's stack runs on.
+BACKEND = os.environ.get("BACKEND", "").strip().lower() or "native"
+
+
+def pytest_report_header() -> str:
+    return f"proxylab: stack tests on the {BACKEND} backend"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -35,20 +47,26 @@ def stack() -> compose.Stack:
 
 
 @pytest.fixture(scope="session")
-def native(stack: compose.Stack) -> Backend:
-    return choose(stack, log=lambda line: print(f"[stack] {line}"), wanted="native")
+def backend(stack: compose.Stack) -> Backend:
+    return choose(stack, log=lambda line: print(f"[stack] {line}"), wanted=BACKEND)
 
 
 @pytest.fixture(scope="session")
-def running_stack(native: Backend, stack: compose.Stack):
-    """The native stack, healthy; started here unless `make up` already runs it."""
-    statuses = native.status()
-    if all(s.is_healthy for s in statuses):
+def running_stack(backend: Backend, stack: compose.Stack):
+    """The stack on this session's backend, healthy; started here unless `make up` already runs it."""
+    statuses = backend.status()
+    if statuses and all(s.is_healthy for s in statuses):
         yield stack
         return
-    native.up()
+    backend.up()
     yield stack
-    native.down()
+    backend.down()
+
+
+@pytest.fixture(scope="session")
+def live_context(running_stack: compose.Stack, backend: Backend) -> Context:
+    """What labs and suites need of the running stack: compose.yaml and its backend."""
+    return Context(running_stack, backend)
 
 
 @pytest.fixture(scope="session")
@@ -67,6 +85,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = outcome.get_result()
     if report.when != "call" or not report.failed or "running_stack" not in item.fixturenames:
         return
-    native: Backend = item._request.getfixturevalue("native")
-    logs = "\n\n".join(f"==> {name} <==\n{native.tail(name, 15)}" for name in native.stack.services)
+    backend: Backend = item._request.getfixturevalue("backend")
+    logs = "\n\n".join(f"==> {name} <==\n{backend.tail(name, 15)}" for name in backend.stack.services)
     report.sections.append(("service logs (last 15 lines each)", logs))

@@ -1,5 +1,6 @@
 """The read-only kinds: `request:` sends one HTTP request (proxylab.client.send); `docs:` loads a
-docs page and then the schema URL it names (proxylab.client.probe_docs), as a browser would.
+docs page and then the schema URL it names (proxylab.client.probe_docs), resolved as a browser
+would but fetched even where a browser never gets that far (the page's scripts 404 first).
 """
 
 from __future__ import annotations

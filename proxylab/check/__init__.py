@@ -1,7 +1,7 @@
 """`make check`: is compose.yaml consistent with itself, its files and the proxies' configs?
 
-What: eight checks that need no Docker engine and no running stack. `schema` validates against the
-Compose Specification; `files` finds what compose.yaml mounts or builds; `ports` finds clashing
+What: nine checks that need no Docker engine and no running stack. `schema` validates against the
+Compose Specification and `compose` with Compose's own loader (proxylab/check/schema.py); `files` finds what compose.yaml mounts or builds; `ports` finds clashing
 published ports and routes to unknown apps; `trust` compares each app's FORWARDED_ALLOW_IPS with
 the proxies' addresses; `traefik` and `nginx` read traefik/ and nginx/ and confirm each port routes
 the way its `x-route` says; `tls` that exactly the `tls: true` ports terminate TLS with .run/certs; `readme` compares README.md's route table with compose.yaml.
@@ -30,25 +30,26 @@ from proxylab.check.files import check_files
 from proxylab.check.nginx import NginxServer, check_nginx, read_nginx_servers, read_nginx_upstreams
 from proxylab.check.ports import check_ports
 from proxylab.check.readme import check_readme, describe_app, route_table_markdown
-from proxylab.check.schema import check_schema
+from proxylab.check.schema import check_compose_config, check_schema
 from proxylab.check.tls import check_tls
 from proxylab.check.traefik import check_traefik
 from proxylab.check.trust import check_trust
 from proxylab.compose import Stack
-from proxylab.paths import REPO, SCHEMA_FILE
+from proxylab.paths import REPO
 
 __all__ = [
     "FORWARDED_SNIPPET", "NGINX_PREFIX", "README_BEGIN", "README_END", "TRUST_ALL_SERVICES", "Finding",
-    "NginxServer", "check_files", "check_nginx", "check_ports", "check_readme", "check_schema",
+    "NginxServer", "check_compose_config", "check_files", "check_nginx", "check_ports", "check_readme", "check_schema",
     "check_tls", "check_traefik", "check_trust", "describe_app", "forwarded_allow_ips", "read_nginx_servers",
     "read_nginx_upstreams", "route_table_markdown", "run_checks",
 ]
 
 
-def run_checks(stack: Stack, *, schema_path: Path = SCHEMA_FILE, readme: Path = REPO / "README.md") -> list[Finding]:
+def run_checks(stack: Stack, *, schema_path: Path | None = None, readme: Path = REPO / "README.md") -> list[Finding]:
     """Run every check, in a fixed order; a check that crashes on a malformed file fails, naming it."""
     checks: list[tuple[str, Callable[[], list[Finding]]]] = [
         ("schema", lambda: check_schema(stack, schema_path)),
+        ("compose", lambda: check_compose_config(stack)),
         ("files", lambda: check_files(stack)),
         ("ports", lambda: check_ports(stack)),
         ("trust", lambda: check_trust(stack)),

@@ -1,36 +1,90 @@
-"""The Compose Specification schema, read from ../shared/schemas (never copied into the repo)."""
+"""compose.yaml against the Compose Specification: the schema Compose uses, and Compose's own loader.
+
+What: `check_schema` validates the interpolated file against schema/compose-spec.json of the
+compose-go module that the pinned Compose requires (tools/compose/versions.env), fetched once
+through the Go module proxy into ~/.cache/proxylab/compose-spec/<version>/; `check_compose_config`
+runs `docker compose config --quiet` (the real loader; it needs the CLI plugin, not an engine).
+When: `make check`, CI. Each is a skip, saying how to get what it needs, on a machine without Go
+or without the Compose plugin.
+Why: the schema catches an unknown key with its path; the loader catches what only Compose
+knows (a merge, an interpolation, a feature its version lacks).
+"""
 
 from __future__ import annotations
 
 import json
-import os
 import re
+import shutil
+import subprocess
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 from jsonschema import Draft7Validator, ValidationError
 
-from proxylab.check.common import (
-    Finding,
-    _verdict,
-)
+from proxylab.check.common import Finding, _verdict
 from proxylab.compose import Stack
-from proxylab.paths import REPO, SCHEMA_FILE
+from proxylab.errors import ProxylabError
+from proxylab.paths import CACHE_DIR, COMPOSE_PINS, REPO
 
-# --- schema ---------------------------------------------------------------------------------
+SCHEMA_MODULE = "github.com/compose-spec/compose-go/v2"
 
 
-def check_schema(stack: Stack, schema_path: Path = SCHEMA_FILE) -> list[Finding]:
-    """compose.yaml against the Compose Specification's JSON schema (kept outside the repo)."""
+def compose_pins(path: Path = COMPOSE_PINS) -> dict[str, str]:
+    """NAME=value lines of tools/compose/versions.env (comments and blank lines skipped)."""
+    lines = (line.strip() for line in path.read_text().splitlines())
+    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+
+
+def schema_file(version: str | None = None) -> Path:
+    """The pinned compose-go's schema/compose-spec.json, cached; ProxylabError when Go cannot get it."""
+    version = version or compose_pins()["COMPOSE_GO_VERSION"]
+    cached = CACHE_DIR / "compose-spec" / version / "compose-spec.json"
+    if cached.is_file():
+        return cached
+    go = shutil.which("go")
+    if go is None:
+        raise ProxylabError("go", "is not on PATH", f"install Go to fetch the Compose schema ({SCHEMA_MODULE}@{version})")
+    with tempfile.TemporaryDirectory() as outside_any_module:
+        done = subprocess.run([go, "mod", "download", "-json", f"{SCHEMA_MODULE}@{version}"], cwd=outside_any_module,
+                              capture_output=True, text=True, timeout=300)
+    answer = json.loads(done.stdout or "{}")
+    if done.returncode != 0 or "Dir" not in answer:
+        raise ProxylabError(f"{SCHEMA_MODULE}@{version}", f"could not be downloaded: {answer.get('Error') or done.stderr.strip()}",
+                            "check the Go module proxy (GOPROXY) and COMPOSE_GO_VERSION in tools/compose/versions.env")
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(Path(answer["Dir"]) / "schema" / "compose-spec.json", cached)
+    return cached
+
+
+def check_schema(stack: Stack, schema_path: Path | None = None) -> list[Finding]:
+    """compose.yaml against the Compose Specification's JSON schema (the pinned one by default)."""
+    try:
+        schema_path = schema_path or schema_file()
+    except ProxylabError as error:
+        return [Finding("schema", True, f"skipped: {error.thing} {error.cause}; {error.next_step}")]
     if not schema_path.is_file():
-        return [Finding("schema", True, f"skipped: {os.path.relpath(schema_path, REPO)} not found")]
+        return [Finding("schema", True, f"skipped: {schema_path} not found")]
     validator = Draft7Validator(json.loads(schema_path.read_text()))
     # Validate what Compose validates: the interpolated file. compose-go's loader runs
     # interp.Interpolate and only then schema.Validate, so host_ip: ${PROXYLAB_BIND:-127.0.0.1} is
     # checked as the 127.0.0.1 Compose would use, and a PROXYLAB_BIND that breaks the file is caught.
     errors = sorted(validator.iter_errors(dict(stack.raw)), key=lambda error: error.json_path)
     problems = [f"{stack.path.name} at {error.json_path}: {_schema_message(error)}; change it to what the Compose Specification allows" for error in errors]
-    return _verdict("schema", problems, f"{stack.path.name} follows the Compose Specification")
+    return _verdict("schema", problems, f"{stack.path.name} follows the Compose Specification ({SCHEMA_MODULE} schema)")
+
+
+def check_compose_config(stack: Stack) -> list[Finding]:
+    """`docker compose config --quiet`: Compose's own loader accepts the file (no engine needed)."""
+    docker = shutil.which("docker")
+    plugin = subprocess.run([docker, "compose", "version"], capture_output=True, text=True) if docker else None
+    if plugin is None or plugin.returncode != 0:
+        return [Finding("compose", True, "skipped: the Docker Compose plugin is not installed (`make engine` builds it)")]
+    done = subprocess.run([docker, "compose", "-f", str(stack.path), "--project-directory", str(REPO), "config", "--quiet"],
+                          capture_output=True, text=True, timeout=60)
+    problems = [f"{stack.path.name}: {line}" for line in done.stderr.strip().splitlines()] if done.returncode else []
+    version = plugin.stdout.strip().rsplit(" ", 1)[-1]
+    return _verdict("compose", problems, f"Compose {version} loads {stack.path.name}")
 
 
 def _schema_message(error: ValidationError) -> str:
@@ -40,5 +94,3 @@ def _schema_message(error: ValidationError) -> str:
     known, patterns = error.schema.get("properties", {}), error.schema.get("patternProperties", {})
     unknown = [key for key in error.instance if key not in known and not any(re.search(pattern, key) for pattern in patterns)]
     return f"{', '.join(map(repr, unknown))} {'is not a key' if len(unknown) == 1 else 'are not keys'} the Compose Specification knows here"
-
-

@@ -1,7 +1,8 @@
 """How each service of compose.yaml becomes a local process: one function per kind of image.
 
 - built from app/Dockerfile: the service's own command (uvicorn ...), run from the build context
-  with the virtualenv's uvicorn, --host/--port moved to the native address;
+  with the virtualenv's uvicorn, --host/--port moved to the native address; a one-shot service
+  of that image (`certs`) runs its command with container paths mapped through its volumes;
 - traefik:<tag>: the Traefik binary built at that tag, with a native copy of its config;
 - nginx:<tag>: Debian's nginx with a native copy of /etc/nginx, touching no system config;
 - redis:<tag>: Debian's redis-server with a config of its own in the run folder, bound to the
@@ -42,8 +43,11 @@ def process_spec(stack: Stack, name: str, run_dir: Path, log=print) -> ProcessSp
     service = stack.services[name]
     addresses = NativeAddresses(stack)
     image = service.image or ""
-    if service.build_context is not None:
-        argv, cwd = _app(service, addresses), service.build_context
+    context = stack.build_context(name)
+    if context is not None and name in stack.oneshots:
+        argv, cwd = _oneshot(service), context
+    elif context is not None:
+        argv, cwd = _app(service, addresses), context
     elif image.startswith("traefik:"):
         argv, cwd = _traefik(stack, service, addresses, run_dir / name, log), run_dir / name
     elif image.startswith("nginx:"):
@@ -85,6 +89,15 @@ def _app(service: Service, addresses: NativeAddresses) -> list[str]:
     _set_option(argv, "--host", host)
     _set_option(argv, "--port", str(native_port))
     return argv
+
+
+def _oneshot(service: Service) -> list[str]:
+    """The command as the container runs it: the virtualenv's executable, and every argument that
+    is a path inside a volume (`/project/.run/certs`) as the host path behind it."""
+    if not service.command:
+        raise ProxylabError(f"service {service.name}", "has no command in compose.yaml", "give it the command to run once")
+    argv = [_venv_executable(service.command[0]), *service.command[1:]]
+    return [argv[0], *(str(service.host_path(arg) or arg) if arg.startswith("/") else arg for arg in argv[1:])]
 
 
 def _redis(service: Service, addresses: NativeAddresses, out: Path) -> list[str]:

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from proxylab import ports
+from proxylab import ports, versions
 from proxylab.compose import Stack
 from proxylab.errors import ProxylabError
 from proxylab.native.addresses import NativeAddresses
@@ -30,6 +30,8 @@ from proxylab.status import ServiceStatus
 # What Compose would send: nginx's image declares STOPSIGNAL SIGQUIT (graceful), others SIGTERM.
 _STOP_SIGNALS = {"nginx": signal.SIGQUIT}
 _POLL_S = 0.2
+# How long a one-shot service (`certs`) may run before the start gives up on it.
+_ONESHOT_TIMEOUT_S = 60.0
 
 
 class NativeBackend:
@@ -100,6 +102,9 @@ class NativeBackend:
         return child
 
     def _wait_healthy(self, spec: ProcessSpec, child: subprocess.Popen, started: float) -> None:
+        if spec.service in self.stack.oneshots:
+            self._wait_completed(spec.service, child, started)
+            return
         check = self.stack.services[spec.service].healthcheck
         if spec.health_url is None or check is None:
             return
@@ -115,6 +120,19 @@ class NativeBackend:
                 return
             time.sleep(_POLL_S)
         raise self._unhealthy(spec.service, f"was not healthy within {check.deadline:.0f}s (last probe of {spec.health_url}: {last})")
+
+    def _wait_completed(self, service: str, child: subprocess.Popen, started: float) -> None:
+        """A one-shot service must exit 0 (Compose's service_completed_successfully)."""
+        try:
+            code = child.wait(timeout=_ONESHOT_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            raise self._unhealthy(service, f"did not finish within {_ONESHOT_TIMEOUT_S:.0f}s") from None
+        if code != 0:
+            raise self._unhealthy(service, f"exited with code {code}; the services after it need it to succeed")
+        state = self._state()
+        state[service]["exit_code"] = code
+        self.state_file.write_text(json.dumps({"services": state}, indent=2))
+        self.log(f"completed {service:<22} after {time.monotonic() - started:.1f}s")
 
     def _unhealthy(self, service: str, cause: str) -> ProxylabError:
         return ProxylabError(f"service {service}", cause, f"read its log: {self.logs_dir / (service + '.log')}", details=self.tail(service, 20))
@@ -167,7 +185,8 @@ class NativeBackend:
                 result.append(ServiceStatus(name, "stopped", None))
                 continue
             if not is_alive(entry["pid"], entry["started"]):
-                result.append(ServiceStatus(name, "exited", None, f"pid {entry['pid']}"))
+                done = name in self.stack.oneshots and entry.get("exit_code") == 0
+                result.append(ServiceStatus(name, "completed" if done else "exited", None, f"pid {entry['pid']}"))
                 continue
             health = None
             if entry["health_url"]:
@@ -216,6 +235,10 @@ class NativeBackend:
             reap(entry["pid"])
             time.sleep(0.05)
         return entry is None or not is_alive(entry["pid"], entry["started"])
+
+    def versions(self) -> dict[str, str]:
+        """The virtualenv's packages, the native Traefik build and Debian's nginx."""
+        return versions.native(self.stack)
 
     def is_running(self) -> bool:
         """True while any process this backend recorded is still alive (a run `down` has not ended)."""

@@ -52,7 +52,7 @@ def against_matrix(results: Fields, matrix_routes: Fields, routes: Sequence[Rout
         fields, cells = results.get(key), matrix_routes.get(key)
         if fields is None or cells is None:
             continue
-        loads = cells.get("docs.schema_status") == "200"
+        loads = cells.get("docs.schema_url_status") == "200"
         for name in ("page_renders", "schema_loaded", "redoc_renders"):
             if fields.get(name) != loads:
                 found.append(Difference(key, name, json.dumps(loads), json.dumps(fields.get(name))))

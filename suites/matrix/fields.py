@@ -15,7 +15,7 @@ NONE = "—"  # a cell with nothing to show: no JSON body, no Location, no serve
 NO_ANSWER = "no answer"  # a status cell when the connection failed (the error is in the log)
 
 APP_FIELDS = ("app.status", "app.root_path", "app.path", "app.url_for", "app.client", "app.scheme")
-DOCS_FIELDS = ("docs.status", "docs.openapi_url", "docs.schema_status", "docs.servers")
+DOCS_FIELDS = ("docs.status", "docs.openapi_url", "docs.schema_url_status", "docs.servers")
 REDIRECT_FIELDS = ("redirect.status", "redirect.location")
 FIELDS = APP_FIELDS + DOCS_FIELDS + REDIRECT_FIELDS
 
@@ -28,7 +28,8 @@ DESCRIPTIONS = {
     "app.scheme": "the scheme the app believes",
     "docs.status": "status of GET {P}/docs (Swagger UI)",
     "docs.openapi_url": "the schema URL the docs page asks the browser for",
-    "docs.schema_status": "status of that schema URL, fetched through the same route",
+    "docs.schema_url_status": "status of that schema URL, fetched by the probe itself through the same route; a "
+                              "browser asks for it only if the page's scripts load (suites/expected/docs_ui.json)",
     "docs.servers": "the schema's servers, as compact JSON",
     "redirect.status": "status of GET {P}/items (Starlette's trailing-slash redirect, not followed)",
     "redirect.location": "its Location header, after the proxy's rewriting",
@@ -44,7 +45,7 @@ SHORT_TITLES = {
     "app.scheme": "scheme",
     "docs.status": "docs",
     "docs.openapi_url": "openapi_url",
-    "docs.schema_status": "schema",
+    "docs.schema_url_status": "schema URL",
     "docs.servers": "servers",
     "redirect.status": "/items",
     "redirect.location": "Location",

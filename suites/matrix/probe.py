@@ -1,7 +1,8 @@
 """Probe every route of compose.yaml and read the answers into the cells of the matrix.
 
 What: `probe_matrix(stack, context)` sends, for each route in file order, GET {P}/app, the docs
-page (and the schema it names, as a browser would) and GET {P}/items without following the
+page (and the schema URL it names, resolved as a browser would, fetched whether or not a
+browser would get that far) and GET {P}/items without following the
 redirect, all from 127.0.0.77 so the apps' trust boundary shows. P is the public prefix on proxy
 routes and empty on direct ones. Each answer becomes a few string cells (see fields.py).
 When: `python -m suites.matrix` and the matrix's scenario test, on a running stack.
@@ -17,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from proxylab import versions as versions_module
 from proxylab.client import DocsProbe, Request, Response, probe_docs, send
 from proxylab.compose import Route, Stack
 from proxylab.context import CLIENT_SOURCE, Context
@@ -70,7 +70,7 @@ def probe_matrix(stack: Stack, context: Context, versions: dict[str, str] | None
     """Probe every route of `stack` in compose.yaml's order."""
     rows = [Row(route, probe_route(route, stack, context)) for route in stack.routes]
     taken_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-    return Matrix(context.backend.name, versions or versions_module.collect(stack), taken_at, rows)
+    return Matrix(context.backend.name, versions or context.backend.versions(), taken_at, rows)
 
 
 def probe_route(route: Route, stack: Stack, context: Context) -> dict[str, str]:
@@ -97,7 +97,7 @@ def _docs_cells(docs: DocsProbe) -> dict[str, str]:
     return {
         "docs.status": _status(docs.page),
         "docs.openapi_url": _text(docs.openapi_url),
-        "docs.schema_status": _status(docs.schema) if docs.schema is not None else NONE,
+        "docs.schema_url_status": _status(docs.schema) if docs.schema is not None else NONE,
         "docs.servers": NONE if servers is None else json.dumps(servers, separators=(",", ":"), ensure_ascii=False),
     }
 

@@ -22,7 +22,15 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
-def smoke(running_stack, native, tmp_path_factory):
+def native(backend):
+    """The bench times the native backend (`make bench` chooses it); the Compose session skips it."""
+    if backend.name != "native":
+        pytest.skip("the bench measures the native backend: it runs in the native session of `make test`")
+    return backend
+
+
+@pytest.fixture(scope="module")
+def smoke(native, running_stack, tmp_path_factory):
     """One smoke run (1 cold start, 1 s per target and path), written to a scratch folder."""
     report = run_bench(Plan.smoke(), running_stack, native, log=lambda line: print(f"[bench] {line}"))
     out = tmp_path_factory.mktemp("bench")

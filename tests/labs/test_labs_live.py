@@ -1,10 +1,13 @@
-"""Every lab, in check mode, on the real native stack; and a handout generated from a real run.
+"""Every lab, verified on the live stack; every request step replayed with curl; a handout.
 
 Each labs/NN-*.yaml is one test, found at collection, so a new lab is checked with no change
 here. When one fails, the pinned uvicorn, Starlette, FastAPI, Traefik or Nginx (or a config in
 traefik/ or nginx/) no longer does what the lab teaches: the message is the step's expected-vs-
 actual table, its curl command and the raw response. Fix the cause, or, if the new behaviour is
 right, the lab's text and expectation together; never the expectation alone.
+
+Each lab runs once: right after each request step, the command the step displays is run with
+the curl binary (tests/labs/curl_replay.py), and its answer must show the same status and fields.
 """
 
 from __future__ import annotations
@@ -13,29 +16,61 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from curl_replay import replay
+
 from labs.__main__ import main
 from labs.handouts import generate
 from labs.model import find_labs, load_lab, select
 from labs.reports import explain
 from labs.runner import require_stack, run_lab
-from proxylab.backend import choose
 from proxylab.context import Context
 
 pytestmark = pytest.mark.stack
 
 
 @pytest.fixture(scope="module")
-def context(running_stack) -> Context:
-    return Context(running_stack, choose(running_stack, wanted="native"))
+def context(live_context) -> Context:
+    return live_context
+
+
+@pytest.fixture(scope="module")
+def runs(context):
+    """Each lab's results and, per request step, what curl showed differently; a lab runs once."""
+    done = {}
+
+    def run(path):
+        if path not in done:
+            lab = load_lab(path)
+            require_stack([lab], context)
+            replays = {}
+
+            def replay_request(result):
+                if result.step.kind == "request":
+                    replays[result.step.number] = replay(result)
+
+            done[path] = (run_lab(lab, context, replay_request), replays)
+        return done[path]
+
+    return run
 
 
 @pytest.mark.parametrize("path", find_labs(), ids=lambda path: path.stem)
-def test_the_lab_holds_on_live_traffic(context, path):
+def test_the_lab_holds_on_live_traffic(runs, path):
     """What this lab teaches is no longer what the pinned stack does (see the table below)."""
-    lab = load_lab(path)
-    require_stack([lab], context)
-    failed = [result for result in run_lab(lab, context) if not result.ok]
+    results, _ = runs(path)
+    failed = [result for result in results if not result.ok]
     assert not failed, "\n\n" + "\n\n".join(explain(result) for result in failed)
+
+
+@pytest.mark.parametrize("path", find_labs(), ids=lambda path: path.stem)
+def test_the_command_shown_is_the_command_run(runs, path):
+    """The curl a step displays would not send what the runner sent: a person pasting it from the
+    slide would see another answer than the lab's."""
+    results, replays = runs(path)
+    differing = {f"step {number} `{next(r.command for r in results if r.step.number == number)}`": found
+                 for number, found in replays.items() if found}
+    assert not differing, differing
+    assert all(result.step.kind != "request" or result.step.number in replays for result in results)
 
 
 def test_a_handout_is_written_from_a_real_run(context, http, tmp_path):

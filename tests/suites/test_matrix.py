@@ -14,9 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from proxylab.backend import choose
 from proxylab.compose import Route
-from proxylab.context import Context
 from suites.matrix import Difference, Matrix, Row, compare, load_expected, probe_matrix, render_diff
 from suites.matrix.__main__ import main
 from suites.matrix.expected import EXPECTED_FILE, UPDATE_HINT, expectation_data, version_changes
@@ -31,7 +29,7 @@ DIRECT = Route("docs-app-directly", None, "127.0.0.1", 8000, "app-server-root-pa
 CELLS_9999 = {
     "app.status": "200", "app.root_path": "/api/v1", "app.path": "/api/v1/app",
     "app.url_for": "http://127.0.0.1:9999/api/v1/app", "app.client": "{client}", "app.scheme": "http",
-    "docs.status": "200", "docs.openapi_url": "/api/v1/openapi.json", "docs.schema_status": "200",
+    "docs.status": "200", "docs.openapi_url": "/api/v1/openapi.json", "docs.schema_url_status": "200",
     "docs.servers": '[{"url":"/api/v1"}]', "redirect.status": "307",
     "redirect.location": "http://127.0.0.1:9999/api/v1/items/",
 }
@@ -41,7 +39,7 @@ KEY_9999 = "9999 traefik/docs-experiment"
 def small_matrix(**changed: str) -> Matrix:
     """A two-route matrix as the probe would return it; `changed` overrides cells of 9999."""
     cells_9999 = {**CELLS_9999, **{name.replace("__", "."): value for name, value in changed.items()}}
-    cells_8000 = {**CELLS_9999, "app.url_for": "http://127.0.0.1:8000/api/v1/app", "docs.schema_status": "404"}
+    cells_8000 = {**CELLS_9999, "app.url_for": "http://127.0.0.1:8000/api/v1/app", "docs.schema_url_status": "404"}
     return Matrix("native", VERSIONS, "2026-01-01T00:00:00+00:00", [Row(DIRECT, cells_8000), Row(DOCS_EXPERIMENT, cells_9999)])
 
 
@@ -49,10 +47,10 @@ def small_matrix(**changed: str) -> Matrix:
 
 
 @pytest.mark.stack
-def test_live_matrix_matches_the_expectation(running_stack):
+def test_live_matrix_matches_the_expectation(running_stack, live_context):
     """A cell differs from suites/expected/matrix.json: an upgrade or a config change altered what
     the app receives, builds or redirects to on some route. The message lists every difference."""
-    matrix = probe_matrix(running_stack, Context(running_stack, choose(running_stack, wanted="native")))
+    matrix = probe_matrix(running_stack, live_context)
     differences = compare(load_expected()["routes"], matrix.cells())
     assert not differences, render_diff(differences)
 

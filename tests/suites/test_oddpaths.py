@@ -4,9 +4,12 @@ suites/expected/oddpaths.json was recorded with `python -m suites.oddpaths --upd
 route by route: Traefik cleans `//` and dot segments before routing (then 404s what no router
 matches), and its PathPrefix(`/api/v1`) also matches /api/v10 (stripPrefix leaves /0/app); Nginx
 merges slashes, resolves dot segments and decoded %2e%2e, redirects /api/v1 to /api/v1/, and
-refuses a request line over its 8k buffer (414) and an oversized header (400); both proxies let
-an absolute-form target's host replace the Host header (RFC 9112 §3.2.2), while uvicorn takes
-the absolute form as a literal path.
+refuses a request line over its 8k buffer (414) and a header line over one 8k buffer (400);
+Traefik refuses a header block over its 1 MiB maxHeaderBytes itself (431), uvicorn resets the
+connection while a 1.2 MB header is still being sent. For an absolute-form target, Traefik
+takes the host from the request line (Go's readRequest) while Nginx's routes send the Host
+header as the client wrote it ($http_host), and uvicorn (h11) takes the absolute form as a
+literal path. Every request is the one its curl command shows (proxylab/client.py).
 """
 
 from __future__ import annotations
@@ -30,8 +33,18 @@ PINNED = {
     ("9102 nginx/strip-to-app-server-root-path", "api-v10"): "404 nginx",
     # Nginx answers /api/v1 with a 301 to /api/v1/ (a location ending in / with proxy_pass).
     ("9102 nginx/strip-to-app-server-root-path", "no-slash"): "301 nginx",
-    # The absolute form's host replaces Host; TrustedHostMiddleware refuses evil.example.
+    # Traefik: the absolute form's host replaces Host; TrustedHostMiddleware refuses evil.example.
     ("9043 traefik/tls-strip-to-app-https-redirect", "absolute-form"): "400 app",
+    # Nginx's $http_host is the Host header curl sent (127.0.0.1:9143), which TrustedHost allows.
+    ("9143 nginx/tls-strip-to-app-https-redirect", "absolute-form"): "200 app",
+    # 12 000 bytes: under what uvicorn's h11 can ever hold (16 KiB incomplete), over one of
+    # Nginx's 8 KiB large_client_header_buffers.
+    ("8001 app-plain/direct-app-plain", "header-over-nginx-line"): "404 app",
+    ("9102 nginx/strip-to-app-server-root-path", "header-over-nginx-line"): "400 nginx",
+    # 1.2 MB: Traefik's own 431 (maxHeaderBytes, 1 MiB); uvicorn answers 400 and closes while the
+    # client still sends, so the client sees the connection reset.
+    ("9002 traefik/strip-to-app-server-root-path", "header-over-every-limit"): "431 traefik",
+    ("8001 app-plain/direct-app-plain", "header-over-every-limit"): "no answer (ConnectionResetError)",
 }
 
 

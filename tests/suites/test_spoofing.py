@@ -15,8 +15,6 @@ import json
 import pytest
 
 from proxylab import compose
-from proxylab.backend import choose
-from proxylab.context import Context
 from suites.spoofing import CASES, EXPECTED_FILE, FORGED_CLIENT, probe, reached_app
 from suites.table import compare, render_diff
 
@@ -61,9 +59,9 @@ def test_no_forged_header_is_believed_elsewhere() -> None:
 
 
 @pytest.mark.stack
-def test_the_live_table_matches_the_reviewed_one(running_stack) -> None:
+def test_the_live_table_matches_the_reviewed_one(running_stack, live_context) -> None:
     """uvicorn, Traefik or Nginx now believes (or drops) a forged header differently."""
-    live = probe(running_stack, Context(running_stack, choose(running_stack, wanted="native")))
+    live = probe(running_stack, live_context)
     found = compare(RECORDED, live)
     assert not found, render_diff(found, "suites/expected/spoofing.json and the live table")
     tried, reached = reached_app(live)

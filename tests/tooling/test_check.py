@@ -6,6 +6,7 @@ check that guards that line to fail with a message naming what broke.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,15 +16,17 @@ from proxylab.check import (
     README_BEGIN,
     README_END,
     Finding,
+    check_compose_config,
     check_schema,
     read_nginx_servers,
     route_table_markdown,
     run_checks,
 )
+from proxylab.check.schema import compose_pins, schema_file
 from proxylab.compose import Stack
-from proxylab.paths import REPO, SCHEMA_FILE
+from proxylab.errors import ProxylabError
 
-CHECKS = ["schema", "files", "ports", "trust", "traefik", "nginx", "tls", "readme"]
+CHECKS = ["schema", "compose", "files", "ports", "trust", "traefik", "nginx", "tls", "readme"]
 
 
 def failures(findings: list[Finding], check: str) -> list[str]:
@@ -149,21 +152,45 @@ def test_a_malformed_route_fails_instead_of_crashing(edit: Callable[[str, str, s
 # --- schema ---------------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not SCHEMA_FILE.is_file(), reason=f"{SCHEMA_FILE} is not on this machine")
-def test_schema_catches_an_unknown_key(edit: Callable[[str, str, str], None], load_copy: Callable[[], Stack]) -> None:
+@pytest.fixture(scope="module")
+def pinned_schema() -> Path:
+    try:
+        return schema_file()
+    except ProxylabError as error:
+        pytest.skip(f"the pinned Compose schema cannot be had here: {error.render()}")
+
+
+def test_schema_catches_an_unknown_key(edit: Callable[[str, str, str], None], load_copy: Callable[[], Stack], pinned_schema: Path) -> None:
     """A misspelt key (`portz:`) would pass, and Compose would refuse the file that `make check` approved."""
     edit("compose.yaml", "    ports:\n      - {name: direct-app-plain", "    portz:\n      - {name: direct-app-plain")
-    messages = failures(check_schema(load_copy()), "schema")
+    messages = failures(check_schema(load_copy(), pinned_schema), "schema")
     assert messages == [
         "compose.yaml at $.services['app-plain']: 'portz' is not a key the Compose Specification knows here; "
         "change it to what the Compose Specification allows"
     ]
 
 
-def test_a_missing_schema_is_a_skip_not_a_failure(real_stack: Stack) -> None:
-    """Without ../shared/schemas/ (a fresh clone elsewhere), `make check` would fail for a file it cannot read."""
-    findings = check_schema(real_stack, REPO.parent / "shared" / "schemas" / "absent.json")
-    assert findings == [Finding("schema", True, "skipped: ../shared/schemas/absent.json not found")]
+def test_a_missing_schema_is_a_skip_not_a_failure(real_stack: Stack, tmp_path: Path) -> None:
+    """Where the schema cannot be had (no Go), `make check` would fail for a file it cannot read."""
+    findings = check_schema(real_stack, tmp_path / "absent.json")
+    assert findings == [Finding("schema", True, f"skipped: {tmp_path / 'absent.json'} not found")]
+
+
+def test_the_schema_is_the_one_the_pinned_compose_requires(pinned_schema: Path) -> None:
+    """`make check` would validate against a schema other than the one Compose itself loads with."""
+    assert pinned_schema.parent.name == compose_pins()["COMPOSE_GO_VERSION"]
+    assert json.loads(pinned_schema.read_text())["title"] == "Compose Specification"
+
+
+def test_compose_s_own_loader_catches_what_the_schema_cannot(edit: Callable[[str, str, str], None], load_copy: Callable[[], Stack]) -> None:
+    """A depends_on naming no service is valid JSON-schema-wise; only Compose's loader refuses it,
+    and `make up` would be the first to say so."""
+    findings = check_compose_config(load_copy())
+    if findings[0].message.startswith("skipped"):
+        pytest.skip(findings[0].message)
+    edit("compose.yaml", "      certs: {condition: service_completed_successfully}\n      app-plain:", "      certz: {condition: service_completed_successfully}\n      app-plain:")
+    messages = failures(check_compose_config(load_copy()), "compose")
+    assert messages and "certz" in messages[0]
 
 
 # --- README and its route table -------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import signal
 import subprocess
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -54,6 +55,9 @@ class FakeContainer:
     ports: dict[str, list[dict[str, str]] | None] = field(default_factory=dict)
     output: bytes = b""
     project: str = "proxylab"
+    exit_code: int = 0
+    image: str = ""
+    answers: dict[str, tuple[int, bytes]] = field(default_factory=dict)  # exec_run: first word → (exit code, output)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     @property
@@ -78,14 +82,19 @@ class FakeContainer:
 
     @property
     def attrs(self) -> dict[str, Any]:
-        state: dict[str, Any] = {"Status": self.state}
+        state: dict[str, Any] = {"Status": self.state, "ExitCode": self.exit_code}
         if self.health is not None:
             state["Health"] = {"Status": self.health}
-        return {"State": state, "NetworkSettings": {"Ports": self.ports}}
+        return {"State": state, "NetworkSettings": {"Ports": self.ports}, "Config": {"Image": self.image}}
 
     def logs(self, **kwargs: Any) -> bytes:
         self.calls.append(("logs", kwargs))
         return self.output
+
+    def exec_run(self, command: list[str]) -> SimpleNamespace:
+        self.calls.append(("exec_run", {"command": command}))
+        code, output = self.answers.get(command[0], (127, b"not found"))
+        return SimpleNamespace(exit_code=code, output=output)
 
     def kill(self, **kwargs: Any) -> None:
         self.calls.append(("kill", kwargs))
@@ -107,6 +116,12 @@ class FakeClient:
         self.list_calls.append(kwargs)
         wanted = [label.split("=", 1) for label in kwargs["filters"]["label"]]
         return [c for c in self.all if all(c.labels.get(key) == value for key, value in wanted)]
+
+
+@pytest.fixture(autouse=True)
+def official_images(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commands checked here are those of compose.yaml alone, whatever the shell says."""
+    monkeypatch.delenv("COMPOSE_FILE", raising=False)
 
 
 def backend(stack: Stack, run: FakeRun | None = None, client: FakeClient | None = None) -> ComposeBackend:
@@ -172,15 +187,53 @@ def test_up_and_down_report_like_the_native_backend(real_stack: Stack) -> None:
     assert compose.down() == ["app-plain", "nginx"]
 
 
-def test_a_failed_up_shows_the_end_of_stderr(real_stack: Stack) -> None:
-    """A service that never gets healthy would leave `make up` failing with no clue why."""
+def test_a_failed_up_names_the_service_that_is_not_healthy_with_its_log(real_stack: Stack) -> None:
+    """A service that never gets healthy would leave `make up` failing with no clue why, or
+    pointing at logs nobody can find."""
     stderr = "\n".join(f"line {n}" for n in range(30)) + "\ncontainer proxylab-nginx-1 is unhealthy"
-    run = FakeRun(done(0), done(1, stderr))
+    nginx = FakeContainer("nginx", health="unhealthy", output=b'cannot load certificate "/etc/proxylab/certs/server.pem"\n')
+    client = FakeClient(FakeContainer("app-plain"), FakeContainer("certs", state="exited"), nginx)
     with pytest.raises(ProxylabError) as raised:
-        backend(real_stack, run).up()
-    assert error_parts(raised.value) == ("docker compose up", "exited with status 1", "run `make logs` to see which service failed and why")
-    assert raised.value.details.splitlines()[-1] == "container proxylab-nginx-1 is unhealthy"
-    assert "line 5" not in raised.value.details.splitlines()
+        backend(real_stack, FakeRun(done(0), done(1, stderr)), client).up()
+    assert error_parts(raised.value) == (
+        "docker compose up", "exited with status 1; not healthy: nginx",
+        "`make logs S=nginx` shows more; `make down` stops the rest",
+    )
+    lines = raised.value.details.splitlines()
+    assert "container proxylab-nginx-1 is unhealthy" in lines and "line 5" not in lines
+    assert lines[-2:] == ["nginx: running, unhealthy", 'nginx | cannot load certificate "/etc/proxylab/certs/server.pem"']
+
+
+def test_a_one_shot_service_that_exited_0_is_completed_not_down(real_stack: Stack) -> None:
+    """`make status` would call the stack broken once `certs` has done its job, or call a failed
+    certs run fine."""
+    client = FakeClient(FakeContainer("certs", state="exited", health=None), FakeContainer("certs", number=2, state="exited", health=None, exit_code=1))
+    done_ok, failed = backend(real_stack, client=client).status()
+    assert (done_ok.state, done_ok.is_healthy) == ("completed", True)
+    assert (failed.state, failed.is_healthy) == ("exited", False)
+
+
+def test_the_debian_images_by_compose_s_own_variable(real_stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An engine with no registry could not start the stack, or a typo would silently fall back
+    to pulling the official images."""
+    monkeypatch.setenv("COMPOSE_FILE", "compose.yaml:compose.debian.yaml")
+    assert ComposeBackend(real_stack).files == [str(REPO / "compose.yaml"), str(REPO / "compose.debian.yaml")]
+    monkeypatch.setenv("COMPOSE_FILE", "compose.yaml:compose.debain.yaml")
+    with pytest.raises(ProxylabError, match="compose.debain.yaml"):
+        ComposeBackend(real_stack).files
+
+
+def test_versions_come_from_the_containers(real_stack: Stack) -> None:
+    """Reports would print the host's nginx and virtualenv, not what served the requests."""
+    app = FakeContainer("app-server-root-path", answers={"python": (0, b"0.165.0 1.10.0 0.54.0\n")})
+    traefik = FakeContainer("traefik", answers={"traefik": (0, b"Version:      3.6.12\nCodename: x\n")}, image="traefik:v3.6.12")
+    nginx = FakeContainer("nginx", answers={"nginx": (0, b"nginx version: nginx/1.30.0\n")}, image="nginx:1.30.0-alpine")
+    found = backend(real_stack, client=FakeClient(app, traefik, nginx)).versions()
+    assert found == {
+        "fastapi": "0.165.0", "starlette": "1.10.0", "uvicorn": "0.54.0",
+        "traefik": "3.6.12 (container traefik, image traefik:v3.6.12)",
+        "nginx": "1.30.0 (container nginx, image nginx:1.30.0-alpine)",
+    }
 
 
 @pytest.mark.parametrize("method", ["up", "down"])

@@ -1,0 +1,120 @@
+"""A step's evidence: where the behaviour it shows comes from, named so that a test can find it.
+
+A lab step's `evidence:` is a list of lines, `kind: reference`, one per source its `why` rests on:
+
+  python: starlette.routing.get_route_path
+      a module attribute of the installed, pinned packages (uvicorn, Starlette, FastAPI, h11, ...)
+  file: nginx/templates/routes.conf.template: proxy_set_header Host $http_host
+      a text in a file of this repository (a proxy config, compose.yaml, the app)
+  traefik: pkg/middlewares/stripprefix/strip_prefix.go: X-Forwarded-Prefix
+      a text in Traefik's source at the pinned version (the Go module the native build compiles)
+  nginx: proxy_redirect
+      a directive (or a $variable) the installed nginx knows (asked with `nginx -t`); where a
+      route does not set it, its documented default is what runs
+
+`resolve` says where a line leads, or why it leads nowhere; tests/labs/test_evidence.py resolves
+every line of every lab, so an upgrade that renames a function or a config edit that drops a
+directive fails with the step that relied on it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from proxylab.native.traefik_build import module_version
+from proxylab.paths import REPO
+
+KINDS = ("python", "file", "traefik", "nginx")
+_LINE = re.compile(r"^(?P<kind>[a-z]+): (?P<reference>\S+?)(?:: (?P<text>.+))?$")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    kind: str  # python, file, traefik or nginx
+    reference: str  # a dotted name, a path, or a directive
+    text: str | None = None  # for file and traefik: what the file must contain
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.reference}" + (f": {self.text}" if self.text else "")
+
+
+def parse_evidence(line: object) -> Evidence:
+    """One `kind: reference[: text]` line; ValueError says what is wrong with it."""
+    match = _LINE.match(line) if isinstance(line, str) else None
+    if match is None or match["kind"] not in KINDS:
+        raise ValueError(f"evidence {line!r} is not `kind: reference` with a kind of {', '.join(KINDS)}")
+    needs_text = match["kind"] in ("file", "traefik")
+    if needs_text != (match["text"] is not None):
+        shape = "`kind: path: text it contains`" if needs_text else "`kind: name`"
+        raise ValueError(f"evidence {line!r}: a {match['kind']} line is {shape}")
+    return Evidence(match["kind"], match["reference"], match["text"])
+
+
+def resolve(evidence: Evidence) -> str | None:
+    """None when the evidence is where the line says, else why it is not."""
+    return {"python": _python, "file": _file, "traefik": _traefik, "nginx": _nginx}[evidence.kind](evidence)
+
+
+def _python(evidence: Evidence) -> str | None:
+    parts = evidence.reference.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            found: object = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attribute in parts[cut:]:
+            if not hasattr(found, attribute):
+                return f"{'.'.join(parts[:cut])} has no {attribute!r} in the installed version"
+            found = getattr(found, attribute)
+        return None
+    return f"no module of {evidence.reference!r} is installed"
+
+
+def _file(evidence: Evidence) -> str | None:
+    return _contains(REPO / evidence.reference, evidence.text or "")
+
+
+def _traefik(evidence: Evidence) -> str | None:
+    source = traefik_source()
+    if source is None:
+        return f"Traefik {module_version()}'s source is not in the Go module cache (`make traefik` puts it there)"
+    return _contains(source / evidence.reference, evidence.text or "")
+
+
+def _nginx(evidence: Evidence) -> str | None:
+    """Ask the installed nginx itself: a config that uses the name fails with "unknown" if it has none."""
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(binary).is_file():
+        return "nginx is not installed (`make deps`)"
+    name = evidence.reference
+    line = f"add_header X-Evidence ${name[1:]};" if name.startswith("$") else f"{name} x;"
+    with tempfile.TemporaryDirectory() as folder:
+        config = Path(folder) / "nginx.conf"
+        config.write_text(f"error_log stderr;\npid {folder}/nginx.pid;\nevents {{}}\nhttp {{ server {{ listen 127.0.0.1:1; location / {{ {line} }} }} }}\n")
+        done = subprocess.run([binary, "-t", "-p", folder, "-c", str(config)], capture_output=True, text=True)
+    unknown = f'unknown directive "{name}"' in done.stderr or f'unknown "{name[1:]}" variable' in done.stderr
+    return f"{binary} knows no directive or variable {name!r}" if unknown else None
+
+
+def _contains(path: Path, text: str) -> str | None:
+    if not path.is_file():
+        return f"{path} does not exist"
+    return None if text in path.read_text(errors="replace") else f"{path} does not contain {text!r}"
+
+
+@cache
+def traefik_source() -> Path | None:
+    """Traefik's module folder at the pinned version in the Go module cache, if it is there."""
+    go = shutil.which("go")
+    if go is None:
+        return None
+    cache_dir = subprocess.run([go, "env", "GOMODCACHE"], capture_output=True, text=True).stdout.strip()
+    folder = Path(cache_dir) / "github.com" / "traefik" / "traefik" / f"v3@{module_version()}"
+    return folder if folder.is_dir() else None

@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# `make images`: every image compose.debian.yaml names, built from Debian packages for an engine
+# that reaches no container registry (CI here, an offline workshop room). Nothing is pulled: the
+# base is a debootstrap of Debian bookworm imported with `docker import`; the others are built
+# FROM it with apt over http, a wheelhouse downloaded on the host, and the cached Traefik build.
+#
+# Each image carries the label proxylab.inputs, a hash of everything it is made of (its build
+# context, including wheels and binaries, and the id of the base image); an image whose inputs
+# are unchanged is skipped, so a second run only hashes. FORCE=1 rebuilds everything.
+set -euo pipefail
+# A failure inside $(...) stops the script too (a half-staged build context is never built).
+shopt -s inherit_errexit
+cd "$(dirname "$0")/.."
+
+SUITE=bookworm
+CACHE="${PROXYLAB_CACHE:-$HOME/.cache/proxylab}"
+WORK="$CACHE/images"
+PY="${PY:-.venv/bin/python}"
+FORCE="${FORCE:-0}"
+# The legacy builder: no buildx here, and it needs none to build FROM a local image.
+export DOCKER_BUILDKIT=0
+
+# The names, derived from the pins they stand for; compose.debian.yaml must say the same.
+APP_VERSION=$(sed -n 's/^version = "\(.*\)"$/\1/p' pyproject.toml)
+TRAEFIK_VERSION=$(sed -n 's|.*github.com/traefik/traefik/v3 \(v[^ ]*\).*|\1|p' tools/traefik/go.mod | head -n1)
+BASE="proxylab/debian-base:$SUITE"
+APP="proxylab/app:$APP_VERSION"
+NGINX="proxylab/nginx:$SUITE"
+REDIS="proxylab/redis:$SUITE"
+TRAEFIK="proxylab/traefik:$TRAEFIK_VERSION"
+TRAEFIK_BIN="$CACHE/traefik/$TRAEFIK_VERSION/traefik"
+
+started=$(date +%s)
+say() { printf 'images: %s\n' "$*"; }
+elapsed() { echo "$(( $(date +%s) - $1 ))s"; }
+# An error names the thing, the cause and the next step.
+fail() { printf 'images: error: %s\n' "$*" >&2; exit 1; }
+
+# Step 0: what every step needs: an engine, the names compose.debian.yaml uses, the inputs.
+preflight() {
+  docker info >/dev/null 2>&1 \
+    || fail "no Docker engine answers \`docker info\`; start one (\`make engine\`) and rerun \`make images\`"
+  local image
+  for image in "$APP" "$NGINX" "$REDIS" "$TRAEFIK"; do
+    grep -qE "image: ${image//./\\.}([[:space:],}]|\$)" compose.debian.yaml \
+      || fail "compose.debian.yaml does not name $image, the image this script builds from the pins; make them agree (the tag comes from pyproject.toml or tools/traefik/go.mod)"
+  done
+  [ -x "$TRAEFIK_BIN" ] \
+    || fail "the Traefik $TRAEFIK_VERSION build is not in $TRAEFIK_BIN; run \`make traefik\` (it builds it once) and rerun \`make images\`"
+  [ -x "$PY" ] \
+    || fail "$PY is missing; the wheelhouse is downloaded with the virtualenv's pip: run \`make venv\` and rerun \`make images\`"
+  # Wheels are chosen for the Python that downloads them: it must be the image's (Debian's 3.11).
+  "$PY" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' \
+    || fail "$PY is Python $("$PY" -c 'import platform; print(platform.python_version())'), but the image runs Debian bookworm's 3.11 and the wheelhouse must match it; point PY at a Python 3.11 with pip (PY=/usr/bin/python3.11) and rerun \`make images\`"
+  mkdir -p "$WORK/logs"
+}
+
+# A hash of a folder's files, names and contents, in a stable order.
+hash_dir() {
+  (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-64
+}
+hash_text() { printf '%s' "$*" | sha256sum | cut -c1-64; }
+# The inputs label of an existing image, empty when there is none.
+image_inputs() { docker image inspect -f '{{index .Config.Labels "proxylab.inputs"}}' "$1" 2>/dev/null || true; }
+image_id() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
+unchanged() { [ "$FORCE" != 1 ] && [ "$(image_inputs "$1")" = "$2" ]; }
+
+# The old image a rebuild replaced, untagged now: removed, unless a container still uses it.
+drop_replaced() {
+  local old=$1 image=$2
+  [ -n "$old" ] && [ "$old" != "$(image_id "$image")" ] || return 0
+  docker image rm "$old" >/dev/null 2>&1 || true
+}
+
+# The Debian mirror the host's apt uses (deb822 or one-line format), for debootstrap.
+host_mirror() {
+  local uri=""
+  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+    uri=$(sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p' /etc/apt/sources.list.d/debian.sources | head -n1)
+  fi
+  if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
+    uri=$(sed -n 's/^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?\([^[:space:]]*\)[[:space:]]\+[a-z]*[[:space:]].*/\2/p' /etc/apt/sources.list | head -n1)
+  fi
+  echo "${uri:-http://deb.debian.org/debian}"
+}
+
+# Step 1: the base, Debian bookworm from debootstrap (the registry's debian image is out of
+# reach). The container's apt gets the host's sources, so both install the same packages.
+build_base() {
+  local mirror sources="" sources_hash="" inputs t old
+  mirror=$(host_mirror)
+  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+    sources=/etc/apt/sources.list.d/debian.sources
+    sources_hash=$(sha256sum <"$sources")
+  fi
+  inputs=$(hash_text "minbase $SUITE $mirror" "$(hash_dir images/debian/base)" "$sources_hash")
+  if unchanged "$BASE" "$inputs"; then
+    say "$BASE: inputs unchanged, skipped"
+    return
+  fi
+  if ! command -v debootstrap >/dev/null; then
+    say "installing Debian's debootstrap (it builds the base image)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq --no-install-recommends debootstrap >/dev/null 2>&1 \
+      || { apt-get update -qq && apt-get install -y -qq --no-install-recommends debootstrap >/dev/null; } \
+      || fail "apt-get install debootstrap failed; install it by hand (\`apt-get install debootstrap\`) and rerun \`make images\`"
+  fi
+  t=$(date +%s)
+  old=$(image_id "$BASE")
+  say "$BASE: debootstrap --variant=minbase $SUITE from $mirror (about 30 s)"
+  ROOTFS=$(mktemp -d "$WORK/rootfs.XXXXXX")
+  local rootfs=$ROOTFS
+  debootstrap --variant=minbase "$SUITE" "$rootfs" "$mirror" >"$WORK/logs/base.log" 2>&1 || {
+    tail -n 20 "$WORK/logs/base.log" >&2
+    fail "debootstrap of Debian $SUITE from $mirror failed (last lines above, full log $WORK/logs/base.log); check that the mirror answers over http and rerun \`make images\`"
+  }
+  # No service starts during a build, no recommends, no docs; the host's apt sources.
+  cp -a images/debian/base/overlay/. "$rootfs/"
+  if [ -n "$sources" ]; then
+    rm -f "$rootfs/etc/apt/sources.list"
+    cp "$sources" "$rootfs/etc/apt/sources.list.d/debian.sources"
+  fi
+  # What debootstrap leaves that no image needs: downloaded packages, apt's lists and caches, docs.
+  rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/cache/apt/*.bin \
+    "$rootfs"/var/lib/apt/lists/* "$rootfs"/tmp/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/*
+  find "$rootfs/usr/share/doc" -mindepth 1 -not -type d -not -name copyright -delete
+  tar -C "$rootfs" -c . | docker import \
+      --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      --change 'CMD ["bash"]' \
+      --change "LABEL proxylab.inputs=$inputs" \
+      --change 'LABEL proxylab.source="debootstrap --variant=minbase by scripts/debian-images.sh"' \
+      - "$BASE" >/dev/null
+  rm -rf --one-file-system "$rootfs"
+  drop_replaced "$old" "$BASE"
+  say "$BASE: imported in $(elapsed "$t") ($(docker image inspect -f '{{.Size}}' "$BASE" | awk '{printf "%d MB", $1/1e6}'))"
+}
+
+# A build context of its own for each image, so each one holds exactly its inputs.
+stage() {
+  local name=$1 dir="$WORK/context/$1"
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  cp -a "images/debian/$name/." "$dir/"
+  echo "$dir"
+}
+
+# Hardlink when the cache and the context share a file system (instant), else copy.
+link_or_copy() { ln -f "$1" "$2" 2>/dev/null || cp -a "$1" "$2"; }
+
+# What app/Dockerfile installs, as a requirements file: pyproject.toml's [project.dependencies]
+# and the `certs` extra (trustme, for compose.yaml's one-shot `certs` service), not the lab's
+# extras. Wheels for them and every transitive pin in constraints.txt are downloaded once per
+# (requirements, constraints) on the host, whose Python (3.11) and glibc match the image's.
+stage_app() {
+  local dir wheelhouse key
+  dir=$(stage app)
+  "$PY" - >"$dir/requirements.txt" <<'PYTHON'
+import tomllib
+project = tomllib.load(open("pyproject.toml", "rb"))["project"]
+print("\n".join(project["dependencies"] + project.get("optional-dependencies", {}).get("certs", [])))
+PYTHON
+  cp constraints.txt "$dir/constraints.txt"
+  key=$(cat "$dir/requirements.txt" "$dir/requirements-debian.txt" "$dir/constraints.txt" | sha256sum | cut -c1-16)
+  wheelhouse="$CACHE/wheelhouse/$key"
+  if [ ! -f "$wheelhouse/.complete" ]; then
+    say "wheelhouse: downloading the app's wheels into $wheelhouse (once per pin set)" >&2
+    rm -rf "$wheelhouse"
+    mkdir -p "$wheelhouse"
+    "$PY" -m pip download --quiet --only-binary=:all: --dest "$wheelhouse" \
+        -r "$dir/requirements.txt" -r "$dir/requirements-debian.txt" -c "$dir/constraints.txt" >&2 \
+      || fail "pip download of the app's wheels failed (pip's message above); check that PyPI answers, or that a pin in pyproject.toml/constraints.txt exists as a wheel, and rerun \`make images\`"
+    touch "$wheelhouse/.complete"
+  fi
+  mkdir -p "$dir/wheels"
+  local wheel
+  for wheel in "$wheelhouse"/*.whl; do link_or_copy "$wheel" "$dir/wheels/"; done
+  # The package itself, without caches that say nothing about the code; and, as app/Dockerfile
+  # copies them, the three files of proxylab's certificate maker (`python -m proxylab.certs`).
+  tar -C . --exclude=__pycache__ --exclude='*.pyc' -cf - app | tar -C "$dir" -xf -
+  mkdir -p "$dir/proxylab"
+  local file
+  for file in __init__.py paths.py certs.py; do cp "proxylab/$file" "$dir/proxylab/"; done
+  echo "$dir"
+}
+
+stage_traefik() {
+  local dir
+  dir=$(stage traefik)
+  link_or_copy "$TRAEFIK_BIN" "$dir/traefik"
+  echo "$dir"
+}
+
+# Steps 2-5: one image FROM the base; skipped when its context and the base are unchanged.
+build_image() {
+  local image=$1 name=$2 dir=$3 inputs t old
+  inputs=$(hash_text "$(hash_dir "$dir")" "$(image_id "$BASE")")
+  if unchanged "$image" "$inputs"; then
+    say "$image: inputs unchanged, skipped"
+    return
+  fi
+  t=$(date +%s)
+  old=$(image_id "$image")
+  say "$image: building (log $WORK/logs/$name.log)"
+  # FORCE=1 also refuses the layer cache, so apt installs the newest packages again.
+  local no_cache=()
+  if [ "$FORCE" = 1 ]; then no_cache=(--no-cache); fi
+  if ! docker build --pull=false --force-rm "${no_cache[@]}" --label "proxylab.inputs=$inputs" \
+        --label "proxylab.source=images/debian/$name/Dockerfile" -t "$image" "$dir" \
+        >"$WORK/logs/$name.log" 2>&1; then
+    tail -n 25 "$WORK/logs/$name.log" >&2
+    fail "building $image from images/debian/$name/Dockerfile failed (last lines above, full log $WORK/logs/$name.log); fix the cause and rerun \`make images\`"
+  fi
+  drop_replaced "$old" "$image"
+  say "$image: built in $(elapsed "$t") ($(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%d MB", $1/1e6}'))"
+}
+
+# The debootstrap folder is only a step towards the imported base: removed however the run ends
+# (--one-file-system: never into a /proc that a failed debootstrap left mounted there).
+ROOTFS=""
+trap '[ -z "$ROOTFS" ] || rm -rf --one-file-system "$ROOTFS" 2>/dev/null || true' EXIT
+
+preflight
+build_base
+context=$(stage_app)
+build_image "$APP" app "$context"
+context=$(stage nginx)
+build_image "$NGINX" nginx "$context"
+context=$(stage redis)
+build_image "$REDIS" redis "$context"
+context=$(stage_traefik)
+build_image "$TRAEFIK" traefik "$context"
+say "done in $(elapsed "$started"): $BASE $APP $NGINX $REDIS $TRAEFIK"

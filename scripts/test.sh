@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# `make test`: every test on the native stack, then the stack tests again on a Docker engine.
+#
+# The first pytest session runs everything (tooling, app, labs, suites, bench, the native
+# stack's lifecycle) with the stack as local processes. When a Docker engine answers and the
+# Compose plugin is there, a second session runs every stack test (`-m "stack or compose"`:
+# every lab, the matrix, spoofing, odd paths, the browser, the Compose lifecycle) with
+# BACKEND=compose against the same expectation files. Arguments go to both pytest runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+
+status=0
+echo "== make test: the native session"
+"$PY" -m pytest "$@" || status=$?
+
+if docker info >/dev/null 2>&1 && docker compose version >/dev/null 2>&1; then
+  echo "== make test: the Compose session (COMPOSE_FILE=${COMPOSE_FILE:-compose.yaml})"
+  BACKEND=compose "$PY" -m pytest -m "stack or compose" "$@" || status=$?
+else
+  echo "== make test: the Compose session was SKIPPED: no Docker engine answers (or no Compose plugin)."
+  echo "   On Debian, \`make engine\` installs and starts one; Docker Desktop works as it is."
+fi
+exit "$status"
