@@ -29,16 +29,21 @@ LONG_PATH = "/api/v1/echo/" + "a" * 8300  # over the 8 KB many servers allow for
 # header block only while it is still incomplete and over 16 KiB (h11's
 # DEFAULT_MAX_INCOMPLETE_EVENT_SIZE), so a size near 16 KiB is accepted or refused by the timing
 # of reads. 12 000 bytes: under what uvicorn can ever hold, over one of Nginx's 8 KiB
-# large_client_header_buffers (Nginx 400). 1 200 000 bytes: over every limit at once (uvicorn
-# 400, Traefik's 1 MiB maxHeaderBytes 431, Nginx 400).
+# large_client_header_buffers (Nginx 400). 1 200 000 bytes: over both proxies' limits (Traefik's
+# 1 MiB maxHeaderBytes: its own 431; Nginx: 400). Sent through the proxies only: straight to
+# uvicorn, its 400 arrives while the client is still sending, and whether the client can read it
+# depends on the transport, not on uvicorn (natively the close resets the connection first;
+# Docker's port publishing reads the whole request and delivers the 400).
 HEADER_OVER_NGINX_LINE = "a" * 12_000
-HEADER_OVER_EVERY_LIMIT = "a" * 1_200_000
+HEADER_OVER_PROXY_LIMITS = "a" * 1_200_000
+NOT_SENT = "not sent (direct)"
 
 
 @dataclass(frozen=True)
 class Case:
     target: str  # the request target, exactly as sent
     headers: dict[str, str] = field(default_factory=dict)
+    proxies_only: bool = False  # not sent on direct routes (cell NOT_SENT), for the reason given at the case
 
 
 CASES: dict[str, Case] = {
@@ -51,7 +56,7 @@ CASES: dict[str, Case] = {
     "encoded-slash": Case("/api/v1%2Fapp"),
     "long-path": Case(LONG_PATH),
     "header-over-nginx-line": Case("/api/v1/app", {"X-Filler": HEADER_OVER_NGINX_LINE}),
-    "header-over-every-limit": Case("/api/v1/app", {"X-Filler": HEADER_OVER_EVERY_LIMIT}),
+    "header-over-proxy-limits": Case("/api/v1/app", {"X-Filler": HEADER_OVER_PROXY_LIMITS}, proxies_only=True),
     "invalid-host": Case("/api/v1/app", {"Host": "bad host"}),
     # The request line names another host (RFC 9112 3.2.2: servers must accept the absolute form);
     # the Host header is curl's, the route's own address, so the two disagree.
@@ -66,6 +71,9 @@ def probe(stack: Stack) -> tuple[Table, list[str]]:
     for route in stack.routes:
         cells = {}
         for name, case in CASES.items():
+            if case.proxies_only and route.is_direct:
+                cells[name] = NOT_SENT
+                continue
             response = send(Request(route.base_url + "/", headers=case.headers, source=CLIENT_SOURCE, target=case.target))
             cells[name] = _cell(route, response)
             problems += _problems(route.key, name, response)
@@ -74,7 +82,7 @@ def probe(stack: Stack) -> tuple[Table, list[str]]:
 
 
 def _cell(route: Route, response: Response) -> str:
-    if response.status is None:  # e.g. uvicorn's 400 and close while the client still sends
+    if response.status is None:
         return f"no answer ({(response.error or '').split(':')[0]})"
     if INSTANCE_HEADER in response.headers:
         return f"{response.status} app"
@@ -92,7 +100,7 @@ def _problems(key: str, case: str, response: Response) -> list[str]:
 
 def reached_app(table: Table) -> tuple[int, int]:
     """(requests tried, how many the app itself answered)."""
-    cells = [cell for cells in table.values() for cell in cells.values()]
+    cells = [cell for cells in table.values() for cell in cells.values() if cell != NOT_SENT]
     return len(cells), sum(1 for cell in cells if cell.endswith(" app"))
 
 

@@ -1,9 +1,12 @@
 """Send a request step's shown command with the curl binary, and read the answer as the runner does.
 
-`replay(result)` runs the command the step displayed (shlex-split, as a shell would) right after the
-runner's own request, parses curl's `-i` output into the same fields (status, headers, body, hops)
-and returns the shown or expected fields whose values differ, as `field: runner … curl …` lines.
-Fields that differ between any two requests (the client's port, the Date header) are left out.
+`replay(result, context)` runs the command the step displayed (shlex-split, as a shell would)
+right after the runner's own request, parses curl's `-i` output into the same fields (status,
+headers, body, hops) and returns the fields that tell another story, as `field: runner … curl …`
+lines: an expected field must meet the step's expectation for curl exactly when it did for the
+runner (an error message may word a refused connection differently each time), a field only
+shown must be equal. Fields that differ between any two requests (the client's port, the Date
+header) are left out.
 """
 
 from __future__ import annotations
@@ -11,17 +14,19 @@ from __future__ import annotations
 import shlex
 import subprocess
 
-from labs.fields import MISSING, lookup, text
+from labs.fields import lookup, text
 from labs.runner import StepResult
 from proxylab.client import Response
+from proxylab.context import Context
 
 # Values that no two requests share, whoever sends them.
 VOLATILE = ("client_port", "date")
 WHOLE = ("body", "text", "headers")  # a whole body or header set carries the volatile values too
 
 
-def replay(result: StepResult, timeout: float = 30.0) -> list[str]:
-    """The fields that curl's answer shows differently from the runner's, empty when they agree."""
+def replay(result: StepResult, context: Context, timeout: float = 30.0) -> list[str]:
+    """The fields where curl's answer tells another story than the runner's, empty when none:
+    an expected field must meet the step's expectation in both; a field only shown must be equal."""
     done = subprocess.run(shlex.split(result.command), capture_output=True, timeout=timeout)
     answer = parse_curl(done.stdout)
     differences = []
@@ -30,7 +35,9 @@ def replay(result: StepResult, timeout: float = 30.0) -> list[str]:
         if name in WHOLE or name.rsplit(".", 1)[-1] in VOLATILE:
             continue
         curl_value = lookup(answer.fields(), name)
-        if curl_value != verdict.actual and not (curl_value is MISSING and verdict.actual is MISSING):
+        expectation = result.step.expect.get(name)
+        agree = expectation.holds(curl_value, context) == verdict.ok if expectation else curl_value == verdict.actual
+        if not agree:
             differences.append(f"{name}: runner {text(verdict.actual)}, curl {text(curl_value)}")
     return differences
 

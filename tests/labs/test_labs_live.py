@@ -15,7 +15,6 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
-
 from curl_replay import replay
 
 from labs.__main__ import main
@@ -46,7 +45,7 @@ def runs(context):
 
             def replay_request(result):
                 if result.step.kind == "request":
-                    replays[result.step.number] = replay(result)
+                    replays[result.step.number] = replay(result, context)
 
             done[path] = (run_lab(lab, context, replay_request), replays)
         return done[path]
