@@ -14,11 +14,19 @@ status=0
 echo "== make test: the native session"
 "$PY" -m pytest "$@" || status=$?
 
-if docker info >/dev/null 2>&1 && docker compose version >/dev/null 2>&1; then
-  echo "== make test: the Compose session (COMPOSE_FILE=${COMPOSE_FILE:-compose.yaml})"
-  BACKEND=compose "$PY" -m pytest -m "stack or compose" "$@" || status=$?
-else
+native_running() {
+  "$PY" -c 'import sys; from proxylab import compose; from proxylab.backend import choose
+sys.exit(0 if choose(compose.load(), lambda _: None, "native").is_running() else 1)'
+}
+
+if ! docker info >/dev/null 2>&1 || ! docker compose version >/dev/null 2>&1; then
   echo "== make test: the Compose session was SKIPPED: no Docker engine answers (or no Compose plugin)."
   echo "   On Debian, \`make engine\` installs and starts one; Docker Desktop works as it is."
+elif native_running; then
+  echo "== make test: the Compose session was SKIPPED: a native stack (\`make up\`) holds the ports."
+  echo "   \`make down\`, then \`make test\` runs both sessions."
+else
+  echo "== make test: the Compose session (COMPOSE_FILE=${COMPOSE_FILE:-compose.yaml})"
+  BACKEND=compose "$PY" -m pytest -m "stack or compose" "$@" || status=$?
 fi
 exit "$status"

@@ -115,7 +115,7 @@ def test_docs_pages_need_no_internet(page: str) -> None:
 
 def test_redoc_may_load_images_only_from_the_app() -> None:
     """ReDoc's bundle fetches a "by Redocly" badge from a CDN; without this header a browser
-    would reach out to the internet from every ReDoc page (labs/browser blocks and fails it)."""
+    would reach out to the internet from every ReDoc page (suites/browser blocks and fails it)."""
     with PLAIN.client() as client:
         assert client.get("/redoc").headers["content-security-policy"] == "img-src 'self' data:"
 
