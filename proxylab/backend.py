@@ -58,10 +58,6 @@ class Backend(Protocol):
         """Start one stopped service; with `wait`, until its healthcheck passes; the seconds."""
         ...
 
-    def wait_stopped(self, service: str, timeout: float) -> bool:
-        """True once the service has no running process, within `timeout` seconds."""
-        ...
-
     def versions(self) -> dict[str, str]:
         """fastapi, starlette, uvicorn, traefik and nginx as they run (what every report prints)."""
         ...

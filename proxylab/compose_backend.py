@@ -131,8 +131,7 @@ class ComposeBackend:
 
     def signal(self, service: str, sig: signal.Signals) -> None:
         """Send `sig` to one replica of `service`: the lowest-numbered one."""
-        container = min(self._containers(service, required=True), key=_number)
-        container.kill(signal=sig.name)
+        self._first(service).kill(signal=sig.name)
 
     def stop_service(self, service: str, sig: signal.Signals | None = None) -> float:
         """Stop every container of `service`: `sig` then wait (lab 07), or Compose's own stop."""
@@ -162,15 +161,6 @@ class ComposeBackend:
             raise ProxylabError(f"service {service}", f"was not healthy within {WAIT_TIMEOUT_S}s of starting", "run `make logs S=" + service + "`")
         return time.monotonic() - began
 
-    def wait_stopped(self, service: str, timeout: float = STOP_TIMEOUT_S) -> bool:
-        """True once no container of `service` is running, within `timeout`."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if all(c.status != "running" for c in self._containers(service)):
-                return True
-            time.sleep(0.2)
-        return False
-
     # --- how addresses look inside the lab network -------------------------------------------
 
     def seen_as(self, client: str) -> str:
@@ -189,14 +179,12 @@ class ComposeBackend:
         packages = "from importlib.metadata import version; print(*(version(n) for n in ('fastapi', 'starlette', 'uvicorn')))"
         found = dict(zip(("fastapi", "starlette", "uvicorn"), self._exec("app-server-root-path", ["python", "-c", packages]).split()))
         for name, command in (("traefik", ["traefik", "version"]), ("nginx", ["nginx", "-v"])):
-            container = min(self._containers(name, required=True), key=_number)
-            image = (container.attrs.get("Config") or {}).get("Image", "?")
+            image = (self._first(name).attrs.get("Config") or {}).get("Image", "?")
             found[name] = f"{versions.parse(name, self._exec(name, command))} (container {name}, image {image})"
         return found
 
     def _exec(self, service: str, command: list[str]) -> str:
-        container = min(self._containers(service, required=True), key=_number)
-        result = container.exec_run(command)
+        result = self._first(service).exec_run(command)
         return result.output.decode(errors="replace") if result.exit_code == 0 else "?"
 
     def _compose(self, *args: str) -> None:
@@ -211,6 +199,10 @@ class ComposeBackend:
             return
         tail = "\n".join((result.stderr or "").splitlines()[-_STDERR_TAIL:])
         raise ProxylabError(f"docker compose {args[0]}", f"exited with status {result.returncode}", "read Compose's last lines below; `make status` shows each service", details=tail)
+
+    def _first(self, service: str) -> Any:
+        """The service's lowest-numbered container (its only one, but for replicas)."""
+        return min(self._containers(service, required=True), key=_number)
 
     def _containers(self, service: str | None = None, *, required: bool = False) -> list[Any]:
         try:

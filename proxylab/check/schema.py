@@ -1,8 +1,8 @@
 """compose.yaml against the Compose Specification: the schema Compose uses, and Compose's own loader.
 
 What: `check_schema` validates the interpolated file against schema/compose-spec.json of the
-compose-go module that the pinned Compose requires (tools/compose/versions.env), fetched once
-through the Go module proxy into ~/.cache/proxylab/compose-spec/<version>/; `check_compose_config`
+compose-go module that the pinned Compose (tools/compose/versions.env) requires in its go.mod,
+fetched once through the Go module proxy into ~/.cache/proxylab/compose-spec/<Compose version>/; `check_compose_config`
 runs `docker compose config --quiet` (the real loader; it needs the CLI plugin, not an engine).
 When: `make check`, CI. Each is a skip, saying how to get what it needs, on a machine without Go
 or without the Compose plugin.
@@ -27,6 +27,7 @@ from proxylab.compose import Stack
 from proxylab.errors import ProxylabError
 from proxylab.paths import CACHE_DIR, COMPOSE_PINS, REPO
 
+COMPOSE_MODULE = "github.com/docker/compose/v2"
 SCHEMA_MODULE = "github.com/compose-spec/compose-go/v2"
 
 
@@ -36,25 +37,36 @@ def compose_pins(path: Path = COMPOSE_PINS) -> dict[str, str]:
     return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
 
 
-def schema_file(version: str | None = None) -> Path:
-    """The pinned compose-go's schema/compose-spec.json, cached; ProxylabError when Go cannot get it."""
-    version = version or compose_pins()["COMPOSE_GO_VERSION"]
-    cached = CACHE_DIR / "compose-spec" / version / "compose-spec.json"
+def schema_file(compose_version: str | None = None) -> Path:
+    """schema/compose-spec.json of the compose-go that the pinned Compose requires, cached per
+    Compose version; ProxylabError when Go cannot get it."""
+    compose_version = compose_version or compose_pins()["COMPOSE_VERSION"]
+    cached = CACHE_DIR / "compose-spec" / compose_version / "compose-spec.json"
     if cached.is_file():
         return cached
+    go_mod = Path(_download(COMPOSE_MODULE, compose_version)["GoMod"]).read_text()
+    required = re.search(rf"{re.escape(SCHEMA_MODULE)} (v\S+)", go_mod)
+    if required is None:
+        raise ProxylabError(f"{COMPOSE_MODULE}@{compose_version}", f"requires no {SCHEMA_MODULE}", "pin a Compose v2 release in tools/compose/versions.env")
+    schema = Path(_download(SCHEMA_MODULE, required[1])["Dir"]) / "schema" / "compose-spec.json"
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(schema, cached)
+    return cached
+
+
+def _download(module: str, version: str) -> dict[str, str]:
+    """`go mod download -json` of one module version: its Dir and GoMod in the module cache."""
     go = shutil.which("go")
     if go is None:
-        raise ProxylabError("go", "is not on PATH", f"install Go to fetch the Compose schema ({SCHEMA_MODULE}@{version})")
+        raise ProxylabError("go", "is not on PATH", f"install Go to fetch the Compose schema ({module}@{version})")
     with tempfile.TemporaryDirectory() as outside_any_module:
-        done = subprocess.run([go, "mod", "download", "-json", f"{SCHEMA_MODULE}@{version}"], cwd=outside_any_module,
-                              capture_output=True, text=True, timeout=300)
+        done = subprocess.run([go, "mod", "download", "-json", f"{module}@{version}"], cwd=outside_any_module,
+                              capture_output=True, text=True, timeout=600)
     answer = json.loads(done.stdout or "{}")
     if done.returncode != 0 or "Dir" not in answer:
-        raise ProxylabError(f"{SCHEMA_MODULE}@{version}", f"could not be downloaded: {answer.get('Error') or done.stderr.strip()}",
-                            "check the Go module proxy (GOPROXY) and COMPOSE_GO_VERSION in tools/compose/versions.env")
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(Path(answer["Dir"]) / "schema" / "compose-spec.json", cached)
-    return cached
+        raise ProxylabError(f"{module}@{version}", f"could not be downloaded: {answer.get('Error') or done.stderr.strip()}",
+                            "check the Go module proxy (GOPROXY) and COMPOSE_VERSION in tools/compose/versions.env")
+    return answer
 
 
 def check_schema(stack: Stack, schema_path: Path | None = None) -> list[Finding]:

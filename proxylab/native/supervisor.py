@@ -22,7 +22,7 @@ from proxylab.compose import Stack
 from proxylab.errors import ProxylabError
 from proxylab.native.addresses import NativeAddresses
 from proxylab.native.probe import probe
-from proxylab.native.processes import STOP_GRACE_S, is_alive, reap, start_time, stop_group, unblock_stop_signals
+from proxylab.native.processes import is_alive, start_time, stop_group, unblock_stop_signals
 from proxylab.native.runners import ProcessSpec, process_spec
 from proxylab.paths import RUN_DIR
 from proxylab.status import ServiceStatus
@@ -226,15 +226,6 @@ class NativeBackend:
         if wait:
             self._wait_healthy(spec, child, began)
         return time.monotonic() - began
-
-    def wait_stopped(self, service: str, timeout: float = STOP_GRACE_S) -> bool:
-        """True once the service's recorded process has exited (reaped), within `timeout`."""
-        entry = self._state().get(service)
-        deadline = time.monotonic() + timeout
-        while entry is not None and is_alive(entry["pid"], entry["started"]) and time.monotonic() < deadline:
-            reap(entry["pid"])
-            time.sleep(0.05)
-        return entry is None or not is_alive(entry["pid"], entry["started"])
 
     def versions(self) -> dict[str, str]:
         """The virtualenv's packages, the native Traefik build and Debian's nginx."""
