@@ -11,7 +11,10 @@ always mean the same thing (like traefik/whoami's output).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
+from functools import cache
+from importlib import metadata
 from typing import Any
 
 from starlette.requests import Request
@@ -20,6 +23,7 @@ from app.settings import Settings
 
 ECHO_KEYS: tuple[str, ...] = (
     "instance",
+    "server",
     "root_path_mode",
     "trusted_proxies",
     "method",
@@ -53,6 +57,7 @@ def build_echo_report(
     raw_path: bytes | None = scope.get("raw_path")
     return {
         "instance": settings.instance,
+        "server": server_software(),
         "root_path_mode": root_path_mode(scope, settings),
         "trusted_proxies": settings.trusted_proxies,
         "method": scope["method"],
@@ -73,16 +78,36 @@ def build_echo_report(
 
 
 def root_path_mode(scope: dict[str, Any], settings: Settings) -> str:
-    """'app' if FastAPI was given root_path, 'server' if the server sent one, else 'none'.
+    """'app' if FastAPI was given root_path, 'header' if X-Forwarded-Prefix set it, 'server' if
+    the server sent one, else 'none'.
 
     Inside a mount the scope's root_path also holds the mount path, so the top-level value
-    Starlette keeps in `app_root_path` is the one that says what the server sent.
+    Starlette keeps in `app_root_path` is the one that says what the server (or header) sent.
     """
     if settings.app_root_path:
         return "app"
     if scope.get("app_root_path", scope.get("root_path", "")):
-        return "server"
+        return "header" if settings.forwarded_prefix else "server"
     return "none"
+
+
+def server_software() -> str:
+    """The ASGI server running this process, `hypercorn 0.18.0` or `uvicorn 0.54.0`.
+
+    The scope does not name its server, so this asks which server's run loop is imported:
+    `hypercorn.run` is imported only by Hypercorn's CLI, `uvicorn.server` by uvicorn's (and by
+    `fastapi run` and app.serve, which run uvicorn). Hypercorn first: the app may import
+    uvicorn's ProxyHeadersMiddleware under any server.
+    """
+    for module, name in (("hypercorn.run", "hypercorn"), ("uvicorn.server", "uvicorn")):
+        if module in sys.modules:
+            return f"{name} {_version(name)}"
+    return "unknown"
+
+
+@cache
+def _version(distribution: str) -> str:
+    return metadata.version(distribution)
 
 
 def is_forwarded_header(name: str) -> bool:

@@ -1,4 +1,4 @@
-"""Wire the echo app together: `app = create_app()` is what `uvicorn app.main:app` serves.
+"""Wire the echo app together: `app = create_server_app()` is what `uvicorn app.main:app` serves.
 
 What: `create_app(settings)` builds one FastAPI app for one configuration: echo routes, health,
 offline docs, JSON errors, the /sub mount and the /static mount. Behaviour lives in the modules it
@@ -18,15 +18,18 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from app import health, routes, streams
 from app.dependency import RedisDependency
 from app.docs import add_offline_docs
 from app.errors import install_error_handlers
+from app.forwarded_prefix import ForwardedPrefixMiddleware, TrustedForwardedPrefixMiddleware
 from app.guards import GuardsMiddleware
 from app.health import HealthState
 from app.instance_header import InstanceHeaderMiddleware
-from app.settings import Settings
+from app.trusted_peers import TrustedPeers
+from app.settings import UVICORN_DEFAULT_FORWARDED_ALLOW_IPS, Settings
 from app.sub import SUB_MOUNT_NAME, SUB_MOUNT_PATH, create_sub_app
 
 STATIC_DIRECTORY = Path(__file__).parent / "static"
@@ -81,8 +84,41 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIRECTORY), name="static")
     # Added before the instance header, so a redirect or 400 from the guards is stamped too.
     app.add_middleware(GuardsMiddleware, settings=settings)
+    # Outside the guards: what they check (scheme, Host) is what these make of forwarded headers.
+    add_forwarding(app, settings)
     app.add_middleware(InstanceHeaderMiddleware, instance=settings.instance)
     return app
 
 
-app = create_app()
+def add_forwarding(app: FastAPI, settings: Settings) -> None:
+    """root_path from X-Forwarded-Prefix (PROXYLAB_FORWARDED_PREFIX), the docs' way or the proxies' only.
+
+    The last middleware added runs first. The trusted variant must see the connecting address, so
+    its service runs `uvicorn --no-proxy-headers` and uvicorn's own ProxyHeadersMiddleware, with
+    the same FORWARDED_ALLOW_IPS, runs here, after the prefix is decided.
+    """
+    if settings.forwarded_prefix == "trusted":
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        allowed = UVICORN_DEFAULT_FORWARDED_ALLOW_IPS if settings.forwarded_allow_ips is None else settings.forwarded_allow_ips
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=allowed)
+        app.add_middleware(TrustedForwardedPrefixMiddleware, trusted=TrustedPeers.parse(settings.forwarded_allow_ips))
+    elif settings.forwarded_prefix == "docs":
+        app.add_middleware(ForwardedPrefixMiddleware)
+
+
+def create_server_app(settings: Settings | None = None) -> ASGIApp:
+    """What the server runs: the FastAPI app, inside Hypercorn's ProxyFixMiddleware when
+    PROXYLAB_PROXY_FIX is set. That middleware deep-copies the scope, so it must wrap the whole
+    app, as Hypercorn's docs show, not sit in FastAPI's middleware stack (whose scope holds the app
+    itself)."""
+    settings = Settings.from_env() if settings is None else settings
+    app = create_app(settings)
+    if not settings.proxy_fix:
+        return app
+    from app.proxy_fix import TrustedProxyFix
+
+    return TrustedProxyFix(app, trusted=TrustedPeers.parse(settings.forwarded_allow_ips), mode=settings.proxy_fix)
+
+
+app = create_server_app()

@@ -2,8 +2,9 @@
 
 What: every knob the labs turn (instance name, FastAPI's own root_path, root_path_in_servers,
 extra OpenAPI servers, simulated warm-up and slow lifespan, the Redis readiness depends on, the
-drain window of `python -m app.serve`, Starlette's HTTPS redirect and trusted hosts) plus the one uvicorn knob the app only *reports*
-(FORWARDED_ALLOW_IPS).
+drain window of `python -m app.serve`, Starlette's HTTPS redirect and trusted hosts, root_path
+from X-Forwarded-Prefix, Hypercorn's ProxyFixMiddleware) plus the one uvicorn knob the app only
+*reports* (FORWARDED_ALLOW_IPS), which the two forwarding middlewares also read.
 When: `Settings.from_env()` runs once, when `app.main` builds the app; tests build `Settings(...)`
 directly instead of touching `os.environ`.
 Why: a lab switches mode by changing compose environment, never code. A bad value stops the app
@@ -27,6 +28,10 @@ DOCS_EXAMPLE_SERVERS: tuple[dict[str, str], ...] = (
     {"url": "https://stag.example.com", "description": "Staging environment"},
     {"url": "https://prod.example.com", "description": "Production environment"},
 )
+
+# PROXYLAB_FORWARDED_PREFIX and PROXYLAB_PROXY_FIX: "" is off.
+FORWARDED_PREFIX_MODES = ("", "docs", "trusted")
+PROXY_FIX_MODES = ("", "legacy", "modern")
 
 _TRUE_WORDS = frozenset({"true", "1", "yes"})
 _FALSE_WORDS = frozenset({"false", "0", "no"})
@@ -58,6 +63,11 @@ class Settings:
     https_redirect: bool = False
     # Starlette's TrustedHostMiddleware: the Host names allowed; () means no check at all.
     trusted_hosts: tuple[str, ...] = ()
+    # root_path from X-Forwarded-Prefix (lab 11): "" off, "docs" (tutorial005, anyone believed),
+    # "trusted" (only from FORWARDED_ALLOW_IPS; the service runs uvicorn --no-proxy-headers).
+    forwarded_prefix: str = ""
+    # Hypercorn's ProxyFixMiddleware (lab 11): "" off, "legacy" (X-Forwarded-*) or "modern" (Forwarded).
+    proxy_fix: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -81,6 +91,8 @@ class Settings:
             drain_s=_parse_seconds("PROXYLAB_DRAIN_SECONDS", env.get("PROXYLAB_DRAIN_SECONDS") or "0"),
             https_redirect=_parse_bool("PROXYLAB_HTTPS_REDIRECT", env.get("PROXYLAB_HTTPS_REDIRECT") or "false"),
             trusted_hosts=_parse_hosts("PROXYLAB_TRUSTED_HOSTS", env.get("PROXYLAB_TRUSTED_HOSTS") or ""),
+            forwarded_prefix=_parse_choice("PROXYLAB_FORWARDED_PREFIX", env.get("PROXYLAB_FORWARDED_PREFIX") or "", FORWARDED_PREFIX_MODES),
+            proxy_fix=_parse_choice("PROXYLAB_PROXY_FIX", env.get("PROXYLAB_PROXY_FIX") or "", PROXY_FIX_MODES),
         )
 
     @property
@@ -98,6 +110,14 @@ def _parse_bool(name: str, raw: str) -> bool:
     if word in _FALSE_WORDS:
         return False
     raise SettingsError(f"{name}={raw!r} is not a boolean; use one of true/false, 1/0, yes/no")
+
+
+def _parse_choice(name: str, raw: str, choices: tuple[str, ...]) -> str:
+    word = raw.strip().lower()
+    if word in choices:
+        return word
+    named = ", ".join(choice for choice in choices if choice)
+    raise SettingsError(f"{name}={raw!r} is not one of {named}; leave it empty to turn it off")
 
 
 def _parse_seconds(name: str, raw: str) -> float:

@@ -126,12 +126,15 @@ class Service:
 
     @property
     def server_port(self) -> int:
-        """The port the service's own server listens on in its container: the command's
-        `--port` (every app runs uvicorn or app.serve with one); uvicorn's 8000 without it."""
+        """The port the service's own server listens on in its container: the command's `--port`
+        (uvicorn, app.serve, `fastapi run`) or the port of Hypercorn's `--bind HOST:PORT`; 8000
+        (uvicorn's and fastapi run's default) without either."""
         command = self.command or []
         for option, value in zip(command, command[1:]):
             if option == "--port":
                 return int(value)
+            if option in ("--bind", "-b"):
+                return int(value.rpartition(":")[2])
         return 8000
 
     def published(self, target: int) -> Port | None:

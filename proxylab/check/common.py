@@ -81,8 +81,9 @@ def _upstream_problems(stack: Stack, where: str, urls: list[str], apps: tuple[st
 
 def _container_ports(service: Service) -> set[int]:
     ports = {port.target for port in service.ports}
-    if listen := _option(service.command or [], "--port"):
-        ports.add(int(listen))
+    if _option(service.command or [], "--port") or _option(service.command or [], "--bind"):
+        # uvicorn's --port, Hypercorn's --bind HOST:PORT: Service.server_port reads either.
+        ports.add(service.server_port)
     return ports
 
 

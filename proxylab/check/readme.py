@@ -49,12 +49,18 @@ def _route_row(stack: Stack, route: Route) -> list[str]:
 def describe_app(service: Service) -> str:
     """How the app learns the prefix and whom it trusts, read from its command and environment."""
     parts = []
-    if root_path := _option(service.command or [], "--root-path"):
-        parts.append(f"uvicorn --root-path {root_path}")
+    command = service.command or []
+    server = Path(command[0]).name if command else "uvicorn"
+    if root_path := _option(command, "--root-path"):
+        parts.append(f"{server} --root-path {root_path}")
     if app_root_path := service.environment.get("PROXYLAB_APP_ROOT_PATH"):
         parts.append(f'FastAPI(root_path="{app_root_path}")')
+    if prefix := _FORWARDED_PREFIX.get(service.environment.get("PROXYLAB_FORWARDED_PREFIX", "")):
+        parts.append(f"{server}; {prefix}")
     if not parts:
         parts.append("no root_path")
+    if service.environment.get("PROXYLAB_PROXY_FIX"):
+        parts.append("ProxyFixMiddleware for the proxies only")
     if forwarded_allow_ips(service) == "*":
         parts.append("trusts * (built to show why not)")
     if forwarded_allow_ips(service) == "":
@@ -65,6 +71,11 @@ def describe_app(service: Service) -> str:
         parts.append(f"TrustedHostMiddleware({hosts})")
     return "; ".join(parts)
 
+
+_FORWARDED_PREFIX = {
+    "docs": "root_path from X-Forwarded-Prefix, anyone's (the docs' tutorial005)",
+    "trusted": "root_path from X-Forwarded-Prefix, the proxies' only",
+}
 
 _STRATEGY_NOTES = {"plain": "plain uvicorn shutdown", "drain": "drain window (app.serve)", "retries": "proxy retries"}
 

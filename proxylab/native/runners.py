@@ -1,7 +1,8 @@
 """How each service of compose.yaml becomes a local process: one function per kind of image.
 
-- built from app/Dockerfile: the service's own command (uvicorn ...), run from the build context
-  with the virtualenv's uvicorn, --host/--port moved to the native address; a one-shot service
+- built from app/Dockerfile: the service's own command (uvicorn, hypercorn, ...), run from the
+  build context with the virtualenv's executable, its listen flags (--host/--port, Hypercorn's
+  --bind) moved to the native address; a one-shot service
   of that image (`certs`) runs its command with container paths mapped through its volumes;
 - traefik:<tag>: the Traefik binary built at that tag, with a native copy of its config;
 - nginx:<tag>: Debian's nginx with a native copy of /etc/nginx, touching no system config;
@@ -27,6 +28,10 @@ from proxylab.native.traefik_build import ensure_traefik
 # What a native process inherits from the caller's environment; the rest comes from compose.yaml,
 # so a variable set in your shell (PROXYLAB_APP_ROOT_PATH, say) cannot leak into an app.
 _INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR")
+
+# Each app server's own listen flags: uvicorn (and app.serve, which runs uvicorn, and `fastapi
+# run`) take --host and --port; Hypercorn takes --bind HOST:PORT.
+SERVER_FLAGS = {"uvicorn": "host-port", "app.serve": "host-port", "fastapi": "host-port", "hypercorn": "bind"}
 
 
 @dataclass(frozen=True)
@@ -81,14 +86,36 @@ def _binds(service: Service, addresses: NativeAddresses) -> list[tuple[str, int]
 
 
 def _app(service: Service, addresses: NativeAddresses) -> list[str]:
+    """The app's command, listening where the native backend puts it, in each server's own flags."""
     if not service.command:
         raise ProxylabError(f"service {service.name}", "has no command in compose.yaml", "give it `command: [uvicorn, app.main:app, ...]`")
     argv = list(service.command)
+    flags = server_flags(service)
     argv[0] = _venv_executable(argv[0])
     host, native_port = addresses.bind(service.name, service.server_port)
-    _set_option(argv, "--host", host)
-    _set_option(argv, "--port", str(native_port))
+    if flags == "bind":
+        _set_option(argv, "--bind", f"{host}:{native_port}")
+    else:
+        _set_option(argv, "--host", host)
+        _set_option(argv, "--port", str(native_port))
     return argv
+
+
+def server_flags(service: Service) -> str:
+    """How the service's server is told where to listen: "host-port" or "bind"; an unknown server
+    is an error rather than a guess (its flags would be left pointing at the container's address)."""
+    server = _server_name(service.command or [])
+    if server not in SERVER_FLAGS:
+        known = ", ".join(sorted(SERVER_FLAGS))
+        raise ProxylabError(f"service {service.name}", f"runs {server!r}, whose listen flags the native backend does not know (it knows {known})", "add it to SERVER_FLAGS in proxylab/native/runners.py")
+    return SERVER_FLAGS[server]
+
+
+def _server_name(command: list[str]) -> str:
+    """`uvicorn`, `hypercorn`, `fastapi`, or `app.serve` for `python -m app.serve`."""
+    if len(command) >= 3 and Path(command[0]).name.startswith("python") and command[1] == "-m":
+        return command[2]
+    return Path(command[0]).name if command else ""
 
 
 def _oneshot(service: Service) -> list[str]:
