@@ -3,8 +3,8 @@
 What: `python -m suites.oddpaths [--update]` sends each request of CASES from 127.0.0.77 through
 every route of compose.yaml, verbatim (proxylab/client.py puts the target on the wire as written).
 Each answer becomes one cell, `<status> <who answered>`: `app` when the echo app answered (its
-X-Proxylab-Instance header), else the proxy of the route, or `uvicorn` on a direct route (the
-server refused the request before the app saw it). The table is compared with
+X-Proxylab-Instance header), else the proxy of the route, or the app's server on a direct route,
+`uvicorn` or `hypercorn` (the server refused the request before the app saw it). The table is compared with
 suites/expected/oddpaths.json; `--update` records it instead (review every row before committing).
 When: after `make up`; tests/labs/test_oddpaths.py runs the comparison on the live stack and
 asserts that the app never answers 5xx and no body carries a traceback.
@@ -75,18 +75,24 @@ def probe(stack: Stack) -> tuple[Table, list[str]]:
                 cells[name] = NOT_SENT
                 continue
             response = send(Request(route.base_url + "/", headers=case.headers, source=CLIENT_SOURCE, target=case.target))
-            cells[name] = _cell(route, response)
+            cells[name] = _cell(route, response, _server(stack, route))
             problems += _problems(route.key, name, response)
         table[route.key] = cells
     return table, problems
 
 
-def _cell(route: Route, response: Response) -> str:
+def _cell(route: Route, response: Response, server: str) -> str:
     if response.status is None:
         return f"no answer ({(response.error or '').split(':')[0]})"
     if INSTANCE_HEADER in response.headers:
         return f"{response.status} app"
-    return f"{response.status} {route.proxy or 'uvicorn'}"
+    return f"{response.status} {route.proxy or server}"
+
+
+def _server(stack: Stack, route: Route) -> str:
+    """The ASGI server behind a route's app: Hypercorn, or uvicorn (also under app.serve and `fastapi run`)."""
+    command = stack.services[route.app].command or []
+    return "hypercorn" if command[:1] == ["hypercorn"] else "uvicorn"
 
 
 def _problems(key: str, case: str, response: Response) -> list[str]:

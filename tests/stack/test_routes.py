@@ -44,6 +44,11 @@ STATUS_THROUGH_PROXY = {
     (True, "app-https-redirect"): 200,
     # it sees http behind TLS and redirects to the URL that was asked for (lab 08's loop)
     (True, "app-https-redirect-untrusted"): 307,
+    # lab 11: root_path from X-Forwarded-Prefix (path untouched), and Hypercorn --root-path, which
+    # does not prepend root_path to the path: Starlette routes /echo/probe either way
+    (True, "app-forwarded-prefix"): 200,
+    (True, "app-forwarded-prefix-trusted"): 200,
+    (True, "app-hypercorn"): 200,
 }
 # Nginx's defaults send Host $proxy_host, which app-https-redirect's TrustedHostMiddleware refuses.
 STATUS_ON_DEFAULTS = {"app-https-redirect": 400}

@@ -1,0 +1,51 @@
+"""How the native backend starts each app server: its own listen flags, at the native address.
+
+uvicorn (and app.serve) take --host/--port, Hypercorn --bind HOST:PORT. If a runner wrote the
+wrong flag, the server would listen on the container's 0.0.0.0:8000 and collide with every other
+app; an unknown server must stop `up` with a message, not be guessed at.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from proxylab.compose import Stack
+from proxylab.errors import ProxylabError
+from proxylab.native.addresses import NativeAddresses
+from proxylab.native.runners import process_spec
+
+
+def _option(argv: list[str], flag: str) -> str:
+    return argv[argv.index(flag) + 1]
+
+
+def test_uvicorn_gets_host_and_port(real_stack: Stack, tmp_path: Path) -> None:
+    spec = process_spec(real_stack, "app-forwarded-prefix-trusted", tmp_path)
+    host, port = NativeAddresses(real_stack).bind("app-forwarded-prefix-trusted", 8000)
+    assert (_option(spec.argv, "--host"), _option(spec.argv, "--port")) == (host, str(port))
+    assert "--no-proxy-headers" in spec.argv
+
+
+def test_hypercorn_gets_bind(real_stack: Stack, tmp_path: Path) -> None:
+    spec = process_spec(real_stack, "app-hypercorn", tmp_path)
+    host, port = NativeAddresses(real_stack).bind("app-hypercorn", 8000)
+    assert Path(spec.argv[0]).name == "hypercorn"
+    assert _option(spec.argv, "--bind") == f"{host}:{port}"
+    assert "--host" not in spec.argv and "--port" not in spec.argv
+    assert _option(spec.argv, "--root-path") == "/api/v1"
+
+
+def test_server_port_reads_hypercorns_bind(real_stack: Stack) -> None:
+    assert real_stack.services["app-hypercorn"].server_port == 8000
+    other = replace(real_stack.services["app-hypercorn"], command=["hypercorn", "app.main:app", "--bind", "0.0.0.0:8123"])
+    assert other.server_port == 8123
+
+
+def test_an_unknown_server_is_an_error(real_stack: Stack, tmp_path: Path) -> None:
+    services = dict(real_stack.services)
+    services["app-plain"] = replace(services["app-plain"], command=["granian", "app.main:app", "--port", "8000"])
+    with pytest.raises(ProxylabError, match="runs .granian., whose listen flags"):
+        process_spec(replace(real_stack, services=services), "app-plain", tmp_path)
