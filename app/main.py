@@ -28,9 +28,9 @@ from app.forwarded_prefix import ForwardedPrefixMiddleware, TrustedForwardedPref
 from app.guards import GuardsMiddleware
 from app.health import HealthState
 from app.instance_header import InstanceHeaderMiddleware
-from app.trusted_peers import TrustedPeers
 from app.settings import UVICORN_DEFAULT_FORWARDED_ALLOW_IPS, Settings
 from app.sub import SUB_MOUNT_NAME, SUB_MOUNT_PATH, create_sub_app
+from app.trusted_peers import TrustedPeers
 
 STATIC_DIRECTORY = Path(__file__).parent / "static"
 

@@ -104,3 +104,20 @@ def test_a_bad_mode_names_the_variable() -> None:
         Settings.from_env({"PROXYLAB_FORWARDED_PREFIX": "always"})
     with pytest.raises(SettingsError, match="PROXYLAB_PROXY_FIX"):
         Settings.from_env({"PROXYLAB_PROXY_FIX": "yes"})
+
+
+# --- which server runs --------------------------------------------------------------------------
+def test_the_echo_names_hypercorn_when_its_run_loop_is_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lab 11 tells the servers apart by this field; importing hypercorn.middleware alone must not count."""
+    import sys
+    import types
+
+    import hypercorn.middleware  # noqa: F401  (what app.proxy_fix imports under any server)
+
+    from app.echo import server_software
+
+    monkeypatch.delitem(sys.modules, "hypercorn.run", raising=False)
+    monkeypatch.setitem(sys.modules, "uvicorn.server", types.ModuleType("uvicorn.server"))
+    assert server_software().startswith("uvicorn ")
+    monkeypatch.setitem(sys.modules, "hypercorn.run", types.ModuleType("hypercorn.run"))
+    assert server_software() == "hypercorn 0.18.0"
