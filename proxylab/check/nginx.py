@@ -106,12 +106,18 @@ def _nginx_route_problems(stack: Stack, service: Service, port: Port, servers: l
     if strips != bool(port.route.get("strips")):
         fix = "end proxy_pass with `/`" if not strips else "remove the path after host:port in proxy_pass"
         problems.append(f"{where}: proxy_pass {proxy_pass} {'strips' if strips else 'keeps'} {stack.prefix} but x-route says strips: {str(bool(port.route.get('strips'))).lower()}; {fix}")
-    problems += _nginx_header_problems(where, server, defaults=bool(port.route.get("defaults")), host=port.route.get("host"))
+    problems += _nginx_header_problems(where, server, defaults=bool(port.route.get("defaults")), host=port.route.get("host"), omits=tuple(port.route.get("omits") or ()))
     return problems
 
 
-def _nginx_header_problems(where: str, server: NginxServer, *, defaults: bool, host: str | None = None) -> list[str]:
+def _nginx_header_problems(where: str, server: NginxServer, *, defaults: bool, host: str | None = None, omits: tuple[str, ...] = ()) -> list[str]:
     names = [name for name, _ in server.all_directives()]
+    if omits:
+        # A normal route less a directive or two, written out in full (the snippet cannot be undone).
+        if ("include", FORWARDED_SNIPPET) in server.all_directives():
+            return [f"{where}: x-route says it omits {list(omits)}, so it must write its headers out instead of including {FORWARDED_SNIPPET}"]
+        kept = [line for line in omits if any(f"{name} {args}".startswith(line) for name, args in server.all_directives())]
+        return [f"{where}: x-route says it omits `{line}`, but the block has it; remove it or drop it from `omits`" for line in kept]
     if host is not None:
         # A route that differs from the normal ones only in its Host header, written out in full.
         if ("proxy_set_header", f"Host {host}") not in server.all_directives():

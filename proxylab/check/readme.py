@@ -79,6 +79,8 @@ def _note(route: Route) -> str:
         return f"{route.proxy} defaults"
     if route.host:
         return f"Host {route.host}"
+    if route.omits:
+        return "lab 12: without " + " or ".join(f"`{line}`" for line in route.omits)
     if route.name.startswith("docs-"):
         return "the FastAPI docs' URL"
     return ""

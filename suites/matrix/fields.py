@@ -62,6 +62,8 @@ def route_columns(route: Route) -> tuple[str, str, str, str]:
         proxy = f"{route.proxy} (defaults)"
     elif getattr(route, "host", None):  # the route sends a Host header of its own (x-route `host`)
         proxy = f"{route.proxy} (Host {route.host})"
+    elif route.omits:  # a normal route less one directive (lab 12)
+        proxy = f"{route.proxy} (without {', '.join(route.omits)})"
     else:
         proxy = route.proxy
     strips = NONE if route.strips is None else ("yes" if route.strips else "no")
