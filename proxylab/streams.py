@@ -27,11 +27,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from websockets.asyncio.client import connect
-from websockets.exceptions import InvalidStatus, WebSocketException
+from websockets.exceptions import InvalidStatus, SecurityError, WebSocketException
 
 from proxylab.client import CA_PATH, DEFAULT_TIMEOUT_S, REPO, Request, open_connection
 
 ECHO_MESSAGE = "hello"
+REDIRECT_LOOP = "redirect loop"  # the error of a handshake redirected more often than websockets follows
 # The app's /stream sends one tick every 0.5 s (app/streams.py TICK_S); two ticks and the final
 # `bye` take 1 s. Events that arrive within STREAMED_SPREAD_S of each other were held back.
 SSE_TICKS = 2
@@ -98,6 +99,9 @@ async def _open(request: WebSocketOpen, timeout: float) -> WebSocketResult:
             except (WebSocketException, TimeoutError) as exc:
                 return WebSocketResult(status, reason, headers, error=f"{type(exc).__name__}: {exc}")
             return WebSocketResult(status, reason, headers, _json(first), echo if isinstance(echo, str) else None)
+    except SecurityError as exc:
+        # connect() follows redirects, as browsers do for ws:// (websockets' max_redirects, 10).
+        return WebSocketResult(None, error=f"{REDIRECT_LOOP}: {exc}")
     except InvalidStatus as exc:
         response = exc.response
         headers = {name.lower(): value for name, value in response.headers.raw_items()}
