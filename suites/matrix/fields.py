@@ -83,6 +83,8 @@ def route_columns(route: Route) -> tuple[str, str, str, str]:
         proxy = f"{route.proxy} (defaults)"
     elif getattr(route, "host", None):  # the route sends a Host header of its own (x-route `host`)
         proxy = f"{route.proxy} (Host {route.host})"
+    elif route.via is not None:  # an outer proxy in front of another proxy's route (lab 12)
+        proxy = f"{route.proxy} → {route.via}"
     elif route.omits:  # a normal route less a directive or two (lab 12): what it does instead
         proxy = f"{route.proxy} ({', '.join(_OMITTED.get(line, f'no {line}') for line in route.omits)})"
     else:

@@ -152,9 +152,16 @@ def _normalize(route: Route, context: Context, name: str, value: str) -> str:
     """Backend-dependent values → placeholders. Direct routes: only the client address (their
     own URLs are published ports, the same on both backends). Proxy routes: also the upstream
     address (Nginx's defaults send Host $proxy_host), and a client that is the proxy itself
-    (no X-Forwarded-For believed) becomes {source:PROXY}."""
+    (no X-Forwarded-For believed) becomes {source:PROXY}, for either proxy of a chain."""
     if route.is_direct:
         return context.normalize(value)
-    if name == "app.client" and value == context.value("source", route.proxy):
-        return f"{{source:{route.proxy}}}"
+    hops = [route.proxy] + [inner.proxy for inner in stack_routes_via(route, context)]
+    for hop in hops:
+        if name == "app.client" and value == context.value("source", hop):
+            return f"{{source:{hop}}}"
     return context.normalize(value, upstreams=[route.app])
+
+
+def stack_routes_via(route: Route, context: Context) -> list[Route]:
+    """The inner route an outer proxy's route forwards to (x-route `via`, lab 12's chain), if any."""
+    return [inner for inner in context.stack.routes if route.via is not None and inner.port == route.via]
