@@ -44,6 +44,8 @@ STATUS_THROUGH_PROXY = {
     (True, "app-https-redirect"): 200,
     # it sees http behind TLS and redirects to the URL that was asked for (lab 08's loop)
     (True, "app-https-redirect-untrusted"): 307,
+    # lab 12's chain: a --root-path app behind Traefik's strip, whether or not the edge is in front
+    (True, "app-trusts-the-chain"): 200,
 }
 # Nginx's defaults send Host $proxy_host, which app-https-redirect's TrustedHostMiddleware refuses.
 STATUS_ON_DEFAULTS = {"app-https-redirect": 400}
