@@ -4,7 +4,7 @@ What: `build_echo_report` turns a request into a flat dict with the keys in `ECH
 value is read from the ASGI scope or computed by Starlette from it (`url`, `base_url`,
 `url_for`), nothing is inferred from headers. The forwarded headers are shown as received, not
 interpreted: if uvicorn trusted them, their effect shows up in `scheme` and `client_host`.
-When: every echo route (/app, /echo/..., /sub/echo) calls it.
+When: every echo route (/app, /echo/..., /sub/echo) calls it, and /ws as its first message.
 Why: the labs compare these fields across proxies and root_path modes, so the same key must
 always mean the same thing (like traefik/whoami's output).
 """
@@ -17,7 +17,7 @@ from functools import cache
 from importlib import metadata
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection
 
 from app.settings import Settings
 
@@ -48,9 +48,11 @@ _FORWARDED_HEADER_NAMES = frozenset({"forwarded", "x-real-ip"})
 
 
 def build_echo_report(
-    request: Request, settings: Settings, route_name: str, **path_params: Any
+    request: HTTPConnection, settings: Settings, route_name: str, **path_params: Any
 ) -> dict[str, Any]:
-    """Describe `request`; `route_name` and `path_params` are what `url_for` is asked to rebuild."""
+    """Describe `request` (an HTTP request or a WebSocket, both Starlette HTTPConnections);
+    `route_name` and `path_params` are what `url_for` is asked to rebuild. A websocket scope has
+    no method: `method` is then None, and `scheme` is ws or wss."""
     scope = request.scope
     client_host, client_port = _address(scope.get("client"))
     server_host, server_port = _address(scope.get("server"))
@@ -60,7 +62,7 @@ def build_echo_report(
         "server": server_software(),
         "root_path_mode": root_path_mode(scope, settings),
         "trusted_proxies": settings.trusted_proxies,
-        "method": scope["method"],
+        "method": scope.get("method"),
         "path": scope["path"],
         "raw_path": None if raw_path is None else raw_path.decode("latin-1"),
         "root_path": scope.get("root_path", ""),

@@ -3,8 +3,11 @@
 What:
   GET /stream?ticks=N   Server-Sent Events: `event: tick` every TICK_S seconds, N of them; when the
                         instance starts draining it sends `event: bye` (data: draining) and ends
-  WS  /ws               echoes every text message; when draining, closes with 1001 "going away"
-When: lab 07 and tests/app/test_app_serve.py hold one open across a SIGTERM.
+  WS  /ws               first sends the echo report of its own websocket scope as JSON (root_path,
+                        path, url_for, scheme ws/wss, client, forwarded headers), then echoes every
+                        text message; when draining, closes with 1001 "going away"
+When: lab 07 and tests/app/test_app_serve.py hold one open across a SIGTERM; lab 12 and the
+matrix open one through every route, to see what a proxy does to an Upgrade request.
 Why: the ops brief's "forgetting long-lived websocket or streaming connections". uvicorn's graceful
 shutdown waits for open connections, then cancels them at --timeout-graceful-shutdown: a stream
 that never notices would be cut mid-event. These notice the drain (HealthState.is_draining,
@@ -21,6 +24,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import StreamingResponse
 
+from app.echo import build_echo_report
 from app.health import HealthState
 
 TICK_S = 0.5
@@ -47,12 +51,16 @@ async def stream(request: Request, ticks: Annotated[int, Query(ge=1, le=600)] = 
     return StreamingResponse(_events(request.app.state.health, ticks), media_type="text/event-stream")
 
 
-@router.websocket("/ws")
+@router.websocket("/ws", name="echo_socket")
 async def echo_socket(websocket: WebSocket) -> None:
-    """Echo text frames until the client leaves or the instance drains (then close 1001)."""
+    """Report the websocket scope as received, then echo text frames until the client leaves or
+    the instance drains (then close 1001)."""
     health: HealthState = websocket.app.state.health
     await websocket.accept()
     try:
+        # What the app saw on this scope: a proxy that strips /api/v1 for HTTP strips it here too,
+        # and url_for builds a ws:// URL from the same root_path and Host.
+        await websocket.send_json(build_echo_report(websocket, websocket.app.state.settings, "echo_socket"))
         while not health.is_draining:
             try:
                 message = await asyncio.wait_for(websocket.receive_text(), timeout=TICK_S)

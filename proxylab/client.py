@@ -149,18 +149,29 @@ def send(request: Request, timeout: float = DEFAULT_TIMEOUT_S) -> Response:
     return Response(response.status, response.reason, response.headers, response.text, response.error, hops)
 
 
-def _send_once(request: Request, timeout: float) -> Response:
+def open_connection(request: Request, timeout: float = DEFAULT_TIMEOUT_S) -> http.client.HTTPConnection:
+    """Connect and send `request`; the caller reads the answer (getresponse) and closes. An
+    answer read as it arrives (an event stream, proxylab/streams.py) needs exactly this."""
     scheme, host, port = request.origin
     source = (request.source, 0) if request.source else None
-    try:
-        connection = _connect(scheme, host, port, timeout, source)
-    except OSError as exc:
-        return Response(None, error=f"{type(exc).__name__}: {exc}")
+    connection = _connect(scheme, host, port, timeout, source)
     try:
         connection.putrequest(request.method, request.request_target, skip_host=True, skip_accept_encoding=True)
         for name, value in request.wire_headers():
             connection.putheader(name, value)
         connection.endheaders(request.body.encode() if request.body is not None else None)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _send_once(request: Request, timeout: float) -> Response:
+    try:
+        connection = open_connection(request, timeout)
+    except (OSError, http.client.HTTPException) as exc:
+        return Response(None, error=f"{type(exc).__name__}: {exc}")
+    try:
         answer = connection.getresponse()
         headers: dict[str, str] = {}
         for name, value in answer.getheaders():

@@ -37,6 +37,8 @@ class Route:
     replicas: tuple[str, ...] = ()  # every app the proxy balances over (lab 07); () means just `app`
     strategy: str | None = None  # lab 07's shutdown strategy: plain, drain or retries
     tls: bool = False  # the proxy terminates TLS on this port (lab 08); the app behind sees http
+    omits: tuple[str, ...] = ()  # directives of the normal route this one leaves out (lab 12)
+    via: int | None = None  # an outer proxy's route: the published port of the inner route it forwards to (lab 12)
     prefix: str = ""  # the stack's public prefix (x-proxylab.prefix), which a proxy route serves under
 
     @property
@@ -158,6 +160,7 @@ class Stack:
     lab_subnet: ipaddress.IPv4Network
     native_subnet: ipaddress.IPv4Network
     native_source_address: str
+    native_own_source: tuple[str, ...] = ()  # services that connect from their own native address
     raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
 
     @property
@@ -182,6 +185,8 @@ class Stack:
                         replicas=tuple(str(name) for name in port.route.get("replicas") or ()),
                         strategy=port.route.get("strategy"),
                         tls=bool(port.route.get("tls", False)),
+                        omits=tuple(str(line) for line in port.route.get("omits") or ()),
+                        via=int(port.route["via"]) if port.route.get("via") is not None else None,
                         prefix=self.prefix,
                     )
                 )
@@ -208,6 +213,11 @@ class Stack:
     @property
     def proxies(self) -> list[str]:
         return sorted({route.proxy for route in self.routes if route.proxy})
+
+    @property
+    def inner_proxies(self) -> list[str]:
+        """The proxies that forward to apps themselves (not only to another proxy, like the edge)."""
+        return sorted({route.proxy for route in self.routes if route.proxy and route.via is None})
 
     def image_tag(self, service: str) -> str:
         image = self.services[service].image or ""
@@ -262,6 +272,7 @@ def _model(path: Path, data: Mapping[str, Any], root: Path) -> Stack:
         lab_subnet=ipaddress.ip_network(network["ipam"]["config"][0]["subnet"]),
         native_subnet=ipaddress.ip_network(native.get("subnet", "127.30.0.0/24")),
         native_source_address=native.get("source-address", "127.0.0.1"),
+        native_own_source=tuple(native.get("own-source") or ()),
         raw=data,
     )
 

@@ -16,6 +16,9 @@ TRUST_ALL_SERVICES = frozenset({"app-trust-all"})
 # Only these may trust no proxy at all (FORWARDED_ALLOW_IPS=""): lab 08 builds them behind TLS
 # routes to show the mixed-content bug and the HTTPS redirect loop.
 TRUST_NOBODY_SERVICES = frozenset({"app-trusts-nobody", "app-https-redirect-untrusted"})
+# Only these may trust, besides the proxies that forward to them, a CIDR network of outer proxies:
+# lab 12's chain (client → edge → Traefik → app), where only trusting every hop finds the client.
+TRUST_CHAIN_SERVICES = frozenset({"app-trusts-the-chain"})
 # Where the nginx image keeps its config; `include` and the templates folder are relative to it.
 NGINX_PREFIX = "/etc/nginx"
 FORWARDED_SNIPPET = "snippets/forwarded-headers.conf"

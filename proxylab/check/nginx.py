@@ -101,17 +101,41 @@ def _nginx_route_problems(stack: Stack, service: Service, port: Port, servers: l
     if location is None:
         return [f"{where}: its server block ({server.source.name}) has no `location {stack.prefix}/`; add one"]
     proxy_pass = next((args for name, args in location if name == "proxy_pass"), "")
+    if port.route.get("via") is not None:
+        return _via_problems(stack, where, port, proxy_pass) + _nginx_header_problems(where, server, defaults=False)
     problems = _upstream_problems(stack, where, _nginx_upstream_urls(proxy_pass, upstreams), _route_apps(port))
     strips = bool(re.match(r"\w+://[^/]+/", proxy_pass))
     if strips != bool(port.route.get("strips")):
         fix = "end proxy_pass with `/`" if not strips else "remove the path after host:port in proxy_pass"
         problems.append(f"{where}: proxy_pass {proxy_pass} {'strips' if strips else 'keeps'} {stack.prefix} but x-route says strips: {str(bool(port.route.get('strips'))).lower()}; {fix}")
-    problems += _nginx_header_problems(where, server, defaults=bool(port.route.get("defaults")), host=port.route.get("host"))
+    problems += _nginx_header_problems(where, server, defaults=bool(port.route.get("defaults")), host=port.route.get("host"), omits=tuple(port.route.get("omits") or ()))
     return problems
 
 
-def _nginx_header_problems(where: str, server: NginxServer, *, defaults: bool, host: str | None = None) -> list[str]:
+def _via_problems(stack: Stack, where: str, port: Port, proxy_pass: str) -> list[str]:
+    """An outer proxy's route (x-route `via`): it forwards, path unchanged, to the inner route
+    published on port `via`, which must lead to the same app and strip as this x-route says."""
+    via = int(port.route["via"])
+    inner = next((route for route in stack.routes if route.port == via and route.proxy), None)
+    if inner is None:
+        return [f"{where}: x-route.via is {via}, which is no proxy route in compose.yaml; name an inner proxy's published port"]
+    target = next(p.target for p in stack.services[inner.proxy].ports if p.published == via)
+    problems = []
+    if proxy_pass != f"http://{inner.proxy}:{target}":
+        problems.append(f"{where}: proxy_pass {proxy_pass or '(none)'} but x-route.via names {inner.proxy} port {via}; write `proxy_pass http://{inner.proxy}:{target};` (no path: the inner route strips)")
+    if inner.app != str(port.route["app"]) or inner.strips != bool(port.route.get("strips")):
+        problems.append(f"{where}: x-route says app {port.route['app']}, strips {bool(port.route.get('strips'))}, but the inner route {via} leads to {inner.app}, strips {inner.strips}; make them agree")
+    return problems
+
+
+def _nginx_header_problems(where: str, server: NginxServer, *, defaults: bool, host: str | None = None, omits: tuple[str, ...] = ()) -> list[str]:
     names = [name for name, _ in server.all_directives()]
+    if omits:
+        # A normal route less a directive or two, written out in full (the snippet cannot be undone).
+        if ("include", FORWARDED_SNIPPET) in server.all_directives():
+            return [f"{where}: x-route says it omits {list(omits)}, so it must write its headers out instead of including {FORWARDED_SNIPPET}"]
+        kept = [line for line in omits if any(f"{name} {args}".startswith(line) for name, args in server.all_directives())]
+        return [f"{where}: x-route says it omits `{line}`, but the block has it; remove it or drop it from `omits`" for line in kept]
     if host is not None:
         # A route that differs from the normal ones only in its Host header, written out in full.
         if ("proxy_set_header", f"Host {host}") not in server.all_directives():

@@ -65,6 +65,8 @@ def describe_app(service: Service) -> str:
         parts.append("trusts * (built to show why not)")
     if forwarded_allow_ips(service) == "":
         parts.append("trusts no proxy")
+    if "/" in (forwarded_allow_ips(service) or ""):
+        parts.append(f"trusts {forwarded_allow_ips(service)}")
     if service.environment.get("PROXYLAB_HTTPS_REDIRECT") == "true":
         parts.append("HTTPSRedirectMiddleware")
     if hosts := service.environment.get("PROXYLAB_TRUSTED_HOSTS"):
@@ -90,6 +92,12 @@ def _note(route: Route) -> str:
         return f"{route.proxy} defaults"
     if route.host:
         return f"Host {route.host}"
+    if route.via is not None:
+        return f"lab 12: a chain, through Traefik's {route.via}"
+    if route.name.startswith("chain-"):
+        return "lab 12: a chain's inner hop, " + {"chain-default": "forwardedHeaders default", "chain-insecure": "forwardedHeaders.insecure"}.get(route.name, "trustedIPs: the edge")
+    if route.omits:
+        return "lab 12: without " + " or ".join(f"`{line}`" for line in route.omits)
     if route.name.startswith("docs-"):
         return "the FastAPI docs' URL"
     return ""

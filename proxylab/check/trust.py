@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from proxylab.check.common import (
     TRUST_ALL_SERVICES,
+    TRUST_CHAIN_SERVICES,
     TRUST_NOBODY_SERVICES,
     Finding,
     _app_services,
@@ -16,13 +19,41 @@ from proxylab.compose import Service, Stack
 
 
 def check_trust(stack: Stack) -> list[Finding]:
-    """Each app trusts X-Forwarded-* from exactly the proxies, except the app built to trust all."""
+    """Each app trusts X-Forwarded-* from exactly the proxies that forward to apps, except the apps
+    built to trust all or none, and the app behind lab 12's chain, which also trusts the edge."""
     proxies = {name: stack.services[name].ipv4_address for name in stack.proxies if name in stack.services}
     problems = [f"proxy {name}: has no ipv4_address in the lab network; give it one, so the apps can trust exactly it" for name, address in proxies.items() if address is None]
-    expected = sorted(address for address in proxies.values() if address)
+    expected = sorted(address for name, address in proxies.items() if address and name in stack.inner_proxies)
     for service in _app_services(stack):
-        problems += _trust_problems(service, expected)
-    return _verdict("trust", problems, f"every app trusts exactly the proxies ({','.join(expected)}) or is built to trust all or none")
+        if service.name in TRUST_CHAIN_SERVICES:
+            problems += _chain_trust_problems(stack, service)
+        else:
+            problems += _trust_problems(service, expected)
+    return _verdict("trust", problems, f"every app trusts exactly the proxies ({','.join(expected)}), the chain's hops, or is built to trust all or none")
+
+
+def _chain_trust_problems(stack: Stack, service: Service) -> list[str]:
+    """The app behind a chain trusts, by address, exactly the proxies that forward to it, and by
+    CIDR network the outer proxies in front of those: a network holding no other service of the
+    lab and not the gateway (through which, with Compose, every outside client arrives)."""
+    routes = stack.routes
+    inner = {stack.services[r.proxy].ipv4_address for r in routes if r.proxy and r.via is None and service.name in r.upstreams}
+    outer = {stack.services[r.proxy].ipv4_address for r in routes if r.proxy and r.via is not None and r.app == service.name}
+    items = [item.strip() for item in (forwarded_allow_ips(service) or "").split(",") if item.strip()]
+    addresses = {item for item in items if "/" not in item}
+    networks = [ipaddress.ip_network(item, strict=False) for item in items if "/" in item]
+    problems = []
+    if addresses != inner:
+        problems.append(f"{service.name}: FORWARDED_ALLOW_IPS names {sorted(addresses)} by address; name exactly the proxies that forward to it, {sorted(inner)}")
+    for address in sorted(outer - {a for a in outer if any(ipaddress.ip_address(a) in net for net in networks)}):
+        problems.append(f"{service.name}: no network in FORWARDED_ALLOW_IPS holds the outer proxy {address}; add the edge tier's CIDR")
+    others = {svc.ipv4_address for svc in stack.services.values() if svc.ipv4_address and svc.ipv4_address not in outer}
+    others.add(str(stack.lab_subnet.network_address + 1))
+    for network in networks:
+        inside = sorted(a for a in others if ipaddress.ip_address(a) in network)
+        if inside:
+            problems.append(f"{service.name}: the network {network} in FORWARDED_ALLOW_IPS also holds {', '.join(inside)}, not an outer proxy; narrow it")
+    return problems
 
 
 def _trust_problems(service: Service, expected: list[str]) -> list[str]:

@@ -6,8 +6,11 @@ ports on the host. Natively there is one network stack, so:
 - an unpublished port listens on the service's own loopback address (172.30.0.N → 127.30.0.N),
   keeping the container port;
 - a service name in a config (`http://app-plain:8000`) becomes the address it listens on;
-- a lab-network address in an environment value (FORWARDED_ALLOW_IPS) becomes the address that
-  service connects *from* natively, which is x-proxylab.native.source-address (127.0.0.1).
+- a lab-network address in an environment value (FORWARDED_ALLOW_IPS) or in Traefik's trustedIPs
+  becomes the address that service connects *from* natively: x-proxylab.native.source-address
+  (127.0.0.1), or its own address for a service listed in x-proxylab.native.own-source (the edge
+  proxy, which binds it with proxy_bind); a lab-network CIDR becomes the same network in the
+  native subnet (172.30.0.4/30 → 127.30.0.4/30).
 """
 
 from __future__ import annotations
@@ -56,11 +59,39 @@ class NativeAddresses:
         scheme, _, port, rest = match.groups()
         return f"{scheme}{self.connect(service, int(port))}{rest}"
 
+    def source_of(self, service: str) -> str:
+        """The address `service` connects from natively."""
+        if service in self.stack.native_own_source:
+            return self.own_address(service)
+        return self.stack.native_source_address
+
+    def native_trust_item(self, item: str) -> str:
+        """One entry of a trust list (an address or a CIDR network) as it must read natively."""
+        by_address = {svc.ipv4_address: name for name, svc in self.stack.services.items() if svc.ipv4_address}
+        if item in by_address:
+            return self.source_of(by_address[item])
+        if "/" in item:
+            try:
+                network = ipaddress.ip_network(item)
+            except ValueError:
+                return item
+            if network.version == 4 and network.subnet_of(self.stack.lab_subnet):
+                offset = int(network.network_address) - int(self.stack.lab_subnet.network_address)
+                return f"{self.stack.native_subnet.network_address + offset}/{network.prefixlen}"
+        return item
+
     def rewrite_environment_value(self, value: str) -> str:
-        """Lab-network addresses in a value become the address their service connects from."""
-        lab = {svc.ipv4_address for svc in self.stack.services.values() if svc.ipv4_address}
+        """Lab-network addresses and networks in a comma-separated value, as they read natively."""
         items = [item.strip() for item in value.split(",")]
-        if not any(item in lab for item in items):
+        native = [self.native_trust_item(item) for item in items]
+        if native == items:
             return value
-        native = [self.stack.native_source_address if item in lab else item for item in items]
         return ",".join(dict.fromkeys(native))
+
+    def rewrite_own_addresses(self, text: str) -> str:
+        """A service's lab-network address in a config (Nginx's proxy_bind) → its own native address."""
+        for name in self.stack.native_own_source:
+            address = self.stack.services[name].ipv4_address
+            if address:
+                text = re.sub(rf"(?<![\d.]){re.escape(address)}(?![\d])", self.own_address(name), text)
+        return text

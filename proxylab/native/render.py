@@ -1,9 +1,10 @@
 """Native copies of the proxies' configs: the same files, with only addresses and paths changed.
 
 Nothing here changes what a route does. Each function takes a file from traefik/ or nginx/ and
-changes exactly three kinds of thing: where a listener binds (`:9001` → `127.0.0.1:9001`), how a
-service name is reached (`app-plain:8000` → `127.0.0.1:8001`), and container paths that point
-into the repo. The config folder itself (/etc/nginx, Traefik's file-provider folder) is copied;
+changes exactly four kinds of thing: where a listener binds (`:9001` → `127.0.0.1:9001`), how a
+service name is reached (`app-plain:8000` → `127.0.0.1:8001`), the addresses a proxy connects from
+or trusts (the edge's `proxy_bind 172.30.0.5` and Traefik's trustedIPs → 127.30.0.5,
+proxylab/native/addresses.py), and container paths that point into the repo. The config folder itself (/etc/nginx, Traefik's file-provider folder) is copied;
 any other mounted path a config names, such as the TLS certificate
 `/etc/proxylab/certs/server.pem`, becomes the host path behind it through the service's compose
 volumes (`.run/certs/server.pem`), so the native proxies read the very files Compose mounts.
@@ -58,7 +59,8 @@ def _native_nginx(text: str, service: Service, addresses: NativeAddresses) -> st
         host, port = addresses.bind(service.name, int(match[2]))
         return f"{match[1]}{host}:{port}{match[3]}"
 
-    return _host_paths(addresses.rewrite_service_refs(_NGINX_LISTEN.sub(listen, text)), service, "/etc/nginx")
+    text = addresses.rewrite_own_addresses(addresses.rewrite_service_refs(_NGINX_LISTEN.sub(listen, text)))
+    return _host_paths(text, service, "/etc/nginx")
 
 
 def _host_paths(text: str, service: Service, copied: str) -> str:
@@ -84,6 +86,11 @@ def render_traefik(service: Service, addresses: NativeAddresses, out: Path) -> P
         port = int(entrypoint["address"].rpartition(":")[2])
         host, native_port = addresses.bind(service.name, port)
         entrypoint["address"] = f"{host}:{native_port}"
+        # trustedIPs names the hops Traefik believes: as the apps' FORWARDED_ALLOW_IPS, natively
+        # the address each of them connects from (the edge's own 127.30.0.5, lab 12).
+        forwarded = entrypoint.get("forwardedHeaders") or {}
+        if "trustedIPs" in forwarded:
+            forwarded["trustedIPs"] = [addresses.native_trust_item(str(item)) for item in forwarded["trustedIPs"]]
     provider = static.get("providers", {}).get("file", {})
     if "directory" in provider:
         provider["directory"] = str(_native_dynamic(service, addresses, provider["directory"], out / "dynamic"))

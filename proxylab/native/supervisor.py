@@ -245,8 +245,9 @@ class NativeBackend:
         return NativeAddresses(self.stack).connect(service, self.stack.services[service].server_port)
 
     def source_of(self, service: str) -> str:
-        """Every native process connects out from x-proxylab.native.source-address (127.0.0.1)."""
-        return self.stack.native_source_address
+        """Native processes connect out from x-proxylab.native.source-address (127.0.0.1), except
+        those listed in x-proxylab.native.own-source, which bind their own address."""
+        return NativeAddresses(self.stack).source_of(service)
 
     # --- state ----------------------------------------------------------------------------
 

@@ -19,15 +19,15 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from proxylab.paths import REPORTS_DIR
-from suites.matrix.fields import APP_FIELDS, DESCRIPTIONS, DOCS_FIELDS, FIELDS, REDIRECT_FIELDS, ROUTE_COLUMNS, route_columns
+from suites.matrix.fields import APP_FIELDS, DESCRIPTIONS, DOCS_FIELDS, FIELDS, REDIRECT_FIELDS, ROUTE_COLUMNS, SSE_FIELDS, WS_FIELDS, route_columns
 from suites.matrix.probe import Matrix
 
 TEMPLATE = "matrix.html.j2"
 SCREENSHOTS = "screenshots"  # folder under the reports folder; suites.browser fills it
 SCREENSHOT_PAGES = ("docs", "redoc")  # <port>-<page>.png, shown in this order
 GROUPS = (("route", len(ROUTE_COLUMNS)), ("GET {P}/app", len(APP_FIELDS)), ("GET {P}/docs", len(DOCS_FIELDS)),
-          ("GET {P}/items", len(REDIRECT_FIELDS)), ("", 1))
-WRAPPING = ("app.url_for", "docs.servers", "redirect.location")  # long values wrap; the rest stay on one line
+          ("GET {P}/items", len(REDIRECT_FIELDS)), ("WebSocket {P}/ws", len(WS_FIELDS)), ("SSE {P}/stream", len(SSE_FIELDS)), ("", 1))
+WRAPPING = ("app.url_for", "docs.servers", "redirect.location", "ws.url_for")  # long values wrap; the rest stay on one line
 
 
 def screenshot_for(port: int, reports_dir: Path = REPORTS_DIR, page: str = "docs") -> str | None:

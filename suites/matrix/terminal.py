@@ -18,10 +18,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from suites.matrix.fields import APP_FIELDS, DOCS_FIELDS, REDIRECT_FIELDS, ROUTE_COLUMNS, SHORT_TITLES, route_columns
+from suites.matrix.fields import APP_FIELDS, DOCS_FIELDS, REDIRECT_FIELDS, ROUTE_COLUMNS, SHORT_TITLES, SSE_FIELDS, WS_FIELDS, route_columns
 from suites.matrix.probe import Matrix
 
-TABLES = (("app: GET {P}/app", APP_FIELDS), ("docs & redirect: GET {P}/docs, its schema, GET {P}/items", DOCS_FIELDS + REDIRECT_FIELDS))
+TABLES = (
+    ("app: GET {P}/app", APP_FIELDS),
+    ("docs & redirect: GET {P}/docs, its schema, GET {P}/items", DOCS_FIELDS + REDIRECT_FIELDS),
+    ("streams: a WebSocket at {P}/ws (sends hello), SSE at {P}/stream", WS_FIELDS + SSE_FIELDS),
+)
 CI_WIDTH = 160  # when stdout is not a terminal (CI logs), rich would otherwise assume 80
 
 

@@ -7,7 +7,8 @@ actual table, its curl command and the raw response. Fix the cause, or, if the n
 right, the lab's text and expectation together; never the expectation alone.
 
 Each lab runs once: right after each request step, the command the step displays is run with
-the curl binary (tests/labs/curl_replay.py), and its answer must show the same status and fields.
+the curl binary (tests/labs/curl_replay.py), and its answer must show the same status and fields;
+so are a websocket step's `python -m websockets` and an sse step's `curl -N` (stream_replay.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from curl_replay import replay
+from stream_replay import replay_stream
 
 from labs.__main__ import main
 from labs.handouts import generate
@@ -25,6 +27,8 @@ from labs.runner import require_stack, run_lab
 from proxylab.context import Context
 
 pytestmark = pytest.mark.stack
+
+REPLAYED = ("request", "websocket", "sse")  # the kinds whose shown command is run and compared
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +50,8 @@ def runs(context):
             def replay_request(result):
                 if result.step.kind == "request":
                     replays[result.step.number] = replay(result, context)
+                elif result.step.kind in REPLAYED:
+                    replays[result.step.number] = replay_stream(result, context)
 
             done[path] = (run_lab(lab, context, replay_request), replays)
         return done[path]
@@ -69,7 +75,7 @@ def test_the_command_shown_is_the_command_run(runs, path):
     differing = {f"step {number} `{next(r.command for r in results if r.step.number == number)}`": found
                  for number, found in replays.items() if found}
     assert not differing, differing
-    assert all(result.step.kind != "request" or result.step.number in replays for result in results)
+    assert all(result.step.kind not in REPLAYED or result.step.number in replays for result in results)
 
 
 def test_a_handout_is_written_from_a_real_run(context, http, tmp_path):

@@ -49,6 +49,8 @@ STATUS_THROUGH_PROXY = {
     (True, "app-forwarded-prefix"): 200,
     (True, "app-forwarded-prefix-trusted"): 200,
     (True, "app-hypercorn"): 200,
+    # lab 12's chain: a --root-path app behind Traefik's strip, whether or not the edge is in front
+    (True, "app-trusts-the-chain"): 200,
 }
 # Nginx's defaults send Host $proxy_host, which app-https-redirect's TrustedHostMiddleware refuses.
 STATUS_ON_DEFAULTS = {"app-https-redirect": 400}

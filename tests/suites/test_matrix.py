@@ -33,6 +33,8 @@ CELLS_9999 = {
     "docs.status": "200", "docs.openapi_url": "/api/v1/openapi.json", "docs.schema_url_status": "200",
     "docs.servers": '[{"url":"/api/v1"}]', "redirect.status": "307",
     "redirect.location": "http://127.0.0.1:9999/api/v1/items/",
+    "ws.status": "101", "ws.root_path": "/api/v1", "ws.path": "/api/v1/ws",
+    "ws.url_for": "ws://127.0.0.1:9999/api/v1/ws", "ws.echo": "hello", "sse.status": "200", "sse.delivery": "streamed",
 }
 KEY_9999 = "9999 traefik/docs-experiment"
 
