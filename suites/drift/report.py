@@ -45,6 +45,14 @@ def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ") or '""'
 
 
+def _by_step(rows: list[dict]) -> dict[tuple[str, str, str, str], list[dict]]:
+    """The changes grouped by the step (components, versions, reference) they happened in."""
+    steps: dict[tuple[str, str, str, str], list[dict]] = {}
+    for row in rows:
+        steps.setdefault((row["component"], row["from_version"], row["to_version"], row["reference"]), []).append(row)
+    return steps
+
+
 def render_markdown(data: dict) -> str:
     lines = [
         "# Version drift: the same routes across uvicorn, Starlette and FastAPI releases", "",
@@ -54,13 +62,13 @@ def render_markdown(data: dict) -> str:
         "## Release sets", "", "| # | " + " | ".join(COMPONENTS) + " |", "| --- |" + " --- |" * len(COMPONENTS),
     ]
     lines += [f"| {i} | " + " | ".join(s[name] for name in COMPONENTS) + " |" for i, s in enumerate(data["sets"], 1)]
-    lines += ["", f"## What changed, and where ({len(data['changes'])} cell changes)", "",
-              "| route | field | before | after | first release with it | reference |", "| --- | --- | --- | --- | --- | --- |"]
-    for c in data["changes"]:
-        lines.append(
-            f"| {_md_cell(c['route'])} | {_md_cell(c['field'])} | {_md_cell(c['before'])} | {_md_cell(c['after'])} | "
-            f"{c['component']} {c['from_version']} → {c['to_version']} | {_md_cell(c['reference'])} |"
-        )
+    lines += ["", f"## What changed, and where ({len(data['changes'])} cells)", "",
+              "Step by step between neighbouring sets; a step that changed no cell is not listed.", ""]
+    for (component, low, high, reference), rows in _by_step(data["changes"]).items():
+        lines += [f"### {component} {low} → {high}: {len(rows)} cells", "", f"Changelog entries this step crosses: {reference}", "",
+                  "| route | field | before | after |", "| --- | --- | --- | --- |"]
+        lines += [f"| {_md_cell(c['route'])} | {_md_cell(c['field'])} | {_md_cell(c['before'])} | {_md_cell(c['after'])} |" for c in rows]
+        lines.append("")
     if data["silent"]:
         lines += ["", "## Listed changes no cell shows", "",
                   "The grid crosses these entries, but no route × field of the matrix or the spoofing table changed with them:", ""]

@@ -23,18 +23,33 @@ from suites.drift.grid import Grid, SetRun
 from suites.drift.report import render_html, render_markdown, report_data
 from suites.drift.sets import DEFAULT_GRID, PINNED, parse_set, parse_sets
 from suites.matrix import compare, load_expected, probe_route, render_diff
+from suites.matrix.fields import FIELDS
 
 # --- the proof: an older uvicorn fails the matrix, cell by cell ---------------------------------
 
 OLD_UVICORN = parse_set("uvicorn==0.25.0")
 SERVICE = "app-server-root-path"  # uvicorn --root-path /api/v1: what #2213 is about
-# uvicorn 0.25 leaves the root_path out of scope["path"] (0.26 prepends it). Starlette 1.10's
-# get_route_path strips root_path from path only when path starts with it, so routing still
-# finds /app, but the path the app reports loses its prefix; and a proxy that keeps /api/v1 now
-# reaches /app (Starlette strips the /api/v1 the client sent), so 9012 and 9112 answer 200 where
-# the pinned uvicorn builds /api/v1/api/v1/app and 404s.
+# uvicorn 0.25 leaves the root_path out of scope["path"] (0.26 prepends it, #2213). Starlette
+# 1.10 assumes the path includes root_path (its #2400): it strips root_path before routing only
+# when the path starts with it, and builds URLs from the path alone.
+#  - routes that strip /api/v1: /app is still found, but the app reports path /app, and the
+#    trailing-slash redirect is built from /items: its Location loses /api/v1 (behind Nginx's
+#    defaults, 9120, that undoes the doubled prefix the pinned versions show);
+#  - routes that keep /api/v1 (9012, 9112): the app gets /api/v1/app, Starlette strips the
+#    prefix and finds /app, so every cell turns from the pinned 404 into a working answer;
+#  - the app directly (8000): its docs page still names /api/v1/openapi.json, and that URL now
+#    reaches the schema (200, so its servers show), where the pinned uvicorn made it
+#    /api/v1/api/v1/openapi.json (404).
+STRIPPING = ("9002 traefik/strip-to-app-server-root-path", "9999 traefik/docs-experiment",
+             "9041 traefik/tls-strip-to-app-server-root-path", "9102 nginx/strip-to-app-server-root-path",
+             "9120 nginx/defaults-strip-to-app-server-root-path", "9121 nginx/host-strip-to-app-server-root-path",
+             "9141 nginx/tls-strip-to-app-server-root-path")
+KEEPING = ("9012 traefik/keep-to-app-server-root-path", "9112 nginx/keep-to-app-server-root-path")
+DIRECT = "8000 app-server-root-path/docs-app-directly"
 EXPECTED_FAILING = {
-    # filled from the first live run, each cell checked against the reasoning above
+    *((route, field) for route in STRIPPING for field in ("app.path", "redirect.location")),
+    *((route, field) for route in KEEPING for field in FIELDS),
+    *((DIRECT, field) for field in ("app.path", "docs.schema_url_status", "docs.servers", "redirect.location")),
 }
 
 
@@ -57,9 +72,17 @@ def test_an_older_uvicorn_fails_the_matrix_on_the_cells_it_changes(running_stack
     expected = {key: cells for key, cells in load_expected()["routes"].items() if key in live}
     differences = compare(expected, live)
     table = render_diff(differences)
-    assert {(d.route, d.field, d.expected, d.actual) for d in differences} == EXPECTED_FAILING, table
-    for d in differences:
-        assert f"{d.route} | {d.field}" in " | ".join(part.strip() for part in table.split(" | ")), table
+    assert {(d.route, d.field) for d in differences} == EXPECTED_FAILING, table
+    actual = {(d.route, d.field): d.actual for d in differences}
+    for route in STRIPPING:
+        assert actual[route, "app.path"] == "/app", table
+        assert actual[route, "redirect.location"].endswith("/api/v1/items/") == (route.startswith("9120")), table
+    for route in KEEPING:
+        assert (actual[route, "app.status"], actual[route, "app.path"]) == ("200", "/api/v1/app"), table
+    assert (actual[DIRECT, "app.path"], actual[DIRECT, "docs.schema_url_status"]) == ("/app", "200"), table
+    # What a CI user reads: one line per differing cell, route | field | expected | actual.
+    line = next(line for line in table.splitlines() if line.startswith("9999 traefik/docs-experiment") and "app.path" in line)
+    assert [cell.strip() for cell in line.split(" | ")] == ["9999 traefik/docs-experiment", "app.path", "/api/v1/app", "/app"]
     restored = {route.key: probe_route(route, running_stack, live_context) for route in routes}
     assert not compare(expected, restored), "the service was not restored to today's pins"
 
@@ -135,6 +158,8 @@ def test_the_reports_have_the_promised_shape():
     assert data["sets"][0] == {"uvicorn": "0.25.0", "starlette": PINNED.starlette, "fastapi": PINNED.fastapi}
     assert set(data["changes"][0]) == {"component", "from_version", "to_version", "route", "field", "before", "after", "reference"}
     json.dumps(data)
-    assert "| 9999 traefik/docs-experiment | matrix:app.path | /app | /api/v1/app | uvicorn 0.25.0 → 0.26.0 |" in render_markdown(data)
+    text = render_markdown(data)
+    assert "### uvicorn 0.25.0 → 0.26.0: 1 cells" in text and "pull/2213" in text
+    assert "| 9999 traefik/docs-experiment | matrix:app.path | /app | /api/v1/app |" in text
     page = render_html(data)
     assert '<td class="changed"><code>/api/v1/app</code></td>' in page and "<script" not in page
