@@ -160,6 +160,9 @@ def verify_header(run: VerifyRun) -> Group:
 
 
 def verify_line(result: StepResult) -> Group:
+    if result.skipped:
+        where = ", ".join(result.lab.backends)
+        return Group(Text(f"- {result.lab.number} step {result.step.number}  {result.step.title}  (skipped: runs on {where} only)", style="yellow"))
     mark = Text("✓ ", style="green") if result.ok else Text("✗ ", style="bold red")
     line = mark + Text(f"{result.lab.number} step {result.step.number}  {result.step.title}")
     if result.ok:

@@ -5,6 +5,7 @@
 | `request.py` | `request`, `docs` | one HTTP request; a docs page and the schema it names |
 | `stack.py` | `stop`, `start`, `probe-sim`, `rolling-restart`, `keepalive` | act on services (labs 06, 07) |
 | `bench.py` | `bench`, `bench-report` | a short wrk load; the last `make bench` (lab 10) |
+| `versions.py` | `release-set` | the app services under another uvicorn/Starlette/FastAPI set (lab 14) |
 
 Each module lists its kinds in a `KINDS` tuple; this table is built from those tuples once, here,
 so no module registers itself by being imported (and nothing imports this package back).
@@ -13,9 +14,9 @@ A new kind is a `StepKind` (labs/kinds/base.py) in one of those tuples, or a new
 
 from __future__ import annotations
 
-from labs.kinds import bench, request, stack
+from labs.kinds import bench, request, stack, versions
 from labs.kinds.base import Action, Outcome, StepKind
 
-KINDS: dict[str, StepKind] = {kind.name: kind for module in (request, stack, bench) for kind in module.KINDS}
+KINDS: dict[str, StepKind] = {kind.name: kind for module in (request, stack, bench, versions) for kind in module.KINDS}
 
 __all__ = ["KINDS", "Action", "Outcome", "StepKind"]

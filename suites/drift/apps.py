@@ -66,9 +66,13 @@ def run_apps(backend: Backend, venv: Path | None, services: list[str], *, health
     began = time.monotonic()
     for name in services:
         backend.stop_service(name, signal.SIGKILL)
+    before = os.environ.get(APP_VENV_VARIABLE)
     set_app_venv(venv)
-    for name in services:
-        backend.start_service(name, wait=False)
+    try:
+        for name in services:
+            backend.start_service(name, wait=False)
+    finally:  # only these processes run from `venv`; whatever starts next is not affected
+        set_app_venv(Path(before) if before else None)
     _wait(backend, set(services), healthy)
     return time.monotonic() - began
 
@@ -102,7 +106,7 @@ def _answers(addresses: list[str]) -> bool:
 def _fault(backend: Backend, names: list[str], cause: str) -> ProxylabError:
     return ProxylabError(
         f"service {names[0]}" + (f" (and {len(names) - 1} more)" if len(names) > 1 else ""),
-        f"{cause} under {os.environ.get(APP_VENV_VARIABLE) or '.venv'}",
+        cause,
         "the release set may not run this app: read its log below",
         details=backend.tail(names[0], 15),
     )

@@ -17,10 +17,12 @@ import hashlib
 import shutil
 import subprocess
 import sys
+from importlib import metadata
 from collections.abc import Callable
 from pathlib import Path
 
 from proxylab.errors import ProxylabError
+from proxylab.versions import app_packages
 from proxylab.paths import CACHE_DIR, REPO
 from suites.drift.sets import COMPONENTS, PINNED, ReleaseSet
 
@@ -75,6 +77,13 @@ def ensure_env(release_set: ReleaseSet, log: Callable[[str], None] = print) -> P
     (target / "lock.txt").write_text(f"# {release_set}\n{freeze.stdout}")
     constraints_file.unlink(missing_ok=True)
     return target
+
+
+def installed(env: Path | None) -> dict[str, str]:
+    """uvicorn, starlette and fastapi as `env` (None: proxylab's .venv) has them installed."""
+    if env is None:
+        return {name: metadata.version(name) for name in COMPONENTS}
+    return app_packages(env / "bin" / "python")
 
 
 def _run(release_set: ReleaseSet, argv: list[str]) -> None:

@@ -22,8 +22,8 @@ from proxylab.compose import Stack
 from proxylab.context import Context
 from proxylab.errors import ProxylabError
 from suites import spoofing
-from suites.drift.apps import app_services, run_apps, set_app_venv
-from suites.drift.envs import ensure_env
+from suites.drift.apps import app_services, run_apps
+from suites.drift.envs import ensure_env, installed
 from suites.drift.sets import ReleaseSet
 from suites.matrix.probe import probe_matrix
 
@@ -62,7 +62,6 @@ def run_grid(sets: list[ReleaseSet], log: Callable[[str], None] = print, stack: 
     envs = [ensure_env(release_set, log=log) for release_set in sets]
     grid.timings["environments_s"] = round(time.monotonic() - began, 1)
     services = app_services(stack)
-    set_app_venv(None)
     try:
         # Started with today's pins, whose apps pass their healthchecks; each set then replaces
         # the apps and is only required to answer (an old set may fail its own health URL).
@@ -72,7 +71,7 @@ def run_grid(sets: list[ReleaseSet], log: Callable[[str], None] = print, stack: 
         for index, (release_set, env) in enumerate(zip(sets, envs)):
             set_began = time.monotonic()
             run_apps(backend, env, services, healthy=False)
-            versions = backend.versions()
+            versions = {**backend.versions(), **installed(env)}
             _check_versions(release_set, versions)
             tables = probe_set(stack, context, release_set)
             seconds = round(time.monotonic() - set_began, 1)
@@ -80,7 +79,6 @@ def run_grid(sets: list[ReleaseSet], log: Callable[[str], None] = print, stack: 
             grid.runs.append(SetRun(release_set, versions, tables, seconds))
     finally:
         backend.down()
-        set_app_venv(None)
     grid.timings["total_s"] = round(time.monotonic() - began, 1)
     return grid
 

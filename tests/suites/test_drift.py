@@ -18,7 +18,7 @@ from proxylab.compose import Route
 from suites.drift.apps import app_services, run_apps
 from suites.drift.changelog import CHANGES, references
 from suites.drift.changes import NO_ENTRY, changes, drifting_cells, silent_entries
-from suites.drift.envs import ensure_env, env_key
+from suites.drift.envs import ensure_env, env_key, installed
 from suites.drift.grid import Grid, SetRun
 from suites.drift.report import render_html, render_markdown, report_data
 from suites.drift.sets import DEFAULT_GRID, PINNED, parse_set, parse_sets
@@ -65,7 +65,7 @@ def test_an_older_uvicorn_fails_the_matrix_on_the_cells_it_changes(running_stack
     services = app_services(running_stack, only=[SERVICE])
     try:
         run_apps(backend, env, services)
-        assert backend.versions()["uvicorn"] == "0.25.0"
+        assert installed(env)["uvicorn"] == "0.25.0"
         live = {route.key: probe_route(route, running_stack, live_context) for route in routes}
     finally:
         run_apps(backend, None, services)
