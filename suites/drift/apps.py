@@ -2,7 +2,7 @@
 
 What: `app_services(stack)` are the services that run the app image (not the one-shot `certs`);
 `run_apps(backend, venv, services)` stops them, then starts them again with PROXYLAB_APP_VENV set
-to `venv` (None: proxylab's own .venv) and waits until each is healthy. The proxies, Redis and
+to `venv` (None: proxylab's own .venv) and waits until each is healthy (or only answers). The proxies, Redis and
 their connections stay up: only uvicorn, Starlette and FastAPI change.
 When: `make drift` between sets, lab 14's `release-set` steps and the drift test.
 Why native only: the Compose backend runs the same apps from one image built with today's pins;

@@ -2,7 +2,7 @@
 
 What: `ensure_env(release_set)` returns a virtualenv under ~/.cache/proxylab/drift/<key>/ that has
 the set's uvicorn, Starlette and FastAPI plus the app's other dependencies at proxylab's own pins
-(constraints.txt without the three); `None` for today's pins, which proxylab's .venv already has.
+(pyproject.toml's [project.dependencies], constrained by constraints.txt without the three); `None` for today's pins, which proxylab's .venv already has.
 The key is a hash of those requirement lines and the Python version, so a set is built once per
 machine; `lock.txt` beside it records what pip resolved (`pip freeze`). pip's wheel cache is shared
 by every set (~/.cache/proxylab/drift/pip), so a cold grid downloads each wheel once.
@@ -14,9 +14,11 @@ while the proxies stay as they are.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from importlib import metadata
 from collections.abc import Callable
 from pathlib import Path
@@ -28,8 +30,6 @@ from suites.drift.sets import COMPONENTS, PINNED, ReleaseSet
 
 DRIFT_CACHE = CACHE_DIR / "drift"
 PIP_CACHE = DRIFT_CACHE / "pip"
-# The app's own dependencies besides the three (pyproject.toml's [project.dependencies]).
-APP_EXTRAS = ("fastapi-offline", "redis", "websockets")
 
 
 def _constraints() -> list[str]:
@@ -38,14 +38,17 @@ def _constraints() -> list[str]:
     return [line for line in lines if "==" in line and not line.startswith("#") and line.split("==")[0].lower() not in COMPONENTS]
 
 
-def _extras(constraints: list[str]) -> list[str]:
-    pinned = {line.split("==")[0].lower().replace("_", "-"): line for line in constraints}
-    return [pinned[name] for name in APP_EXTRAS]
+def _app_dependencies() -> list[str]:
+    """The app's own dependencies besides the three, as pyproject.toml's [project.dependencies]
+    pins them (what app/Dockerfile installs): a server or library added there joins every set."""
+    with (REPO / "pyproject.toml").open("rb") as stream:
+        dependencies = tomllib.load(stream)["project"]["dependencies"]
+    return [line for line in dependencies if re.split(r"[=<>!~\[ ;]", line, maxsplit=1)[0].lower() not in COMPONENTS]
 
 
 def env_key(release_set: ReleaseSet) -> str:
     """What the environment installs, hashed: the set, the other pins and the interpreter."""
-    text = "\n".join([*release_set.requirements, *_constraints(), f"python {sys.version_info[:3]}"])
+    text = "\n".join([*release_set.requirements, *_app_dependencies(), *_constraints(), f"python {sys.version_info[:3]}"])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -71,7 +74,7 @@ def ensure_env(release_set: ReleaseSet, log: Callable[[str], None] = print) -> P
     _run(release_set, [sys.executable, "-m", "venv", str(target)])
     _run(release_set, [
         str(target / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        "--cache-dir", str(PIP_CACHE), "-c", str(constraints_file), *release_set.requirements, *_extras(constraints),
+        "--cache-dir", str(PIP_CACHE), "-c", str(constraints_file), *release_set.requirements, *_app_dependencies(),
     ])
     freeze = subprocess.run([str(target / "bin" / "python"), "-m", "pip", "freeze"], capture_output=True, text=True, check=True)
     (target / "lock.txt").write_text(f"# {release_set}\n{freeze.stdout}")
