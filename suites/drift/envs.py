@@ -4,8 +4,8 @@ What: `ensure_env(release_set)` returns a virtualenv under ~/.cache/proxylab/dri
 the set's uvicorn, Starlette and FastAPI plus the app's other dependencies at proxylab's own pins
 (pyproject.toml's [project.dependencies], constrained by constraints.txt without the three); `None` for today's pins, which proxylab's .venv already has.
 The key is a hash of those requirement lines and the Python version, so a set is built once per
-machine; `lock.txt` beside it records what pip resolved (`pip freeze`). pip's wheel cache is shared
-by every set (~/.cache/proxylab/drift/pip), so a cold grid downloads each wheel once.
+machine; `lock.txt` in it records what pip resolved (`pip freeze`). Every set shares one pip cache
+(~/.cache/proxylab/drift/pip), which saves downloads where the package index allows caching.
 When: `make drift`, lab 14's `release-set` step and the drift test, before they restart the apps.
 Why: the app services then run as `PROXYLAB_APP_VENV=<env> ...` (proxylab/native/runners.py)
 while the proxies stay as they are.
@@ -71,14 +71,19 @@ def ensure_env(release_set: ReleaseSet, log: Callable[[str], None] = print) -> P
     constraints = _constraints()
     constraints_file = DRIFT_CACHE / f"{target.name}.constraints.txt"
     constraints_file.write_text("\n".join(constraints) + "\n")
-    _run(release_set, [sys.executable, "-m", "venv", str(target)])
-    _run(release_set, [
-        str(target / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        "--cache-dir", str(PIP_CACHE), "-c", str(constraints_file), *release_set.requirements, *_app_dependencies(),
-    ])
+    try:
+        _run(release_set, [sys.executable, "-m", "venv", str(target)])
+        _run(release_set, [
+            str(target / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+            "--cache-dir", str(PIP_CACHE), "-c", str(constraints_file), *release_set.requirements, *_app_dependencies(),
+        ])
+    except ProxylabError:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    finally:
+        constraints_file.unlink(missing_ok=True)
     freeze = subprocess.run([str(target / "bin" / "python"), "-m", "pip", "freeze"], capture_output=True, text=True, check=True)
     (target / "lock.txt").write_text(f"# {release_set}\n{freeze.stdout}")
-    constraints_file.unlink(missing_ok=True)
     return target
 
 

@@ -21,7 +21,7 @@ from suites.drift.changes import NO_ENTRY, changes, drifting_cells, silent_entri
 from suites.drift.envs import ensure_env, env_key, installed
 from suites.drift.grid import Grid, SetRun
 from suites.drift.report import render_html, render_markdown, report_data
-from suites.drift.sets import DEFAULT_GRID, PINNED, parse_set, parse_sets
+from suites.drift.sets import DEFAULT_GRID, PINNED, ReleaseSet, parse_set, parse_sets
 from suites.matrix import compare, load_expected, probe_route, render_diff
 from suites.matrix.fields import FIELDS
 
@@ -92,7 +92,7 @@ def test_an_older_uvicorn_fails_the_matrix_on_the_cells_it_changes(running_stack
 
 def test_a_set_names_only_what_changes():
     """SETS="uvicorn==0.25.0" must mean today's Starlette and FastAPI with that uvicorn."""
-    assert parse_set("uvicorn==0.25.0") == PINNED.__class__("0.25.0", PINNED.starlette, PINNED.fastapi)
+    assert parse_set("uvicorn==0.25.0") == ReleaseSet("0.25.0", PINNED.starlette, PINNED.fastapi)
     assert parse_sets("uvicorn==0.25.0 starlette==0.38.4,fastapi==0.112.2")[1].fastapi == "0.112.2"
     with pytest.raises(ValueError, match="is not uvicorn==X"):
         parse_set("uvicorn>=0.25")
