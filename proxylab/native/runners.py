@@ -2,8 +2,8 @@
 
 - built from app/Dockerfile: the service's own command (uvicorn ...), run from the build context
   with the virtualenv's uvicorn (or that of PROXYLAB_APP_VENV, see app_venv), --host/--port moved
-  to the native address; a one-shot service
-  of that image (`certs`) runs its command with container paths mapped through its volumes;
+  to the native address; a one-shot service of that image (`certs`) runs its command with
+  container paths mapped through its volumes;
 - traefik:<tag>: the Traefik binary built at that tag, with a native copy of its config;
 - nginx:<tag>: Debian's nginx with a native copy of /etc/nginx, touching no system config;
 - redis:<tag>: Debian's redis-server with a config of its own in the run folder, bound to the
