@@ -100,6 +100,10 @@ spoofing: venv
 oddpaths: venv
 	$(PY) -m suites.oddpaths
 
+## drift: the matrix and spoofing table across uvicorn/Starlette/FastAPI releases, natively (SETS="uvicorn==X,starlette==Y,fastapi==Z ..."); reports/drift.{md,html,json}
+drift: deps venv traefik
+	$(PY) -m suites.drift $(if $(SETS),--sets "$(SETS)",)
+
 ## screenshots: /docs and /redoc of every route in Chromium, checked against suites/expected/docs_ui.json; writes reports/screenshots/
 screenshots: venv
 	$(PY) -m suites.browser
@@ -127,4 +131,4 @@ clean:
 	rm -rf .run reports .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
-.PHONY: oddpaths help deps venv traefik engine engine-down images up down status logs routes check versions lab labs handouts companion matrix matrix-update spoofing screenshots bench bench-smoke test lock clean
+.PHONY: oddpaths help deps venv traefik engine engine-down images up down status logs routes check versions lab labs handouts companion matrix matrix-update spoofing drift screenshots bench bench-smoke test lock clean

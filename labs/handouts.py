@@ -73,6 +73,8 @@ def generate(paths: list[Path], directory: Path = HANDOUTS_DIR, context: Context
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for lab in labs:
+        if not lab.runs_on(context.backend.name):  # no run, no handout: it would show nothing seen
+            continue
         results = run_lab(lab, context)
         path = directory / f"{lab.name}.md"
         path.write_text(render(lab, results, context.backend.name, line), encoding="utf-8")

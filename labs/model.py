@@ -24,7 +24,8 @@ from proxylab.paths import REPO
 
 LABS_DIR = Path(__file__).resolve().parent
 FILE_NAME = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]*)\.yaml$")
-LAB_KEYS = ("title", "time", "goal", "steps", "remember")
+LAB_KEYS = ("title", "time", "goal", "steps", "remember", "backends")
+BACKENDS = ("compose", "native")  # proxylab.backend.NAMES; a lab may name the ones it runs on
 STEP_KEYS = ("title", "show", "expect", "why", "evidence")
 
 
@@ -64,6 +65,10 @@ class Lab:
     goal: str
     steps: tuple[Step, ...]
     remember: tuple[str, ...]
+    backends: tuple[str, ...] = BACKENDS  # where it runs; elsewhere every step is skipped
+
+    def runs_on(self, backend: str) -> bool:
+        return backend in self.backends
 
     @property
     def name(self) -> str:  # 01-behind-a-stripping-proxy
@@ -126,6 +131,9 @@ def load_lab(path: Path) -> Lab:
     remember = data.get("remember") or []
     if not isinstance(remember, list) or not all(isinstance(line, str) for line in remember):
         raise LabFileError(path, "`remember:` is a list of strings")
+    backends = data.get("backends") or list(BACKENDS)
+    if not isinstance(backends, list) or not backends or any(name not in BACKENDS for name in backends):
+        raise LabFileError(path, f"`backends:` is a list of {' and '.join(BACKENDS)}")
     return Lab(
         path=path,
         title=_text(path, data, "title", None),
@@ -133,6 +141,7 @@ def load_lab(path: Path) -> Lab:
         goal=_text(path, data, "goal", None).strip(),
         steps=tuple(_step(path, number, spec) for number, spec in enumerate(steps, start=1)),
         remember=tuple(remember),
+        backends=tuple(backends),
     )
 
 

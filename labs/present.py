@@ -42,6 +42,10 @@ def present(lab: Lab, context: Context, console: Console, interactive: bool | No
     console.print(Text(f"{lab.time} · {len(lab.steps)} steps", style="dim"))
     console.print(Text(lab.goal))
     console.print()
+    if not lab.runs_on(context.backend.name):
+        console.print(Text(f"This lab runs on the {' and '.join(lab.backends)} backend only; the stack runs on "
+                           f"{context.backend.name}: `make down`, then `BACKEND=native make up`.", style="yellow"))
+        return [skip_step(lab, step, context) for step in lab.steps]
     results: list[StepResult] = []
     choice = _pause(console) if interactive else "next"
     for step in lab.steps:
@@ -160,6 +164,9 @@ def verify_header(run: VerifyRun) -> Group:
 
 
 def verify_line(result: StepResult) -> Group:
+    if result.skipped:
+        where = ", ".join(result.lab.backends)
+        return Group(Text(f"- {result.lab.number} step {result.step.number}  {result.step.title}  (skipped: runs on {where} only)", style="yellow"))
     mark = Text("✓ ", style="green") if result.ok else Text("✗ ", style="bold red")
     line = mark + Text(f"{result.lab.number} step {result.step.number}  {result.step.title}")
     if result.ok:
@@ -169,8 +176,11 @@ def verify_line(result: StepResult) -> Group:
 
 def verify_summary(run: VerifyRun) -> Text:
     failed = [result for result in run.results if not result.ok]
+    skipped = [result for result in run.results if result.skipped]
     labs = len({result.lab.name for result in run.results})
-    summary = f"{len(run.results)} steps in {labs} lab{'s' if labs != 1 else ''}: {len(run.results) - len(failed)} as expected"
+    held = len(run.results) - len(failed) - len(skipped)
+    summary = f"{len(run.results)} steps in {labs} lab{'s' if labs != 1 else ''}: {held} as expected"
+    summary += f", {len(skipped)} skipped on this backend" if skipped else ""
     return Text(summary + (f", {len(failed)} not" if failed else ""), style="bold red" if failed else "bold green")
 
 

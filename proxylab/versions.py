@@ -7,13 +7,17 @@ Each backend's `versions()` returns one of them, so a report names what really s
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
 from importlib import metadata
 
 from proxylab.compose import Stack
+from proxylab.native.runners import app_venv
 from proxylab.native.traefik_build import binary_path
+
+APP_PACKAGES = ("fastapi", "starlette", "uvicorn")
 
 # What each component answers when asked its version, and the pattern that finds it there.
 PATTERNS = {"traefik": r"Version:\s+(\S+)", "nginx": r"nginx/(\S+)"}
@@ -26,7 +30,9 @@ def parse(component: str, text: str) -> str:
 
 
 def native(stack: Stack) -> dict[str, str]:
-    versions = {name: metadata.version(name) for name in ("fastapi", "starlette", "uvicorn")}
+    """The app's packages as the app services run them (PROXYLAB_APP_VENV's when set), Traefik, nginx."""
+    venv = app_venv()
+    versions = app_packages(venv / "bin" / "python") if venv else {name: metadata.version(name) for name in APP_PACKAGES}
     versions["traefik"] = _traefik(stack.image_tag("traefik"))
     versions["nginx"] = _nginx(stack.image_tag("nginx"))
     return versions
@@ -47,3 +53,9 @@ def _nginx(tag: str) -> str:
     except OSError:
         return f"{tag} (image tag; no native nginx)"
     return f"{parse('nginx', out)} (native Debian package; image nginx:{tag})"
+
+
+def app_packages(python) -> dict[str, str]:
+    """fastapi, starlette and uvicorn as another interpreter's environment has them."""
+    script = f"import json, importlib.metadata as m; print(json.dumps({{n: m.version(n) for n in {APP_PACKAGES!r}}}))"
+    return json.loads(subprocess.run([str(python), "-c", script], capture_output=True, text=True, check=True).stdout)

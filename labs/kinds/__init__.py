@@ -6,6 +6,7 @@
 | `stack.py` | `stop`, `start`, `probe-sim`, `rolling-restart`, `keepalive` | act on services (labs 06, 07) |
 | `bench.py` | `bench`, `bench-report` | a short wrk load; the last `make bench` (lab 10) |
 | `streams.py` | `websocket`, `sse` | a WebSocket and one echo; an SSE stream, timed (lab 12) |
+| `versions.py` | `release-set` | the app services under another uvicorn/Starlette/FastAPI set (lab 14) |
 
 Each module lists its kinds in a `KINDS` tuple; this table is built from those tuples once, here,
 so no module registers itself by being imported (and nothing imports this package back).
@@ -14,9 +15,9 @@ A new kind is a `StepKind` (labs/kinds/base.py) in one of those tuples, or a new
 
 from __future__ import annotations
 
-from labs.kinds import bench, request, stack, streams
+from labs.kinds import bench, request, stack, streams, versions
 from labs.kinds.base import Action, Outcome, StepKind
 
-KINDS: dict[str, StepKind] = {kind.name: kind for module in (request, stack, bench, streams) for kind in module.KINDS}
+KINDS: dict[str, StepKind] = {kind.name: kind for module in (request, stack, bench, streams, versions) for kind in module.KINDS}
 
 __all__ = ["KINDS", "Action", "Outcome", "StepKind"]

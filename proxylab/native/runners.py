@@ -1,8 +1,8 @@
 """How each service of compose.yaml becomes a local process: one function per kind of image.
 
 - built from app/Dockerfile: the service's own command (uvicorn, hypercorn, ...), run from the
-  build context with the virtualenv's executable, its listen flags (--host/--port, Hypercorn's
-  --bind) moved to the native address; a one-shot service
+  build context with the virtualenv's executable (or that of PROXYLAB_APP_VENV, see app_venv), its
+  listen flags (--host/--port, Hypercorn's --bind) moved to the native address; a one-shot service
   of that image (`certs`) runs its command with container paths mapped through its volumes;
 - traefik:<tag>: the Traefik binary built at that tag, with a native copy of its config;
 - nginx:<tag>: Debian's nginx with a native copy of /etc/nginx, touching no system config;
@@ -32,6 +32,23 @@ _INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR")
 # Each app server's own listen flags: uvicorn (and app.serve, which runs uvicorn, and `fastapi
 # run`) take --host and --port; Hypercorn takes --bind HOST:PORT.
 SERVER_FLAGS = {"uvicorn": "host-port", "app.serve": "host-port", "fastapi": "host-port", "hypercorn": "bind"}
+
+# Another virtualenv for the app services only (uvicorn, Starlette and FastAPI of other releases);
+# the proxies, Redis and the one-shot `certs` are unchanged. Only `make drift`, lab 14 and the
+# drift test set it (suites/drift/); unset, the apps run from proxylab's own virtualenv.
+APP_VENV_VARIABLE = "PROXYLAB_APP_VENV"
+
+
+def app_venv() -> Path | None:
+    """The virtualenv PROXYLAB_APP_VENV names, checked; None when unset."""
+    value = os.environ.get(APP_VENV_VARIABLE, "").strip()
+    if not value:
+        return None
+    venv = Path(value)
+    if not (venv / "bin" / "python").exists():
+        raise ProxylabError(f"{APP_VENV_VARIABLE}={value}", "is not a virtualenv (no bin/python)",
+                            "unset it, or let `make drift` build the release set's environment")
+    return venv
 
 
 @dataclass(frozen=True)
@@ -91,7 +108,8 @@ def _app(service: Service, addresses: NativeAddresses) -> list[str]:
         raise ProxylabError(f"service {service.name}", "has no command in compose.yaml", "give it `command: [uvicorn, app.main:app, ...]`")
     argv = list(service.command)
     flags = server_flags(service)
-    argv[0] = _venv_executable(argv[0])
+    venv = app_venv()
+    argv[0] = _venv_executable(argv[0], venv / "bin" if venv else None)
     host, native_port = addresses.bind(service.name, service.server_port)
     if flags == "bind":
         _set_option(argv, "--bind", f"{host}:{native_port}")
@@ -140,8 +158,10 @@ def _redis(service: Service, addresses: NativeAddresses, out: Path) -> list[str]
     return [server, str(config), *(service.command or [])[1:]]
 
 
-def _venv_executable(name: str) -> str:
-    candidate = Path(sys.executable).parent / name
+def _venv_executable(name: str, bin_dir: Path | None = None) -> str:
+    candidate = (bin_dir or Path(sys.executable).parent) / name
+    if bin_dir is not None and not candidate.exists():
+        raise ProxylabError(str(candidate), f"is not installed in {APP_VENV_VARIABLE}'s virtualenv", "rebuild it (delete the folder; `make drift` makes it again)")
     if candidate.exists():
         return str(candidate)
     found = shutil.which(name)

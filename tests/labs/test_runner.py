@@ -71,3 +71,22 @@ def test_a_placeholder_naming_no_service_is_a_lab_file_error_before_any_traffic(
     ))
     with pytest.raises(LabFileError, match=r"01-test\.yaml, step 1 \('Nginx defaults'\): \{upstream:app-server-rootpath\} names no service"):
         require_stack([lab], native_context)
+
+
+def test_a_lab_for_one_backend_is_skipped_on_the_other(write_lab, native_context):
+    """Lab 14 (`backends: [native]`) would fail on the Compose session instead of being skipped,
+    or run nowhere at all."""
+    from dataclasses import replace
+
+    from labs.runner import run_lab
+
+    step = fake_step()
+    native_only = replace(fake_lab(step), backends=("native",))
+    compose = SimpleNamespace(stack=native_context.stack, backend=SimpleNamespace(name="compose"))
+    assert [result.skipped for result in run_lab(native_only, compose)] == [True]
+    assert step.action.ran == []
+    assert [result.skipped for result in run_lab(native_only, native_context)] == [False]
+    path = write_lab("title: T\nbackends: [native]\nsteps:\n  - title: S\n    request: {url: http://127.0.0.1:8000/app}\n")
+    assert load_lab(path).backends == ("native",)
+    with pytest.raises(LabFileError, match="backends"):
+        load_lab(write_lab("title: T\nbackends: [k8s]\nsteps:\n  - title: S\n    request: {url: http://127.0.0.1:8000/app}\n"))

@@ -1,0 +1,90 @@
+"""Run the matrix and the spoofing table once per release set, on one native stack.
+
+What: `run_grid(sets)` starts the native stack (refusing if one already runs), and for each set
+builds or finds its environment, restarts the app services under it (apps.py), probes every route
+of compose.yaml with the matrix's probe and every route × forged header with the spoofing
+suite's, then stops the stack. The routes and the probes are the suites' own, as they are: a
+route added to compose.yaml or a cell added to suites/matrix/fields.py joins the grid by itself.
+When: `make drift` (python -m suites.drift).
+Why: one stack for the whole grid keeps Traefik and Nginx the same processes throughout, and
+costs one start instead of one per set.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from proxylab import compose
+from proxylab.backend import choose
+from proxylab.compose import Stack
+from proxylab.context import Context
+from proxylab.errors import ProxylabError
+from suites import spoofing
+from suites.drift.apps import app_services, run_apps
+from suites.drift.envs import ensure_env, installed
+from suites.drift.sets import ReleaseSet
+from suites.matrix.probe import probe_matrix
+
+MATRIX, SPOOFING = "matrix", "spoofing"
+
+
+@dataclass(frozen=True)
+class SetRun:
+    """One release set's tables: suite → route key → field → cell."""
+
+    release_set: ReleaseSet
+    versions: dict[str, str]
+    tables: dict[str, dict[str, dict[str, str]]]
+    seconds: float
+
+
+@dataclass
+class Grid:
+    runs: list[SetRun] = field(default_factory=list)
+    backend: str = "native"
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def probe_set(stack: Stack, context: Context, release_set: ReleaseSet) -> dict[str, dict[str, dict[str, str]]]:
+    matrix = probe_matrix(stack, context, versions=release_set.as_dict())
+    return {MATRIX: matrix.cells(), SPOOFING: spoofing.probe(stack, context)}
+
+
+def run_grid(sets: list[ReleaseSet], log: Callable[[str], None] = print, stack: Stack | None = None) -> Grid:
+    stack = stack or compose.load()
+    backend = choose(stack, log=lambda _: None, wanted="native")
+    if backend.is_running():
+        raise ProxylabError("a native stack", "is already running (make up)", "`make down` first: make drift starts and stops a stack of its own")
+    grid = Grid()
+    began = time.monotonic()
+    envs = [ensure_env(release_set, log=log) for release_set in sets]
+    grid.timings["environments_s"] = round(time.monotonic() - began, 1)
+    services = app_services(stack)
+    try:
+        # Started with today's pins, whose apps pass their healthchecks; each set then replaces
+        # the apps and is only required to answer (an old set may fail its own health URL).
+        log(f"starting the native stack ({len(stack.services)} services)")
+        grid.timings["stack_up_s"] = round(backend.up(), 1)
+        context = Context(stack, backend)
+        for index, (release_set, env) in enumerate(zip(sets, envs)):
+            set_began = time.monotonic()
+            run_apps(backend, env, services, healthy=False)
+            versions = {**backend.versions(), **installed(env)}
+            _check_versions(release_set, versions)
+            tables = probe_set(stack, context, release_set)
+            seconds = round(time.monotonic() - set_began, 1)
+            log(f"[{index + 1}/{len(sets)}] {release_set.label}: {len(tables[MATRIX])} routes probed in {seconds}s")
+            grid.runs.append(SetRun(release_set, versions, tables, seconds))
+    finally:
+        backend.down()
+    grid.timings["total_s"] = round(time.monotonic() - began, 1)
+    return grid
+
+
+def _check_versions(release_set: ReleaseSet, versions: dict[str, str]) -> None:
+    """The apps must report the set's versions: a wrong interpreter would make the grid a lie."""
+    for name, wanted in release_set.as_dict().items():
+        if versions.get(name) != wanted:
+            raise ProxylabError(f"the apps' {name}", f"is {versions.get(name)}, not {wanted}", "delete ~/.cache/proxylab/drift and run again")
