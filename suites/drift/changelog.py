@@ -33,6 +33,9 @@ CHANGES: tuple[Change, ...] = (
     # PR merged 2024-01, released in 0.26.0: h11_impl/httptools_impl build scope["path"] as
     # root_path + the request's path (0.25.0's protocols put the bare path there).
     Change("uvicorn", "0.26.0", "https://github.com/Kludex/uvicorn/pull/2213", "--root-path is prepended to scope[\"path\"], as the ASGI spec says"),
+    # 0.28.0's changelog: "Use X-Forwarded-Proto for WebSockets scheme when the proxy provides it":
+    # before it, a websocket's scheme was wss only for X-Forwarded-Proto https, so Traefik's wss became ws.
+    Change("uvicorn", "0.28.0", "https://github.com/Kludex/uvicorn/pull/2258", "a websocket's X-Forwarded-Proto wss is believed (Traefik's wss was read as ws)"),
     # 0.31.0's changelog: "Improve ProxyHeadersMiddleware (#2468)": IP networks as trusted hosts,
     # the client on the proxy's own host, an empty X-Forwarded-For keeps the peer.
     Change("uvicorn", "0.31.0", "https://github.com/Kludex/uvicorn/pull/2468", "ProxyHeadersMiddleware rewritten: CIDR networks in forwarded_allow_ips"),
