@@ -37,6 +37,7 @@ class Route:
     replicas: tuple[str, ...] = ()  # every app the proxy balances over (lab 07); () means just `app`
     strategy: str | None = None  # lab 07's shutdown strategy: plain, drain or retries
     tls: bool = False  # the proxy terminates TLS on this port (lab 08); the app behind sees http
+    rewrite: str | None = None  # a foreign way of stripping, reproduced: `ingress-nginx` (lab 13)
     prefix: str = ""  # the stack's public prefix (x-proxylab.prefix), which a proxy route serves under
 
     @property
@@ -179,6 +180,7 @@ class Stack:
                         replicas=tuple(str(name) for name in port.route.get("replicas") or ()),
                         strategy=port.route.get("strategy"),
                         tls=bool(port.route.get("tls", False)),
+                        rewrite=port.route.get("rewrite"),
                         prefix=self.prefix,
                     )
                 )
