@@ -27,6 +27,10 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 traefik: venv
 	$(PY) -c 'from proxylab.native.traefik_build import ensure_traefik, module_version; print(ensure_traefik(module_version()))'
 
+## caddy: build Caddy for the native backend (cached in ~/.cache/proxylab, once per version)
+caddy: venv
+	$(PY) -c 'from proxylab.native.caddy_build import ensure_caddy, module_version; print(ensure_caddy(module_version()))'
+
 ## engine: a Docker engine where none runs (docker.io, dockerd, Compose v2 built once); Docker Desktop never needs it
 engine:
 	scripts/engine.sh up
@@ -36,7 +40,7 @@ engine-down:
 	scripts/engine.sh down
 
 ## images: build proxylab's own images from Debian packages (compose.debian.yaml; engine with no registry)
-images: traefik
+images: traefik caddy
 	PY=$(PY) scripts/debian-images.sh
 
 ## up: start the stack (Compose if a Docker engine answers, else native processes) and wait for health
@@ -127,4 +131,4 @@ clean:
 	rm -rf .run reports .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
-.PHONY: oddpaths help deps venv traefik engine engine-down images up down status logs routes check versions lab labs handouts companion matrix matrix-update spoofing screenshots bench bench-smoke test lock clean
+.PHONY: oddpaths help deps venv traefik caddy engine engine-down images up down status logs routes check versions lab labs handouts companion matrix matrix-update spoofing screenshots bench bench-smoke test lock clean
