@@ -89,7 +89,7 @@ def _caddy_route_problems(stack: Stack, service: Service, port: Port, sites: lis
     if handler is None:
         return [f"{where}: its site has no `handle_path {stack.prefix}/*` or `handle {stack.prefix}/*`; add one around reverse_proxy"]
     kind, inner = handler
-    upstreams = [line.split()[1] for line in inner if line.split()[:1] == ["reverse_proxy"] and len(line.split()) > 1]
+    upstreams = [word for line in inner if line.split()[:1] == ["reverse_proxy"] for word in line.split()[1:] if word != "{"]
     problems = _upstream_problems(stack, where, [f"http://{upstream}" for upstream in upstreams], _route_apps(port))
     strips = kind == "handle_path"
     if strips != bool(port.route.get("strips")):

@@ -15,7 +15,10 @@ segments act like Nginx's), handle_path does not match /api/v10 or /api/v1, and 
 fallback answers 404. HAProxy normalizes nothing: path_beg sees `//`, `..` and %2F as sent (so
 dot segments reach the app), it refuses an absolute-form target whose host differs from Host
 (400), and it forwards an absolute-form target as such after set-path. The ingress-nginx regex
-also matches /api/v1 itself, which reaches the app as `/`.
+also matches /api/v1 itself, which reaches the app as `/`. The 1.2 MB header is not sent through
+HAProxy: it answers 400 and closes while the client is still writing, so whether the client reads
+the 400 or a broken pipe is timing (suites/oddpaths.py, NOT_SENT_RACE); Caddy answers 431 like
+Traefik.
 """
 
 from __future__ import annotations
