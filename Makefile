@@ -108,7 +108,7 @@ oddpaths: venv
 screenshots: venv
 	$(PY) -m suites.browser
 
-## bench: what each proxy costs, ~8 min (cold start, make test time, wrk load direct/Traefik/Nginx); reports/bench.{json,png}
+## bench: what each proxy costs, ~6 min plus the suite (cold start, make test time, wrk load direct/Traefik/Nginx/Caddy/HAProxy); reports/bench.{json,png}
 bench: deps venv
 	$(PY) -m bench
 
