@@ -11,7 +11,7 @@ help:
 	@awk -F': ' '/^## /{sub(/^## /,""); split($$0,a,": "); printf "  make %-12s %s\n", a[1], a[2]}' $(MAKEFILE_LIST)
 	@echo "  BACKEND=compose|native overrides the choice of backend (default: Compose if Docker answers)"
 
-## deps: install the missing Debian packages the native backend runs (nginx, redis, chromium, wrk)
+## deps: install the missing Debian packages the native backend runs (nginx, haproxy, redis, chromium, wrk)
 deps:
 	scripts/install-debian-deps.sh
 
