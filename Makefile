@@ -11,7 +11,7 @@ help:
 	@awk -F': ' '/^## /{sub(/^## /,""); split($$0,a,": "); printf "  make %-12s %s\n", a[1], a[2]}' $(MAKEFILE_LIST)
 	@echo "  BACKEND=compose|native overrides the choice of backend (default: Compose if Docker answers)"
 
-## deps: install the missing Debian packages the native backend runs (nginx, redis, chromium, wrk)
+## deps: install the missing Debian packages the native backend runs (nginx, haproxy, redis, chromium, wrk)
 deps:
 	scripts/install-debian-deps.sh
 
@@ -27,6 +27,10 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 traefik: venv
 	$(PY) -c 'from proxylab.native.traefik_build import ensure_traefik, module_version; print(ensure_traefik(module_version()))'
 
+## caddy: build Caddy for the native backend (cached in ~/.cache/proxylab, once per version)
+caddy: venv
+	$(PY) -c 'from proxylab.native.caddy_build import ensure_caddy, module_version; print(ensure_caddy(module_version()))'
+
 ## engine: a Docker engine where none runs (docker.io, dockerd, Compose v2 built once); Docker Desktop never needs it
 engine:
 	scripts/engine.sh up
@@ -36,7 +40,7 @@ engine-down:
 	scripts/engine.sh down
 
 ## images: build proxylab's own images from Debian packages (compose.debian.yaml; engine with no registry)
-images: traefik
+images: traefik caddy
 	PY=$(PY) scripts/debian-images.sh
 
 ## up: start the stack (Compose if a Docker engine answers, else native processes) and wait for health
@@ -108,7 +112,7 @@ drift: deps venv traefik
 screenshots: venv
 	$(PY) -m suites.browser
 
-## bench: what each proxy costs, ~8 min (cold start, make test time, wrk load direct/Traefik/Nginx); reports/bench.{json,png}
+## bench: what each proxy costs, ~6 min plus the suite (cold start, make test time, wrk load direct/Traefik/Nginx/Caddy/HAProxy); reports/bench.{json,png}
 bench: deps venv
 	$(PY) -m bench
 
@@ -131,4 +135,4 @@ clean:
 	rm -rf .run reports .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
-.PHONY: oddpaths help deps venv traefik engine engine-down images up down status logs routes check versions lab labs handouts companion matrix matrix-update spoofing drift screenshots bench bench-smoke test lock clean
+.PHONY: oddpaths help deps venv traefik caddy engine engine-down images up down status logs routes check versions lab labs handouts companion matrix matrix-update spoofing drift screenshots bench bench-smoke test lock clean

@@ -18,7 +18,7 @@ import matplotlib
 matplotlib.use("Agg")  # before pyplot: no display on CI or over ssh
 import matplotlib.pyplot as plt  # noqa: E402
 
-COLOURS = {"direct": "#4c72b0", "traefik": "#dd8452", "nginx": "#55a868"}
+COLOURS = {"direct": "#4c72b0", "traefik": "#dd8452", "nginx": "#55a868", "caddy": "#8172b3", "haproxy": "#c44e52"}
 WIDTH = 0.26
 
 

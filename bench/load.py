@@ -1,6 +1,6 @@
 """Throughput and latency of each target under the same fixed load, repeated and interleaved.
 
-Each repeat measures every target once, in turn (direct, traefik, nginx, then again), so slow
+Each repeat measures every target once, in turn (direct, traefik, nginx, caddy, haproxy, then again), so slow
 drift on the machine (another job, thermal throttling) lands on all three alike instead of on
 whichever ran last. Before the first repeat every target gets a short warm-up that is not
 recorded: the first requests open connections and fill caches, which is a cold start, not

@@ -1,7 +1,7 @@
 """One `make bench`: cold starts, the test suite's duration, then load on every target; a report.
 
 `Plan.full()` is what `make bench` runs (3 cold starts, the suite once, 3 repeats of 10 s per
-target and path: about 8 minutes, half of it the suite); `Plan.smoke()` is what CI and
+target and path: about 6 minutes of load with five targets, plus the suite); `Plan.smoke()` is what CI and
 `make bench-smoke` run to keep the code working (1 cold start, no suite, 1 s per target, under a
 minute); its numbers mean nothing. Either way the stack ends as it was found: running if it ran before, stopped if
 the bench had to start it.

@@ -1,10 +1,12 @@
-"""What `make bench` measures: one app, reached directly, through Traefik and through Nginx.
+"""What `make bench` measures: one app, reached directly and through each of the four proxies.
 
 The three targets are compose.yaml routes to the same app, `app-server-root-path` (the FastAPI
 docs' `uvicorn --root-path /api/v1`), so the only difference between them is the proxy in front:
   direct   the app's own published port               (8000 today)
   traefik  Traefik's route `strip-to-app-server-root-path`  (9002 today, stripping /api/v1)
   nginx    Nginx's route `strip-to-app-server-root-path`    (9102 today, stripping /api/v1)
+  caddy    Caddy's route `strip-to-app-server-root-path`    (9202 today, stripping /api/v1)
+  haproxy  HAProxy's route `strip-to-app-server-root-path`  (9302 today, stripping /api/v1)
 Routes are found by what they are, never by a port: a compose.yaml where one is missing, or no
 longer strips the prefix, is refused with the route to restore.
 """
@@ -18,7 +20,7 @@ from proxylab.errors import ProxylabError
 
 APP = "app-server-root-path"
 ROUTE_NAME = f"strip-to-{APP}"  # the name of each proxy's stripping route to APP
-NAMES = ("direct", "traefik", "nginx")  # direct first: the baseline every ratio divides by
+NAMES = ("direct", "traefik", "nginx", "caddy", "haproxy")  # direct first: the baseline every ratio divides by
 # /app is the docs' page (the full echo report); /health/live is the cheapest answer the app
 # has, so there the proxy's own cost is the largest share of each request.
 PATHS = {"app": "/app", "live": "/health/live"}
@@ -26,7 +28,7 @@ PATHS = {"app": "/app", "live": "/health/live"}
 
 @dataclass(frozen=True)
 class Target:
-    name: str  # direct, traefik, nginx
+    name: str  # direct, traefik, nginx, caddy, haproxy
     route: Route
 
     def url(self, path: str) -> str:

@@ -8,6 +8,8 @@ A lab step's `evidence:` is a list of lines, `kind: reference`, one per source i
       a text in a file of this repository (a proxy config, compose.yaml, the app)
   traefik: pkg/middlewares/stripprefix/strip_prefix.go: X-Forwarded-Prefix
       a text in Traefik's source at the pinned version (the Go module the native build compiles)
+  caddy: modules/caddyhttp/reverseproxy/reverseproxy.go: X-Forwarded-For
+      a text in Caddy's source at the pinned version (tools/caddy/go.mod, as for Traefik)
   nginx: proxy_redirect
       a directive (or a $variable) the installed nginx knows (asked with `nginx -t`); where a
       route does not set it, its documented default is what runs
@@ -28,16 +30,17 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from proxylab.native import caddy_build
 from proxylab.native.traefik_build import module_version
 from proxylab.paths import REPO
 
-KINDS = ("python", "file", "traefik", "nginx")
+KINDS = ("python", "file", "traefik", "caddy", "nginx")
 _LINE = re.compile(r"^(?P<kind>[a-z]+): (?P<reference>\S+?)(?:: (?P<text>.+))?$")
 
 
 @dataclass(frozen=True)
 class Evidence:
-    kind: str  # python, file, traefik or nginx
+    kind: str  # python, file, traefik, caddy or nginx
     reference: str  # a dotted name, a path, or a directive
     text: str | None = None  # for file and traefik: what the file must contain
 
@@ -50,7 +53,7 @@ def parse_evidence(line: object) -> Evidence:
     match = _LINE.match(line) if isinstance(line, str) else None
     if match is None or match["kind"] not in KINDS:
         raise ValueError(f"evidence {line!r} is not `kind: reference` with a kind of {', '.join(KINDS)}")
-    needs_text = match["kind"] in ("file", "traefik")
+    needs_text = match["kind"] in ("file", "traefik", "caddy")
     if needs_text != (match["text"] is not None):
         shape = "`kind: path: text it contains`" if needs_text else "`kind: name`"
         raise ValueError(f"evidence {line!r}: a {match['kind']} line is {shape}")
@@ -59,7 +62,7 @@ def parse_evidence(line: object) -> Evidence:
 
 def resolve(evidence: Evidence) -> str | None:
     """None when the evidence is where the line says, else why it is not."""
-    return {"python": _python, "file": _file, "traefik": _traefik, "nginx": _nginx}[evidence.kind](evidence)
+    return {"python": _python, "file": _file, "traefik": _traefik, "caddy": _caddy, "nginx": _nginx}[evidence.kind](evidence)
 
 
 def _python(evidence: Evidence) -> str | None:
@@ -88,6 +91,13 @@ def _traefik(evidence: Evidence) -> str | None:
     return _contains(source / evidence.reference, evidence.text or "")
 
 
+def _caddy(evidence: Evidence) -> str | None:
+    source = go_module_source("github.com/caddyserver/caddy", f"v2@{caddy_build.module_version()}")
+    if source is None:
+        return f"Caddy {caddy_build.module_version()}'s source is not in the Go module cache (`make caddy` puts it there)"
+    return _contains(source / evidence.reference, evidence.text or "")
+
+
 def _nginx(evidence: Evidence) -> str | None:
     """Ask the installed nginx itself: a config that uses the name fails with "unknown" if it has none."""
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -109,12 +119,17 @@ def _contains(path: Path, text: str) -> str | None:
     return None if text in path.read_text(errors="replace") else f"{path} does not contain {text!r}"
 
 
-@cache
 def traefik_source() -> Path | None:
     """Traefik's module folder at the pinned version in the Go module cache, if it is there."""
+    return go_module_source("github.com/traefik/traefik", f"v3@{module_version()}")
+
+
+@cache
+def go_module_source(path: str, folder_name: str) -> Path | None:
+    """A module's folder in the Go module cache (`<GOMODCACHE>/<path>/<folder_name>`), if there."""
     go = shutil.which("go")
     if go is None:
         return None
     cache_dir = subprocess.run([go, "env", "GOMODCACHE"], capture_output=True, text=True).stdout.strip()
-    folder = Path(cache_dir) / "github.com" / "traefik" / "traefik" / f"v3@{module_version()}"
+    folder = Path(cache_dir) / path / folder_name
     return folder if folder.is_dir() else None

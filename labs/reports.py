@@ -36,7 +36,7 @@ def explain(result: StepResult) -> str:
 
 def named_versions(versions: dict[str, str]) -> dict[str, str]:
     """a backend's versions() keys as people write the names: fastapi → FastAPI."""
-    names = {"fastapi": "FastAPI", "starlette": "Starlette", "traefik": "Traefik", "nginx": "Nginx"}
+    names = {"fastapi": "FastAPI", "starlette": "Starlette", "traefik": "Traefik", "nginx": "Nginx", "caddy": "Caddy", "haproxy": "HAProxy"}
     return {names.get(key, key): value for key, value in versions.items()}
 
 

@@ -39,6 +39,7 @@ class Route:
     tls: bool = False  # the proxy terminates TLS on this port (lab 08); the app behind sees http
     omits: tuple[str, ...] = ()  # directives of the normal route this one leaves out (lab 12)
     via: int | None = None  # an outer proxy's route: the published port of the inner route it forwards to (lab 12)
+    rewrite: str | None = None  # a foreign way of stripping, reproduced: `ingress-nginx` (lab 13)
     prefix: str = ""  # the stack's public prefix (x-proxylab.prefix), which a proxy route serves under
 
     @property
@@ -187,6 +188,7 @@ class Stack:
                         tls=bool(port.route.get("tls", False)),
                         omits=tuple(str(line) for line in port.route.get("omits") or ()),
                         via=int(port.route["via"]) if port.route.get("via") is not None else None,
+                        rewrite=port.route.get("rewrite"),
                         prefix=self.prefix,
                     )
                 )

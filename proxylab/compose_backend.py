@@ -175,10 +175,12 @@ class ComposeBackend:
         return self.stack.services[service].ipv4_address or ""
 
     def versions(self) -> dict[str, str]:
-        """Asked inside the containers that run: the app's packages, `traefik version`, `nginx -v`."""
+        """Asked inside the containers that run: the app's packages, `traefik version`, `nginx -v`,
+        `caddy version`, `haproxy -v`."""
         packages = "from importlib.metadata import version; print(*(version(n) for n in ('fastapi', 'starlette', 'uvicorn')))"
         found = dict(zip(("fastapi", "starlette", "uvicorn"), self._exec("app-server-root-path", ["python", "-c", packages]).split()))
-        for name, command in (("traefik", ["traefik", "version"]), ("nginx", ["nginx", "-v"])):
+        asked = (("traefik", ["traefik", "version"]), ("nginx", ["nginx", "-v"]), ("caddy", ["caddy", "version"]), ("haproxy", ["haproxy", "-v"]))
+        for name, command in (item for item in asked if item[0] in self.stack.services):
             image = (self._first(name).attrs.get("Config") or {}).get("Image", "?")
             found[name] = f"{versions.parse(name, self._exec(name, command))} (container {name}, image {image})"
         return found

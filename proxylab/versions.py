@@ -1,6 +1,7 @@
 """The versions that actually ran: every report prints them next to its results.
 
-`native(stack)` asks the virtualenv, the Traefik binary and Debian's nginx on this machine;
+`native(stack)` asks the virtualenv, the Traefik and Caddy binaries and Debian's nginx and
+haproxy on this machine;
 `parse` reads the same facts from what the containers answer (proxylab/compose_backend.py).
 Each backend's `versions()` returns one of them, so a report names what really served it.
 """
@@ -15,12 +16,13 @@ from importlib import metadata
 
 from proxylab.compose import Stack
 from proxylab.native.runners import app_venv
+from proxylab.native import caddy_build
 from proxylab.native.traefik_build import binary_path
 
 APP_PACKAGES = ("fastapi", "starlette", "uvicorn")
 
 # What each component answers when asked its version, and the pattern that finds it there.
-PATTERNS = {"traefik": r"Version:\s+(\S+)", "nginx": r"nginx/(\S+)"}
+PATTERNS = {"traefik": r"Version:\s+(\S+)", "nginx": r"nginx/(\S+)", "caddy": r"^(v\S+)", "haproxy": r"HAProxy version (\S+)"}
 
 
 def parse(component: str, text: str) -> str:
@@ -35,7 +37,31 @@ def native(stack: Stack) -> dict[str, str]:
     versions = app_packages(venv / "bin" / "python") if venv else {name: metadata.version(name) for name in APP_PACKAGES}
     versions["traefik"] = _traefik(stack.image_tag("traefik"))
     versions["nginx"] = _nginx(stack.image_tag("nginx"))
+    if "caddy" in stack.services:
+        versions["caddy"] = _caddy(stack.image_tag("caddy"))
+    if "haproxy" in stack.services:
+        versions["haproxy"] = _haproxy(stack.image_tag("haproxy"))
     return versions
+
+
+def _caddy(tag: str) -> str:
+    binary = caddy_build.binary_path(caddy_build.image_version(tag))
+    if not binary.is_file():
+        return f"{tag} (image tag; native binary not built)"
+    out = subprocess.run([str(binary), "version"], capture_output=True, text=True).stdout
+    return f"{parse('caddy', out)} (native build; image caddy:{tag})"
+
+
+def _haproxy(tag: str) -> str:
+    """Debian's 2.6.12 natively; the image is the same branch's newer release, and says so here."""
+    haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
+    try:
+        out = subprocess.run([haproxy, "-v"], capture_output=True, text=True).stdout
+    except OSError:
+        return f"{tag} (image tag; no native haproxy)"
+    found = parse("haproxy", out)
+    differs = "" if found.startswith(tag.split("-", 1)[0]) else f", differs from image haproxy:{tag}"
+    return f"{found} (native Debian package{differs or f'; image haproxy:{tag}'})"
 
 
 def _traefik(tag: str) -> str:

@@ -2,7 +2,8 @@
 # `make images`: every image compose.debian.yaml names, built from Debian packages for an engine
 # that reaches no container registry (CI here, an offline workshop room). Nothing is pulled: the
 # base is a debootstrap of Debian bookworm imported with `docker import`; the others are built
-# FROM it with apt over http, a wheelhouse downloaded on the host, and the cached Traefik build.
+# FROM it with apt over http, a wheelhouse downloaded on the host, and the cached Traefik and
+# Caddy builds.
 #
 # Each image carries the label proxylab.inputs, a hash of everything it is made of (its build
 # context, including wheels and binaries, and the id of the base image); an image whose inputs
@@ -23,12 +24,16 @@ export DOCKER_BUILDKIT=0
 # The names, derived from the pins they stand for; compose.debian.yaml must say the same.
 APP_VERSION=$(sed -n 's/^version = "\(.*\)"$/\1/p' pyproject.toml)
 TRAEFIK_VERSION=$(sed -n 's|.*github.com/traefik/traefik/v3 \(v[^ ]*\).*|\1|p' tools/traefik/go.mod | head -n1)
+CADDY_VERSION=$(sed -n 's|.*github.com/caddyserver/caddy/v2 \(v[^ ]*\).*|\1|p' tools/caddy/go.mod | head -n1)
 BASE="proxylab/debian-base:$SUITE"
 APP="proxylab/app:$APP_VERSION"
 NGINX="proxylab/nginx:$SUITE"
 REDIS="proxylab/redis:$SUITE"
 TRAEFIK="proxylab/traefik:$TRAEFIK_VERSION"
 TRAEFIK_BIN="$CACHE/traefik/$TRAEFIK_VERSION/traefik"
+CADDY="proxylab/caddy:$CADDY_VERSION"
+CADDY_BIN="$CACHE/caddy/$CADDY_VERSION/caddy"
+HAPROXY="proxylab/haproxy:$SUITE"
 
 started=$(date +%s)
 say() { printf 'images: %s\n' "$*"; }
@@ -41,12 +46,14 @@ preflight() {
   docker info >/dev/null 2>&1 \
     || fail "no Docker engine answers \`docker info\`; start one (\`make engine\`) and rerun \`make images\`"
   local image
-  for image in "$APP" "$NGINX" "$REDIS" "$TRAEFIK"; do
+  for image in "$APP" "$NGINX" "$REDIS" "$TRAEFIK" "$CADDY" "$HAPROXY"; do
     grep -qE "image: ${image//./\\.}([[:space:],}]|\$)" compose.debian.yaml \
-      || fail "compose.debian.yaml does not name $image, the image this script builds from the pins; make them agree (the tag comes from pyproject.toml or tools/traefik/go.mod)"
+      || fail "compose.debian.yaml does not name $image, the image this script builds from the pins; make them agree (the tag comes from pyproject.toml, tools/traefik/go.mod or tools/caddy/go.mod)"
   done
   [ -x "$TRAEFIK_BIN" ] \
     || fail "the Traefik $TRAEFIK_VERSION build is not in $TRAEFIK_BIN; run \`make traefik\` (it builds it once) and rerun \`make images\`"
+  [ -x "$CADDY_BIN" ] \
+    || fail "the Caddy $CADDY_VERSION build is not in $CADDY_BIN; run \`make caddy\` (it builds it once) and rerun \`make images\`"
   [ -x "$PY" ] \
     || fail "$PY is missing; the wheelhouse is downloaded with the virtualenv's pip: run \`make venv\` and rerun \`make images\`"
   # Wheels are chosen for the Python that downloads them: it must be the image's (Debian's 3.11).
@@ -190,7 +197,14 @@ stage_traefik() {
   echo "$dir"
 }
 
-# Steps 2-5: one image FROM the base; skipped when its context and the base are unchanged.
+stage_caddy() {
+  local dir
+  dir=$(stage caddy)
+  link_or_copy "$CADDY_BIN" "$dir/caddy"
+  echo "$dir"
+}
+
+# Steps 2-7: one image FROM the base; skipped when its context and the base are unchanged.
 build_image() {
   local image=$1 name=$2 dir=$3 inputs t old
   inputs=$(hash_text "$(hash_dir "$dir")" "$(image_id "$BASE")")
@@ -229,4 +243,8 @@ context=$(stage redis)
 build_image "$REDIS" redis "$context"
 context=$(stage_traefik)
 build_image "$TRAEFIK" traefik "$context"
-say "done in $(elapsed "$started"): $BASE $APP $NGINX $REDIS $TRAEFIK"
+context=$(stage_caddy)
+build_image "$CADDY" caddy "$context"
+context=$(stage haproxy)
+build_image "$HAPROXY" haproxy "$context"
+say "done in $(elapsed "$started"): $BASE $APP $NGINX $REDIS $TRAEFIK $CADDY $HAPROXY"

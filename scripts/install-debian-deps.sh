@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Debian packages the native backend runs: nginx (the proxy), redis (readiness dependency),
-# chromium (docs UI checked in a real browser), wrk (make bench). Installs only what is missing.
+# Debian packages the native backend runs: nginx and haproxy (proxies; Caddy and Traefik are
+# built from their Go modules), redis (readiness dependency), chromium (docs UI checked in a real
+# browser), wrk (make bench). Installs only what is missing.
 set -euo pipefail
 if ! command -v dpkg-query >/dev/null; then
   echo "Debian packages: not a Debian machine, nothing installed (the Compose backend needs none;"
   echo "  the native backend needs nginx on PATH, and Go to build Traefik)"
   exit 0
 fi
-packages=(nginx-light redis-server chromium wrk)
+packages=(nginx-light haproxy redis-server chromium wrk)
 need=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
@@ -23,5 +24,5 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 # --no-install-recommends: nginx-light alone, not a second web server's worth of modules.
 $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-# Debian's package may start a system nginx on port 80; proxylab runs its own, so leave that one
-# as the package left it and touch no system config.
+# Debian's packages may start a system nginx on port 80 (and a system haproxy with no listener);
+# proxylab runs its own, so leave those as the packages left them and touch no system config.

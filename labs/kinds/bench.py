@@ -23,7 +23,7 @@ from labs.kinds.base import Outcome, StepKind
 from proxylab.context import Context
 from proxylab.paths import REPO
 
-TARGET_FIELDS = NAMES  # direct, traefik, nginx
+TARGET_FIELDS = NAMES  # direct, traefik, nginx, caddy, haproxy
 
 
 @dataclass(frozen=True)

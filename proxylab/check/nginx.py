@@ -70,8 +70,6 @@ def _nginx_upstream_urls(proxy_pass: str, upstreams: Mapping[str, list[str]]) ->
     return [proxy_pass]
 
 
-
-
 def check_nginx(stack: Stack) -> list[Finding]:
     """Each Nginx port has a server block with `location <prefix>/` that proxies as x-route says."""
     problems: list[str] = []
@@ -97,6 +95,8 @@ def _nginx_route_problems(stack: Stack, service: Service, port: Port, servers: l
     if len(matching) != 1:
         return [f"{where}: {len(matching)} server blocks in nginx/templates/ listen on {port.target} (want exactly 1); write one with `listen {port.target};`"]
     server = matching[0]
+    if port.route.get("rewrite") == "ingress-nginx":
+        return _ingress_route_problems(stack, where, port, server)
     location = server.locations.get(f"{stack.prefix}/")
     if location is None:
         return [f"{where}: its server block ({server.source.name}) has no `location {stack.prefix}/`; add one"]
@@ -126,6 +126,28 @@ def _via_problems(stack: Stack, where: str, port: Port, proxy_pass: str) -> list
     if inner.app != str(port.route["app"]) or inner.strips != bool(port.route.get("strips")):
         problems.append(f"{where}: x-route says app {port.route['app']}, strips {bool(port.route.get('strips'))}, but the inner route {via} leads to {inner.app}, strips {inner.strips}; make them agree")
     return problems
+
+
+def _ingress_route_problems(stack: Stack, where: str, port: Port, server: NginxServer) -> list[str]:
+    """ingress-nginx's rewrite as its controller writes it: `location ~* "^<prefix>(/|$)(.*)"`,
+    `rewrite ... /$2 break;` (strips) and proxy_pass with no path, plus the x-forwarded-prefix
+    annotation's header and the normal forwarded headers."""
+    pattern = f"^{stack.prefix}(/|$)(.*)"
+    location = next((directives for key, directives in server.locations.items() if key.strip('"') == pattern), None)
+    if location is None:
+        return [f'{where}: x-route says rewrite: ingress-nginx but its server block has no `location ~* "{pattern}"`; write the regex location the controller generates']
+    proxy_pass = next((args for name, args in location if name == "proxy_pass"), "")
+    problems = _upstream_problems(stack, where, [proxy_pass], _route_apps(port))
+    if re.match(r"\w+://[^/]+/", proxy_pass):
+        problems.append(f"{where}: proxy_pass {proxy_pass} has a path; with rewrite-target the rewrite alone changes the path, so remove it")
+    rewrites = [args.split() for name, args in location if name == "rewrite"]
+    strips = any(len(words) == 3 and words[1] == "/$2" and words[2] == "break" for words in rewrites)
+    if strips != bool(port.route.get("strips")):
+        fix = "add `rewrite \"(?i)<prefix>(/|$)(.*)\" /$2 break;`" if not strips else "remove the rewrite"
+        problems.append(f"{where}: {'rewrites to /$2' if strips else 'does not rewrite to /$2'} but x-route says strips: {str(bool(port.route.get('strips'))).lower()}; {fix}")
+    if strips and ("proxy_set_header", f'X-Forwarded-Prefix "{stack.prefix}"') not in location:
+        problems.append(f'{where}: misses the x-forwarded-prefix annotation\'s `proxy_set_header X-Forwarded-Prefix "{stack.prefix}";`')
+    return problems + _nginx_header_problems(where, server, defaults=False)
 
 
 def _nginx_header_problems(where: str, server: NginxServer, *, defaults: bool, host: str | None = None, omits: tuple[str, ...] = ()) -> list[str]:

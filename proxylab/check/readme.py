@@ -86,6 +86,8 @@ def _note(route: Route) -> str:
     # Port names say what is special: `docs-*` reproduces the FastAPI docs, `defaults` keeps the proxy's own.
     if route.tls:
         return "lab 08: TLS" + (f", {route.proxy} defaults" if route.defaults else "")
+    if route.rewrite == "ingress-nginx":
+        return "Kubernetes ingress-nginx rewrite-target"
     if route.strategy:
         return f"lab 07: {len(route.upstreams)} replicas, {_STRATEGY_NOTES.get(route.strategy, route.strategy)}"
     if route.defaults:

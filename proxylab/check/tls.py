@@ -1,7 +1,8 @@
 """TLS routes terminate TLS with the lab's generated certificate, and only they do (lab 08).
 
 What: for every port whose x-route says `tls: true`, the proxy behind it must terminate TLS there
-(a Traefik router with `tls`, an Nginx `listen N ssl`), serve a certificate and key whose container
+(a Traefik router with `tls`, an Nginx `listen N ssl`, a Caddy `https://` site with `tls`, an
+HAProxy `bind :N ssl crt`), serve a certificate and key whose container
 paths map through the proxy's volumes into .run/certs (what `python -m proxylab up` generates),
 and, for Nginx, send `X-Forwarded-Proto $scheme` unless the route keeps Nginx's defaults on
 purpose. A port without `tls: true` must not terminate TLS.
@@ -18,7 +19,9 @@ from typing import Any
 
 import yaml
 
+from proxylab.check.caddy import caddy_tls
 from proxylab.check.common import FORWARDED_SNIPPET, NGINX_PREFIX, Finding, _routed_ports, _services_of_image, _Unchecked, _verdict, is_generated_certs
+from proxylab.check.haproxy import haproxy_tls
 from proxylab.check.nginx import NginxServer, read_nginx_servers
 from proxylab.check.traefik import _traefik_dynamic_dir, _traefik_http, _traefik_static
 from proxylab.compose import Port, Service, Stack
@@ -31,6 +34,10 @@ def check_tls(stack: Stack) -> list[Finding]:
         problems += _traefik_tls_problems(service)
     for service in _services_of_image(stack, "nginx"):
         problems += _nginx_tls_problems(service)
+    for service in _services_of_image(stack, "caddy"):
+        problems += _terminates_problems(service, caddy_tls(service), "write the site as `https://:{port}` with `tls <cert> <key>`")
+    for service in _services_of_image(stack, "haproxy"):
+        problems += _terminates_problems(service, haproxy_tls(service), "write `bind :{port} ssl crt <chain-and-key file>`")
     tls_ports = sum(1 for service in stack.services.values() for port in _routed_ports(service) if port.route.get("tls"))
     return _verdict("tls", problems, f"{tls_ports} TLS ports terminate TLS with .run/certs' certificate; no other port does")
 
@@ -44,6 +51,19 @@ def _cert_problems(service: Service, where: str, paths: Mapping[str, str | None]
         host = service.host_path(container_path)
         if host is None or not is_generated_certs(host.parent):
             problems.append(f"{where}: {what} {container_path} is not in .run/certs through the volumes (maps to {host}); mount ./.run/certs and use a file in it")
+    return problems
+
+
+def _terminates_problems(service: Service, routes: list[tuple[str, int, bool, dict[str, str | None]]], how: str) -> list[str]:
+    """Caddy and HAProxy: each route terminates TLS iff x-route says tls, with .run/certs' files."""
+    wanted = {port.target: bool(port.route.get("tls")) for port in _routed_ports(service)}
+    problems = []
+    for where, port, terminates, paths in routes:
+        if terminates != wanted[port]:
+            fix = how.format(port=port) if wanted[port] else "serve plain http there"
+            problems.append(f"{where}: {'terminates' if terminates else 'does not terminate'} TLS but x-route says tls: {str(wanted[port]).lower()}; {fix}")
+        elif terminates:
+            problems += _cert_problems(service, where, paths)
     return problems
 
 

@@ -10,7 +10,7 @@ ports on the host. Natively there is one network stack, so:
   becomes the address that service connects *from* natively: x-proxylab.native.source-address
   (127.0.0.1), or its own address for a service listed in x-proxylab.native.own-source (the edge
   proxy, which binds it with proxy_bind); a lab-network CIDR becomes the same network in the
-  native subnet (172.30.0.4/30 → 127.30.0.4/30).
+  native subnet (172.30.0.4/31 → 127.30.0.4/31).
 """
 
 from __future__ import annotations

@@ -108,3 +108,56 @@ def _native_dynamic(service: Service, addresses: NativeAddresses, container_dir:
     for path in sorted(source.glob("*.y*ml")):
         (out / path.name).write_text(_host_paths(addresses.rewrite_service_refs(path.read_text()), service, container_dir))
     return out
+
+
+# --- caddy ------------------------------------------------------------------------------------
+
+_CADDY_SITE = re.compile(r"^((?:https?://)?):(\d+)(\s*\{)$", re.MULTILINE)
+
+
+def render_caddy(service: Service, addresses: NativeAddresses, out: Path) -> Path:
+    """A native copy of the Caddyfile: each site `:PORT {` gets `bind <address>` (where Compose
+    publishes it, or the service's own loopback address), service names become addresses and
+    mounted paths the host paths behind them. Return the copy's path."""
+    container_path = _option_value(service.command or [], "--config") or "/etc/caddy/Caddyfile"
+    source = service.host_path(container_path)
+    if source is None or not source.is_file():
+        raise ProxylabError("caddy", f"config {container_path} maps to no file through the volumes", "check caddy's volumes in compose.yaml")
+
+    def site(match: re.Match[str]) -> str:
+        host, port = addresses.bind(service.name, int(match[2]))
+        return f"{match[1]}:{port}{match[3]}\n\tbind {host}"
+
+    text = _host_paths(addresses.rewrite_service_refs(_CADDY_SITE.sub(site, source.read_text())), service, str(Path(container_path).parent))
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / "Caddyfile"
+    target.write_text(f"# Generated from {source.name} by proxylab's native backend: addresses and paths only.\n{text}")
+    return target
+
+
+# --- haproxy ----------------------------------------------------------------------------------
+
+_HAPROXY_BIND = re.compile(r"^(\s*bind\s+)(?:[\w.*\[\]:]*):(\d+)\b", re.MULTILINE)
+
+
+def render_haproxy(service: Service, addresses: NativeAddresses, out: Path) -> Path:
+    """A native copy of haproxy.cfg: each `bind :PORT` gets its native address, service names
+    become addresses and mounted paths the host paths behind them. Return the copy's path."""
+    container_path = _option_value(service.command or [], "-f") or "/usr/local/etc/haproxy/haproxy.cfg"
+    source = service.host_path(container_path)
+    if source is None or not source.is_file():
+        raise ProxylabError("haproxy", f"config {container_path} maps to no file through the volumes", "check haproxy's volumes in compose.yaml")
+
+    def bind(match: re.Match[str]) -> str:
+        host, port = addresses.bind(service.name, int(match[2]))
+        return f"{match[1]}{host}:{port}"
+
+    text = _host_paths(addresses.rewrite_service_refs(_HAPROXY_BIND.sub(bind, source.read_text())), service, str(Path(container_path).parent))
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / "haproxy.cfg"
+    target.write_text(f"# Generated from {source.name} by proxylab's native backend: addresses and paths only.\n{text}")
+    return target
+
+
+def _option_value(argv: list[str], flag: str) -> str | None:
+    return argv[argv.index(flag) + 1] if flag in argv[:-1] else None

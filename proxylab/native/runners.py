@@ -6,6 +6,9 @@
   of that image (`certs`) runs its command with container paths mapped through its volumes;
 - traefik:<tag>: the Traefik binary built at that tag, with a native copy of its config;
 - nginx:<tag>: Debian's nginx with a native copy of /etc/nginx, touching no system config;
+- caddy:<tag>: the Caddy binary built at that tag, with a native copy of its Caddyfile and its
+  storage in the run folder (not ~/.local/share/caddy);
+- haproxy:<tag>: Debian's haproxy (2.6, like the image's branch) with a native copy of haproxy.cfg;
 - redis:<tag>: Debian's redis-server with a config of its own in the run folder, bound to the
   service's native address, persisting nothing (the image's version differs: `make versions`).
 """
@@ -22,7 +25,8 @@ from pathlib import Path
 from proxylab.compose import Service, Stack
 from proxylab.errors import ProxylabError
 from proxylab.native.addresses import NativeAddresses
-from proxylab.native.render import render_nginx, render_traefik
+from proxylab.native.caddy_build import ensure_caddy, image_version
+from proxylab.native.render import render_caddy, render_haproxy, render_nginx, render_traefik
 from proxylab.native.traefik_build import ensure_traefik
 
 # What a native process inherits from the caller's environment; the rest comes from compose.yaml,
@@ -76,11 +80,18 @@ def process_spec(stack: Stack, name: str, run_dir: Path, log=print) -> ProcessSp
         argv, cwd = _nginx(service, addresses, run_dir / name), run_dir / name
     elif image.startswith("redis:"):
         argv, cwd = _redis(service, addresses, run_dir / name), run_dir / name
+    elif image.startswith("caddy:"):
+        argv, cwd = _caddy(stack, service, addresses, run_dir / name, log), run_dir / name
+    elif image.startswith("haproxy:"):
+        argv, cwd = _haproxy(service, addresses, run_dir / name), run_dir / name
     else:
         raise ProxylabError(f"service {name}", f"the native backend does not know how to run image {image!r}", "add a runner in proxylab/native/runners.py")
     env = {key: os.environ[key] for key in _INHERITED if key in os.environ}
     # Service names in values (PROXYLAB_REDIS_URL=redis://redis:6379/0) become native addresses too.
     env.update({key: addresses.rewrite_environment_value(addresses.rewrite_service_refs(value)) for key, value in service.environment.items()})
+    if image.startswith("caddy:"):
+        # Where the image keeps Caddy's data and config (/data, /config): the run folder natively.
+        env.update(XDG_DATA_HOME=str(run_dir / name / "data"), XDG_CONFIG_HOME=str(run_dir / name / "config"))
     health = service.healthcheck.url if service.healthcheck else None
     return ProcessSpec(
         service=name,
@@ -190,3 +201,18 @@ def _nginx(service: Service, addresses: NativeAddresses, out: Path) -> list[str]
     main = render_nginx(service, addresses, out)
     # -p/-c keep nginx inside the run folder; -e and pid keep it off /var/log and /run.
     return [nginx, "-p", f"{out}/", "-c", str(main), "-e", "stderr", "-g", f"daemon off; pid {out}/nginx.pid;"]
+
+
+def _caddy(stack: Stack, service: Service, addresses: NativeAddresses, out: Path, log) -> list[str]:
+    binary = ensure_caddy(image_version(stack.image_tag(service.name)), log=log)
+    config = render_caddy(service, addresses, out)
+    return [str(binary), "run", "--config", str(config), "--adapter", "caddyfile"]
+
+
+def _haproxy(service: Service, addresses: NativeAddresses, out: Path) -> list[str]:
+    haproxy = shutil.which("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None)
+    if haproxy is None:
+        raise ProxylabError("haproxy", "is not installed", "install Debian's package: apt-get install haproxy (scripts/install-debian-deps.sh does this)")
+    config = render_haproxy(service, addresses, out)
+    # -db: foreground, as compose.yaml's command says; the rest of that command is the config.
+    return [haproxy, "-db", "-f", str(config)]

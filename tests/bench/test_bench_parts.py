@@ -47,7 +47,8 @@ def fake_report(mode: str = "full") -> dict:
     """A report as run.run_bench builds it, from made-up runs: direct 1000/1200 req/s, proxies less."""
     chosen = targets.targets(STACK)
     load = wrk.Load(seconds=10)
-    numbers = {"direct": ([1000, 1200], 2.0), "traefik": ([500, 900], 4.0), "nginx": ([800, 600], 3.0)}
+    numbers = {"direct": ([1000, 1200], 2.0), "traefik": ([500, 900], 4.0), "nginx": ([800, 600], 3.0),
+               "caddy": ([600, 700], 3.5), "haproxy": ([900, 1000], 2.5)}
     runs = {t.name: [fake_run(t.url("/app"), n, numbers[t.name][1]) for n in numbers[t.name][0]] for t in chosen}
     return {
         "mode": mode, "started": "2026-01-01T00:00:00+00:00", "backend": "native",
@@ -92,14 +93,15 @@ def test_a_remote_url_is_refused():
         wrk.measure("http://example.com/app", wrk.Load(seconds=1))
 
 
-# --- targets: the same app three ways -----------------------------------------------------------
+# --- targets: the same app five ways -----------------------------------------------------------
 
 
-def test_the_three_targets_are_the_same_app_directly_and_through_each_stripping_proxy():
+def test_the_targets_are_the_same_app_directly_and_through_each_stripping_proxy():
     """The difference between targets would not be the proxy alone."""
     chosen = {t.name: t.url("/app") for t in targets.targets(STACK)}
     assert chosen == {"direct": "http://127.0.0.1:8000/app", "traefik": "http://127.0.0.1:9002/api/v1/app",
-                      "nginx": "http://127.0.0.1:9102/api/v1/app"}
+                      "nginx": "http://127.0.0.1:9102/api/v1/app", "caddy": "http://127.0.0.1:9202/api/v1/app",
+                      "haproxy": "http://127.0.0.1:9302/api/v1/app"}
     for target in targets.targets(STACK):
         assert target.route.app == targets.APP
 

@@ -71,7 +71,7 @@ def stray_processes() -> list[str]:
             state = (cmdline.parent / "stat").read_text().rpartition(")")[2].split()[0]
         except OSError:
             continue
-        if state != "Z" and ("app.main:app" in text or "/native/traefik/" in text or "/native/nginx/" in text):
+        if state != "Z" and ("app.main:app" in text or any(f"/native/{proxy}/" in text for proxy in ("traefik", "nginx", "caddy", "haproxy"))):
             found.append(f"pid {cmdline.parent.name}: {text[:120]}")
     return found
 

@@ -10,7 +10,15 @@ not sent straight to uvicorn, whose early 400 reaches the client or not dependin
 transport (native loopback resets, Docker's publishing delivers it). For an absolute-form target, Traefik
 takes the host from the request line (Go's readRequest) while Nginx's routes send the Host
 header as the client wrote it ($http_host), and uvicorn (h11) takes the absolute form as a
-literal path. Every request is the one its curl command shows (proxylab/client.py).
+literal path. Caddy's path matchers compare the decoded, cleaned path (so %2F, `//` and dot
+segments act like Nginx's), handle_path does not match /api/v10 or /api/v1, and its routes' own
+fallback answers 404. HAProxy normalizes nothing: path_beg sees `//`, `..` and %2F as sent (so
+dot segments reach the app), it refuses an absolute-form target whose host differs from Host
+(400), and it forwards an absolute-form target as such after set-path. The ingress-nginx regex
+also matches /api/v1 itself, which reaches the app as `/`. The 1.2 MB header is not sent through
+HAProxy: it answers 400 and closes while the client is still writing, so whether the client reads
+the 400 or a broken pipe is timing (suites/oddpaths.py, NOT_SENT_RACE); Caddy answers 431 like
+Traefik.
 """
 
 from __future__ import annotations
@@ -46,6 +54,18 @@ PINNED = {
     ("9002 traefik/strip-to-app-server-root-path", "header-over-proxy-limits"): "431 traefik",
     ("9102 nginx/strip-to-app-server-root-path", "header-over-proxy-limits"): "400 nginx",
     ("8001 app-plain/direct-app-plain", "header-over-proxy-limits"): "not sent (direct)",
+    # handle_path /api/v1/* and path_beg /api/v1/ do not match /api/v10: each route's own 404.
+    ("9202 caddy/strip-to-app-server-root-path", "api-v10"): "404 caddy",
+    ("9302 haproxy/strip-to-app-server-root-path", "api-v10"): "404 haproxy",
+    # ingress-nginx's `^/api/v1(/|$)(.*)` matches /api/v1 too; rewrite /$2 sends `/`: the app's 404.
+    ("9162 nginx/ingress-strip-to-app-server-root-path", "no-slash"): "404 app",
+    # Caddy matches the decoded path, so /api/v1%2Fapp is /api/v1/app to it; HAProxy does not decode.
+    ("9202 caddy/strip-to-app-server-root-path", "encoded-slash"): "200 app",
+    ("9302 haproxy/strip-to-app-server-root-path", "encoded-slash"): "404 haproxy",
+    # HAProxy resolves no dot segments: /api/v1/../app passes path_beg and reaches the app.
+    ("9302 haproxy/strip-to-app-server-root-path", "dot-dot"): "404 app",
+    # HAProxy refuses a request line whose authority differs from the Host header.
+    ("9302 haproxy/strip-to-app-server-root-path", "absolute-form"): "400 haproxy",
 }
 
 

@@ -4,8 +4,10 @@ suites/expected/spoofing.json was recorded with `python -m suites.spoofing --upd
 by row against uvicorn 0.54's middleware/proxy_headers.py (X-Forwarded-For read from the right,
 stopping at the first untrusted hop; with `*` the leftmost entry; X-Forwarded-Proto only from a
 trusted peer; X-Forwarded-Host, Forwarded and X-Real-IP never read) and the proxies' documented
-behaviour (Traefik replaces X-Forwarded-* from untrusted clients; Nginx appends to
-X-Forwarded-For with $proxy_add_x_forwarded_for and forwards unset headers unchanged).
+behaviour (Traefik and Caddy replace X-Forwarded-* from untrusted clients; Nginx appends to
+X-Forwarded-For with $proxy_add_x_forwarded_for and forwards unset headers unchanged; HAProxy's
+`option forwardfor` adds one more X-Forwarded-For line and passes every other header unchanged,
+so its normal routes set X-Forwarded-Proto themselves and 9350 shows the default).
 """
 
 from __future__ import annotations
@@ -33,6 +35,20 @@ SPOOFED = {
     # Lab 12: forwardedHeaders.insecure passes the client's X-Forwarded-Proto to an app that trusts
     # Traefik; the forged address still loses, because Traefik appends the real peer after it.
     ("9062 traefik/chain-insecure", "all"): "200 {client} https 127.0.0.1:9062",
+    # HAProxy's default (option forwardfor only): the forged X-Forwarded-Proto reaches an app that
+    # trusts HAProxy; the forged X-Forwarded-For loses to the line HAProxy adds after it.
+    ("9350 haproxy/defaults-strip-to-app-server-root-path", "all"): "200 {client} https 127.0.0.1:9350",
+    ("9350 haproxy/defaults-strip-to-app-server-root-path", "x-forwarded-for"): "200 {client} http 127.0.0.1:9350",
+}
+
+# Rows where a proxy's own setting is what stops the forgery, so losing it must fail loudly.
+FIXED = {
+    # Caddy replaces X-Forwarded-For/-Proto/-Host from a client outside trusted_proxies, unasked.
+    ("9202 caddy/strip-to-app-server-root-path", "all"): "200 {client} http 127.0.0.1:9202",
+    # HAProxy's normal routes: `http-request set-header X-Forwarded-Proto http` replaces the forgery.
+    ("9302 haproxy/strip-to-app-server-root-path", "all"): "200 {client} http 127.0.0.1:9302",
+    # ingress-nginx's rewrite route includes the same forwarded-headers snippet as the others.
+    ("9162 nginx/ingress-strip-to-app-server-root-path", "all"): "200 {client} http 127.0.0.1:9162",
 }
 
 
@@ -43,7 +59,7 @@ def test_every_route_and_case_is_recorded() -> None:
     assert all(list(cells) == list(CASES) for cells in RECORDED.values())
 
 
-@pytest.mark.parametrize(("where", "cell"), list(SPOOFED.items()), ids=lambda value: str(value)[:40])
+@pytest.mark.parametrize(("where", "cell"), [*SPOOFED.items(), *FIXED.items()], ids=lambda value: str(value)[:40])
 def test_the_reviewed_spoofing_rows(where: tuple[str, str], cell: str) -> None:
     """The recorded table lost a reviewed finding (see the comment above its row in SPOOFED)."""
     route, case = where

@@ -26,7 +26,7 @@ from proxylab.check.schema import compose_pins, schema_file
 from proxylab.compose import Stack
 from proxylab.errors import ProxylabError
 
-CHECKS = ["schema", "compose", "files", "ports", "trust", "traefik", "nginx", "tls", "readme"]
+CHECKS = ["schema", "compose", "files", "ports", "trust", "traefik", "nginx", "caddy", "haproxy", "tls", "readme"]
 
 
 def failures(findings: list[Finding], check: str) -> list[str]:
@@ -62,6 +62,8 @@ def test_an_unedited_copy_passes_every_check(lab_copy: Path, load_copy: Callable
 # --- one broken line each -------------------------------------------------------------------
 
 TEMPLATE = "nginx/templates/routes.conf.template"
+CADDYFILE = "caddy/Caddyfile"
+HAPROXY = "haproxy/haproxy.cfg"
 
 MUTATIONS = [
     # ports
@@ -76,7 +78,7 @@ MUTATIONS = [
         id="container-port-published-twice",
     ),
     # trust
-    pytest.param("compose.yaml", "&trusted-proxies 172.30.0.2,172.30.0.3", "&trusted-proxies 172.30.0.2", "trust", ["app-plain", "172.30.0.3"], id="trust-misses-a-proxy"),
+    pytest.param("compose.yaml", "&trusted-proxies 172.30.0.2,172.30.0.3,172.30.0.6,172.30.0.7", "&trusted-proxies 172.30.0.2,172.30.0.3,172.30.0.6", "trust", ["app-plain", "172.30.0.7"], id="trust-misses-a-proxy"),
     pytest.param(
         "compose.yaml",
         "PROXYLAB_INSTANCE: app-plain",
@@ -122,6 +124,26 @@ MUTATIONS = [
         ["9120", "defaults"],
         id="nginx-defaults-route-sets-headers",
     ),
+    # nginx, the ingress-nginx rewrite
+    pytest.param(TEMPLATE, 'rewrite "(?i)/api/v1(/|$)(.*)" /$2 break;\n        proxy_pass http://app-plain:8000;', "proxy_pass http://app-plain:8000;", "nginx", ["9160", "does not rewrite"], id="ingress-route-without-rewrite"),
+    pytest.param(TEMPLATE, 'listen 9162;\n    location ~* "^/api/v1(/|$)(.*)"', 'listen 9162;\n    location ~* "^/api/v2(/|$)(.*)"', "nginx", ["9162", "regex location"], id="ingress-route-other-prefix"),
+    pytest.param(TEMPLATE, 'proxy_set_header X-Forwarded-Prefix "/api/v1";\n    }\n}\n\nserver {\n    # ingress-strip-to-app-server-root-path', '}\n}\n\nserver {\n    # ingress-strip-to-app-server-root-path', "nginx", ["9160", "x-forwarded-prefix"], id="ingress-route-without-prefix-header"),
+    # caddy
+    pytest.param(CADDYFILE, ":9213 {", ":9214 {", "caddy", ["9213", "0 sites"], id="caddy-port-without-site"),
+    pytest.param(CADDYFILE, "# strip-to-app-plain\n\thandle_path /api/v1/*", "# strip-to-app-plain\n\thandle /api/v1/*", "caddy", ["9201", "keeps /api/v1"], id="caddy-strip-route-keeps"),
+    pytest.param(CADDYFILE, "# keep-to-app-plain\n\thandle /api/v1/*", "# keep-to-app-plain\n\thandle_path /api/v1/*", "caddy", ["9211", "strips /api/v1"], id="caddy-keep-route-strips"),
+    pytest.param(CADDYFILE, "reverse_proxy app-plain:8000 {", "reverse_proxy app-trust-all:8000 {", "caddy", ["9201", "app-trust-all"], id="caddy-upstream-is-another-app"),
+    pytest.param("compose.yaml", "image: caddy:2.11.9-alpine", "image: caddy:2.11.8-alpine", "caddy", ["caddy:2.11.8-alpine", "go.mod"], id="caddy-image-differs-from-go-mod"),
+    pytest.param(CADDYFILE, "tls /etc/proxylab/certs/server.pem", "tls /etc/ssl/other.pem", "tls", ["9241", "/etc/ssl/other.pem"], id="caddy-certificate-outside-run-certs"),
+    pytest.param(CADDYFILE, ":9213 {", "https://:9213 {", "tls", ["9213", "terminates TLS"], id="caddy-plain-route-terminates-tls"),
+    # haproxy
+    pytest.param(HAPROXY, "bind :9313", "bind :9314", "haproxy", ["9313", "0 frontends"], id="haproxy-port-without-frontend"),
+    pytest.param(HAPROXY, "http-request set-path %[path,regsub(^/api/v1/?,/)]\n    default_backend app-plain", "default_backend app-plain", "haproxy", ["9301", "keeps /api/v1"], id="haproxy-strip-route-keeps"),
+    pytest.param(HAPROXY, "server app-plain app-plain:8000", "server app-plain app-trust-all:8000", "haproxy", ["9301", "app-trust-all"], id="haproxy-upstream-is-another-app"),
+    pytest.param(HAPROXY, "    http-request set-header X-Forwarded-Proto http\n    # HAProxy does not say", "    # HAProxy does not say", "haproxy", ["9301", "X-Forwarded-Proto"], id="haproxy-route-passes-forged-proto"),
+    pytest.param(HAPROXY, "    bind :9350\n", "    bind :9350\n    http-request set-header X-Forwarded-Proto http\n", "haproxy", ["9350", "defaults"], id="haproxy-defaults-route-sets-proto"),
+    pytest.param(HAPROXY, "bind :9341 ssl crt /etc/proxylab/certs/server-with-key.pem", "bind :9341", "tls", ["9341", "does not terminate"], id="haproxy-tls-route-serves-http"),
+    pytest.param(HAPROXY, "crt /etc/proxylab/certs/server-with-key.pem", "crt /etc/ssl/other.pem", "tls", ["9341", "/etc/ssl/other.pem"], id="haproxy-certificate-outside-run-certs"),
 ]
 
 
@@ -226,6 +248,10 @@ ROWS = {
     9999: ("http://127.0.0.1:9999/api/v1/app", "traefik", "yes", "app-server-root-path: uvicorn --root-path /api/v1", "the FastAPI docs' URL"),
     9111: ("http://127.0.0.1:9111/api/v1/app", "nginx", "no", "app-plain: no root_path", ""),
     9120: ("http://127.0.0.1:9120/api/v1/app", "nginx", "yes", "app-server-root-path: uvicorn --root-path /api/v1", "nginx defaults"),
+    9160: ("http://127.0.0.1:9160/api/v1/app", "nginx", "yes", "app-plain: no root_path", "Kubernetes ingress-nginx rewrite-target"),
+    9202: ("http://127.0.0.1:9202/api/v1/app", "caddy", "yes", "app-server-root-path: uvicorn --root-path /api/v1", ""),
+    9341: ("https://127.0.0.1:9341/api/v1/app", "haproxy", "yes", "app-server-root-path: uvicorn --root-path /api/v1", "lab 08: TLS"),
+    9350: ("http://127.0.0.1:9350/api/v1/app", "haproxy", "yes", "app-server-root-path: uvicorn --root-path /api/v1", "haproxy defaults"),
 }
 
 

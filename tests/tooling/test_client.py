@@ -47,7 +47,7 @@ def plain() -> Iterator[str]:
 
 @pytest.fixture
 def tls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    ca, cert, key = ensure_certs(tmp_path)
+    ca, cert, key, _ = ensure_certs(tmp_path)
     monkeypatch.setattr(lab_http, "CA_PATH", ca)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(str(cert), str(key))

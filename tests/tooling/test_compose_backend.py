@@ -228,11 +228,15 @@ def test_versions_come_from_the_containers(real_stack: Stack) -> None:
     app = FakeContainer("app-server-root-path", answers={"python": (0, b"0.165.0 1.10.0 0.54.0\n")})
     traefik = FakeContainer("traefik", answers={"traefik": (0, b"Version:      3.6.12\nCodename: x\n")}, image="traefik:v3.6.12")
     nginx = FakeContainer("nginx", answers={"nginx": (0, b"nginx version: nginx/1.30.0\n")}, image="nginx:1.30.0-alpine")
-    found = backend(real_stack, client=FakeClient(app, traefik, nginx)).versions()
+    caddy = FakeContainer("caddy", answers={"caddy": (0, b"v2.11.9\n")}, image="caddy:2.11.9-alpine")
+    haproxy = FakeContainer("haproxy", answers={"haproxy": (0, b"HAProxy version 2.6.32-1 2025/01/01 - https://haproxy.org/\n")}, image="haproxy:2.6.32-alpine")
+    found = backend(real_stack, client=FakeClient(app, traefik, nginx, caddy, haproxy)).versions()
     assert found == {
         "fastapi": "0.165.0", "starlette": "1.10.0", "uvicorn": "0.54.0",
         "traefik": "3.6.12 (container traefik, image traefik:v3.6.12)",
         "nginx": "1.30.0 (container nginx, image nginx:1.30.0-alpine)",
+        "caddy": "v2.11.9 (container caddy, image caddy:2.11.9-alpine)",
+        "haproxy": "2.6.32-1 (container haproxy, image haproxy:2.6.32-alpine)",
     }
 
 

@@ -28,7 +28,7 @@ def test_trust_lists_name_each_hop_as_it_connects_natively(real_stack: Stack) ->
     """The CIDR would hold Traefik's 127.0.0.1 or miss the edge's 127.30.0.5."""
     addresses = NativeAddresses(real_stack)
     chain_app = real_stack.services["app-trusts-the-chain"].environment["FORWARDED_ALLOW_IPS"]
-    assert addresses.rewrite_environment_value(chain_app) == "127.0.0.1,127.30.0.4/30"
+    assert addresses.rewrite_environment_value(chain_app) == "127.0.0.1,127.30.0.4/31"
     assert addresses.rewrite_environment_value("172.30.0.2,172.30.0.3") == "127.0.0.1"
     assert addresses.rewrite_environment_value("*") == "*"
     assert addresses.rewrite_environment_value("") == ""

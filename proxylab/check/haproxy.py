@@ -1,0 +1,113 @@
+"""Each HAProxy port has a frontend that routes as its x-route says.
+
+A small reader of proxylab's haproxy.cfg, not of every one: sections start at the left margin
+(`frontend NAME`, `backend NAME`), their lines are indented; a frontend has `bind :PORT [ssl crt
+FILE]`, `default_backend NAME`, and strips the prefix with `http-request set-path
+%[path,regsub(^PREFIX/?,/)]`; a backend lists `server NAME host:port`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from proxylab.check.common import (
+    Finding,
+    _option,
+    _route_apps,
+    _routed_ports,
+    _services_of_image,
+    _upstream_problems,
+    _verdict,
+)
+from proxylab.compose import Port, Service, Stack
+
+HAPROXY_CFG = "/usr/local/etc/haproxy/haproxy.cfg"
+
+
+@dataclass(frozen=True)
+class HaproxySection:
+    kind: str  # frontend, backend, defaults, global, listen
+    name: str
+    lines: list[list[str]] = field(default_factory=list)  # each line's words
+
+    def words(self, *start: str) -> list[list[str]]:
+        """The lines that begin with `start`, e.g. ("http-request", "set-path")."""
+        return [line for line in self.lines if tuple(line[: len(start)]) == start]
+
+    @property
+    def binds(self) -> list[tuple[int, list[str]]]:
+        return [(int(line[1].rpartition(":")[2]), line[2:]) for line in self.words("bind") if line[1].rpartition(":")[2].isdigit()]
+
+
+def read_haproxy(path: Path) -> list[HaproxySection]:
+    sections: list[HaproxySection] = []
+    for raw in path.read_text().splitlines():
+        line = re.sub(r"(^|\s)#.*$", "", raw).rstrip()
+        if not line.strip():
+            continue
+        if not line[0].isspace():
+            kind, _, name = line.partition(" ")
+            sections.append(HaproxySection(kind, name.strip()))
+        elif sections:
+            sections[-1].lines.append(line.split())
+    return sections
+
+
+def check_haproxy(stack: Stack) -> list[Finding]:
+    """Each HAProxy port has one frontend, to its app's backend, stripping iff x-route says so."""
+    problems: list[str] = []
+    for service in _services_of_image(stack, "haproxy"):
+        path = service.host_path(_option(service.command or [], "-f") or HAPROXY_CFG)
+        if path is None or not path.is_file():
+            problems.append(f"cannot check {service.name}'s routes: haproxy.cfg is no file on the host; mount haproxy/ at /usr/local/etc/haproxy")
+            continue
+        sections = read_haproxy(path)
+        for port in _routed_ports(service):
+            problems += _haproxy_route_problems(stack, service, port, sections)
+    return _verdict("haproxy", problems, "every HAProxy port routes as its x-route says")
+
+
+def frontend_for(sections: list[HaproxySection], port: int) -> list[HaproxySection]:
+    return [section for section in sections if section.kind == "frontend" and any(bound == port for bound, _ in section.binds)]
+
+
+def _haproxy_route_problems(stack: Stack, service: Service, port: Port, sections: list[HaproxySection]) -> list[str]:
+    where = f"{service.name} port {port.published} ({port.name})"
+    matching = frontend_for(sections, port.target)
+    if len(matching) != 1:
+        return [f"{where}: {len(matching)} frontends in haproxy.cfg bind :{port.target} (want exactly 1); write one with `bind :{port.target}`"]
+    frontend = matching[0]
+    what = f"{where}, frontend {frontend.name}"
+    backend_names = [line[1] for line in frontend.words("default_backend")]
+    backends = [section for section in sections if section.kind == "backend" and section.name in backend_names]
+    if len(backends) != 1 or frontend.words("use_backend"):
+        return [f"{what}: routes to {len(backends)} backends (want exactly one `default_backend`, no use_backend); give it one"]
+    servers = [f"http://{line[2]}" for line in backends[0].words("server") if len(line) > 2]
+    problems = _upstream_problems(stack, what, servers, _route_apps(port))
+    strips = any(f"regsub(^{stack.prefix}/?,/)" in "".join(line[2:]) for line in frontend.words("http-request", "set-path"))
+    if strips != bool(port.route.get("strips")):
+        fix = f"add `http-request set-path %[path,regsub(^{stack.prefix}/?,/)]`" if not strips else "remove its set-path"
+        problems.append(f"{what}: {'strips' if strips else 'keeps'} {stack.prefix} but x-route says strips: {str(bool(port.route.get('strips'))).lower()}; {fix}")
+    if not frontend.words("http-request", "return") or not any(f"{stack.prefix}/" in line for line in frontend.words("http-request", "return")):
+        problems.append(f"{what}: answers paths outside {stack.prefix}/ too; add `http-request return status 404 ... unless {{ path_beg {stack.prefix}/ }}`")
+    sets_proto = bool(frontend.words("http-request", "set-header", "X-Forwarded-Proto"))
+    if port.route.get("defaults") and sets_proto:
+        problems.append(f"{what}: is a `defaults: true` route but sets X-Forwarded-Proto; remove it so HAProxy's default shows")
+    if not port.route.get("defaults") and not sets_proto:
+        problems.append(f"{what}: does not `http-request set-header X-Forwarded-Proto`, so a client's forged one reaches the app; add it, or mark the route `defaults: true`")
+    return problems
+
+
+def haproxy_tls(service: Service) -> list[tuple[str, int, bool, dict[str, str | None]]]:
+    """For the tls check: (where, port, terminates TLS?, {what: certificate path}) of each route."""
+    path = service.host_path(_option(service.command or [], "-f") or HAPROXY_CFG)
+    sections = read_haproxy(path) if path and path.is_file() else []
+    found = []
+    for port in _routed_ports(service):
+        options = [words for frontend in frontend_for(sections, port.target) for bound, words in frontend.binds if bound == port.target]
+        terminates = any("ssl" in words for words in options)
+        crt = next((words[words.index("crt") + 1] for words in options if "crt" in words[:-1]), None)
+        found.append((f"{service.name} port {port.published} ({port.name})", port.target, terminates, {"crt": crt}))
+    return found
