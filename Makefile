@@ -3,6 +3,8 @@
 SHELL := /bin/bash
 
 VENV ?= .venv
+# `fastapi run`'s own environment; proxylab/native/runners.py names the same folder.
+FASTAPI_RUN_VENV ?= .venv-fastapi-run
 PY := $(VENV)/bin/python
 export PYTHONDONTWRITEBYTECODE := 1
 
@@ -15,12 +17,20 @@ help:
 deps:
 	scripts/install-debian-deps.sh
 
-## venv: create .venv with the pinned Python dependencies (pyproject.toml + constraints.txt)
-venv: $(VENV)/.installed
+## venv: create .venv with the pinned Python dependencies, and .venv-fastapi-run for `fastapi run` (lab 15)
+venv: $(VENV)/.installed $(FASTAPI_RUN_VENV)/.installed
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -c constraints.txt -e '.[lab]'
+	touch $@
+# The app services of image proxylab-app-fastapi-run run from here (proxylab/native/runners.py):
+# the app plus fastapi-cli and uvicorn[standard], kept apart so httptools never reaches the other
+# apps. A second install of the same wheels: pip's cache makes it quick after the first.
+$(FASTAPI_RUN_VENV)/.installed: pyproject.toml constraints.txt
+	python3 -m venv $(FASTAPI_RUN_VENV)
+	$(FASTAPI_RUN_VENV)/bin/pip install --quiet --upgrade pip
+	$(FASTAPI_RUN_VENV)/bin/pip install --quiet -c constraints.txt -e '.[fastapi-run]'
 	touch $@
 
 ## traefik: build Traefik for the native backend (cached in ~/.cache/proxylab, once per version)
@@ -124,9 +134,9 @@ bench-smoke: deps venv
 test: deps venv
 	PY=$(PY) scripts/test.sh
 
-## lock: regenerate constraints.txt from the virtualenv after changing a pin in pyproject.toml
+## lock: regenerate constraints.txt from both virtualenvs after changing a pin in pyproject.toml
 lock: venv
-	{ sed -n '1,2p' constraints.txt; $(VENV)/bin/pip freeze --exclude-editable | grep -v '^-e'; } > constraints.txt.new
+	{ sed -n '1,2p' constraints.txt; { $(VENV)/bin/pip freeze --exclude-editable; $(FASTAPI_RUN_VENV)/bin/pip freeze --exclude-editable; } | grep -v '^-e' | sort -u -f -t= -k1,1; } > constraints.txt.new
 	mv constraints.txt.new constraints.txt
 
 ## clean: stop the stack, remove generated files and reports (keeps the Traefik build cache)

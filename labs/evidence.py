@@ -22,6 +22,7 @@ directive fails with the step that relied on it.
 from __future__ import annotations
 
 import importlib
+import inspect
 import re
 import shutil
 import subprocess
@@ -66,7 +67,24 @@ def resolve(evidence: Evidence) -> str | None:
 
 
 def _python(evidence: Evidence) -> str | None:
-    parts = evidence.reference.split(".")
+    """Found in this interpreter's packages, or else in `fastapi run`'s environment (fastapi_cli,
+    and uvicorn's httptools protocol, live only there: see pyproject.toml's fastapi-run extra)."""
+    problem = _find_attribute(evidence.reference)
+    if problem is None:
+        return None
+    other = REPO / FASTAPI_RUN_VENV / "bin" / "python"
+    if not other.exists():
+        return f"{problem}, and {FASTAPI_RUN_VENV} (where fastapi-cli lives) is missing: run `make venv`"
+    done = subprocess.run([str(other), "-c", _FIND_IN_OTHER_ENV, evidence.reference], capture_output=True, text=True, cwd="/")
+    return None if done.returncode == 0 else f"{problem}; in {FASTAPI_RUN_VENV}: {done.stdout.strip() or done.stderr.strip()}"
+
+
+# The virtualenv `make venv` makes for `fastapi run` (proxylab/native/runners.py IMAGE_VENVS).
+FASTAPI_RUN_VENV = ".venv-fastapi-run"
+
+
+def _find_attribute(reference: str) -> str | None:
+    parts = reference.split(".")
     for cut in range(len(parts), 0, -1):
         try:
             found: object = importlib.import_module(".".join(parts[:cut]))
@@ -77,7 +95,17 @@ def _python(evidence: Evidence) -> str | None:
                 return f"{'.'.join(parts[:cut])} has no {attribute!r} in the installed version"
             found = getattr(found, attribute)
         return None
-    return f"no module of {evidence.reference!r} is installed"
+    return f"no module of {reference!r} is installed"
+
+
+# _find_attribute's source, run by the other environment's interpreter: exit 0 when found.
+_FIND_IN_OTHER_ENV = f"""
+import importlib, inspect, sys
+{inspect.getsource(_find_attribute)}
+problem = _find_attribute(sys.argv[1])
+print(problem or "")
+sys.exit(1 if problem else 0)
+"""
 
 
 def _file(evidence: Evidence) -> str | None:

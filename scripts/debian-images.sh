@@ -27,6 +27,8 @@ TRAEFIK_VERSION=$(sed -n 's|.*github.com/traefik/traefik/v3 \(v[^ ]*\).*|\1|p' t
 CADDY_VERSION=$(sed -n 's|.*github.com/caddyserver/caddy/v2 \(v[^ ]*\).*|\1|p' tools/caddy/go.mod | head -n1)
 BASE="proxylab/debian-base:$SUITE"
 APP="proxylab/app:$APP_VERSION"
+# The same app with pyproject.toml's fastapi-run extra instead of certs (lab 15's `fastapi run`).
+APP_FASTAPI_RUN="proxylab/app-fastapi-run:$APP_VERSION"
 NGINX="proxylab/nginx:$SUITE"
 REDIS="proxylab/redis:$SUITE"
 TRAEFIK="proxylab/traefik:$TRAEFIK_VERSION"
@@ -46,7 +48,7 @@ preflight() {
   docker info >/dev/null 2>&1 \
     || fail "no Docker engine answers \`docker info\`; start one (\`make engine\`) and rerun \`make images\`"
   local image
-  for image in "$APP" "$NGINX" "$REDIS" "$TRAEFIK" "$CADDY" "$HAPROXY"; do
+  for image in "$APP" "$APP_FASTAPI_RUN" "$NGINX" "$REDIS" "$TRAEFIK" "$CADDY" "$HAPROXY"; do
     grep -qE "image: ${image//./\\.}([[:space:],}]|\$)" compose.debian.yaml \
       || fail "compose.debian.yaml does not name $image, the image this script builds from the pins; make them agree (the tag comes from pyproject.toml, tools/traefik/go.mod or tools/caddy/go.mod)"
   done
@@ -142,9 +144,10 @@ build_base() {
   say "$BASE: imported in $(elapsed "$t") ($(docker image inspect -f '{{.Size}}' "$BASE" | awk '{printf "%d MB", $1/1e6}'))"
 }
 
-# A build context of its own for each image, so each one holds exactly its inputs.
+# A build context of its own for each image, so each one holds exactly its inputs; the context
+# is named after the image ($2, default $1), the files come from images/debian/$1.
 stage() {
-  local name=$1 dir="$WORK/context/$1"
+  local name=$1 dir="$WORK/context/${2:-$1}"
   rm -rf "$dir"
   mkdir -p "$dir"
   cp -a "images/debian/$name/." "$dir/"
@@ -154,17 +157,19 @@ stage() {
 # Hardlink when the cache and the context share a file system (instant), else copy.
 link_or_copy() { ln -f "$1" "$2" 2>/dev/null || cp -a "$1" "$2"; }
 
-# What app/Dockerfile installs, as a requirements file: pyproject.toml's [project.dependencies]
-# and the `certs` extra (trustme, for compose.yaml's one-shot `certs` service), not the lab's
-# extras. Wheels for them and every transitive pin in constraints.txt are downloaded once per
-# (requirements, constraints) on the host, whose Python (3.11) and glibc match the image's.
+# What app/Dockerfile installs with EXTRAS=$1, as a requirements file: pyproject.toml's
+# [project.dependencies] and that extra (`certs`: trustme, for compose.yaml's one-shot `certs`
+# service; `fastapi-run`: fastapi-cli and uvicorn[standard]), not the lab's extras. Wheels for
+# them and every transitive pin in constraints.txt are downloaded once per (requirements,
+# constraints) on the host, whose Python (3.11) and glibc match the image's. $2 names the context.
 stage_app() {
-  local dir wheelhouse key
-  dir=$(stage app)
-  "$PY" - >"$dir/requirements.txt" <<'PYTHON'
-import tomllib
+  local extra=$1 dir wheelhouse key
+  dir=$(stage app "$2")
+  EXTRA="$extra" "$PY" - >"$dir/requirements.txt" <<'PYTHON'
+import os, tomllib
 project = tomllib.load(open("pyproject.toml", "rb"))["project"]
-print("\n".join(project["dependencies"] + project.get("optional-dependencies", {}).get("certs", [])))
+extra = project.get("optional-dependencies", {})[os.environ["EXTRA"]]
+print("\n".join(project["dependencies"] + extra))
 PYTHON
   cp constraints.txt "$dir/constraints.txt"
   key=$(cat "$dir/requirements.txt" "$dir/requirements-debian.txt" "$dir/constraints.txt" | sha256sum | cut -c1-16)
@@ -206,7 +211,7 @@ stage_caddy() {
 
 # Steps 2-7: one image FROM the base; skipped when its context and the base are unchanged.
 build_image() {
-  local image=$1 name=$2 dir=$3 inputs t old
+  local image=$1 name=$2 dir=$3 source=${4:-$2} inputs t old
   inputs=$(hash_text "$(hash_dir "$dir")" "$(image_id "$BASE")")
   if unchanged "$image" "$inputs"; then
     say "$image: inputs unchanged, skipped"
@@ -219,10 +224,10 @@ build_image() {
   local no_cache=()
   if [ "$FORCE" = 1 ]; then no_cache=(--no-cache); fi
   if ! docker build --pull=false --force-rm "${no_cache[@]}" --label "proxylab.inputs=$inputs" \
-        --label "proxylab.source=images/debian/$name/Dockerfile" -t "$image" "$dir" \
+        --label "proxylab.source=images/debian/$source/Dockerfile" -t "$image" "$dir" \
         >"$WORK/logs/$name.log" 2>&1; then
     tail -n 25 "$WORK/logs/$name.log" >&2
-    fail "building $image from images/debian/$name/Dockerfile failed (last lines above, full log $WORK/logs/$name.log); fix the cause and rerun \`make images\`"
+    fail "building $image from images/debian/$source/Dockerfile failed (last lines above, full log $WORK/logs/$name.log); fix the cause and rerun \`make images\`"
   fi
   drop_replaced "$old" "$image"
   say "$image: built in $(elapsed "$t") ($(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%d MB", $1/1e6}'))"
@@ -235,8 +240,10 @@ trap '[ -z "$ROOTFS" ] || rm -rf --one-file-system "$ROOTFS" 2>/dev/null || true
 
 preflight
 build_base
-context=$(stage_app)
+context=$(stage_app certs app)
 build_image "$APP" app "$context"
+context=$(stage_app fastapi-run app-fastapi-run)
+build_image "$APP_FASTAPI_RUN" app-fastapi-run "$context" app
 context=$(stage nginx)
 build_image "$NGINX" nginx "$context"
 context=$(stage redis)
@@ -248,3 +255,4 @@ build_image "$CADDY" caddy "$context"
 context=$(stage haproxy)
 build_image "$HAPROXY" haproxy "$context"
 say "done in $(elapsed "$started"): $BASE $APP $NGINX $REDIS $TRAEFIK $CADDY $HAPROXY"
+say "done in $(elapsed "$started"): $BASE $APP $APP_FASTAPI_RUN $NGINX $REDIS $TRAEFIK"

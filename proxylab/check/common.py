@@ -11,8 +11,9 @@ from proxylab.paths import REPO
 
 README_BEGIN = "<!-- routes:begin -->"
 README_END = "<!-- routes:end -->"
-# Only these may trust X-Forwarded-* from anyone: the lab builds one such app to show why not.
-TRUST_ALL_SERVICES = frozenset({"app-trust-all"})
+# Only these may trust X-Forwarded-* from anyone: the lab builds one such app to show why not, and
+# lab 15 runs the FastAPI docs' own `fastapi run --forwarded-allow-ips="*"` to show what it risks.
+TRUST_ALL_SERVICES = frozenset({"app-trust-all", "app-fastapi-run"})
 # Only these may trust no proxy at all (FORWARDED_ALLOW_IPS=""): lab 08 builds them behind TLS
 # routes to show the mixed-content bug and the HTTPS redirect loop.
 TRUST_NOBODY_SERVICES = frozenset({"app-trusts-nobody", "app-https-redirect-untrusted"})

@@ -51,6 +51,8 @@ def describe_app(service: Service) -> str:
     parts = []
     command = service.command or []
     server = Path(command[0]).name if command else "uvicorn"
+    if command[:2] == ["fastapi", "run"]:  # fastapi-cli's production command, as the docs start the app
+        server = "fastapi run"
     if root_path := _option(command, "--root-path"):
         parts.append(f"{server} --root-path {root_path}")
     if app_root_path := service.environment.get("PROXYLAB_APP_ROOT_PATH"):
@@ -84,6 +86,8 @@ _STRATEGY_NOTES = {"plain": "plain uvicorn shutdown", "drain": "drain window (ap
 
 def _note(route: Route) -> str:
     # Port names say what is special: `docs-*` reproduces the FastAPI docs, `defaults` keeps the proxy's own.
+    if route.tls and route.app.startswith("app-fastapi-run"):
+        return "lab 15: TLS, the docs' Redirects with HTTPS"
     if route.tls:
         return "lab 08: TLS" + (f", {route.proxy} defaults" if route.defaults else "")
     if route.rewrite == "ingress-nginx":

@@ -1,7 +1,7 @@
 """How each service of compose.yaml becomes a local process: one function per kind of image.
 
-- built from app/Dockerfile: the service's own command (uvicorn, hypercorn, ...), run from the
-  build context with the virtualenv's executable (or that of PROXYLAB_APP_VENV, see app_venv), its
+- built from app/Dockerfile: the service's own command (uvicorn, hypercorn, `fastapi run`, ...),
+  run from the build context with the executable of its image's virtualenv (see service_venv), its
   listen flags (--host/--port, Hypercorn's --bind) moved to the native address; a one-shot service
   of that image (`certs`) runs its command with container paths mapped through its volumes;
 - traefik:<tag>: the Traefik binary built at that tag, with a native copy of its config;
@@ -43,6 +43,36 @@ SERVER_FLAGS = {"uvicorn": "host-port", "app.serve": "host-port", "fastapi": "ho
 APP_VENV_VARIABLE = "PROXYLAB_APP_VENV"
 
 
+# The app images that are not proxylab-app, each with the virtualenv `make venv` makes for it:
+# the same app with another extra of pyproject.toml installed (app/Dockerfile's EXTRAS build arg).
+# `fastapi run` needs fastapi-cli and uvicorn[standard], whose httptools would change the other
+# apps' HTTP parser, so it has an environment of its own.
+IMAGE_VENVS = {"proxylab-app-fastapi-run": ".venv-fastapi-run"}
+
+
+def image_venv(stack: Stack, name: str) -> Path | None:
+    """The virtualenv of the service's image when it has one of its own (IMAGE_VENVS), else None."""
+    image = (stack.services[name].image or "").split(":")[0]
+    context = stack.build_context(name)
+    if image not in IMAGE_VENVS or context is None:
+        return None
+    return context / IMAGE_VENVS[image]
+
+
+def service_venv(stack: Stack, name: str) -> Path | None:
+    """The one rule for where an app service's executables come from: its image's own virtualenv
+    (IMAGE_VENVS) if it has one; else PROXYLAB_APP_VENV's if set; else None, proxylab's own
+    .venv (the interpreter running proxylab). PROXYLAB_APP_VENV never replaces an image's own
+    virtualenv: a drift release set has no fastapi-cli, so drift leaves those services out."""
+    own = image_venv(stack, name)
+    if own is None:
+        return app_venv()
+    if not (own / "bin" / "python").exists():
+        raise ProxylabError(f"service {name}", f"runs from {own}, which does not exist",
+                            "run `make venv`: it makes that virtualenv beside .venv")
+    return own
+
+
 def app_venv() -> Path | None:
     """The virtualenv PROXYLAB_APP_VENV names, checked; None when unset."""
     value = os.environ.get(APP_VENV_VARIABLE, "").strip()
@@ -73,7 +103,7 @@ def process_spec(stack: Stack, name: str, run_dir: Path, log=print) -> ProcessSp
     if context is not None and name in stack.oneshots:
         argv, cwd = _oneshot(service), context
     elif context is not None:
-        argv, cwd = _app(service, addresses), context
+        argv, cwd = _app(service, addresses, service_venv(stack, name)), context
     elif image.startswith("traefik:"):
         argv, cwd = _traefik(stack, service, addresses, run_dir / name, log), run_dir / name
     elif image.startswith("nginx:"):
@@ -113,13 +143,13 @@ def _binds(service: Service, addresses: NativeAddresses) -> list[tuple[str, int]
     return sorted({addresses.bind(service.name, target) for target in targets})
 
 
-def _app(service: Service, addresses: NativeAddresses) -> list[str]:
-    """The app's command, listening where the native backend puts it, in each server's own flags."""
+def _app(service: Service, addresses: NativeAddresses, venv: Path | None) -> list[str]:
+    """The app's command from `venv` (None: proxylab's own), listening where the native backend
+    puts it, in each server's own flags."""
     if not service.command:
         raise ProxylabError(f"service {service.name}", "has no command in compose.yaml", "give it `command: [uvicorn, app.main:app, ...]`")
     argv = list(service.command)
     flags = server_flags(service)
-    venv = app_venv()
     argv[0] = _venv_executable(argv[0], venv / "bin" if venv else None)
     host, native_port = addresses.bind(service.name, service.server_port)
     if flags == "bind":
@@ -172,7 +202,8 @@ def _redis(service: Service, addresses: NativeAddresses, out: Path) -> list[str]
 def _venv_executable(name: str, bin_dir: Path | None = None) -> str:
     candidate = (bin_dir or Path(sys.executable).parent) / name
     if bin_dir is not None and not candidate.exists():
-        raise ProxylabError(str(candidate), f"is not installed in {APP_VENV_VARIABLE}'s virtualenv", "rebuild it (delete the folder; `make drift` makes it again)")
+        raise ProxylabError(str(candidate), f"is not installed in the virtualenv {bin_dir.parent}",
+                            "rebuild it: delete the folder, then `make venv` (.venv-*) or `make drift` (PROXYLAB_APP_VENV) makes it again")
     if candidate.exists():
         return str(candidate)
     found = shutil.which(name)

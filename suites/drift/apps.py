@@ -21,17 +21,22 @@ from pathlib import Path
 from proxylab.backend import Backend
 from proxylab.compose import Stack
 from proxylab.errors import ProxylabError
-from proxylab.native.runners import APP_VENV_VARIABLE
+from proxylab.native.runners import APP_VENV_VARIABLE, image_venv
 
 READY_WITHIN_S = 60.0
 
 
 def app_services(stack: Stack, only: Iterable[str] | None = None) -> list[str]:
-    """Services that run the app image (uvicorn or app.serve), in compose.yaml's order."""
+    """Services that run the app image (uvicorn, app.serve, Hypercorn), in compose.yaml's order.
+
+    Left out: the services of an image with a virtualenv of its own (`fastapi run`'s, see
+    IMAGE_VENVS). A release set installs uvicorn, Starlette and FastAPI, not fastapi-cli, so
+    their command would not exist in it; they keep running today's pins, as the proxies do."""
     wanted = None if only is None else set(only)
     return [
         name for name in stack.services
-        if stack.build_context(name) is not None and name not in stack.oneshots and (wanted is None or name in wanted)
+        if stack.build_context(name) is not None and name not in stack.oneshots and image_venv(stack, name) is None
+        and (wanted is None or name in wanted)
     ]
 
 

@@ -51,6 +51,9 @@ STATUS_THROUGH_PROXY = {
     (True, "app-hypercorn"): 200,
     # lab 12's chain: a --root-path app behind Traefik's strip, whether or not the edge is in front
     (True, "app-trusts-the-chain"): 200,
+    # lab 15: `fastapi run --root-path /api/v1` is uvicorn --root-path (with either trust list)
+    (True, "app-fastapi-run"): 200,
+    (True, "app-fastapi-run-trusted"): 200,
 }
 # Nginx's defaults send Host $proxy_host, which app-https-redirect's TrustedHostMiddleware refuses.
 STATUS_ON_DEFAULTS = {"app-https-redirect": 400}

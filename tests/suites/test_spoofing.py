@@ -35,6 +35,13 @@ SPOOFED = {
     # Lab 12: forwardedHeaders.insecure passes the client's X-Forwarded-Proto to an app that trusts
     # Traefik; the forged address still loses, because Traefik appends the real peer after it.
     ("9062 traefik/chain-insecure", "all"): "200 {client} https 127.0.0.1:9062",
+    # Lab 15: the FastAPI docs' `fastapi run --forwarded-allow-ips="*"` is app-trust-all again:
+    # straight to it anyone's headers win; through Nginx the forged leftmost entry wins (plain
+    # and TLS); Traefik replaces them first (9009, 9046). Trusting only the proxies, 8019/9119/9147
+    # believe nothing forged.
+    ("8009 app-fastapi-run/direct-app-fastapi-run", "all"): f"200 {FORGED_CLIENT} https 127.0.0.1:8009",
+    ("9109 nginx/strip-to-app-fastapi-run", "x-forwarded-for"): f"200 {FORGED_CLIENT} http 127.0.0.1:9109",
+    ("9146 nginx/tls-strip-to-app-fastapi-run", "all"): f"200 {FORGED_CLIENT} https 127.0.0.1:9146",
     # HAProxy's default (option forwardfor only): the forged X-Forwarded-Proto reaches an app that
     # trusts HAProxy; the forged X-Forwarded-For loses to the line HAProxy adds after it.
     ("9350 haproxy/defaults-strip-to-app-server-root-path", "all"): "200 {client} https 127.0.0.1:9350",
