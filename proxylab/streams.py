@@ -23,6 +23,7 @@ import json
 import shlex
 import ssl
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,7 +79,14 @@ class WebSocketResult:
 
 
 def open_websocket(request: WebSocketOpen, timeout: float = DEFAULT_TIMEOUT_S) -> WebSocketResult:
-    return asyncio.run(_open(request, timeout))
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(_open(request, timeout))
+    # A caller whose thread already runs an event loop (Playwright's sync API keeps one running
+    # in the thread that started it): the handshake gets a loop of its own in a worker thread.
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        return worker.submit(asyncio.run, _open(request, timeout)).result()
 
 
 async def _open(request: WebSocketOpen, timeout: float) -> WebSocketResult:
