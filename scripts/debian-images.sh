@@ -254,5 +254,4 @@ context=$(stage_caddy)
 build_image "$CADDY" caddy "$context"
 context=$(stage haproxy)
 build_image "$HAPROXY" haproxy "$context"
-say "done in $(elapsed "$started"): $BASE $APP $NGINX $REDIS $TRAEFIK $CADDY $HAPROXY"
-say "done in $(elapsed "$started"): $BASE $APP $APP_FASTAPI_RUN $NGINX $REDIS $TRAEFIK"
+say "done in $(elapsed "$started"): $BASE $APP $APP_FASTAPI_RUN $NGINX $REDIS $TRAEFIK $CADDY $HAPROXY"
