@@ -15,8 +15,8 @@ import subprocess
 from importlib import metadata
 
 from proxylab.compose import Stack
-from proxylab.native.runners import app_venv
 from proxylab.native import caddy_build
+from proxylab.native.runners import app_venv
 from proxylab.native.traefik_build import binary_path
 
 APP_PACKAGES = ("fastapi", "starlette", "uvicorn")

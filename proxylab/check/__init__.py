@@ -17,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from proxylab.check.caddy import check_caddy
 from proxylab.check.common import (
     FORWARDED_SNIPPET,
     NGINX_PREFIX,
@@ -26,7 +27,6 @@ from proxylab.check.common import (
     Finding,
     forwarded_allow_ips,
 )
-from proxylab.check.caddy import check_caddy
 from proxylab.check.files import check_files
 from proxylab.check.haproxy import check_haproxy
 from proxylab.check.nginx import NginxServer, check_nginx, read_nginx_servers, read_nginx_upstreams

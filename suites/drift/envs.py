@@ -19,13 +19,13 @@ import shutil
 import subprocess
 import sys
 import tomllib
-from importlib import metadata
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 
 from proxylab.errors import ProxylabError
-from proxylab.versions import app_packages
 from proxylab.paths import CACHE_DIR, REPO
+from proxylab.versions import app_packages
 from suites.drift.sets import COMPONENTS, PINNED, ReleaseSet
 
 DRIFT_CACHE = CACHE_DIR / "drift"
