@@ -220,6 +220,10 @@ class NativeBackend:
     def start_service(self, service: str, wait: bool = True) -> float:
         """Start one stopped service (its listeners must be free); with `wait`, until healthy."""
         spec = process_spec(self.stack, service, self.run_dir, log=self.log)
+        # A listener just stopped may take a moment to be released: wait briefly before refusing.
+        deadline = time.monotonic() + 5.0
+        while time.monotonic() < deadline and not all(ports.can_bind(host, port) for host, port in spec.binds):
+            time.sleep(0.1)
         self._check_ports_free([spec])
         began = time.monotonic()
         child = self._start(spec)
