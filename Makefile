@@ -35,11 +35,11 @@ $(FASTAPI_RUN_VENV)/.installed: pyproject.toml constraints.txt
 
 ## traefik: build Traefik for the native backend (cached in ~/.cache/proxylab, once per version)
 traefik: venv
-	$(PY) -c 'from proxylab.native.traefik_build import ensure_traefik, module_version; print(ensure_traefik(module_version()))'
+	$(PY) -c 'from proxylab.native.go_build import TRAEFIK; print(TRAEFIK.ensure(TRAEFIK.module_version()))'
 
 ## caddy: build Caddy for the native backend (cached in ~/.cache/proxylab, once per version)
 caddy: venv
-	$(PY) -c 'from proxylab.native.caddy_build import ensure_caddy, module_version; print(ensure_caddy(module_version()))'
+	$(PY) -c 'from proxylab.native.go_build import CADDY; print(CADDY.ensure(CADDY.module_version()))'
 
 ## engine: a Docker engine where none runs (docker.io, dockerd, Compose v2 built once); Docker Desktop never needs it
 engine:

@@ -31,8 +31,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from proxylab.native import caddy_build
-from proxylab.native.traefik_build import module_version
+from proxylab.native.go_build import CADDY, TRAEFIK
 from proxylab.paths import REPO
 
 KINDS = ("python", "file", "traefik", "caddy", "nginx")
@@ -115,14 +114,14 @@ def _file(evidence: Evidence) -> str | None:
 def _traefik(evidence: Evidence) -> str | None:
     source = traefik_source()
     if source is None:
-        return f"Traefik {module_version()}'s source is not in the Go module cache (`make traefik` puts it there)"
+        return f"Traefik {TRAEFIK.module_version()}'s source is not in the Go module cache (`make traefik` puts it there)"
     return _contains(source / evidence.reference, evidence.text or "")
 
 
 def _caddy(evidence: Evidence) -> str | None:
-    source = go_module_source("github.com/caddyserver/caddy", f"v2@{caddy_build.module_version()}")
+    source = go_module_source("github.com/caddyserver/caddy", f"v2@{CADDY.module_version()}")
     if source is None:
-        return f"Caddy {caddy_build.module_version()}'s source is not in the Go module cache (`make caddy` puts it there)"
+        return f"Caddy {CADDY.module_version()}'s source is not in the Go module cache (`make caddy` puts it there)"
     return _contains(source / evidence.reference, evidence.text or "")
 
 
@@ -149,7 +148,7 @@ def _contains(path: Path, text: str) -> str | None:
 
 def traefik_source() -> Path | None:
     """Traefik's module folder at the pinned version in the Go module cache, if it is there."""
-    return go_module_source("github.com/traefik/traefik", f"v3@{module_version()}")
+    return go_module_source("github.com/traefik/traefik", f"v3@{TRAEFIK.module_version()}")
 
 
 @cache

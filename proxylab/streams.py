@@ -23,6 +23,7 @@ import json
 import shlex
 import ssl
 import time
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -172,6 +173,28 @@ class EventStream:
         return "\n".join(lines + ([f"error: {self.error}"] if self.error else []))
 
 
+def text_lines(readline: Callable[[], bytes]) -> Iterator[str]:
+    """Each line `readline` reads, as text without its line ending, until the stream ends."""
+    for raw in iter(readline, b""):
+        yield raw.decode("utf-8", errors="replace").rstrip("\r\n")
+
+
+def timed_events(lines: Iterable[str], started: float) -> tuple[list[str], list[float]]:
+    """The events of an event stream's lines ("tick 1": each `event:` line's name with the `data:`
+    line after it) and the seconds from `started` at which each one's data line was read."""
+    events: list[str] = []
+    arrivals: list[float] = []
+    name = None
+    for line in lines:
+        if line.startswith("event:"):
+            name = line.partition(":")[2].strip()
+        elif line.startswith("data:") and name is not None:
+            events.append(f"{name} {line.partition(':')[2].strip()}")
+            arrivals.append(time.monotonic() - started)
+            name = None
+    return events, arrivals
+
+
 def read_events(request: EventStreamRequest, timeout: float = DEFAULT_TIMEOUT_S) -> EventStream:
     """Send the request, then read the answer line by line, timing each event as it arrives."""
     started = time.monotonic()
@@ -184,16 +207,7 @@ def read_events(request: EventStreamRequest, timeout: float = DEFAULT_TIMEOUT_S)
         headers = {name.lower(): value for name, value in answer.getheaders()}
         if answer.status != 200:
             return EventStream(answer.status, headers)
-        events, arrivals, name = [], [], None
-        for raw in iter(answer.readline, b""):
-            line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
-            if line.startswith("event:"):
-                name = line.partition(":")[2].strip()
-            elif line.startswith("data:") and name is not None:
-                events.append(f"{name} {line.partition(':')[2].strip()}")
-                arrivals.append(time.monotonic() - started)
-                name = None
-        return EventStream(answer.status, headers, events, arrivals)
+        return EventStream(answer.status, headers, *timed_events(text_lines(answer.readline), started))
     except OSError as exc:
         return EventStream(None, error=f"{type(exc).__name__}: {exc}")
     finally:

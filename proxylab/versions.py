@@ -15,9 +15,8 @@ import subprocess
 from importlib import metadata
 
 from proxylab.compose import Stack
-from proxylab.native import caddy_build
+from proxylab.native.go_build import CADDY, TRAEFIK, GoTool, image_version
 from proxylab.native.runners import app_venv
-from proxylab.native.traefik_build import binary_path
 
 APP_PACKAGES = ("fastapi", "starlette", "uvicorn")
 
@@ -35,50 +34,48 @@ def native(stack: Stack) -> dict[str, str]:
     """The app's packages as the app services run them (PROXYLAB_APP_VENV's when set), Traefik, nginx."""
     venv = app_venv()
     versions = app_packages(venv / "bin" / "python") if venv else {name: metadata.version(name) for name in APP_PACKAGES}
-    versions["traefik"] = _traefik(stack.image_tag("traefik"))
+    versions["traefik"] = _go_built(TRAEFIK, stack.image_tag("traefik"))
     versions["nginx"] = _nginx(stack.image_tag("nginx"))
     if "caddy" in stack.services:
-        versions["caddy"] = _caddy(stack.image_tag("caddy"))
+        versions["caddy"] = _go_built(CADDY, stack.image_tag("caddy"))
     if "haproxy" in stack.services:
         versions["haproxy"] = _haproxy(stack.image_tag("haproxy"))
     return versions
 
 
-def _caddy(tag: str) -> str:
-    binary = caddy_build.binary_path(caddy_build.image_version(tag))
+def _go_built(tool: GoTool, tag: str) -> str:
+    """What the binary built for the image's version says it is (Traefik, Caddy)."""
+    binary = tool.binary_path(image_version(tag))
     if not binary.is_file():
         return f"{tag} (image tag; native binary not built)"
     out = subprocess.run([str(binary), "version"], capture_output=True, text=True).stdout
-    return f"{parse('caddy', out)} (native build; image caddy:{tag})"
+    return f"{parse(tool.name, out)} (native build; image {tool.name}:{tag})"
 
 
 def _haproxy(tag: str) -> str:
     """Debian's 2.6.12 natively; the image is the same branch's newer release, and says so here."""
-    haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
-    try:
-        out = subprocess.run([haproxy, "-v"], capture_output=True, text=True).stdout
-    except OSError:
+    found = _debian_version("haproxy")
+    if found is None:
         return f"{tag} (image tag; no native haproxy)"
-    found = parse("haproxy", out)
     differs = "" if found.startswith(tag.split("-", 1)[0]) else f", differs from image haproxy:{tag}"
     return f"{found} (native Debian package{differs or f'; image haproxy:{tag}'})"
 
 
-def _traefik(tag: str) -> str:
-    binary = binary_path(tag)
-    if not binary.is_file():
-        return f"{tag} (image tag; native binary not built)"
-    out = subprocess.run([str(binary), "version"], capture_output=True, text=True).stdout
-    return f"{parse('traefik', out)} (native build; image traefik:{tag})"
-
-
 def _nginx(tag: str) -> str:
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    try:
-        out = subprocess.run([nginx, "-v"], capture_output=True, text=True).stderr
-    except OSError:
+    found = _debian_version("nginx")
+    if found is None:
         return f"{tag} (image tag; no native nginx)"
-    return f"{parse('nginx', out)} (native Debian package; image nginx:{tag})"
+    return f"{found} (native Debian package; image nginx:{tag})"
+
+
+def _debian_version(name: str) -> str | None:
+    """What Debian's `name -v` says its version is (haproxy on stdout, nginx on stderr); None where it is not installed."""
+    binary = shutil.which(name) or f"/usr/sbin/{name}"
+    try:
+        done = subprocess.run([binary, "-v"], capture_output=True, text=True)
+    except OSError:
+        return None
+    return parse(name, done.stdout + done.stderr)
 
 
 def app_packages(python) -> dict[str, str]:

@@ -13,7 +13,9 @@ from pathlib import Path
 
 from proxylab.check.common import (
     Finding,
-    _option,
+    PortTls,
+    _config_file,
+    _go_tool_version_problems,
     _route_apps,
     _routed_ports,
     _services_of_image,
@@ -21,8 +23,7 @@ from proxylab.check.common import (
     _verdict,
 )
 from proxylab.compose import Port, Service, Stack
-from proxylab.errors import ProxylabError
-from proxylab.native.caddy_build import image_version, module_version
+from proxylab.native.go_build import CADDY
 
 CADDYFILE = "/etc/caddy/Caddyfile"
 
@@ -68,9 +69,9 @@ def check_caddy(stack: Stack) -> list[Finding]:
     """Each Caddy port has one site: handle_path (strips) or handle (keeps) the prefix, to its app."""
     problems: list[str] = []
     for service in _services_of_image(stack, "caddy"):
-        problems += _caddy_version_problems(service)
-        path = service.host_path(_option(service.command or [], "--config") or CADDYFILE)
-        if path is None or not path.is_file():
+        problems += _go_tool_version_problems(CADDY, service)
+        path = _config_file(service, "--config", CADDYFILE)
+        if path is None:
             problems.append(f"cannot check {service.name}'s routes: its Caddyfile is no file on the host; mount caddy/ at /etc/caddy")
             continue
         sites = read_caddy_sites(path)
@@ -98,28 +99,15 @@ def _caddy_route_problems(stack: Stack, service: Service, port: Port, sites: lis
     return problems
 
 
-def caddy_tls(service: Service) -> list[tuple[str, int, bool, dict[str, str | None]]]:
-    """For the tls check: (where, port, terminates TLS?, {what: certificate path}) of each route."""
-    path = service.host_path(_option(service.command or [], "--config") or CADDYFILE)
-    sites = read_caddy_sites(path) if path and path.is_file() else []
-    found = []
-    for port in _routed_ports(service):
-        site = next((site for site in sites if site.port == port.target), None)
-        tls = (site.directive("tls") or []) if site else []
-        terminates = bool(site and (site.https or tls))
-        found.append((f"{service.name} port {port.published} ({port.name})", port.target, terminates, {"tls certificate": tls[0] if tls else None, "tls key": tls[1] if len(tls) > 1 else None}))
+def caddy_tls(service: Service) -> dict[int, PortTls]:
+    """For the tls check: port → (terminates TLS?, {what: certificate path}) of the first site on it."""
+    path = _config_file(service, "--config", CADDYFILE)
+    found: dict[int, PortTls] = {}
+    for site in read_caddy_sites(path) if path else []:
+        tls = site.directive("tls") or []
+        if site.port is not None and site.port not in found:
+            found[site.port] = (site.https or bool(tls), {"tls certificate": tls[0] if tls else None, "tls key": tls[1] if len(tls) > 1 else None})
     return found
-
-
-def _caddy_version_problems(service: Service) -> list[str]:
-    """The native backend builds Caddy from tools/caddy/go.mod: it must be the image's version."""
-    try:
-        required = module_version()
-    except (OSError, ProxylabError) as exc:
-        return [f"tools/caddy/go.mod cannot say which Caddy it builds ({exc}); restore it from git"]
-    if image_version((service.image or "").rpartition(":")[2]) == required:
-        return []
-    return [f"{service.name}: image {service.image} but tools/caddy/go.mod requires github.com/caddyserver/caddy/v2 {required}; make both the same version"]
 
 
 def _depth(lines: list[str], index: int) -> int:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from proxylab.compose import Port, Service, Stack
+from proxylab.errors import ProxylabError
+from proxylab.native.go_build import GoTool, image_version
 from proxylab.paths import REPO
 
 README_BEGIN = "<!-- routes:begin -->"
@@ -23,6 +25,9 @@ TRUST_CHAIN_SERVICES = frozenset({"app-trusts-the-chain"})
 # Where the nginx image keeps its config; `include` and the templates folder are relative to it.
 NGINX_PREFIX = "/etc/nginx"
 FORWARDED_SNIPPET = "snippets/forwarded-headers.conf"
+# What a proxy's config says of one port for the tls check: does it terminate TLS there, and with
+# which files ({what: container path}, e.g. {"crt": "/etc/proxylab/certs/server-with-key.pem"}).
+PortTls = tuple[bool, dict[str, str | None]]
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,13 @@ def _option(argv: list[str], flag: str) -> str | None:
     return None
 
 
+def _config_file(service: Service, flag: str, default: str) -> Path | None:
+    """The host file behind the config a proxy's command names with `flag` (else `default`, the
+    image's own path); None where the volumes mount no file there."""
+    path = service.host_path(_option(service.command or [], flag) or default)
+    return path if path is not None and path.is_file() else None
+
+
 def _upstream_problems(stack: Stack, where: str, urls: list[str], apps: tuple[str, ...]) -> list[str]:
     """Every upstream URL names one of `apps` at a port it listens on, and every app is named.
 
@@ -89,6 +101,17 @@ def _container_ports(service: Service) -> set[int]:
         # uvicorn's --port, Hypercorn's --bind HOST:PORT: Service.server_port reads either.
         ports.add(service.server_port)
     return ports
+
+
+def _go_tool_version_problems(tool: GoTool, service: Service) -> list[str]:
+    """The native backend builds `tool` from tools/<name>/go.mod: it must be the image's version."""
+    try:
+        required = tool.module_version()
+    except (OSError, ProxylabError) as exc:
+        return [f"tools/{tool.name}/go.mod cannot say which {tool.title} it builds ({exc}); restore it from git"]
+    if image_version((service.image or "").rpartition(":")[2]) == required:
+        return []
+    return [f"{service.name}: image {service.image} but tools/{tool.name}/go.mod requires {tool.module} {required}; make both the same version"]
 
 
 def _services_of_image(stack: Stack, repository: str) -> list[Service]:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from proxylab.check.common import (
     Finding,
-    _option,
+    PortTls,
+    _config_file,
     _route_apps,
     _routed_ports,
     _services_of_image,
@@ -59,8 +60,8 @@ def check_haproxy(stack: Stack) -> list[Finding]:
     """Each HAProxy port has one frontend, to its app's backend, stripping iff x-route says so."""
     problems: list[str] = []
     for service in _services_of_image(stack, "haproxy"):
-        path = service.host_path(_option(service.command or [], "-f") or HAPROXY_CFG)
-        if path is None or not path.is_file():
+        path = _config_file(service, "-f", HAPROXY_CFG)
+        if path is None:
             problems.append(f"cannot check {service.name}'s routes: haproxy.cfg is no file on the host; mount haproxy/ at /usr/local/etc/haproxy")
             continue
         sections = read_haproxy(path)
@@ -100,14 +101,13 @@ def _haproxy_route_problems(stack: Stack, service: Service, port: Port, sections
     return problems
 
 
-def haproxy_tls(service: Service) -> list[tuple[str, int, bool, dict[str, str | None]]]:
-    """For the tls check: (where, port, terminates TLS?, {what: certificate path}) of each route."""
-    path = service.host_path(_option(service.command or [], "-f") or HAPROXY_CFG)
-    sections = read_haproxy(path) if path and path.is_file() else []
-    found = []
-    for port in _routed_ports(service):
-        options = [words for frontend in frontend_for(sections, port.target) for bound, words in frontend.binds if bound == port.target]
-        terminates = any("ssl" in words for words in options)
+def haproxy_tls(service: Service) -> dict[int, PortTls]:
+    """For the tls check: port → (terminates TLS?, {what: certificate path}) of the frontends' binds on it."""
+    path = _config_file(service, "-f", HAPROXY_CFG)
+    binds = [bind for section in (read_haproxy(path) if path else []) if section.kind == "frontend" for bind in section.binds]
+    found: dict[int, PortTls] = {}
+    for port in {bound for bound, _ in binds}:
+        options = [words for bound, words in binds if bound == port]
         crt = next((words[words.index("crt") + 1] for words in options if "crt" in words[:-1]), None)
-        found.append((f"{service.name} port {port.published} ({port.name})", port.target, terminates, {"crt": crt}))
+        found[port] = (any("ssl" in words for words in options), {"crt": crt})
     return found

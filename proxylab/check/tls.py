@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from proxylab.check.caddy import caddy_tls
-from proxylab.check.common import FORWARDED_SNIPPET, NGINX_PREFIX, Finding, _routed_ports, _services_of_image, _Unchecked, _verdict, is_generated_certs
+from proxylab.check.common import FORWARDED_SNIPPET, NGINX_PREFIX, Finding, PortTls, _routed_ports, _services_of_image, _Unchecked, _verdict, is_generated_certs
 from proxylab.check.haproxy import haproxy_tls
 from proxylab.check.nginx import NginxServer, read_nginx_servers
 from proxylab.check.traefik import _traefik_dynamic_dir, _traefik_http, _traefik_static
@@ -54,14 +54,18 @@ def _cert_problems(service: Service, where: str, paths: Mapping[str, str | None]
     return problems
 
 
-def _terminates_problems(service: Service, routes: list[tuple[str, int, bool, dict[str, str | None]]], how: str) -> list[str]:
-    """Caddy and HAProxy: each route terminates TLS iff x-route says tls, with .run/certs' files."""
-    wanted = {port.target: bool(port.route.get("tls")) for port in _routed_ports(service)}
+def _terminates_problems(service: Service, tls: Mapping[int, PortTls], how: str) -> list[str]:
+    """Caddy and HAProxy: each route terminates TLS iff x-route says tls, with .run/certs' files.
+
+    `tls` is what the proxy's config says of each port it listens on: (terminates?, {what: path})."""
     problems = []
-    for where, port, terminates, paths in routes:
-        if terminates != wanted[port]:
-            fix = how.format(port=port) if wanted[port] else "serve plain http there"
-            problems.append(f"{where}: {'terminates' if terminates else 'does not terminate'} TLS but x-route says tls: {str(wanted[port]).lower()}; {fix}")
+    for port in _routed_ports(service):
+        where = f"{service.name} port {port.published} ({port.name})"
+        terminates, paths = tls.get(port.target, (False, {}))
+        wanted = bool(port.route.get("tls"))
+        if terminates != wanted:
+            fix = how.format(port=port.target) if wanted else "serve plain http there"
+            problems.append(f"{where}: {'terminates' if terminates else 'does not terminate'} TLS but x-route says tls: {str(wanted).lower()}; {fix}")
         elif terminates:
             problems += _cert_problems(service, where, paths)
     return problems

@@ -11,6 +11,7 @@ import yaml
 
 from proxylab.check.common import (
     Finding,
+    _go_tool_version_problems,
     _listen_port,
     _option,
     _route_apps,
@@ -21,8 +22,7 @@ from proxylab.check.common import (
     _verdict,
 )
 from proxylab.compose import Port, Service, Stack
-from proxylab.errors import ProxylabError
-from proxylab.native.traefik_build import module_version
+from proxylab.native.go_build import TRAEFIK
 
 # --- traefik --------------------------------------------------------------------------------
 
@@ -31,7 +31,7 @@ def check_traefik(stack: Stack) -> list[Finding]:
     """Each Traefik port has an entryPoint, one router to its app, and strips iff x-route says so."""
     problems: list[str] = []
     for service in _services_of_image(stack, "traefik"):
-        problems += _traefik_version_problems(service)
+        problems += _go_tool_version_problems(TRAEFIK, service)
         try:
             static = _traefik_static(service)
             http = _traefik_http(_traefik_dynamic_dir(service, static))
@@ -100,16 +100,3 @@ def _traefik_http(directory: Path) -> dict[str, dict[str, Any]]:
 def _strip_prefixes(http: Mapping[str, Any], middleware: str) -> list[str]:
     spec = http["middlewares"].get(middleware.split("@")[0]) or {}
     return list((spec.get("stripPrefix") or {}).get("prefixes") or [])
-
-
-def _traefik_version_problems(service: Service) -> list[str]:
-    """The native backend builds Traefik from tools/traefik/go.mod: it must be the image's version."""
-    try:
-        required = module_version()
-    except (OSError, ProxylabError) as exc:
-        return [f"tools/traefik/go.mod cannot say which Traefik it builds ({exc}); restore it with `make traefik-mod`"]
-    if (service.image or "").rpartition(":")[2] == required:
-        return []
-    return [f"{service.name}: image {service.image} but tools/traefik/go.mod requires github.com/traefik/traefik/v3 {required}; make both the same version"]
-
-

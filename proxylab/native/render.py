@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import yaml
@@ -78,10 +78,7 @@ def render_traefik(service: Service, addresses: NativeAddresses, out: Path) -> P
     """A native copy of Traefik's static config and its file-provider folder; return its path."""
     config_arg = next((a for a in service.command or [] if a.startswith("--configFile=")), None)
     container_path = config_arg.split("=", 1)[1] if config_arg else "/etc/traefik/traefik.yml"
-    source = service.host_path(container_path)
-    if source is None or not source.is_file():
-        raise ProxylabError("traefik", f"static config {container_path} maps to no file through the volumes", "check traefik's volumes in compose.yaml")
-    static = yaml.safe_load(source.read_text())
+    static = yaml.safe_load(_mounted_file(service, container_path, "static config").read_text())
     for entrypoint in static.get("entryPoints", {}).values():
         port = int(entrypoint["address"].rpartition(":")[2])
         host, native_port = addresses.bind(service.name, port)
@@ -119,20 +116,12 @@ def render_caddy(service: Service, addresses: NativeAddresses, out: Path) -> Pat
     """A native copy of the Caddyfile: each site `:PORT {` gets `bind <address>` (where Compose
     publishes it, or the service's own loopback address), service names become addresses and
     mounted paths the host paths behind them. Return the copy's path."""
-    container_path = _option_value(service.command or [], "--config") or "/etc/caddy/Caddyfile"
-    source = service.host_path(container_path)
-    if source is None or not source.is_file():
-        raise ProxylabError("caddy", f"config {container_path} maps to no file through the volumes", "check caddy's volumes in compose.yaml")
 
     def site(match: re.Match[str]) -> str:
         host, port = addresses.bind(service.name, int(match[2]))
         return f"{match[1]}:{port}{match[3]}\n\tbind {host}"
 
-    text = _host_paths(addresses.rewrite_service_refs(_CADDY_SITE.sub(site, source.read_text())), service, str(Path(container_path).parent))
-    out.mkdir(parents=True, exist_ok=True)
-    target = out / "Caddyfile"
-    target.write_text(f"# Generated from {source.name} by proxylab's native backend: addresses and paths only.\n{text}")
-    return target
+    return _render_one_file(service, addresses, out, "--config", "/etc/caddy/Caddyfile", lambda text: _CADDY_SITE.sub(site, text))
 
 
 # --- haproxy ----------------------------------------------------------------------------------
@@ -143,20 +132,37 @@ _HAPROXY_BIND = re.compile(r"^(\s*bind\s+)(?:[\w.*\[\]:]*):(\d+)\b", re.MULTILIN
 def render_haproxy(service: Service, addresses: NativeAddresses, out: Path) -> Path:
     """A native copy of haproxy.cfg: each `bind :PORT` gets its native address, service names
     become addresses and mounted paths the host paths behind them. Return the copy's path."""
-    container_path = _option_value(service.command or [], "-f") or "/usr/local/etc/haproxy/haproxy.cfg"
-    source = service.host_path(container_path)
-    if source is None or not source.is_file():
-        raise ProxylabError("haproxy", f"config {container_path} maps to no file through the volumes", "check haproxy's volumes in compose.yaml")
 
     def bind(match: re.Match[str]) -> str:
         host, port = addresses.bind(service.name, int(match[2]))
         return f"{match[1]}{host}:{port}"
 
-    text = _host_paths(addresses.rewrite_service_refs(_HAPROXY_BIND.sub(bind, source.read_text())), service, str(Path(container_path).parent))
+    return _render_one_file(service, addresses, out, "-f", "/usr/local/etc/haproxy/haproxy.cfg", lambda text: _HAPROXY_BIND.sub(bind, text))
+
+
+# --- what the one-file configs share ----------------------------------------------------------
+
+
+def _render_one_file(service: Service, addresses: NativeAddresses, out: Path, flag: str, default: str, bind_listeners: Callable[[str], str]) -> Path:
+    """The native copy of a proxy's single config file (Caddyfile, haproxy.cfg): the file `flag`
+    names in the service's command, else `default`; `bind_listeners` gives each listener its
+    native address, then service names become addresses and mounted paths the host paths behind
+    them. The copy keeps the default's file name; return its path."""
+    container_path = _option_value(service.command or [], flag) or default
+    source = _mounted_file(service, container_path, "config")
+    text = _host_paths(addresses.rewrite_service_refs(bind_listeners(source.read_text())), service, str(Path(container_path).parent))
     out.mkdir(parents=True, exist_ok=True)
-    target = out / "haproxy.cfg"
+    target = out / Path(default).name
     target.write_text(f"# Generated from {source.name} by proxylab's native backend: addresses and paths only.\n{text}")
     return target
+
+
+def _mounted_file(service: Service, container_path: str, what: str) -> Path:
+    """The host file a container path maps to through the service's volumes."""
+    source = service.host_path(container_path)
+    if source is None or not source.is_file():
+        raise ProxylabError(service.name, f"{what} {container_path} maps to no file through the volumes", f"check {service.name}'s volumes in compose.yaml")
+    return source
 
 
 def _option_value(argv: list[str], flag: str) -> str | None:

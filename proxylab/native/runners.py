@@ -25,9 +25,8 @@ from pathlib import Path
 from proxylab.compose import Service, Stack
 from proxylab.errors import ProxylabError
 from proxylab.native.addresses import NativeAddresses
-from proxylab.native.caddy_build import ensure_caddy, image_version
+from proxylab.native.go_build import CADDY, TRAEFIK, image_version
 from proxylab.native.render import render_caddy, render_haproxy, render_nginx, render_traefik
-from proxylab.native.traefik_build import ensure_traefik
 
 # What a native process inherits from the caller's environment; the rest comes from compose.yaml,
 # so a variable set in your shell (PROXYLAB_APP_ROOT_PATH, say) cannot leak into an app.
@@ -220,7 +219,7 @@ def _set_option(argv: list[str], flag: str, value: str) -> None:
 
 
 def _traefik(stack: Stack, service: Service, addresses: NativeAddresses, out: Path, log) -> list[str]:
-    binary = ensure_traefik(stack.image_tag(service.name), log=log)
+    binary = TRAEFIK.ensure(image_version(stack.image_tag(service.name)), log=log)
     config = render_traefik(service, addresses, out)
     return [str(binary), f"--configFile={config}"]
 
@@ -235,7 +234,7 @@ def _nginx(service: Service, addresses: NativeAddresses, out: Path) -> list[str]
 
 
 def _caddy(stack: Stack, service: Service, addresses: NativeAddresses, out: Path, log) -> list[str]:
-    binary = ensure_caddy(image_version(stack.image_tag(service.name)), log=log)
+    binary = CADDY.ensure(image_version(stack.image_tag(service.name)), log=log)
     config = render_caddy(service, addresses, out)
     return [str(binary), "run", "--config", str(config), "--adapter", "caddyfile"]
 

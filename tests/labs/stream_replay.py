@@ -26,7 +26,7 @@ from labs.fields import lookup, text
 from labs.runner import StepResult
 from proxylab.context import Context
 from proxylab.paths import REPO
-from proxylab.streams import EventStream
+from proxylab.streams import EventStream, text_lines, timed_events
 
 VOLATILE = ("client_port", "first_event_s", "last_event_s")
 WHOLE = ("report", "headers")
@@ -80,25 +80,20 @@ def _run_curl_stream(command: str) -> dict:
     started = time.monotonic()
     process = subprocess.Popen(shlex.split(command), stdout=subprocess.PIPE)
     assert process.stdout is not None
-    status, headers, events, arrivals, name, in_head = None, {}, [], [], None, True
-    for raw in iter(process.stdout.readline, b""):
-        line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
-        if in_head:
-            if line.startswith("HTTP/"):
-                status = int(line.split()[1])
-            elif not line:
-                in_head = False
-            else:
-                key, _, value = line.partition(":")
-                headers[key.strip().lower()] = value.strip()
-        elif line.startswith("event:"):
-            name = line.partition(":")[2].strip()
-        elif line.startswith("data:") and name is not None:
-            events.append(f"{name} {line.partition(':')[2].strip()}")
-            arrivals.append(time.monotonic() - started)
-            name = None
+    lines = text_lines(process.stdout.readline)
+    status, headers = None, {}
+    for line in lines:  # curl -i prints the head first, up to its blank line
+        if line.startswith("HTTP/"):
+            status = int(line.split()[1])
+        elif not line:
+            break
+        else:
+            key, _, value = line.partition(":")
+            headers[key.strip().lower()] = value.strip()
+    # The same reading of event:/data: lines as the runner's; what differs is the client.
+    stream = EventStream(status, headers, *timed_events(lines, started))
     process.wait(timeout=10)
-    return EventStream(status, headers, events, arrivals).fields()
+    return stream.fields()
 
 
 def _json(message: str):

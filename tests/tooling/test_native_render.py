@@ -17,7 +17,7 @@ import pytest
 
 from proxylab.compose import Stack
 from proxylab.native.addresses import NativeAddresses
-from proxylab.native.caddy_build import binary_path, image_version
+from proxylab.native.go_build import CADDY, image_version
 from proxylab.native.render import render_caddy, render_haproxy
 
 
@@ -52,7 +52,7 @@ def test_haproxy_accepts_its_native_config(real_stack: Stack, tmp_path: Path) ->
 
 
 def test_caddy_accepts_its_native_config(real_stack: Stack, tmp_path: Path) -> None:
-    caddy = binary_path(image_version(real_stack.image_tag("caddy")))
+    caddy = CADDY.binary_path(image_version(real_stack.image_tag("caddy")))
     if not caddy.is_file():
         pytest.skip("the Caddy build is not cached (`make caddy`)")
     config = render_caddy(real_stack.services["caddy"], NativeAddresses(real_stack), tmp_path)

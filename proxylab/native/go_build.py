@@ -1,0 +1,113 @@
+"""Traefik and Caddy for the native backend (and Caddy for the proxylab/caddy image): each built
+from its own Go module, cached by version.
+
+tools/<name>/go.mod requires the proxy's module at the image's version, with its go.sum, so
+`go build` there is reproducible, needs only the Go module proxy and produces the program the
+image runs. (Traefik's go.mod has replace directives, so `go install .../cmd/traefik@vX` refuses
+it; tools/traefik repeats them.) Built from a module, a binary would call its version "unknown",
+so the version is stamped with `-ldflags -X` into the variable each project's release builds set.
+The binary is cached under ~/.cache/proxylab/<name>/<version>/ (PROXYLAB_CACHE moves it) and
+reused by every later run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from proxylab.errors import ProxylabError
+from proxylab.paths import CACHE_DIR, REPO
+
+
+@dataclass(frozen=True)
+class GoTool:
+    """A proxy built from the Go module in tools/<name>/."""
+
+    name: str  # the tools/ folder, the cache folder and the binary: "traefik"
+    title: str  # as messages name it: "Traefik"
+    module: str  # the module tools/<name>/go.mod requires at the image's version
+    package: str  # the main package built from it
+    version_variable: str  # where `-ldflags -X` stamps the version, so `<name> version` tells it
+
+    @property
+    def tools(self) -> Path:
+        return REPO / "tools" / self.name
+
+    def module_version(self) -> str:
+        """The version tools/<name>/go.mod requires, e.g. v3.6.12."""
+        match = re.search(rf"{re.escape(self.module)} (v[\w.\-]+)", (self.tools / "go.mod").read_text())
+        if not match:
+            raise ProxylabError(f"tools/{self.name}/go.mod", f"requires no {self.module}", f"restore tools/{self.name}/go.mod from git")
+        return match[1]
+
+    def go_minimum(self) -> str:
+        """The `go` line of tools/<name>/go.mod: the oldest toolchain that builds it."""
+        match = re.search(r"^go (\S+)", (self.tools / "go.mod").read_text(), re.MULTILINE)
+        return match[1] if match else "?"
+
+    def binary_path(self, version: str) -> Path:
+        return CACHE_DIR / self.name / version / self.name
+
+    def ensure(self, version: str, log=print) -> Path:
+        """Return the cached binary for `version`, building it first if needed (a few minutes)."""
+        binary = self.binary_path(version)
+        if binary.is_file():
+            return binary
+        required = self.module_version()
+        if required != version:
+            raise ProxylabError(
+                self.name, f"compose.yaml runs {self.name} {version} but tools/{self.name}/go.mod requires {required}",
+                f"make them agree: update the image tag or rerun the go get in tools/{self.name}",
+            )
+        go = shutil.which("go")
+        if go is None:
+            raise ProxylabError(
+                "go", f"the Go toolchain is not on PATH; the native backend builds {self.title} with it",
+                f"install Go {self.go_minimum()} or newer (.ci/run shows how) and retry",
+            )
+        log(f"building {self.title} {version} from its Go module into {binary.parent} (first run only; a few minutes)")
+        binary.parent.mkdir(parents=True, exist_ok=True)
+        partial = binary.with_suffix(".partial")
+        started = time.monotonic()
+        command = [
+            go, "build", "-trimpath",
+            "-ldflags", f"-s -w -X {self.version_variable}={version}",
+            "-o", str(partial), self.package,
+        ]
+        result = subprocess.run(command, cwd=self.tools, env={**os.environ, "GOFLAGS": "-mod=mod"}, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise ProxylabError(
+                f"{self.name} build", f"`{' '.join(command)}` failed in tools/{self.name}",
+                "read the Go error below; a network error means the Go module proxy was not reachable",
+                details="\n".join((result.stderr or result.stdout).splitlines()[-20:]),
+            )
+        partial.replace(binary)
+        log(f"built {self.title} {version} in {time.monotonic() - started:.0f}s")
+        return binary
+
+
+def image_version(tag: str) -> str:
+    """The module version an image tag names: traefik:v3.6.12 runs v3.6.12, caddy:2.11.9-alpine v2.11.9."""
+    return "v" + tag.split("-", 1)[0].removeprefix("v")
+
+
+TRAEFIK = GoTool(
+    name="traefik",
+    title="Traefik",
+    module="github.com/traefik/traefik/v3",
+    package="github.com/traefik/traefik/v3/cmd/traefik",
+    version_variable="github.com/traefik/traefik/v3/pkg/version.Version",
+)
+CADDY = GoTool(
+    name="caddy",
+    title="Caddy",
+    module="github.com/caddyserver/caddy/v2",
+    package="github.com/caddyserver/caddy/v2/cmd/caddy",
+    # Caddy's release builds may set CustomVersion for exactly this.
+    version_variable="github.com/caddyserver/caddy/v2.CustomVersion",
+)
