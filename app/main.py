@@ -12,6 +12,7 @@ mode the labs compare must be reachable without a code change.
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -52,6 +53,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.health.begin_draining()
         if app.state.redis is not None:
             await app.state.redis.close()
+        # Only a graceful stop gets here (SIGKILL runs nothing). uvicorn says so itself ("Finished
+        # server process"), Hypercorn does not: this line says it for every server.
+        print("proxylab: lifespan shutdown complete", file=sys.stderr, flush=True)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

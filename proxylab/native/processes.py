@@ -43,9 +43,15 @@ def start_time(pid: int) -> int | None:
 
 
 def stop_group(pid: int, started: int, sig: signal.Signals, grace: float = STOP_GRACE_S) -> None:
-    """Signal the process group, wait for the grace period, then kill what is left."""
+    """Signal the service's main process, wait for the grace period, then kill its whole group.
+
+    Only the main process gets `sig`, as in a container, where docker-init passes the stop signal
+    to its one child: a server with workers (Hypercorn's master and its worker) stops them itself.
+    Signalling the group would hit Hypercorn's worker directly, which has no SIGTERM handler of
+    its own and dies before the app's lifespan shutdown runs.
+    """
     try:
-        os.killpg(pid, sig)
+        os.kill(pid, sig)
     except ProcessLookupError:
         return
     deadline = time.monotonic() + grace
