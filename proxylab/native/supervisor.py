@@ -131,7 +131,7 @@ class NativeBackend:
             raise self._unhealthy(service, f"exited with code {code}; the services after it need it to succeed")
         state = self._state()
         state[service]["exit_code"] = code
-        self.state_file.write_text(json.dumps({"services": state}, indent=2))
+        self._write_state(state)
         self.log(f"completed {service:<22} after {time.monotonic() - started:.1f}s")
 
     def _unhealthy(self, service: str, cause: str) -> ProxylabError:
@@ -261,10 +261,18 @@ class NativeBackend:
         except (FileNotFoundError, json.JSONDecodeError, KeyError):
             return {}
 
+    def _write_state(self, state: dict[str, dict]) -> None:
+        """Replace the file in one step: a reader (`status` while a lab restarts a service) that
+        met a half-written file would take it for empty, and its next write would forget every
+        other service, whose processes `down` and `stop_service` could then no longer stop."""
+        partial = self.state_file.with_suffix(".partial")
+        partial.write_text(json.dumps({"services": state}, indent=2))
+        partial.replace(self.state_file)
+
     def _record(self, spec: ProcessSpec, pid: int, log_path: Path) -> None:
         state = self._state()
         state[spec.service] = {
             "pid": pid, "started": start_time(pid), "argv": spec.argv, "binds": spec.binds,
             "health_url": spec.health_url, "log": str(log_path),
         }
-        self.state_file.write_text(json.dumps({"services": state}, indent=2))
+        self._write_state(state)
