@@ -4,17 +4,21 @@
 runs that pytest with the same interpreter and times it. The bench's own tests (tests/bench/)
 are left out: they run the bench, which would run the suite again. With the stack already up,
 pytest reuses it and skips the lifecycle tests (they need the ports), exactly as `make test`
-does on a machine where `make up` ran; the report records which it was.
+does on a machine where `make up` ran; the report records which it was. The session writes its
+time by suite to reports/test-times.<backend>.json (tests/suite_times.py); the report keeps it, so
+a suite that grows slower shows in the next bench.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import time
 from typing import Any
 
-from proxylab.paths import REPO
+from proxylab.paths import REPO, REPORTS_DIR
 
 COMMAND = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--ignore=tests/bench"]
 TIMEOUT_S = 1800
@@ -25,11 +29,22 @@ def time_test_suite(stack_running: bool) -> dict[str, Any]:
     started = time.monotonic()
     done = subprocess.run(COMMAND, cwd=REPO, capture_output=True, text=True, timeout=TIMEOUT_S)
     seconds = time.monotonic() - started
-    lines = [line for line in done.stdout.splitlines() if line.strip()]
+    lines = [line for line in done.stdout.splitlines() if line.strip() and not line.startswith(" ")]
+    backend = os.environ.get("BACKEND", "").strip().lower() or "native"
     return {
         "command": "python -m pytest -q -p no:cacheprovider --ignore=tests/bench",
         "seconds": round(seconds, 2),
         "exit_code": done.returncode,
         "summary": lines[-1].strip("= ") if lines else done.stderr.strip()[-200:],
         "stack_running_before": stack_running,
+        "backend": backend,
+        "by_suite": _by_suite(backend),
     }
+
+
+def _by_suite(backend: str) -> list[dict[str, Any]]:
+    """The session's own table of seconds per suite, slowest first (empty if it wrote none)."""
+    try:
+        return json.loads((REPORTS_DIR / f"test-times.{backend}.json").read_text())["suites"]
+    except (FileNotFoundError, json.JSONDecodeError, KeyError):
+        return []

@@ -36,6 +36,10 @@ def machine_line(report: dict[str, Any]) -> str:
     return f"{facts['nproc']} CPUs ({facts['cpu_model']}), {report['backend']} backend; {versions}"
 
 
+# The slowest suites the overview lists under `make test` (all of them are in reports/bench.json).
+SLOWEST_SUITES = 8
+
+
 def overview(report: dict[str, Any]) -> Table:
     table = Table(title="Start-up and tests", title_justify="left", show_edge=False, header_style="bold")
     table.add_column("what")
@@ -51,6 +55,8 @@ def overview(report: dict[str, Any]) -> Table:
         table.add_row("make test", "—", tests["skipped"])
     else:
         table.add_row("make test", f"{tests['seconds']:.1f} s", f"{tests['summary']} (exit {tests['exit_code']})")
+        for row in tests.get("by_suite", [])[:SLOWEST_SUITES]:
+            table.add_row(f"  {row['suite']}", f"{row['seconds']:.1f} s", f"{row['tests']} tests" if row["tests"] else "")
     return table
 
 

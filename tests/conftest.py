@@ -11,6 +11,7 @@ log are attached to its report.
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 import requests
@@ -20,6 +21,7 @@ from proxylab.backend import Backend, choose
 from proxylab.certs import CA_FILE, ensure_certs
 from proxylab.context import Context
 from proxylab.paths import CERTS_DIR
+from suite_times import charge_stack, pytest_runtest_logreport, pytest_runtest_protocol, pytest_terminal_summary  # noqa: F401  (hooks)
 
 # The backend this session's stack runs on.
 BACKEND = os.environ.get("BACKEND", "").strip().lower() or "native"
@@ -58,9 +60,13 @@ def running_stack(backend: Backend, stack: compose.Stack):
     if statuses and all(s.is_healthy for s in statuses):
         yield stack
         return
+    started = time.monotonic()
     backend.up()
+    charge_stack(time.monotonic() - started)
     yield stack
+    started = time.monotonic()
     backend.down()
+    charge_stack(time.monotonic() - started)
 
 
 @pytest.fixture(scope="session")

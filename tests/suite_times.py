@@ -1,0 +1,77 @@
+"""Where a `make test` session spends its time: seconds per suite, slowest first.
+
+A suite is a test file (tests/labs/test_labs_live.py); its time is the sum of its tests' setup,
+call and teardown. Starting and stopping the session's stack is its own line, not charged to
+whichever test happened to need it first (tests/conftest.py's running_stack reports it through
+`charge_stack`). The table ends the terminal report and goes to reports/test-times.<backend>.json,
+where `make bench` and a comparison between runs find it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import defaultdict
+import pytest
+
+from proxylab.paths import REPORTS_DIR
+
+STACK = "(the session's stack: up and down)"
+# The session's backend, read as tests/conftest.py reads it.
+BACKEND = os.environ.get("BACKEND", "").strip().lower() or "native"
+
+_seconds: dict[str, float] = defaultdict(float)
+_tests: dict[str, int] = defaultdict(int)
+_stack_seconds = 0.0
+_current = ""  # the suite whose setup, call or teardown runs now
+_started = time.monotonic()
+
+
+def _suite(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0].removeprefix("tests/")
+
+
+def charge_stack(seconds: float) -> None:
+    """Move `seconds` spent starting or stopping the session's stack from the suite running now
+    (whose setup or teardown did it) to a line of its own."""
+    global _stack_seconds
+    _stack_seconds += seconds
+    _seconds[_current] -= seconds
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item) -> None:
+    global _current
+    _current = _suite(item.nodeid)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _seconds[_suite(report.nodeid)] += report.duration
+    if report.when == "call" or (report.when == "setup" and report.skipped):
+        _tests[_suite(report.nodeid)] += 1
+
+
+def rows() -> list[dict]:
+    """Every suite that ran, slowest first, and the stack's own line."""
+    table = [{"suite": suite, "tests": _tests[suite], "seconds": round(max(s, 0.0), 1)} for suite, s in _seconds.items() if suite]
+    if _stack_seconds:
+        table.append({"suite": STACK, "tests": 0, "seconds": round(_stack_seconds, 1)})
+    return sorted(table, key=lambda row: row["seconds"], reverse=True)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    table = rows()
+    if not table:
+        return
+    wall = time.monotonic() - _started
+    write = terminalreporter.write_line
+    terminalreporter.section(f"time by suite ({BACKEND} backend), slowest first")
+    for row in table:
+        tests = f"{row['tests']:>5} tests" if row["tests"] else " " * 11
+        write(f"{row['seconds']:>8.1f} s  {tests}  {row['suite']}")
+    write(f"{wall:>8.1f} s  wall clock for the whole session")
+    REPORTS_DIR.mkdir(exist_ok=True)
+    (REPORTS_DIR / f"test-times.{BACKEND}.json").write_text(
+        json.dumps({"backend": BACKEND, "wall_seconds": round(wall, 1), "suites": table}, indent=2) + "\n"
+    )
