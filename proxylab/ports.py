@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import sys
 from pathlib import Path
 
 _LISTEN = "0A"
@@ -31,25 +32,37 @@ def can_bind(host: str, port: int) -> bool:
     return True
 
 
-def owner(port: int) -> str:
-    """'pid 4121 (traefik)' for the process listening on `port`, or 'an unknown process'."""
-    inodes = _listening_inodes(port)
+def owner(port: int, host: str | None = None) -> str:
+    """'pid 4121 (traefik)' for the process listening on `port` (on `host` or on every address,
+    when a host is given: natively many apps listen on port 8000, each on its own address), or
+    'an unknown process'."""
+    inodes = _listening_inodes(port, host)
     if not inodes:
         return "an unknown process"
     for pid_dir in Path("/proc").iterdir():
         if not pid_dir.name.isdigit():
             continue
         try:
-            links = {os.readlink(fd) for fd in (pid_dir / "fd").iterdir()}
-        except OSError:
+            fds = list((pid_dir / "fd").iterdir())
+        except OSError:  # gone, or not ours to read
             continue
+        links = {_readlink(fd) for fd in fds}
         if any(f"socket:[{inode}]" in links for inode in inodes):
             name = (pid_dir / "comm").read_text().strip() if (pid_dir / "comm").exists() else "?"
             return f"pid {pid_dir.name} ({name})"
     return "an unknown process (not visible to this user)"
 
 
-def _listening_inodes(port: int) -> set[str]:
+def _readlink(fd: Path) -> str:
+    """Where a /proc/PID/fd entry points; "" for one closed since the listing (the listing's own)."""
+    try:
+        return os.readlink(fd)
+    except OSError:
+        return ""
+
+
+def _listening_inodes(port: int, host: str | None = None) -> set[str]:
+    wanted = None if host is None else {ipaddress.ip_address(host), ipaddress.ip_address("0.0.0.0"), ipaddress.ip_address("::")}
     inodes = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
@@ -59,9 +72,22 @@ def _listening_inodes(port: int) -> set[str]:
         for line in lines:
             fields = line.split()
             local, state, inode = fields[1], fields[3], fields[9]
-            if state == _LISTEN and int(local.rpartition(":")[2], 16) == port:
+            address, _, hex_port = local.rpartition(":")
+            if state != _LISTEN or int(hex_port, 16) != port:
+                continue
+            if wanted is None or _address(address) in wanted:
                 inodes.add(inode)
     return inodes
+
+
+def _address(hex_address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """/proc/net/tcp{,6}'s local address (32-bit words in host byte order) as an address; an
+    IPv4-mapped IPv6 address as its IPv4 address."""
+    words = bytes.fromhex(hex_address)
+    raw = b"".join(words[i:i + 4][::-1] for i in range(0, len(words), 4)) if sys.byteorder == "little" else words
+    address = ipaddress.ip_address(raw)
+    mapped = getattr(address, "ipv4_mapped", None)
+    return mapped or address
 
 
 def describe(host: str, port: int) -> str:

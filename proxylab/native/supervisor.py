@@ -75,7 +75,7 @@ class NativeBackend:
                 if not ports.can_bind(host, port):
                     raise ProxylabError(
                         f"port {ports.describe(host, port)} (for {spec.service})",
-                        f"is already in use by {ports.owner(port)}",
+                        f"is already in use by {ports.owner(port, host)}",
                         "run `make down`; if that process is not proxylab's, stop it or change the port in compose.yaml",
                     )
 

@@ -84,7 +84,7 @@ def assert_nothing_left(services: dict[str, dict]) -> None:
         alive = stat.exists() and stat.read_text().rpartition(")")[2].split()[0] != "Z"
         assert not alive, f"{name} (pid {entry['pid']}) is still running"
         for host, port in entry["binds"]:
-            assert ports.can_bind(host, port), f"{name}'s {host}:{port} is still bound by {ports.owner(port)}"
+            assert ports.can_bind(host, port), f"{name}'s {host}:{port} is still bound by {ports.owner(port, host)}"
 
 
 def test_up_then_down_leaves_no_process_and_no_port(env):
@@ -125,7 +125,7 @@ def test_ctrl_c_during_start_stops_what_was_started(env):
     assert not state.exists(), "the state file of a stopped run was left behind"
     assert not stray_processes(), f"processes outlived the interrupted start: {stray_processes()}"
     for route in STACK.routes:
-        assert ports.can_bind(route.host_ip, route.port), f"{route.port} is still bound by {ports.owner(route.port)}"
+        assert ports.can_bind(route.host_ip, route.port), f"{route.port} is still bound by {ports.owner(route.port, route.host_ip)}"
 
 
 def test_a_killed_run_is_cleaned_up_by_the_next_up(env):
@@ -172,4 +172,4 @@ def test_a_service_that_never_turns_healthy_stops_the_start_and_shows_its_log(en
     assert "service app-plain" in up.stderr and "before turning healthy" in up.stderr, up.stderr
     assert "PROXYLAB_EXTRA_SERVERS" in up.stderr, "the app's own error is not among the log lines shown"
     for route in STACK.routes:
-        assert ports.can_bind(route.host_ip, route.port), f"{route.port} is still bound by {ports.owner(route.port)}"
+        assert ports.can_bind(route.host_ip, route.port), f"{route.port} is still bound by {ports.owner(route.port, route.host_ip)}"
