@@ -13,6 +13,7 @@ import json
 import os
 import time
 from collections import defaultdict
+
 import pytest
 
 from proxylab.paths import REPORTS_DIR
