@@ -10,9 +10,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 
+# Each session ends with its time by suite (tests/suite_times.py); --durations adds the slowest
+# single tests, so the next place to make `make test` faster is on screen.
+SLOWEST=(--durations=5 --durations-min=5)
+
 status=0
 echo "== make test: the native session"
-"$PY" -m pytest "$@" || status=$?
+"$PY" -m pytest "${SLOWEST[@]}" "$@" || status=$?
 
 native_running() {
   "$PY" -c 'import sys; from proxylab import compose; from proxylab.backend import choose
@@ -27,6 +31,6 @@ elif native_running; then
   echo "   \`make down\`, then \`make test\` runs both sessions."
 else
   echo "== make test: the Compose session (COMPOSE_FILE=${COMPOSE_FILE:-compose.yaml})"
-  BACKEND=compose "$PY" -m pytest -m "stack or compose" "$@" || status=$?
+  BACKEND=compose "$PY" -m pytest -m "stack or compose" "${SLOWEST[@]}" "$@" || status=$?
 fi
 exit "$status"

@@ -1,0 +1,53 @@
+"""tests/suite_times.py, the time-by-suite table that ends every `make test` session: a suite is a
+test file, and the session stack's start and stop are a line of their own, not charged to the test
+that happened to need the stack first. A fresh copy of the module is used, so the table of this
+very session is left alone."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+
+@pytest.fixture
+def times():
+    spec = importlib.util.spec_from_file_location("suite_times_copy", Path(__file__).parents[1] / "suite_times.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def report(nodeid: str, when: str, seconds: float, skipped: bool = False):
+    return SimpleNamespace(nodeid=nodeid, when=when, duration=seconds, skipped=skipped)
+
+
+def test_a_suite_is_a_test_file_and_sums_setup_call_and_teardown(times):
+    for nodeid in ("tests/labs/test_labs_live.py::test_lab[07]", "tests/labs/test_labs_live.py::test_lab[06]"):
+        for when, seconds in (("setup", 1.0), ("call", 10.0), ("teardown", 0.5)):
+            times.pytest_runtest_logreport(report(nodeid, when, seconds))
+    times.pytest_runtest_logreport(report("tests/app/test_app_health.py::test_ready", "call", 0.2))
+    assert times.rows() == [
+        {"suite": "labs/test_labs_live.py", "tests": 2, "seconds": 23.0},
+        {"suite": "app/test_app_health.py", "tests": 1, "seconds": 0.2},
+    ]
+
+
+def test_the_stack_start_is_its_own_line_not_the_first_suites(times):
+    item = SimpleNamespace(nodeid="tests/stack/test_routes.py::test_route[9001]")
+    times.pytest_runtest_protocol(item)
+    times.charge_stack(20.0)  # what running_stack's setup reports, inside this test's setup
+    times.pytest_runtest_logreport(report(item.nodeid, "setup", 20.3))
+    times.pytest_runtest_logreport(report(item.nodeid, "call", 0.1))
+    assert times.rows() == [
+        {"suite": times.STACK, "tests": 0, "seconds": 20.0},
+        {"suite": "stack/test_routes.py", "tests": 1, "seconds": 0.4},
+    ]
+
+
+def test_a_skipped_test_counts_once(times):
+    times.pytest_runtest_logreport(report("tests/suites/test_drift.py::test_proof", "setup", 0.0, skipped=True))
+    times.pytest_runtest_logreport(report("tests/suites/test_drift.py::test_proof", "teardown", 0.0))
+    assert times.rows()[0]["tests"] == 1
