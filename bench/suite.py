@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from proxylab.paths import REPO, REPORTS_DIR
@@ -26,11 +27,13 @@ TIMEOUT_S = 1800
 
 def time_test_suite(stack_running: bool) -> dict[str, Any]:
     """Seconds, exit code and pytest's summary line of one run of the suite."""
+    backend = os.environ.get("BACKEND", "").strip().lower() or "native"
+    times = REPORTS_DIR / f"test-times.{backend}.json"
+    times.unlink(missing_ok=True)  # only this run's table, never an older session's
     started = time.monotonic()
     done = subprocess.run(COMMAND, cwd=REPO, capture_output=True, text=True, timeout=TIMEOUT_S)
     seconds = time.monotonic() - started
     lines = [line for line in done.stdout.splitlines() if line.strip() and not line.startswith(" ")]
-    backend = os.environ.get("BACKEND", "").strip().lower() or "native"
     return {
         "command": "python -m pytest -q -p no:cacheprovider --ignore=tests/bench",
         "seconds": round(seconds, 2),
@@ -38,13 +41,13 @@ def time_test_suite(stack_running: bool) -> dict[str, Any]:
         "summary": lines[-1].strip("= ") if lines else done.stderr.strip()[-200:],
         "stack_running_before": stack_running,
         "backend": backend,
-        "by_suite": _by_suite(backend),
+        "by_suite": _by_suite(times),
     }
 
 
-def _by_suite(backend: str) -> list[dict[str, Any]]:
+def _by_suite(times: Path) -> list[dict[str, Any]]:
     """The session's own table of seconds per suite, slowest first (empty if it wrote none)."""
     try:
-        return json.loads((REPORTS_DIR / f"test-times.{backend}.json").read_text())["suites"]
+        return json.loads(times.read_text())["suites"]
     except (FileNotFoundError, json.JSONDecodeError, KeyError):
         return []
