@@ -1,0 +1,307 @@
+"""doctor/proxies.py on live traffic: each proxy, started with start_argv, in front of the echo app.
+
+Two echo apps under uvicorn: 9780 with no root_path (behind the strip routes, as the doctor's
+"no root_path" mode) and 9781 with FastAPI(root_path="/api/v1") (behind the keep routes, where the
+path arrives with the prefix and Starlette routes below it). The echo report shows the path as it
+arrived (`raw_path`), the Host and every X-Forwarded-* header as received. Each proxy gets one
+strip and one keep route (ports 9790-9797); everything started here is stopped in a finally.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from doctor import proxies
+from doctor.proxies import PROXIES, Route
+from proxylab.errors import ProxylabError
+from proxylab.paths import REPO
+
+PREFIX = "/api/v1"
+PLAIN_APP, ROOT_PATH_APP = 9780, 9781
+STARTUP_SECONDS = 20
+
+
+def routes_of(proxy: str) -> tuple[Route, Route]:
+    """The proxy's strip route (to the app without root_path) and keep route (to the app with it)."""
+    port = 9790 + 2 * PROXIES.index(proxy)
+    return Route(port, True, f"127.0.0.1:{PLAIN_APP}"), Route(port + 1, False, f"127.0.0.1:{ROOT_PATH_APP}")
+
+
+# --- running things ---------------------------------------------------------------------------
+
+
+def _wait_listening(process: subprocess.Popen, ports: list[int], log: Path) -> float:
+    """Seconds until every port accepts a connection; fails with the process's log if it exits."""
+    started = time.monotonic()
+    while time.monotonic() - started < STARTUP_SECONDS:
+        if process.poll() is not None:
+            pytest.fail(f"{process.args[0]} exited with {process.returncode} before listening:\n{log.read_text()}")
+        if all(_accepts(port) for port in ports):
+            return time.monotonic() - started
+        time.sleep(0.02)
+    pytest.fail(f"{process.args[0]} did not listen on {ports} within {STARTUP_SECONDS}s:\n{log.read_text()}")
+
+
+def _wait_routing(process: subprocess.Popen, routes: tuple[Route, ...], log: Path) -> float:
+    """Seconds until a request through every route reaches its app. Listening is not enough:
+    Traefik opens its entrypoints before the file provider's routers are loaded, and answers
+    its own 404 until then."""
+    started = time.monotonic()
+    session = requests.Session()
+    session.trust_env = False
+    while time.monotonic() - started < STARTUP_SECONDS:
+        if process.poll() is not None:
+            pytest.fail(f"{process.args[0]} exited with {process.returncode}:\n{log.read_text()}")
+        answers = [session.get(f"http://127.0.0.1:{route.port}{PREFIX}/echo/ready", timeout=5) for route in routes]
+        if all(answer.headers.get("content-type") == "application/json" for answer in answers):
+            return time.monotonic() - started
+        time.sleep(0.02)
+    pytest.fail(f"{process.args[0]} did not route to the apps within {STARTUP_SECONDS}s:\n{log.read_text()}")
+
+
+def _accepts(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def echo_apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The two echo apps, started once for the module."""
+    logs = tmp_path_factory.mktemp("apps")
+    processes: list[subprocess.Popen] = []
+    try:
+        for port, environment in ((PLAIN_APP, {}), (ROOT_PATH_APP, {"PROXYLAB_APP_ROOT_PATH": PREFIX})):
+            env = {**os.environ, "PROXYLAB_INSTANCE": f"app-{port}", "FORWARDED_ALLOW_IPS": "127.0.0.1", **environment}
+            log = logs / f"app-{port}.log"
+            argv = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
+            processes.append(subprocess.Popen(argv, cwd=REPO, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT))
+            _wait_listening(processes[-1], [port], log)
+        yield
+    finally:
+        _stop(processes)
+
+
+@pytest.fixture(scope="module", params=PROXIES)
+def proxy(request: pytest.FixtureRequest, echo_apps: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One proxy, started with start_argv on its strip and keep routes; stopped after its tests
+    (pytest runs each proxy's tests together)."""
+    name = request.param
+    tmp_path = tmp_path_factory.mktemp(name)
+    out = tmp_path / "config"
+    out.mkdir()
+    argv = proxies.start_argv(name, routes_of(name), PREFIX, out)
+    log = tmp_path / f"{name}.log"
+    process = subprocess.Popen(argv, stdout=log.open("w"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        listening = _wait_listening(process, [route.port for route in routes_of(name)], log)
+        routing = _wait_routing(process, routes_of(name), log)
+        print(f"{name}: listening after {listening:.3f}s, routing {routing:.3f}s later")
+        yield name
+    finally:
+        stopping = time.monotonic()
+        _stop([process])
+        print(f"{name}: stopped {time.monotonic() - stopping:.3f}s after SIGTERM, exit status {process.returncode}")
+
+
+def get(http: requests.Session, route: Route, path: str, **headers: str) -> requests.Response:
+    return http.get(f"http://127.0.0.1:{route.port}{path}", headers=headers, allow_redirects=False, timeout=10)
+
+
+# --- the path the app sees --------------------------------------------------------------------
+
+
+def test_strip_route_removes_the_prefix(proxy: str, http: requests.Session) -> None:
+    """The strip route would otherwise send /api/v1/echo/x to an app that serves /echo/x (404s
+    everywhere), or lose the query string the docs' "Try it out" sends."""
+    strip, _ = routes_of(proxy)
+    report = get(http, strip, f"{PREFIX}/echo/x?q=1").json()
+    assert (report["raw_path"], report["url"].partition("?")[2]) == ("/echo/x", "q=1")
+
+
+def test_strip_route_sends_the_prefix_with_a_slash_as_the_root(proxy: str, http: requests.Session) -> None:
+    """/api/v1/ must reach the app as / (its own root): otherwise a page at the app's root is
+    unreachable through the proxy. The app has no / route, so its JSON 404 names the path."""
+    strip, _ = routes_of(proxy)
+    answer = get(http, strip, f"{PREFIX}/")
+    assert (answer.status_code, answer.json()["path"]) == (404, "/")
+
+
+def test_keep_route_passes_the_path_unchanged(proxy: str, http: requests.Session) -> None:
+    """The keep route must hand the app /api/v1/echo/x as the client sent it: an app that
+    declares root_path /api/v1 routes below it; a stripped path would miss every route."""
+    _, keep = routes_of(proxy)
+    report = get(http, keep, f"{PREFIX}/echo/x?q=1").json()
+    assert (report["raw_path"], report["root_path"], report["url"].partition("?")[2]) == (f"{PREFIX}/echo/x", PREFIX, "q=1")
+
+
+# {prefix} with no trailing slash: each proxy's own way, observed. ("app", path) means the app
+# answered for that path; ("proxy", status, Location) that the proxy answered itself.
+BARE_PREFIX = {
+    # Traefik: the rule names Path(`/api/v1`); stripPrefix leaves "" and sends "/".
+    ("traefik", True): ("app", "/"),
+    ("traefik", False): ("app", PREFIX),
+    # Nginx: `location /api/v1/` with proxy_pass redirects the bare prefix to the slash (301).
+    ("nginx", True): ("proxy", 301, "/api/v1/"),
+    ("nginx", False): ("proxy", 301, "/api/v1/"),
+    # Caddy: handle_path/handle /api/v1/* does not match /api/v1; the site's 404 answers.
+    ("caddy", True): ("proxy", 404, None),
+    ("caddy", False): ("proxy", 404, None),
+    # HAProxy: `path_beg /api/v1/` does not match /api/v1; the frontend's 404 answers.
+    ("haproxy", True): ("proxy", 404, None),
+    ("haproxy", False): ("proxy", 404, None),
+}
+
+
+def _who_answered(answer: requests.Response, port: int) -> tuple:
+    if answer.headers.get("content-type") == "application/json":
+        return ("app", answer.json()["path"])
+    location = answer.headers.get("location")
+    return ("proxy", answer.status_code, location.removeprefix(f"http://127.0.0.1:{port}") if location else None)
+
+
+@pytest.mark.parametrize("strips", [True, False], ids=["strip", "keep"])
+def test_the_bare_prefix_is_handled_as_each_proxy_does(proxy: str, strips: bool, http: requests.Session) -> None:
+    """What /api/v1 (no slash) does per proxy, a fact the doctor's report shows: if this fails, the
+    comment above the route in doctor/templates/ and BARE_PREFIX no longer tell the truth."""
+    route = routes_of(proxy)[0 if strips else 1]
+    assert _who_answered(get(http, route, PREFIX), route.port) == BARE_PREFIX[(proxy, strips)]
+
+
+@pytest.mark.parametrize("strips", [True, False], ids=["strip", "keep"])
+def test_a_longer_segment_is_not_under_the_prefix(proxy: str, strips: bool, http: requests.Session) -> None:
+    """/api/v10 is not below /api/v1: forwarded, a strip route would turn it into /0."""
+    route = routes_of(proxy)[0 if strips else 1]
+    answer = get(http, route, "/api/v10/echo/x")
+    assert (answer.status_code, answer.headers.get("content-type")) != (200, "application/json")
+    assert answer.status_code == 404
+
+
+# --- the headers the app gets -----------------------------------------------------------------
+
+# The X-Forwarded-* (and X-Real-IP) names each proxy sends, observed; strip routes add -Prefix.
+SENT = {
+    "traefik": {"x-forwarded-for", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto", "x-forwarded-server", "x-real-ip"},
+    "nginx": {"x-forwarded-for", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto", "x-real-ip"},
+    "caddy": {"x-forwarded-for", "x-forwarded-host", "x-forwarded-proto"},
+    "haproxy": {"x-forwarded-for", "x-forwarded-proto"},
+}
+
+
+@pytest.mark.parametrize("strips", [True, False], ids=["strip", "keep"])
+def test_forwarded_headers(proxy: str, strips: bool, http: requests.Session) -> None:
+    """The app must get the client's Host with its port (else every URL it builds points
+    elsewhere), X-Forwarded-For/-Proto from the proxy, -Host where the proxy sends it, and on a
+    strip route X-Forwarded-Prefix: the prefix (how an app can learn what was removed)."""
+    route = routes_of(proxy)[0 if strips else 1]
+    report = get(http, route, f"{PREFIX}/echo/x").json()
+    headers = report["forwarded_headers"]
+    expected_names = SENT[proxy] | ({"x-forwarded-prefix"} if strips else set())
+    assert set(headers) == expected_names
+    host = f"127.0.0.1:{route.port}"
+    assert report["host_header"] == host
+    assert (headers["x-forwarded-for"], headers["x-forwarded-proto"]) == ("127.0.0.1", "http")
+    assert headers.get("x-forwarded-host", host) == host
+    assert headers.get("x-forwarded-prefix") == (PREFIX if strips else None)
+
+
+FORGED = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example", "X-Forwarded-Prefix": "/evil"}
+
+# What reaches the app when a client sends FORGED, observed. Traefik's entrypoint drops every
+# X-Forwarded-* a client sends; Caddy replaces the ones it sets; Nginx and HAProxy append to
+# X-Forwarded-For (uvicorn believes the list from the right: only the proxy's entry) and replace
+# what they are told to set. What no rule names passes unchanged: HAProxy's X-Forwarded-Host, and
+# on keep routes every proxy's but Traefik's X-Forwarded-Prefix, as on proxylab's own routes.
+AFTER_FORGERY = {
+    ("traefik", True): {"x-forwarded-for": "127.0.0.1", "x-forwarded-proto": "http", "x-forwarded-host": "{host}", "x-forwarded-prefix": PREFIX},
+    ("traefik", False): {"x-forwarded-for": "127.0.0.1", "x-forwarded-proto": "http", "x-forwarded-host": "{host}", "x-forwarded-prefix": None},
+    ("nginx", True): {"x-forwarded-for": "203.0.113.9, 127.0.0.1", "x-forwarded-proto": "http", "x-forwarded-host": "{host}", "x-forwarded-prefix": PREFIX},
+    ("nginx", False): {"x-forwarded-for": "203.0.113.9, 127.0.0.1", "x-forwarded-proto": "http", "x-forwarded-host": "{host}", "x-forwarded-prefix": "/evil"},
+    ("caddy", True): {"x-forwarded-for": "127.0.0.1", "x-forwarded-proto": "http", "x-forwarded-host": "{host}", "x-forwarded-prefix": PREFIX},
+    ("caddy", False): {"x-forwarded-for": "127.0.0.1", "x-forwarded-proto": "http", "x-forwarded-host": "{host}", "x-forwarded-prefix": "/evil"},
+    ("haproxy", True): {"x-forwarded-for": "203.0.113.9, 127.0.0.1", "x-forwarded-proto": "http", "x-forwarded-host": "evil.example", "x-forwarded-prefix": PREFIX},
+    ("haproxy", False): {"x-forwarded-for": "203.0.113.9, 127.0.0.1", "x-forwarded-proto": "http", "x-forwarded-host": "evil.example", "x-forwarded-prefix": "/evil"},
+}
+
+
+@pytest.mark.parametrize("strips", [True, False], ids=["strip", "keep"])
+def test_forged_forwarded_headers(proxy: str, strips: bool, http: requests.Session) -> None:
+    """A client's X-Forwarded-Proto: https must never reach the app as the proxy's word (the app
+    trusts the proxy and would build https URLs), nor a forged prefix on a strip route. If this
+    fails, a proxy's config (or its version) changed what a client can make the app believe."""
+    route = routes_of(proxy)[0 if strips else 1]
+    headers = get(http, route, f"{PREFIX}/echo/x", **FORGED).json()["forwarded_headers"]
+    seen = {name: headers.get(name) for name in AFTER_FORGERY[(proxy, strips)]}
+    expected = {name: value.format(host=f"127.0.0.1:{route.port}") if value else None for name, value in AFTER_FORGERY[(proxy, strips)].items()}
+    assert seen == expected
+
+
+# --- the snippet is the config that ran -------------------------------------------------------
+
+
+def _rendered(out: Path) -> str:
+    return "\n".join(path.read_text() for path in sorted(out.rglob("*")) if path.is_file())
+
+
+@pytest.mark.parametrize("name", PROXIES)
+def test_snippet_is_verbatim_in_the_running_config(name: str, tmp_path: Path) -> None:
+    """The snippet a user copies must be the section that ran: if this fails, the report would show
+    a configuration the doctor never measured. Only the upstream (given) and the listener
+    (the entrypoint or bind line a user has their own of) may differ."""
+    proxies.start_argv(name, routes_of(name), PREFIX, tmp_path)
+    rendered = _rendered(tmp_path)
+    for route in routes_of(name):
+        where, _, section = proxies.snippet(name, route.strips, PREFIX, upstream=route.upstream).partition("\n")
+        assert where.startswith("# ") and "\n" not in where
+        listener = {"traefik": proxies.route_name(route.strips, route.upstream), "haproxy": f"127.0.0.1:{route.port}"}
+        if name == "traefik":
+            section = section.replace("entryPoints: [web]", f"entryPoints: [{listener[name]}]")
+        if name == "haproxy":
+            section = section.replace("bind :80", f"bind {listener[name]}")
+        assert section.rstrip("\n") in rendered
+
+
+def test_snippet_uses_the_upstream_given() -> None:
+    """A snippet with the doctor's 127.0.0.1 address would send a user's traffic nowhere."""
+    for name in PROXIES:
+        text = proxies.snippet(name, True, PREFIX, upstream="app:8000")
+        assert "app:8000" in text and "127.0.0.1" not in text
+
+
+# --- faults -----------------------------------------------------------------------------------
+
+
+def test_a_missing_debian_proxy_is_named_with_the_package_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Without nginx the doctor must say what is missing and how to install it, not crash."""
+    monkeypatch.setattr(proxies.shutil, "which", lambda _: None)
+    monkeypatch.setattr(proxies, "_SBIN", tmp_path)
+    with pytest.raises(ProxylabError) as raised:
+        proxies.start_argv("nginx", routes_of("nginx"), PREFIX, tmp_path)
+    assert (raised.value.thing, "apt-get install nginx-light" in raised.value.next_step) == ("nginx", True)
+
+
+@pytest.mark.parametrize("prefix", ["api/v1", "/api/v1/", "/api/(v1)", "/"])
+def test_a_prefix_the_configs_cannot_take_literally_is_refused(prefix: str, tmp_path: Path) -> None:
+    """A prefix with regex or template characters would be read as a pattern by HAProxy's regsub
+    or Traefik's rule; one without a leading slash, or with a trailing one, matches nothing."""
+    with pytest.raises(ProxylabError):
+        proxies.start_argv("nginx", routes_of("nginx"), prefix, tmp_path)
