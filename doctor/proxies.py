@@ -17,6 +17,7 @@ The binaries are the pinned ones: Traefik and Caddy built at compose.yaml's imag
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import Callable, Sequence
@@ -86,7 +87,11 @@ def snippet(proxy: str, strips: bool, prefix: str, upstream: str = "app:8000") -
 def start_argv(proxy: str, routes: Sequence[Route], prefix: str, out: Path, log: Callable[[str], Any] = print) -> list[str]:
     """Write the proxy's whole config for these routes into folder `out` (it exists and is empty;
     every file the proxy writes — pid, temp dirs, logs — must stay in it) and return the argv that
-    runs the proxy in the FOREGROUND (logs to stdout/stderr)."""
+    runs the proxy in the FOREGROUND (logs to stdout/stderr); SIGTERM stops it.
+
+    Listening is not yet routing: Traefik opens its entrypoints before its file provider has
+    loaded the routers, and answers its own 404 ("404 page not found", text/plain) for 0.1-0.4 s
+    (measured); wait until a request through each route reaches the app."""
     _check_prefix(prefix)
     _check_routes(routes)
     if proxy not in PROXIES:
@@ -108,21 +113,21 @@ def _traefik(routes: Sequence[Route], prefix: str, out: Path, log: Callable[[str
     binary = _go_binary("traefik", log)
     dynamic = out / "dynamic"
     dynamic.mkdir()
-    for route in routes:
-        name = route_name(route.strips, route.upstream)
+    described = _described("traefik", routes, prefix)
+    for route in described:
         # One file per route, exactly the route macro (the snippet): the file provider merges them.
-        (dynamic / f"{name}.yml").write_text(_section("traefik", route.strips, prefix, route.upstream, name) + "\n")
+        (dynamic / f"{route['name']}.yml").write_text(route["section"] + "\n")
     config = out / "traefik.yml"
-    config.write_text(_module("traefik").static(_described(routes), str(dynamic)) + "\n")
+    config.write_text(_module("traefik").static(described, str(dynamic)) + "\n")
     return [str(binary), f"--configFile={config}"]
 
 
 def _nginx(routes: Sequence[Route], prefix: str, out: Path, log: Callable[[str], Any]) -> list[str]:
     nginx = _debian_binary("nginx")
     config = out / "nginx.conf"
-    config.write_text(_module("nginx").config(str(out)) + "\n")
+    config.write_text(_module("nginx").config(str(out), os.geteuid() == 0) + "\n")
     (out / "conf.d").mkdir()
-    (out / "conf.d" / "routes.conf").write_text(_module("nginx").servers(_described(routes, "nginx", prefix), prefix) + "\n")
+    (out / "conf.d" / "routes.conf").write_text(_module("nginx").servers(_described("nginx", routes, prefix), prefix) + "\n")
     # -p: relative paths resolve in `out`; -e: the log nginx opens before reading the config.
     return [nginx, "-p", f"{out}/", "-c", str(config), "-e", "stderr"]
 
@@ -130,9 +135,10 @@ def _nginx(routes: Sequence[Route], prefix: str, out: Path, log: Callable[[str],
 def _caddy(routes: Sequence[Route], prefix: str, out: Path, log: Callable[[str], Any]) -> list[str]:
     binary = _go_binary("caddy", log)
     config = out / "Caddyfile"
-    config.write_text(_module("caddy").config(_described(routes, "caddy", prefix), prefix))
-    # Caddy keeps its data (instance.uuid, certificates) and config under XDG_DATA_HOME and
-    # XDG_CONFIG_HOME: `env` points both into `out`, then becomes Caddy (same pid).
+    config.write_text(_module("caddy").config(_described("caddy", routes, prefix), prefix))
+    # Caddy keeps its data (instance.uuid, storage locks) and config under XDG_DATA_HOME and
+    # XDG_CONFIG_HOME, by default in ~/.local/share and ~/.config: `env` points both into `out`,
+    # then becomes Caddy (the same process, so signals reach Caddy itself).
     env = shutil.which("env") or "/usr/bin/env"
     return [env, f"XDG_DATA_HOME={out}/data", f"XDG_CONFIG_HOME={out}/config",
             str(binary), "run", "--config", str(config), "--adapter", "caddyfile"]
@@ -141,7 +147,7 @@ def _caddy(routes: Sequence[Route], prefix: str, out: Path, log: Callable[[str],
 def _haproxy(routes: Sequence[Route], prefix: str, out: Path, log: Callable[[str], Any]) -> list[str]:
     haproxy = _debian_binary("haproxy")
     config = out / "haproxy.cfg"
-    config.write_text(_module("haproxy").config(_described(routes, "haproxy", prefix)) + "\n")
+    config.write_text(_module("haproxy").config(_described("haproxy", routes, prefix)) + "\n")
     # -db: foreground, no daemon, no pid file.
     return [haproxy, "-db", "-f", str(config)]
 
@@ -153,31 +159,30 @@ _STARTERS = {"traefik": _traefik, "nginx": _nginx, "caddy": _caddy, "haproxy": _
 
 
 def _module(proxy: str) -> Any:
-    """The proxy's template as a module whose macros (route, config or static) can be called."""
+    """The proxy's template as a module whose macros (route, and the whole config's) can be called."""
     return _TEMPLATES.get_template(TEMPLATES[proxy]).module
 
 
 def _section(proxy: str, strips: bool, prefix: str, upstream: str, listener: str) -> str:
-    """One route's section: the proxy's `route` macro; `listener` where the macro names one."""
+    """One route's section, the proxy's `route` macro. Traefik's and HAProxy's name the route and
+    where it listens (an entrypoint, a bind address); Nginx's and Caddy's go inside a listener."""
     if proxy not in PROXIES:
         raise ProxylabError(f"proxy {proxy!r}", f"is not one the doctor knows ({', '.join(PROXIES)})", "pick one of those")
-    route = _module(proxy).route
-    name = route_name(strips, upstream)
-    if proxy == "traefik":
-        return str(route(name, strips, prefix, upstream, listener))
-    if proxy == "haproxy":
-        return str(route(name, strips, prefix, upstream, listener))
-    return str(route(strips, prefix, upstream))
+    macro = _module(proxy).route
+    if proxy in GENERIC_LISTENERS:
+        return str(macro(route_name(strips, upstream), strips, prefix, upstream, listener))
+    return str(macro(strips, prefix, upstream))
 
 
-def _described(routes: Sequence[Route], proxy: str | None = None, prefix: str = "") -> list[dict[str, Any]]:
-    """What a whole-config macro needs of each route: name, port and (for proxy) its section."""
+def _described(proxy: str, routes: Sequence[Route], prefix: str) -> list[dict[str, Any]]:
+    """What the whole-config macro needs of each route: its name, port and section."""
     described = []
     for route in routes:
         name = route_name(route.strips, route.upstream)
+        # Traefik's entrypoint is named as its route; HAProxy binds the address itself.
         listener = f"127.0.0.1:{route.port}" if proxy == "haproxy" else name
-        section = _section(proxy, route.strips, prefix, route.upstream, listener) if proxy else ""
-        described.append({"name": name, "port": route.port, "strips": route.strips, "section": section})
+        section = _section(proxy, route.strips, prefix, route.upstream, listener)
+        described.append({"name": name, "port": route.port, "section": section})
     return described
 
 

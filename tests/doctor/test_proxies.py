@@ -22,7 +22,9 @@ import requests
 
 from doctor import proxies
 from doctor.proxies import PROXIES, Route
+from proxylab import compose
 from proxylab.errors import ProxylabError
+from proxylab.native.go_build import image_version
 from proxylab.paths import REPO
 
 PREFIX = "/api/v1"
@@ -152,6 +154,15 @@ def test_keep_route_passes_the_path_unchanged(proxy: str, http: requests.Session
     _, keep = routes_of(proxy)
     report = get(http, keep, f"{PREFIX}/echo/x?q=1").json()
     assert (report["raw_path"], report["root_path"], report["url"].partition("?")[2]) == (f"{PREFIX}/echo/x", PREFIX, "q=1")
+
+
+def test_a_large_request_body_reaches_the_app(proxy: str, http: requests.Session) -> None:
+    """An operation's body larger than the proxy's memory buffer (Nginx: 16 KB, then a temporary
+    file in the config folder) must reach the app; a 500 here means the proxy cannot write where
+    its config told it to keep temporary files."""
+    strip, _ = routes_of(proxy)
+    answer = http.post(f"http://127.0.0.1:{strip.port}{PREFIX}/echo/upload", data=b"x" * 200_000, timeout=10)
+    assert (answer.status_code, answer.json()["method"]) == (200, "POST")
 
 
 # {prefix} with no trailing slash: each proxy's own way, observed. ("app", path) means the app
@@ -285,6 +296,25 @@ def test_snippet_uses_the_upstream_given() -> None:
     for name in PROXIES:
         text = proxies.snippet(name, True, PREFIX, upstream="app:8000")
         assert "app:8000" in text and "127.0.0.1" not in text
+
+
+# --- versions ---------------------------------------------------------------------------------
+
+
+def test_version_argv_reports_the_pinned_proxies() -> None:
+    """The report names the versions that ran: Traefik and Caddy at compose.yaml's image tags
+    (built from their modules), Debian's nginx and HAProxy. A mismatch means the doctor measured
+    other binaries than the ones proxylab pins."""
+    stack = compose.load()
+    tags = {name: image_version(stack.image_tag(name)) for name in ("traefik", "caddy")}
+    printed = {}
+    for name in PROXIES:
+        result = subprocess.run(proxies.version_argv(name), capture_output=True, text=True, timeout=30)
+        printed[name] = (result.returncode, (result.stdout + result.stderr).splitlines()[0])
+    assert printed["traefik"] == (0, f"Version:      {tags['traefik']}")
+    assert printed["caddy"] == (0, tags["caddy"])
+    assert printed["nginx"][0] == 0 and printed["nginx"][1].startswith("nginx version: nginx/")
+    assert printed["haproxy"][0] == 0 and printed["haproxy"][1].startswith("HAProxy version ")
 
 
 # --- faults -----------------------------------------------------------------------------------
