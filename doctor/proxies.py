@@ -112,7 +112,7 @@ def version_argv(proxy: str) -> list[str]:
 def _traefik(routes: Sequence[Route], prefix: str, out: Path, log: Callable[[str], Any]) -> list[str]:
     binary = _go_binary("traefik", log)
     dynamic = out / "dynamic"
-    dynamic.mkdir()
+    dynamic.mkdir(exist_ok=True)
     described = _described("traefik", routes, prefix)
     for route in described:
         # One file per route, exactly the route macro (the snippet): the file provider merges them.
@@ -126,7 +126,7 @@ def _nginx(routes: Sequence[Route], prefix: str, out: Path, log: Callable[[str],
     nginx = _debian_binary("nginx")
     config = out / "nginx.conf"
     config.write_text(_module("nginx").config(str(out), os.geteuid() == 0) + "\n")
-    (out / "conf.d").mkdir()
+    (out / "conf.d").mkdir(exist_ok=True)
     (out / "conf.d" / "routes.conf").write_text(_module("nginx").servers(_described("nginx", routes, prefix), prefix) + "\n")
     # -p: relative paths resolve in `out`; -e: the log nginx opens before reading the config.
     return [nginx, "-p", f"{out}/", "-c", str(config), "-e", "stderr"]
