@@ -93,7 +93,9 @@ def echo_apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     processes: list[subprocess.Popen] = []
     try:
         for port, environment in ((PLAIN_APP, {}), (ROOT_PATH_APP, {"PROXYLAB_APP_ROOT_PATH": PREFIX})):
-            env = {**os.environ, "PROXYLAB_INSTANCE": f"app-{port}", "FORWARDED_ALLOW_IPS": "127.0.0.1", **environment}
+            # Only PATH and HOME from the caller: a PROXYLAB_* variable in the shell cannot change the app.
+            inherited = {key: os.environ[key] for key in ("PATH", "HOME") if key in os.environ}
+            env = {**inherited, "PROXYLAB_INSTANCE": f"app-{port}", "FORWARDED_ALLOW_IPS": "127.0.0.1", **environment}
             log = logs / f"app-{port}.log"
             argv = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
             processes.append(subprocess.Popen(argv, cwd=REPO, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT))
