@@ -1,8 +1,18 @@
-"""The doctor: a user's own FastAPI app behind every proxy, probed.
+"""The doctor: a user's own FastAPI app behind every proxy, probed, and what works for it.
 
-`python -m proxylab doctor MODULE:ATTR --prefix /api/v1` runs the user's app under uvicorn (with and
-without `--root-path`) behind Traefik, Nginx, Caddy and HAProxy, each in a configuration that strips
-the prefix and one that keeps it, and checks the docs, schema, operations, redirects, static files
-and mounts through every combination. proxies.py knows the proxies' configurations
-(templates/, one per proxy); the configuration a user is shown is the one that ran.
+`python -m proxylab doctor MODULE:ATTR --prefix /api/v1` (doctor/cli.py) runs the user's app under
+uvicorn, with and without `--root-path`, behind Traefik, Nginx, Caddy and HAProxy, each in a
+configuration that strips the prefix and one that keeps it, and checks through each of those 16
+configurations what a user of the API would meet. One module per job:
+
+    inspect_app.py  runs in the user's interpreter: the app's routes, docs, mounts (never imported here)
+    layout.py       the 16 configurations and their ports
+    servers.py      starting and stopping every process; the app's own faults as clear errors
+    proxies.py      the proxies' configs (templates/), the running one and the snippet a user copies
+    probes.py       the HTTP checks, each compared with the app directly
+    browser.py      Swagger UI in Chromium
+    lessons.py      the lab step that explains each kind of fault
+    verdict.py      reasons, and the configurations that work with what to deploy
+    report.py       reports/doctor.md, reports/doctor.json and the terminal table
+    examples/       apps to try it on: strip_ready, usual_mistakes, realworld
 """

@@ -1,0 +1,181 @@
+"""`python -m proxylab doctor MODULE:ATTR`: your app behind every proxy, and what works for it.
+
+Starts your app under uvicorn (no root_path, and --root-path PREFIX) and Traefik, Nginx, Caddy
+and HAProxy in front of it, each stripping the prefix and keeping it: 16 configurations, on
+127.0.0.1 from --port-base. Probes each as a user of the API would, writes reports/doctor.md and
+reports/doctor.json, and stops everything it started, also on Ctrl-C.
+
+Exit status: 0 done (and, with --expect, that configuration works); 1 the --expect configuration
+is broken for this app; 2 bad input or a fault (the error names it and the next step); 130 Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+
+from doctor import browser, layout, proxies, servers
+from doctor.probes import probe
+from doctor.report import Run, as_json, as_markdown, show
+from doctor.verdict import Result
+from proxylab.errors import ProxylabError
+from proxylab.paths import REPORTS_DIR, RUN_DIR
+
+EXPECT_BROKEN, FAULT, INTERRUPTED = 1, 2, 130
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    console = Console(stderr=False, highlight=False)
+    try:
+        return run(args, console)
+    except ProxylabError as error:
+        print(error.render(), file=sys.stderr)
+        return FAULT
+    except KeyboardInterrupt:
+        print("interrupted: everything the doctor started has been stopped", file=sys.stderr)
+        return INTERRUPTED
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m proxylab doctor", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("app", metavar="MODULE:ATTR", help="your app, as uvicorn names it (e.g. main:app)")
+    parser.add_argument("--app-dir", default=".", help="the folder to import MODULE from (default: the current one)")
+    parser.add_argument("--prefix", default="/api/v1", help="the path prefix the proxy publishes the app under (default /api/v1)")
+    parser.add_argument("--python", default=sys.executable, help="the interpreter with your app's dependencies (default: proxylab's)")
+    parser.add_argument("--json", type=Path, default=REPORTS_DIR / "doctor.json", help="where the JSON verdict goes (default reports/doctor.json)")
+    parser.add_argument("--markdown", type=Path, default=REPORTS_DIR / "doctor.md", help="where the Markdown report goes (default reports/doctor.md)")
+    parser.add_argument("--expect", metavar="'PROXY strip|keep [--root-path]'",
+                        help="the configuration you deploy: exit 1, with the reasons, when it is broken for this app")
+    parser.add_argument("--port-base", type=int, default=layout.DEFAULT_PORT_BASE, help="first of the ports used, on 127.0.0.1 (default 9700; uses N..N+43)")
+    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium check of the docs UI (the HTTP checks still run)")
+    return parser
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    spec, prefix, app_dir, expected = _validated(args)
+    run_dir = RUN_DIR / "doctor"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir(parents=True)
+    configs = layout.configurations(prefix, args.port_base)
+    plain, rooted = layout.app_modes(prefix, args.port_base)
+    wanted = {plain.port: "the app, no root_path", rooted.port: f"the app, --root-path {prefix}"}
+    wanted |= {c.port: f"{c.label}" for c in configs}
+    servers.check_ports_free(wanted, args.port_base)
+
+    console.print(f"doctor: reading [bold]{spec}[/] in {args.python} (a child process; never imported here)")
+    app = servers.inspect_app(args.python, spec, app_dir, run_dir)
+    began = time.monotonic()
+    with servers.Processes(run_dir) as processes:
+        for mode in (plain, rooted):
+            name = f"app-{mode.port}"
+            argv = servers.uvicorn_argv(args.python, spec, app_dir, mode.port, mode.flags)
+            processes.start(name, argv, cwd=app_dir)
+            processes.wait_listening(name, mode.port, f"your app under uvicorn ({mode.label})",
+                                     f"run the same command to see it fail: cd {app_dir} && {' '.join(argv)}")
+        for proxy in layout.PROXIES:
+            mine = [c for c in configs if c.proxy == proxy]
+            routes = [proxies.Route(c.port, c.strips, f"{layout.HOST}:{c.app.port}") for c in mine]
+            out = run_dir / proxy
+            out.mkdir()
+            processes.start(proxy, proxies.start_argv(proxy, routes, prefix, out, log=console.print))
+            for c in mine:
+                processes.wait_listening(proxy, c.port, proxy, f"read its log: {processes.log_path(proxy)}")
+            if proxy == "traefik":
+                servers.wait_traefik_routing(processes, proxy, [c.public_base + "/" for c in mine])
+        console.print(f"doctor: your app (2 modes) and 4 proxies listening after {time.monotonic() - began:.1f} s; probing 16 configurations")
+        results = [Result(c, probe(c, app, f"http://{layout.HOST}:{plain.port}")) for c in configs]
+        browser_version = _browser_pass(results, args.no_browser, console)
+        versions = {**app["versions"], **_proxy_versions()}
+    report = Run(spec, prefix, str(app_dir), args.python, versions, browser_version, results)
+    _write(report, args.json, args.markdown)
+    show(report, console)
+    console.print(f"reports: {_shown(args.markdown)}, {_shown(args.json)}; took {time.monotonic() - began:.1f} s; nothing the doctor started is running")
+    return _expectation(results, expected, console)
+
+
+def _validated(args: argparse.Namespace) -> tuple[str, str, Path, tuple[str, bool, bool] | None]:
+    if ":" not in args.app or not all(args.app.partition(":")[::2]):
+        raise ProxylabError(f"app {args.app!r}", "is not MODULE:ATTR", "name it as uvicorn does, e.g. main:app or myproject.api:app")
+    prefix = "/" + args.prefix.strip("/")
+    if prefix == "/":
+        raise ProxylabError(f"--prefix {args.prefix!r}", "is empty", "give the path your proxy publishes the app under, e.g. --prefix /api/v1")
+    app_dir = Path(args.app_dir).expanduser().resolve()
+    if "/" in args.python:  # a path, relative to where the doctor was started (the app runs in app_dir)
+        args.python = str(Path(args.python).expanduser().absolute())
+    if not app_dir.is_dir():
+        raise ProxylabError(f"--app-dir {args.app_dir}", "is not a folder", "give the folder your module is imported from")
+    expected = None
+    if args.expect:
+        try:
+            expected = layout.parse_label(args.expect)
+        except ValueError as error:
+            raise ProxylabError("--expect", str(error), "e.g. --expect 'traefik strip --root-path'") from error
+    return args.app, prefix, app_dir, expected
+
+
+def _browser_pass(results: list[Result], skip: bool, console: Console) -> str:
+    if skip:
+        return "not run (--no-browser)"
+    missing = browser.browser_missing()
+    if missing:
+        console.print(f"[yellow]doctor: the docs UI is checked over HTTP only: {missing}[/]")
+        return f"not run: {missing}"
+    pages = sum(1 for r in results if r.checks.docs_page_url)
+    console.print(f"doctor: opening {pages} docs pages in Chromium")
+    return "Chromium " + browser.check_docs_ui([(r.config, r.checks) for r in results])
+
+
+def _proxy_versions() -> dict[str, str | None]:
+    found = {}
+    for proxy in layout.PROXIES:
+        try:
+            out = subprocess.run(proxies.version_argv(proxy), capture_output=True, text=True, timeout=10)
+            version = re.search(r"\d+\.\d+\.\d+", out.stdout + out.stderr)
+            found[proxy] = version[0] if version else None
+        except (OSError, subprocess.TimeoutExpired, ProxylabError):
+            found[proxy] = None
+    return found
+
+
+def _write(report: Run, json_path: Path, markdown_path: Path) -> None:
+    for path in (json_path, markdown_path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(as_json(report), indent=2) + "\n")
+    markdown_path.write_text(as_markdown(report) + "\n")
+
+
+def _expectation(results: list[Result], expected: tuple[str, bool, bool] | None, console: Console) -> int:
+    if expected is None:
+        return 0
+    proxy, strips, rooted = expected
+    result = next(r for r in results if r.config.proxy == proxy and r.config.strips == strips and (r.config.server_root_path is not None) == rooted)
+    if result.works:
+        console.print(f"[bold green]expected configuration `{result.config.label}` works for this app[/]")
+        return 0
+    console.print(f"[bold red]expected configuration `{result.config.label}` is broken for this app:[/]")
+    for reason in result.reasons:
+        console.print(f"  {reason.check}: {reason.line}  (lab {reason.lesson.lab}: {reason.lesson.step})")
+    return EXPECT_BROKEN
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

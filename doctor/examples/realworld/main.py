@@ -1,0 +1,20 @@
+"""The app object: routers included, a sub-app mounted, the front-end's files served."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from doctor.examples.realworld.admin import admin
+from doctor.examples.realworld.routers import items, users
+
+app = FastAPI(title="realworld example")
+app.include_router(items.router, prefix="/items")
+app.include_router(users.router)
+app.mount("/admin", admin)
+app.mount("/assets", StaticFiles(directory=Path(__file__).parent / "assets"), name="assets")
+
+
+@app.get("/health")
+def health() -> dict:
+    return {"status": "ok"}

@@ -1,0 +1,212 @@
+"""What the doctor needs to know of a user's app, read in a child process of the user's interpreter.
+
+What: `python doctor/inspect_app.py MODULE:ATTR APP_DIR OUT.json` imports the app the way uvicorn
+does (APP_DIR first on sys.path, APP_DIR as the working directory) and writes, as JSON: its kind,
+its docs, ReDoc and schema paths, the GET routes a browser could ask for (no path parameters),
+its StaticFiles mounts with one file each, and its mounted sub-applications with theirs.
+When: `doctor.servers.inspect_app`, once per doctor run, before anything listens.
+Why: the doctor never imports the user's code into its own process (their imports, their
+globals, their version of Starlette). This file runs alone: it imports only the standard library
+and, through the user's app, their own Starlette; it never imports proxylab.
+
+Exit status: 0 with OUT written; 10 when the module does not import (traceback on stderr);
+11 when the attribute is missing; 12 when it is not an ASGI app (the reason on stderr).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+NOT_IMPORTABLE, NO_ATTRIBUTE, NOT_ASGI = 10, 11, 12
+FILES_LOOKED_AT = 200  # a static folder is walked only this far for its first file
+
+
+def main(argv: list[str]) -> int:
+    spec, app_dir, out = argv
+    module_name, _, attribute = spec.partition(":")
+    sys.path.insert(0, app_dir)
+    os.chdir(app_dir)
+    try:
+        module = importlib.import_module(module_name)
+    except BaseException:  # noqa: BLE001 - a SystemExit or KeyboardInterrupt at import is the user's fault too
+        traceback.print_exc()
+        return NOT_IMPORTABLE
+    app = module
+    for part in (attribute or "app").split("."):
+        if not hasattr(app, part):
+            names = sorted(n for n in vars(module) if not n.startswith("_"))
+            print(f"module {module_name!r} has no attribute {part!r}; it has: {', '.join(names[:20])}", file=sys.stderr)
+            return NO_ATTRIBUTE
+        app = getattr(app, part)
+    problem = _not_asgi(app)
+    if problem:
+        print(problem, file=sys.stderr)
+        return NOT_ASGI
+    Path(out).write_text(json.dumps(describe(app), indent=2))
+    return 0
+
+
+def _not_asgi(app: object) -> str | None:
+    """Why `app` cannot be an ASGI application, or None. An ASGI app is an async callable of
+    (scope, receive, send): a coroutine function, or an object whose __call__ is one."""
+    if inspect.ismodule(app) or inspect.isclass(app):
+        return f"it is a {'module' if inspect.ismodule(app) else 'class'}, not an ASGI app instance"
+    if not callable(app):
+        return f"it is a {type(app).__name__}, which cannot be called, so it is not an ASGI app"
+    call = app if inspect.isfunction(app) or inspect.ismethod(app) else type(app).__call__
+    if inspect.isfunction(call) and not inspect.iscoroutinefunction(call):
+        return ("it is a plain (not async) function; an app factory? pass the app it builds, "
+                "e.g. `app = create_app()` in a module, and name that")
+    return None
+
+
+def describe(app: object) -> dict:
+    """The JSON the doctor reads: everything it probes is found here."""
+    inner = _innermost_app(app)
+    routes = getattr(inner, "routes", None) or []
+    own_routes, static, mounts = _walk(routes, "")
+    docs_url = getattr(inner, "docs_url", None)
+    if docs_url is None and any(r["path"] == "/docs" for r in own_routes):
+        docs_url = "/docs"  # a docs page the app builds itself
+    return {
+        "kind": type(inner).__name__,
+        "wrapped_by": [type(layer).__name__ for layer in _layers(app)][:-1],
+        "title": getattr(inner, "title", None),
+        "docs_url": docs_url,
+        "redoc_url": getattr(inner, "redoc_url", None),
+        "openapi_url": getattr(inner, "openapi_url", None),
+        "app_root_path": getattr(inner, "root_path", "") or "",
+        "redirect_slashes": getattr(getattr(inner, "router", None), "redirect_slashes", None),
+        "routes": own_routes,
+        "static": static,
+        "mounts": mounts,
+        "versions": _versions(),
+    }
+
+
+def _versions() -> dict[str, str | None]:
+    """The versions that decide the verdict, as installed in this (the user's) interpreter."""
+    from importlib import metadata
+
+    found: dict[str, str | None] = {"python": sys.version.split()[0], "python_executable": sys.executable}
+    for name in ("fastapi", "starlette", "uvicorn"):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def _layers(app: object) -> list[object]:
+    """The app and, for middleware wrapped around it by hand, each `.app` inside it."""
+    layers = [app]
+    while not hasattr(layers[-1], "routes") and hasattr(layers[-1], "app") and len(layers) < 10:
+        layers.append(layers[-1].app)
+    return layers
+
+
+def _innermost_app(app: object) -> object:
+    return _layers(app)[-1]
+
+
+def _walk(routes: list, prefix: str) -> tuple[list[dict], list[dict], list[dict]]:
+    """GET routes (a Mount of a plain Router flattened into them), static mounts, sub-apps."""
+    own, static, mounts = [], [], []
+    for route in _flattened(routes):
+        path = prefix + getattr(route, "path", "")
+        methods = getattr(route, "methods", None)
+        child = getattr(route, "app", None)
+        if methods is not None:
+            if "GET" in methods:
+                own.append({
+                    "path": path,
+                    "name": getattr(route, "name", None),
+                    "has_path_params": "{" in path,
+                    "in_schema": getattr(route, "include_in_schema", True),
+                })
+        elif child is not None and _is_static(child):
+            static.append({"path": path, **_one_file(child)})
+        elif child is not None and hasattr(child, "routes") and type(child).__name__ == "Router":
+            more_own, more_static, more_mounts = _walk(child.routes, path)
+            own += more_own
+            static += more_static
+            mounts += more_mounts
+        elif child is not None:
+            inner = _innermost_app(child)
+            sub_own, sub_static, _ = _walk(getattr(inner, "routes", None) or [], "")
+            mounts.append({
+                "path": path,
+                "kind": type(inner).__name__,
+                "openapi_url": getattr(inner, "openapi_url", None),
+                "docs_url": getattr(inner, "docs_url", None),
+                "routes": sub_own,
+                "static": sub_static,
+            })
+    return own, static, mounts
+
+
+def _flattened(routes: list) -> list:
+    """The routes as the router matches them. FastAPI (0.16x) keeps an included router as one
+    entry whose `effective_route_contexts()` yields each route with its full path; older
+    releases copy the routes themselves into the app. Duck-typed, for either."""
+    flat = []
+    for route in routes:
+        contexts = getattr(route, "effective_route_contexts", None)
+        if callable(contexts):
+            for context in contexts():
+                original = getattr(context, "original_route", None)
+                flat.append(_IncludedRoute(context, original))
+        else:
+            flat.append(route)
+    return flat
+
+
+class _IncludedRoute:
+    """An included route as its context sees it: the full path, the route's methods and app."""
+
+    def __init__(self, context: object, original: object) -> None:
+        self.path = getattr(context, "path", "") or getattr(original, "path", "")
+        self.methods = getattr(context, "methods", None) or getattr(original, "methods", None)
+        self.name = getattr(original, "name", None)
+        self.include_in_schema = getattr(context, "include_in_schema", True)
+        if self.methods is None and hasattr(original, "app"):
+            self.app = original.app
+
+
+def _is_static(app: object) -> bool:
+    return any(cls.__name__ == "StaticFiles" for cls in type(app).__mro__)
+
+
+def _one_file(static: object) -> dict:
+    """The first file (in name order, shallowest first) a StaticFiles mount serves, with its
+    size and hash, so a probe can tell the file itself from a page that merely answers 200."""
+    directories = getattr(static, "all_directories", None) or [getattr(static, "directory", None)]
+    for directory in directories:
+        if directory is None or not Path(directory).is_dir():
+            continue
+        looked = 0
+        for root, dirs, names in os.walk(directory):
+            dirs.sort()
+            for name in sorted(names):
+                looked += 1
+                file = Path(root) / name
+                if file.is_file() and looked <= FILES_LOOKED_AT:
+                    data = file.read_bytes()
+                    return {
+                        "directory": str(directory),
+                        "file": file.relative_to(directory).as_posix(),
+                        "size": len(data),
+                        "sha256": hashlib.sha256(data).hexdigest(),
+                    }
+    return {"directory": str(directories[0]) if directories else None, "file": None, "size": None, "sha256": None}
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

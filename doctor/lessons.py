@@ -1,0 +1,98 @@
+"""Which lab step explains a finding, and the why in one line.
+
+What: `lesson(finding, config)` gives the lab and the step (by title) that shows the same fault on
+the echo app, and a one-line why that names its evidence (the package function or the proxy
+directive), chosen by the finding's kind and by the configuration (strip or keep, with or
+without --root-path). tests/doctor/test_lessons.py checks that every step named here exists.
+When: `doctor.verdict` attaches one to each reason.
+Why: the doctor tells a user *that* their docs break; the lab shows *why* on traffic they can
+replay (`python -m labs present NN`), with every field explained.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from doctor.layout import Configuration
+from doctor.probes import Finding
+
+
+@dataclass(frozen=True)
+class Lesson:
+    lab: str  # "02"
+    step: str  # the step's title, as in labs/NN-*.yaml
+    why: str
+
+    @property
+    def command(self) -> str:
+        return f"python -m labs present {self.lab}"
+
+
+KEEP_PLAIN = Lesson("02", "A plain app behind a proxy that keeps /api/v1",
+                    "the proxy passes PREFIX/… whole and the app has no route under PREFIX "
+                    "(starlette.routing.Router routes the path it receives)")
+KEEP_ROOTED = Lesson("02", "--root-path behind a proxy that keeps /api/v1",
+                     "uvicorn puts --root-path in front of the path that already starts with it "
+                     "(uvicorn.protocols.http.h11_impl.H11Protocol.handle_events): PREFIXPREFIX/…; "
+                     "starlette._utils.get_route_path removes one PREFIX and no route matches the rest")
+STRIP = {
+    "traefik": Lesson("13", "Traefik: stripPrefix, and X-Forwarded-Prefix comes with it",
+                      "Traefik's stripPrefix removes PREFIX before the app sees the path"),
+    "nginx": Lesson("13", "Nginx: `location /api/v1/` and proxy_pass ending in /",
+                    "nginx's proxy_pass with a URI (the trailing /) replaces the matched PREFIX/"),
+    "caddy": Lesson("13", "Caddy: handle_path, and three X-Forwarded-* headers unasked",
+                    "Caddy's handle_path removes PREFIX before reverse_proxy"),
+    "haproxy": Lesson("13", "HAProxy: set-path with regsub, and only what it is told",
+                      "HAProxy's http-request set-path removes PREFIX"),
+}
+DOCS_URL_NO_ROOT = Lesson("01", "What the docs page on the app directly asks the browser for",
+                          "FastAPI's docs page names root_path + openapi_url (fastapi.applications.FastAPI.setup); "
+                          "with no root_path that is a path outside PREFIX, which the proxy does not route")
+DOCS_URL_BY_HAND = Lesson("01", "What the docs page on the app directly asks the browser for",
+                          "the page names a URL without the root_path: written by hand? FastAPI's own docs route "
+                          "prefixes it with request.scope['root_path'] (fastapi.applications.FastAPI.setup)")
+NO_SERVERS = Lesson("03", "root_path_in_servers=False (the docs' tutorial004)",
+                    "the schema has no servers, so \"Try it out\" calls the page's origin + the operation's path, "
+                    "outside PREFIX; FastAPI adds {'url': root_path} only when there is a root_path "
+                    "(fastapi.applications.FastAPI.setup)")
+SERVERS = Lesson("03", "The root_path becomes the first server",
+                 "Swagger UI sends \"Try it out\" to the first server; FastAPI makes it the root_path "
+                 "(fastapi.applications.FastAPI.setup), so a wrong root_path is a wrong server")
+SLASH_NO_ROOT = Lesson("02", "The trailing-slash redirect loses the prefix",
+                       "Starlette builds a Location from the scheme, Host and path the app received "
+                       "(starlette.datastructures.URL: the trailing-slash redirect in starlette.routing.Router.app, "
+                       "and request.url_for from the root_path), and with PREFIX stripped and no root_path nothing carries it")
+BY_HAND_LOCATION = Lesson("02", "The same redirect with --root-path keeps the prefix",
+                          "with --root-path the path carries PREFIX, so Starlette's own redirects keep it; this "
+                          "Location does not, so it was not built from the request (request.url_for, "
+                          "starlette.datastructures.URL) but written by hand")
+OTHER_ORIGIN = Lesson("05", "$host instead of $http_host: the port is lost",
+                      "the app builds absolute URLs from the Host it receives (starlette.datastructures.URL); "
+                      "a proxy that changes Host sends users elsewhere")
+MOUNT = Lesson("03", "A mounted sub-application under the prefix",
+               "Starlette's Mount extends root_path by its own path (starlette.routing.Mount.matches), "
+               "so a sub-app's URLs carry PREFIX only when the root_path does")
+
+
+def lesson(finding: Finding, config: Configuration) -> Lesson:
+    rooted = config.server_root_path is not None
+    kind = finding.kind
+    if kind in ("schema-url-outside-prefix", "asset-outside-prefix"):
+        chosen = MOUNT if finding.check == "mounts" else (DOCS_URL_BY_HAND if rooted else DOCS_URL_NO_ROOT)
+    elif kind == "operation-outside-prefix":
+        chosen = NO_SERVERS
+    elif kind == "server-outside-prefix":
+        chosen = SERVERS
+    elif kind == "location-outside-prefix":
+        chosen = BY_HAND_LOCATION if rooted and config.strips else SLASH_NO_ROOT
+    elif kind == "location-origin":
+        chosen = OTHER_ORIGIN
+    elif not config.strips:
+        chosen = KEEP_ROOTED if rooted else KEEP_PLAIN
+    else:
+        chosen = STRIP[config.proxy]
+    return Lesson(chosen.lab, chosen.step, chosen.why.replace("PREFIX", config.prefix))
+
+
+ALL = [KEEP_PLAIN, KEEP_ROOTED, *STRIP.values(), DOCS_URL_NO_ROOT, DOCS_URL_BY_HAND, NO_SERVERS, SERVERS,
+       SLASH_NO_ROOT, BY_HAND_LOCATION, OTHER_ORIGIN, MOUNT]

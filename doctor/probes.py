@@ -1,0 +1,289 @@
+"""What a user of the API would try, through one configuration, compared with the app directly.
+
+What: `probe(config, app, direct)` sends, through the configuration's proxy, the requests a
+user's browser and client would send: the docs page and every asset it names, the schema and
+its servers, each GET operation with no required input at the URL Swagger UI's "Try it out"
+builds, the app's redirects (its trailing-slash ones and any operation that redirects), a file
+from each StaticFiles mount, and each mounted sub-app's own pages. Each answer is compared with
+what the same request gets from the app directly (no proxy, no root_path): a check is broken
+when the proxy's answer differs in a way a user would notice. The result is a `Checks`: for
+each of docs_ui, schema, operations, redirects, static and mounts "ok", "broken" or "n/a",
+the findings that broke it, and every request sent as a pasteable curl.
+When: `doctor.cli`, once per configuration; the browser (doctor.browser) adds to docs_ui after.
+Why: the comparison with the direct app makes the verdict about the proxy and root_path only:
+an operation that answers 401 directly and 401 through the proxy is fine; one that answers 200
+directly and 404 through the proxy is what the doctor is for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shlex
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+from doctor.layout import Configuration
+
+CHECKS = ("docs_ui", "schema", "operations", "redirects", "static", "mounts")
+TIMEOUT_S = 5.0
+MAX_OPERATIONS = 40  # a large API is sampled in schema order; the report says how many were sent
+# Paths the app adds for its docs; they are not operations or redirect candidates of their own.
+DOCS_HELPERS = ("/docs/oauth2-redirect",)
+_ASSET = re.compile(r"""<(?:script|link|img)\b[^>]*?\b(?:src|href)=["']([^"']+)["']""", re.I)
+_SCHEMA_URL = re.compile(r"""\burl\s*:\s*['"]([^'"]+)['"]""")
+
+
+@dataclass
+class Finding:
+    """Why a check is broken, in one line, with the kind of fault (doctor.lessons explains each)."""
+
+    check: str
+    kind: str
+    line: str
+
+
+@dataclass
+class Checks:
+    status: dict[str, str] = field(default_factory=lambda: dict.fromkeys(CHECKS, "n/a"))
+    findings: list[Finding] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)  # every request, as `curl … → status`
+    notes: list[str] = field(default_factory=list)  # what was not probed, and why
+    docs_page_url: str | None = None  # set when the docs page answered like the app's own
+    schema: dict | None = None
+
+    def ok(self, check: str) -> None:
+        if self.status[check] == "n/a":
+            self.status[check] = "ok"
+
+    def broken(self, check: str, kind: str, line: str) -> None:
+        self.status[check] = "broken"
+        if not any(f.check == check and f.line == line for f in self.findings):
+            self.findings.append(Finding(check, kind, line))
+
+
+@dataclass(frozen=True)
+class Answer:
+    url: str
+    status: int | None
+    location: str | None
+    body: bytes
+    error: str | None = None
+
+    @property
+    def shown(self) -> str:
+        if self.status is None:
+            return f"no answer ({self.error})"
+        return f"{self.status}" + (f" Location: {self.location}" if self.location else "")
+
+
+class Client:
+    """GETs with no redirect following, each recorded as the curl that sends the same request."""
+
+    def __init__(self, checks: Checks | None) -> None:
+        self.session = requests.Session()
+        self.session.trust_env = False  # no proxy variables: these requests go to loopback only
+        self.checks = checks
+
+    def get(self, url: str) -> Answer:
+        try:
+            response = self.session.get(url, allow_redirects=False, timeout=TIMEOUT_S)
+            answer = Answer(url, response.status_code, response.headers.get("location"), response.content)
+        except requests.RequestException as error:
+            answer = Answer(url, None, None, b"", type(error).__name__)
+        if self.checks is not None:
+            self.checks.sent.append(f"curl -si {shlex.quote(url)}  → {answer.shown}")
+        return answer
+
+
+def probe(config: Configuration, app: dict, direct_base: str) -> Checks:
+    checks = Checks()
+    through, direct = Client(checks), Client(None)
+    page_url = _docs_ui(config, app, through, direct, direct_base, checks)
+    schema_url = _schema(config, app, through, checks, page_url)
+    _operations(config, through, direct, direct_base, checks, page_url or schema_url)
+    _redirects(config, app, through, direct, direct_base, checks)
+    _static(config, app, through, checks)
+    _mounts(config, app, through, direct, direct_base, checks)
+    return checks
+
+
+def under_prefix(url: str, config: Configuration) -> bool:
+    """True when `url` (absolute) is on the proxy's origin and inside the prefix."""
+    parts = urlsplit(url)
+    same_origin = f"{parts.scheme}://{parts.netloc}" == config.origin
+    return same_origin and (parts.path == config.prefix or parts.path.startswith(config.prefix + "/"))
+
+
+def _docs_ui(config, app, through: Client, direct: Client, direct_base: str, checks: Checks) -> str | None:
+    """The docs page and each same-origin asset it names; returns the page URL when it loaded."""
+    docs = app.get("docs_url")
+    if not docs:
+        checks.notes.append("docs_ui: the app has no docs page (docs_url is None and no GET /docs route)")
+        return None
+    url = config.public_base + docs
+    page, baseline = through.get(url), direct.get(direct_base + docs)
+    if page.status != baseline.status:
+        checks.broken("docs_ui", "not-found" if page.status == 404 else "docs-page",
+                      f"the docs page {url} answered {page.shown}; directly it answers {baseline.status}")
+        return None
+    checks.docs_page_url = url
+    html = page.body.decode(errors="replace")
+    for asset in _ASSET.findall(html):
+        _asset(config, urljoin(url, asset), through, checks)
+    found = _SCHEMA_URL.search(html)
+    if found:
+        schema_url = urljoin(url, found[1])
+        answer = through.get(schema_url)
+        if answer.status != 200:
+            kind = "schema-url-outside-prefix" if not under_prefix(schema_url, config) else "schema-url"
+            checks.broken("docs_ui", kind, f"the docs page asks for its schema at {schema_url}, which answers {answer.shown} through {config.proxy}")
+    checks.ok("docs_ui")
+    return url
+
+
+def _asset(config: Configuration, url: str, through: Client, checks: Checks) -> None:
+    if urlsplit(url).netloc != urlsplit(config.origin).netloc:
+        checks.notes.append(f"docs_ui: {url} is not served through the proxy (another host); the browser check serves a local copy")
+        return
+    answer = through.get(url)
+    if answer.status != 200:
+        kind = "asset-outside-prefix" if not under_prefix(url, config) else "asset"
+        checks.broken("docs_ui", kind, f"the docs page loads {url}, which answers {answer.shown}")
+
+
+def _schema(config, app, through: Client, checks: Checks, page_url: str | None) -> str | None:
+    """The schema at PREFIX + openapi_url, and whether each of its servers lies under the prefix."""
+    path = app.get("openapi_url")
+    if not path:
+        checks.notes.append("schema: the app has no OpenAPI schema (openapi_url is None)")
+        return None
+    url = config.public_base + path
+    answer = through.get(url)
+    schema = _json(answer.body) if answer.status == 200 else None
+    if not isinstance(schema, dict) or "openapi" not in schema:
+        checks.broken("schema", "not-found" if answer.status == 404 else "schema",
+                      f"the schema {url} answered {answer.shown}" + ("" if answer.status != 200 else ", not an OpenAPI document"))
+        return None
+    checks.schema = schema
+    checks.ok("schema")
+    for server in schema.get("servers") or []:
+        server_url = urljoin(page_url or url, server.get("url", ""))
+        if not under_prefix(server_url.rstrip("/") or server_url, config):
+            checks.broken("schema", "server-outside-prefix",
+                          f"the schema's server {server.get('url')!r} resolves to {server_url}, outside {config.public_base}")
+    return url
+
+
+def _operations(config, through: Client, direct: Client, direct_base: str, checks: Checks, page_url: str | None) -> None:
+    """Each GET operation needing no input, at the URL "Try it out" builds: the first server's
+    URL resolved against the docs page, or the page's origin when the schema has no servers."""
+    schema = checks.schema
+    if schema is None:
+        if checks.status["schema"] == "broken":
+            checks.broken("operations", "no-schema", "no operation can be tried: the schema does not load through the proxy")
+        return
+    servers = schema.get("servers") or []
+    base = urljoin(page_url, servers[0].get("url", "/")) if servers else urljoin(page_url, "/")
+    operations = [path for path, item in (schema.get("paths") or {}).items() if _callable_get(path, item)]
+    if len(operations) > MAX_OPERATIONS:
+        checks.notes.append(f"operations: {MAX_OPERATIONS} of {len(operations)} GET operations tried, in schema order")
+    for path in operations[:MAX_OPERATIONS]:
+        url = base.rstrip("/") + path
+        answer, baseline = through.get(url), direct.get(direct_base + path)
+        if answer.status != baseline.status:
+            kind = "operation-outside-prefix" if not under_prefix(url, config) else ("not-found" if answer.status == 404 else "operation")
+            checks.broken("operations", kind, f"GET {path} as \"Try it out\" sends it, {url}, answered {answer.shown}; directly it answers {baseline.status}")
+        else:
+            checks.ok("operations")
+
+
+def _callable_get(path: str, item: dict) -> bool:
+    """A GET Swagger UI could send with no input: no path parameters, no required query or header."""
+    operation = item.get("get") if isinstance(item, dict) else None
+    if operation is None or "{" in path:
+        return False
+    parameters = [*(item.get("parameters") or []), *(operation.get("parameters") or [])]
+    return not any(p.get("required") for p in parameters if isinstance(p, dict)) and not (operation.get("requestBody") or {}).get("required")
+
+
+def _redirects(config, app, through: Client, direct: Client, direct_base: str, checks: Checks) -> None:
+    """Every path the app redirects directly (its trailing-slash twins and any route that
+    redirects): through the proxy the Location must stay on the proxy's origin and prefix."""
+    candidates = []
+    for route in app.get("routes", []):
+        path = route["path"]
+        if route["has_path_params"] or path in DOCS_HELPERS or path in (app.get("openapi_url"), app.get("docs_url"), app.get("redoc_url")):
+            continue
+        candidates.append(path)
+        if path != "/":
+            candidates.append(path[:-1] if path.endswith("/") else path + "/")
+    for path in dict.fromkeys(candidates):
+        baseline = direct.get(direct_base + path)
+        if baseline.status is None or not 300 <= baseline.status < 400 or not baseline.location:
+            continue
+        url = config.public_base + path
+        answer = through.get(url)
+        if answer.status is None or not 300 <= answer.status < 400:
+            checks.broken("redirects", "not-found" if answer.status == 404 else "redirect-status",
+                          f"GET {url} answered {answer.shown}; directly it redirects ({baseline.status})")
+            continue
+        target = urljoin(url, answer.location or "")
+        wanted = urljoin(direct_base + path, baseline.location).removeprefix(direct_base)
+        if not under_prefix(target, config):
+            origin_ok = target.startswith(config.origin + "/")
+            checks.broken("redirects", "location-outside-prefix" if origin_ok else "location-origin",
+                          f"GET {url} redirects to {answer.location}, " + ("outside " + config.prefix if origin_ok else f"not to {config.origin}"))
+        elif target != config.public_base + wanted:
+            checks.broken("redirects", "location-path", f"GET {url} redirects to {target}; the app's own redirect goes to {wanted}")
+        else:
+            checks.ok("redirects")
+
+
+def _static(config, app, through: Client, checks: Checks) -> None:
+    for mount in app.get("static", []):
+        if not mount.get("file"):
+            checks.notes.append(f"static: the mount {mount['path']} serves an empty or missing folder ({mount.get('directory')}); nothing to fetch")
+            continue
+        url = f"{config.public_base}{mount['path'].rstrip('/')}/{mount['file']}"
+        answer = through.get(url)
+        if answer.status != 200:
+            checks.broken("static", "not-found" if answer.status == 404 else "static",
+                          f"{url} (from {mount['directory']}) answered {answer.shown}")
+        elif hashlib.sha256(answer.body).hexdigest() != mount["sha256"]:
+            checks.broken("static", "static-body", f"{url} answered 200 but not with the file's bytes")
+        else:
+            checks.ok("static")
+
+
+def _mounts(config, app, through: Client, direct: Client, direct_base: str, checks: Checks) -> None:
+    """Each mounted sub-app's own GET routes (no path parameters), and where its docs page
+    sends the browser for its schema."""
+    for mount in app.get("mounts", []):
+        paths = [r["path"] for r in mount.get("routes", []) if not r["has_path_params"] and r["path"] not in DOCS_HELPERS]
+        if not paths:
+            checks.notes.append(f"mounts: {mount['path']} has no GET route without parameters to try")
+        for path in paths:
+            app_path = mount["path"].rstrip("/") + path
+            url = config.public_base + app_path
+            answer, baseline = through.get(url), direct.get(direct_base + app_path)
+            if answer.status != baseline.status:
+                checks.broken("mounts", "not-found" if answer.status == 404 else "mount",
+                              f"{url}, in the sub-app mounted at {mount['path']}, answered {answer.shown}; directly it answers {baseline.status}")
+                continue
+            checks.ok("mounts")
+            if path == mount.get("docs_url") and answer.status == 200:
+                found = _SCHEMA_URL.search(answer.body.decode(errors="replace"))
+                if found and not under_prefix(urljoin(url, found[1]), config):
+                    checks.broken("mounts", "schema-url-outside-prefix",
+                                  f"the sub-app's docs page {url} asks for its schema at {urljoin(url, found[1])}, outside {config.prefix}")
+
+
+def _json(body: bytes) -> object:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None

@@ -1,0 +1,65 @@
+"""From the probes to a verdict: each configuration's checks and reasons, and what to deploy.
+
+What: `Result` is one configuration's outcome (its Checks, each broken check's reasons with the
+lab step that explains it). `recommend(results)` keeps the configurations with nothing broken;
+`deploy(result, spec)` gives what to copy for one of them: the uvicorn command, the same as
+`fastapi run`, and the proxy's config (doctor.proxies.snippet, the very text the doctor ran).
+When: `doctor.cli`, after the probes; `doctor.report` writes it out.
+Why: a user wants the answer for their app, and the configuration to paste, not a lesson only.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+
+from doctor.layout import Configuration
+from doctor.lessons import Lesson, lesson
+from doctor.probes import CHECKS, Checks
+from doctor.proxies import snippet
+
+# What the user's proxy is, seen from the app: the doctor's proxies connect from 127.0.0.1.
+PROXY_ADDRESS_NOTE = ("--forwarded-allow-ips: the address your proxy connects from (the doctor's "
+                      "proxies ran on 127.0.0.1); in Compose or Kubernetes its IP or subnet, never '*'")
+
+
+@dataclass(frozen=True)
+class Reason:
+    check: str
+    line: str
+    lesson: Lesson
+
+
+@dataclass
+class Result:
+    config: Configuration
+    checks: Checks
+
+    @property
+    def reasons(self) -> list[Reason]:
+        return [Reason(f.check, f.line, lesson(f, self.config)) for f in self.checks.findings]
+
+    @property
+    def works(self) -> bool:
+        return all(status != "broken" for status in self.checks.status.values())
+
+    @property
+    def broken(self) -> list[str]:
+        return [check for check in CHECKS if self.checks.status[check] == "broken"]
+
+
+def recommend(results: list[Result]) -> list[Result]:
+    return [result for result in results if result.works]
+
+
+def deploy(result: Result, spec: str) -> dict[str, str]:
+    """The three things to copy for one configuration."""
+    config = result.config
+    root = ["--root-path", config.prefix] if config.server_root_path else []
+    uvicorn = ["uvicorn", spec, "--host", "0.0.0.0", "--port", "8000", *root, "--forwarded-allow-ips", "127.0.0.1"]
+    fastapi_run = ["fastapi", "run", "--entrypoint", spec, "--port", "8000", *root, "--forwarded-allow-ips", "127.0.0.1"]
+    return {
+        "server_command": shlex.join(uvicorn),
+        "fastapi_run": shlex.join(fastapi_run),
+        "proxy_config": snippet(config.proxy, config.strips, config.prefix, "app:8000"),
+    }

@@ -1,0 +1,113 @@
+"""Bad input and interruptions: a clear error that names the cause and the next step, and nothing
+left running. Each test runs `python -m proxylab doctor` as a user would; a failure means the user
+would meet a traceback, a vague message, or a proxy still holding a port after the doctor ended.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from doctor.layout import configurations
+from proxylab import ports
+from proxylab.paths import REPO
+
+APPS = Path(__file__).with_name("apps")
+PORT_BASE = 9700
+
+
+def doctor(*args: str, app_dir: Path = APPS) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "proxylab", "doctor", *args, "--app-dir", str(app_dir), "--no-browser",
+                           "--json", os.devnull, "--markdown", os.devnull],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+
+
+def listening_ports() -> list[int]:
+    wanted = [PORT_BASE, PORT_BASE + 1, *(c.port for c in configurations("/api/v1", PORT_BASE))]
+    return [port for port in wanted if ports.listening("127.0.0.1", port)]
+
+
+def test_a_module_that_does_not_import_shows_the_import_error() -> None:
+    result = doctor("does_not_import:app")
+    assert result.returncode == 2, result.stderr
+    assert "module does_not_import: does not import: ModuleNotFoundError: No module named 'package_that_is_not_installed'" in result.stderr
+    assert "next:" in result.stderr
+    assert 'does_not_import.py", line 3' in result.stderr, "the traceback's last lines, down to the user's own line, come with it"
+    assert listening_ports() == []
+
+
+def test_an_attribute_that_is_not_an_asgi_app_says_so() -> None:
+    result = doctor("not_an_app:app")
+    assert result.returncode == 2
+    assert "not_an_app:app: is not an ASGI app: it is a dict, which cannot be called" in result.stderr
+    missing = doctor("not_an_app:application")
+    assert missing.returncode == 2 and "module 'not_an_app' has no attribute 'application'" in missing.stderr
+
+
+def test_an_app_that_crashes_at_startup_shows_its_last_log_lines_and_leaves_nothing() -> None:
+    result = doctor("crash_at_startup:app")
+    assert result.returncode == 2, result.stdout
+    assert "your app under uvicorn (no root_path): exited with status 3 before listening" in result.stderr
+    assert "RuntimeError: cannot reach the database at db:5432" in result.stderr, "uvicorn's own log, quoted"
+    assert "Application startup failed" in result.stderr
+    assert listening_ports() == []
+
+
+def test_a_port_in_use_is_named_with_its_owner_before_anything_starts() -> None:
+    with socket.socket() as busy:
+        busy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        busy.bind(("127.0.0.1", PORT_BASE + 21))
+        busy.listen()
+        result = doctor("crash_at_startup:app")
+        assert result.returncode == 2
+        assert f"port 127.0.0.1:{PORT_BASE + 21} (nginx strip --root-path): is already in use by pid {os.getpid()}" in result.stderr
+        assert "--port-base" in result.stderr
+        assert [p for p in listening_ports() if p != PORT_BASE + 21] == []
+
+
+def test_python_runs_the_app_in_that_interpreter(tmp_path: Path) -> None:
+    """--python names the user's interpreter: the app is read and served there, never here."""
+    other = REPO / ".venv-fastapi-run" / "bin" / "python"
+    report = tmp_path / "doctor.json"
+    result = subprocess.run([sys.executable, "-m", "proxylab", "doctor", "doctor.examples.strip_ready:app", "--app-dir", str(REPO),
+                             "--python", str(other), "--no-browser", "--json", str(report), "--markdown", os.devnull],
+                            cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(report.read_text())
+    assert data["versions"]["python_executable"] == str(other), "the app was read by that interpreter"
+    assert data["browser"] == "not run (--no-browser)"
+    assert listening_ports() == []
+
+
+def test_bad_arguments_say_what_to_write() -> None:
+    assert "is not MODULE:ATTR" in doctor("main").stderr
+    expect = doctor("not_an_app:app", "--expect", "traefik sideways")
+    assert expect.returncode == 2 and "write PROXY strip|keep [--root-path]" in expect.stderr
+
+
+def test_ctrl_c_while_probing_stops_every_process_it_started() -> None:
+    process = subprocess.Popen([sys.executable, "-m", "proxylab", "doctor", "doctor.examples.realworld.main:app",
+                                "--app-dir", str(REPO), "--json", os.devnull, "--markdown", os.devnull],
+                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        seen = []
+        for line in process.stdout:
+            seen.append(line)
+            if "listening after" in line:
+                break
+        assert len(listening_ports()) == 18, "".join(seen)
+        time.sleep(0.5)  # into the probes
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 130
+        assert "interrupted: everything the doctor started has been stopped" in process.stderr.read()
+        assert listening_ports() == []
+    finally:
+        process.kill()
+        process.wait()

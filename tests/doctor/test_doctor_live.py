@@ -1,0 +1,142 @@
+"""The doctor on the example apps it ships: real uvicorn, Traefik, Nginx, Caddy, HAProxy, Chromium.
+
+Each example runs once (`python -m proxylab doctor`, as a user runs it) and every test reads its
+reports. The grids below are facts of the pinned versions, seen on live traffic:
+- an app that builds no URL by hand works behind every proxy that strips the prefix, once uvicorn
+  has --root-path (and nowhere else);
+- without --root-path, behind a strip, its docs page, "Try it out" and redirects leave the prefix;
+- behind a proxy that keeps the prefix, nothing of it answers (its routes are not under /api/v1);
+- the app with hand-built URLs has no working configuration at all.
+A failing grid means a proxy config, the doctor's probes or a pinned version changed behaviour:
+the report (reports/doctor.md in the test's folder) says what each request got.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from doctor.layout import PROXIES
+from doctor.probes import CHECKS
+from proxylab.paths import REPO
+from suites.browser.driver import chromium_missing
+
+pytestmark = pytest.mark.skipif(chromium_missing() is not None, reason=str(chromium_missing()))
+
+EXAMPLES = {
+    # example: (MODULE:ATTR, --expect, the exit status that expectation gives)
+    "strip_ready": ("doctor.examples.strip_ready:app", "caddy keep", 1),
+    "usual_mistakes": ("doctor.examples.usual_mistakes:app", "traefik strip --root-path", 1),
+    "realworld": ("doctor.examples.realworld.main:app", "nginx strip --root-path", 0),
+}
+B, O, N = "broken", "ok", "n/a"
+
+
+def grid(strip: tuple, strip_rooted: tuple, keep: tuple, keep_rooted: tuple) -> dict[str, tuple]:
+    """The same four rows for every proxy: for these apps the four proxies agree."""
+    rows = {}
+    for proxy in PROXIES:
+        rows |= {f"{proxy} strip": strip, f"{proxy} strip --root-path": strip_rooted,
+                 f"{proxy} keep": keep, f"{proxy} keep --root-path": keep_rooted}
+    return rows
+
+
+#                docs_ui schema operations redirects static mounts
+EXPECTED = {
+    "strip_ready": grid((B, O, B, B, O, N), (O, O, O, O, O, N), (B, B, B, B, B, N), (B, B, B, B, B, N)),
+    "usual_mistakes": grid((B, O, B, B, O, N), (B, O, O, B, O, N), (B, B, B, B, B, N), (B, B, B, B, B, N)),
+    "realworld": grid((B, O, B, B, O, B), (O, O, O, O, O, O), (B, B, B, B, B, B), (B, B, B, B, B, B)),
+}
+
+
+@pytest.fixture(scope="module")
+def doctored(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[subprocess.CompletedProcess, dict, str]]:
+    """Each example through the doctor once: its exit, its JSON and its Markdown."""
+    done = {}
+    for name, (spec, expect, _) in EXAMPLES.items():
+        out = tmp_path_factory.mktemp(f"doctor-{name}")
+        command = [sys.executable, "-m", "proxylab", "doctor", spec, "--app-dir", str(REPO), "--expect", expect,
+                   "--json", str(out / "doctor.json"), "--markdown", str(out / "doctor.md")]
+        process = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300,
+                                 env={**os.environ, "COLUMNS": "160"})
+        assert (out / "doctor.json").is_file(), f"the doctor wrote no report for {spec}:\n{process.stdout}\n{process.stderr}"
+        done[name] = (process, json.loads((out / "doctor.json").read_text()), (out / "doctor.md").read_text())
+    return done
+
+
+@pytest.mark.parametrize("example", EXPECTED)
+def test_each_configuration_gets_the_verdict_the_pinned_versions_give(doctored, example: str) -> None:
+    _, report, _ = doctored[example]
+    got = {_label(c): tuple(c["checks"][check] for check in CHECKS) for c in report["configurations"]}
+    wrong = {label: (EXPECTED[example][label], got.get(label)) for label in EXPECTED[example] if got.get(label) != EXPECTED[example][label]}
+    assert not wrong, "expected vs got, " + " / ".join(CHECKS) + ":\n" + "\n".join(
+        f"  {label}: {want} vs {have}\n    " + "\n    ".join(_reasons(report, label)) for label, (want, have) in wrong.items())
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_expect_exits_non_zero_exactly_when_that_configuration_is_broken(doctored, example: str) -> None:
+    process, _, _ = doctored[example]
+    _, expect, status = EXAMPLES[example]
+    assert process.returncode == status, f"--expect {expect!r}: exit {process.returncode}, wanted {status}\n{process.stdout[-3000:]}\n{process.stderr[-2000:]}"
+    if status:
+        assert f"expected configuration `{expect}` is broken for this app" in process.stdout
+
+
+def test_the_json_has_the_documented_shape(doctored) -> None:
+    _, report, _ = doctored["realworld"]
+    assert {"app", "prefix", "configurations", "recommended"} <= set(report)
+    assert (report["app"], report["prefix"]) == ("doctor.examples.realworld.main:app", "/api/v1")
+    assert len(report["configurations"]) == 16
+    for configuration in report["configurations"]:
+        assert {"proxy", "strips", "server_root_path", "checks", "reasons"} <= set(configuration)
+        assert configuration["server_root_path"] in (None, "/api/v1")
+        assert set(configuration["checks"]) == set(CHECKS)
+        assert set(configuration["checks"].values()) <= {"ok", "broken", "n/a"}
+        broken = {check for check, status in configuration["checks"].items() if status == "broken"}
+        assert broken == {r["check"] for r in configuration["reasons"]}, "every broken check has a reason, and only those"
+
+
+def test_the_recommendation_is_every_working_configuration_with_what_to_copy(doctored) -> None:
+    _, report, markdown = doctored["realworld"]
+    chosen = [(r["proxy"], r["strips"], r["server_root_path"]) for r in report["recommended"]]
+    assert chosen == [(proxy, True, "/api/v1") for proxy in PROXIES]
+    for item in report["recommended"]:
+        assert "--root-path /api/v1" in item["server_command"] and item["server_command"].startswith("uvicorn doctor.examples.realworld.main:app")
+        assert item["fastapi_run"].startswith("fastapi run --entrypoint doctor.examples.realworld.main:app")
+        assert "app:8000" in item["proxy_config"] and "/api/v1" in item["proxy_config"]
+        assert item["proxy_config"].strip() in markdown
+    assert doctored["usual_mistakes"][1]["recommended"] == [], "an app with hand-built URLs has no configuration that fixes it"
+
+
+def test_each_reason_names_the_lab_step_that_shows_it(doctored) -> None:
+    _, report, _ = doctored["usual_mistakes"]
+    reasons = {(r["check"], r["lab"], r["step"]) for r in _configuration(report, "traefik strip --root-path")["reasons"]}
+    assert ("docs_ui", "01", "What the docs page on the app directly asks the browser for") in reasons, "the hand-built schema URL"
+    assert ("redirects", "02", "The same redirect with --root-path keeps the prefix") in reasons, "the hand-built Location"
+    _, report, _ = doctored["strip_ready"]
+    reasons = {(r["check"], r["lab"]) for r in _configuration(report, "nginx strip")["reasons"]}
+    assert reasons == {("docs_ui", "01"), ("operations", "03"), ("redirects", "02")}
+
+
+def test_the_docs_ui_verdict_comes_from_chromium_too(doctored) -> None:
+    _, report, _ = doctored["strip_ready"]
+    assert report["browser"].startswith("Chromium ")
+    lines = [r["reason"] for r in _configuration(report, "haproxy strip")["reasons"] if r["check"] == "docs_ui"]
+    assert any(line.startswith("Chromium, ") and "Swagger UI shows" in line for line in lines), lines
+
+
+def _label(configuration: dict) -> str:
+    return " ".join([configuration["proxy"], "strip" if configuration["strips"] else "keep",
+                     *(["--root-path"] if configuration["server_root_path"] else [])])
+
+
+def _configuration(report: dict, label: str) -> dict:
+    return next(c for c in report["configurations"] if _label(c) == label)
+
+
+def _reasons(report: dict, label: str) -> list[str]:
+    return [f"{r['check']}: {r['reason']}" for r in _configuration(report, label)["reasons"]] or ["(no reasons)"]
