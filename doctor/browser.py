@@ -62,12 +62,19 @@ def _visit(browser: Browser, config: Configuration, checks: Checks) -> None:
     url = checks.docs_page_url
     with browser.visit(url) as visit:
         page, log = visit.page, visit.log
+        served = sorted({e.url for e in log.exchanges if urlsplit(e.url).hostname in CDN_HOSTS and e.status == 200})
+        if served:
+            checks.notes.append(f"docs_ui: in Chromium, fastapi-offline's copy stood in for {', '.join(served)}")
         if visit.gave_up:
             checks.broken("docs_ui", "browser", f"Chromium, {url}: {visit.gave_up}")
             return
         if not page.evaluate("typeof SwaggerUIBundle !== 'undefined'"):
             failed = [e for e in log.exchanges if e.resource_type == "script" and e.status != 200]
-            if failed:
+            elsewhere = [e for e in failed if urlsplit(e.url).netloc != urlsplit(config.origin).netloc]
+            if elsewhere:
+                checks.notes.append(f"docs_ui: not checked in Chromium: the page loads {elsewhere[0].url}, from a host this machine "
+                                    "cannot reach and no proxy configuration changes")
+            elif failed:
                 checks.broken("docs_ui", _kind(failed[0].url, config), f"Chromium, {url}: Swagger UI never started; {failed[0].url} → {failed[0].outcome}")
             else:
                 checks.notes.append(f"docs_ui: {url} is not a Swagger UI page; the browser check knows only Swagger UI")

@@ -147,7 +147,7 @@ def _docs_ui(config, app, through: Client, direct: Client, direct_base: str, che
 
 def _asset(config: Configuration, url: str, through: Client, checks: Checks) -> None:
     if urlsplit(url).netloc != urlsplit(config.origin).netloc:
-        checks.notes.append(f"docs_ui: {url} is not served through the proxy (another host); the browser check serves a local copy")
+        checks.notes.append(f"docs_ui: {url} comes from another host, not through the proxy; not probed")
         return
     answer = through.get(url)
     if answer.status != 200:
