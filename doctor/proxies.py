@@ -9,7 +9,9 @@ running configuration's section and the snippet, so what a user copies is what w
 
 Each configuration mirrors proxylab's own proven routes (traefik/, nginx/, caddy/, haproxy/):
 the client's Host passed on with its port, X-Forwarded-For/-Proto (and -Host where the proxy
-sends it), X-Forwarded-Prefix on strip routes, a client's forged X-Forwarded-Proto replaced.
+sends it), X-Forwarded-Prefix on strip routes. Every forwarding header an app could believe
+(X-Forwarded-*, X-Real-IP, Forwarded) is the proxy's own or removed, never a client's; only
+X-Forwarded-For is appended to, which uvicorn reads from the right.
 Everything listens on 127.0.0.1 only; nothing has an admin API, dashboard or status listener.
 The binaries are the pinned ones: Traefik and Caddy built at compose.yaml's image tags
 (proxylab/native/go_build.py), Debian's nginx and haproxy.

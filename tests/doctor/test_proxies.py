@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from requests.adapters import HTTPAdapter
 
 from doctor import proxies
 from doctor.proxies import PROXIES, Route
@@ -283,35 +284,92 @@ def test_forwarded_headers(proxy: str, strips: bool, http: requests.Session) -> 
     assert headers.get("x-forwarded-prefix") == (PREFIX if strips else None)
 
 
-FORGED = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example", "X-Forwarded-Prefix": "/evil"}
+# A client at an address no proxy trusts (the apps trust 127.0.0.1, where the proxies connect
+# from), so what uvicorn believes of X-Forwarded-For is the production case, not a trusted chain.
+CLIENT = "127.0.0.2"
 
-# What reaches the app when a client sends FORGED, observed. Traefik's entrypoint drops every
-# X-Forwarded-* a client sends; Caddy replaces the ones it sets; Nginx and HAProxy append to
-# X-Forwarded-For (uvicorn believes the list from the right: only the proxy's entry) and replace
-# what they are told to set. What no rule names passes unchanged: HAProxy's X-Forwarded-Host, and
-# on keep routes every proxy's but Traefik's X-Forwarded-Prefix, as on proxylab's own routes.
+# Every forwarding header an app could believe, forged: a scheme, host, port, prefix and client
+# address of the client's choosing, also in the standard Forwarded header.
+FORGED = {
+    "X-Forwarded-For": "203.0.113.9",
+    "X-Forwarded-Proto": "https",
+    "X-Forwarded-Host": "evil.example",
+    "X-Forwarded-Port": "6666",
+    "X-Forwarded-Prefix": "/evil",
+    "X-Real-IP": "203.0.113.7",
+    "Forwarded": "for=203.0.113.8;proto=https;host=evil.example",
+}
+
+# Every forwarding header that reaches the app after a FORGED request, observed: only the proxy's
+# own values ({client}: CLIENT; {host}: the Host the client used; {port}: the route's port;
+# {hostname}: this machine's, Traefik's X-Forwarded-Server). Traefik's entrypoint drops a client's
+# X-Forwarded-* and X-Real-Ip, its headers middleware the Forwarded header; Caddy replaces the
+# X-Forwarded-For/-Proto/-Host it sets and its header_up removes the rest; Nginx's proxy_set_header
+# replaces or ("") removes each; HAProxy's set-header/del-header do. Nginx and HAProxy append to a
+# client's X-Forwarded-For, and uvicorn believes the entry they appended (test below).
+TRAEFIK_OWN = {"x-forwarded-for": "{client}", "x-forwarded-proto": "http", "x-forwarded-host": "{host}",
+               "x-forwarded-port": "{port}", "x-forwarded-server": "{hostname}", "x-real-ip": "{client}"}
+NGINX_OWN = {"x-forwarded-for": "203.0.113.9, {client}", "x-forwarded-proto": "http", "x-forwarded-host": "{host}",
+             "x-forwarded-port": "{port}", "x-real-ip": "{client}"}
+CADDY_OWN = {"x-forwarded-for": "{client}", "x-forwarded-proto": "http", "x-forwarded-host": "{host}"}
+HAPROXY_OWN = {"x-forwarded-for": "203.0.113.9, {client}", "x-forwarded-proto": "http"}
+# Strip routes add the prefix they removed; keep routes send no X-Forwarded-Prefix at all.
 AFTER_FORGERY = {
-    ("traefik", True): {"x-forwarded-for": "127.0.0.1", "x-forwarded-proto": "http", "x-forwarded-host": "{host}", "x-forwarded-prefix": PREFIX},
-    ("traefik", False): {"x-forwarded-for": "127.0.0.1", "x-forwarded-proto": "http", "x-forwarded-host": "{host}", "x-forwarded-prefix": None},
-    ("nginx", True): {"x-forwarded-for": "203.0.113.9, 127.0.0.1", "x-forwarded-proto": "http", "x-forwarded-host": "{host}", "x-forwarded-prefix": PREFIX},
-    ("nginx", False): {"x-forwarded-for": "203.0.113.9, 127.0.0.1", "x-forwarded-proto": "http", "x-forwarded-host": "{host}", "x-forwarded-prefix": "/evil"},
-    ("caddy", True): {"x-forwarded-for": "127.0.0.1", "x-forwarded-proto": "http", "x-forwarded-host": "{host}", "x-forwarded-prefix": PREFIX},
-    ("caddy", False): {"x-forwarded-for": "127.0.0.1", "x-forwarded-proto": "http", "x-forwarded-host": "{host}", "x-forwarded-prefix": "/evil"},
-    ("haproxy", True): {"x-forwarded-for": "203.0.113.9, 127.0.0.1", "x-forwarded-proto": "http", "x-forwarded-host": "evil.example", "x-forwarded-prefix": PREFIX},
-    ("haproxy", False): {"x-forwarded-for": "203.0.113.9, 127.0.0.1", "x-forwarded-proto": "http", "x-forwarded-host": "evil.example", "x-forwarded-prefix": "/evil"},
+    ("traefik", True): {**TRAEFIK_OWN, "x-forwarded-prefix": PREFIX},
+    ("traefik", False): TRAEFIK_OWN,
+    ("nginx", True): {**NGINX_OWN, "x-forwarded-prefix": PREFIX},
+    ("nginx", False): NGINX_OWN,
+    ("caddy", True): {**CADDY_OWN, "x-forwarded-prefix": PREFIX},
+    ("caddy", False): CADDY_OWN,
+    ("haproxy", True): {**HAPROXY_OWN, "x-forwarded-prefix": PREFIX},
+    ("haproxy", False): HAPROXY_OWN,
 }
 
 
-@pytest.mark.parametrize("strips", [True, False], ids=["strip", "keep"])
-def test_forged_forwarded_headers(proxy: str, strips: bool, http: requests.Session) -> None:
-    """A client's X-Forwarded-Proto: https must never reach the app as the proxy's word (the app
-    trusts the proxy and would build https URLs), nor a forged prefix on a strip route. If this
-    fails, a proxy's config (or its version) changed what a client can make the app believe."""
+class _SourceAddress(HTTPAdapter):
+    """Connections that leave from `address` (on Linux any 127.x address is the loopback)."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args: object, **kwargs: object) -> None:
+        super().init_poolmanager(*args, source_address=(self.address, 0), **kwargs)
+
+
+@pytest.fixture(scope="module")
+def untrusted_client() -> requests.Session:
+    """A client connecting from CLIENT, never through a proxy from the environment."""
+    session = requests.Session()
+    session.trust_env = False
+    session.mount("http://", _SourceAddress(CLIENT))
+    return session
+
+
+def _forged(proxy: str, strips: bool, untrusted_client: requests.Session) -> tuple[Route, dict]:
     route = routes_of(proxy)[0 if strips else 1]
-    headers = get(http, route, f"{PREFIX}/echo/x", **FORGED).json()["forwarded_headers"]
-    seen = {name: headers.get(name) for name in AFTER_FORGERY[(proxy, strips)]}
-    expected = {name: value.format(host=f"127.0.0.1:{route.port}") if value else None for name, value in AFTER_FORGERY[(proxy, strips)].items()}
-    assert seen == expected
+    return route, get(untrusted_client, route, f"{PREFIX}/echo/x", **FORGED).json()
+
+
+@pytest.mark.parametrize("strips", [True, False], ids=["strip", "keep"])
+def test_forged_forwarded_headers_do_not_reach_the_app(proxy: str, strips: bool, untrusted_client: requests.Session) -> None:
+    """The snippet a user copies must let through no forwarding header of the client's making: a
+    forged X-Forwarded-Proto/-Host/-Port/-Prefix, X-Real-IP or Forwarded would be believed by an
+    app that trusts the proxy (https URLs, another host, a forged prefix in every link). If this
+    fails, a proxy's config (or its version) changed what a client can make the app believe."""
+    route, report = _forged(proxy, strips, untrusted_client)
+    values = {"client": CLIENT, "host": f"127.0.0.1:{route.port}", "port": str(route.port), "hostname": socket.gethostname()}
+    expected = {name: value.format(**values) for name, value in AFTER_FORGERY[(proxy, strips)].items()}
+    assert report["forwarded_headers"] == expected
+
+
+@pytest.mark.parametrize("strips", [True, False], ids=["strip", "keep"])
+def test_uvicorn_believes_the_proxys_entry_not_the_clients(proxy: str, strips: bool, untrusted_client: requests.Session) -> None:
+    """Nginx and HAProxy append to a forged X-Forwarded-For; uvicorn walks it from the right and
+    stops at the first address not in --forwarded-allow-ips, the client's real one. If this fails,
+    the app would log (and rate-limit, allow-list) the address a client chose."""
+    _, report = _forged(proxy, strips, untrusted_client)
+    assert (report["client_host"], report["scheme"]) == (CLIENT, "http")
 
 
 # --- the snippet is the config that ran -------------------------------------------------------
