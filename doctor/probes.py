@@ -118,7 +118,7 @@ def under_prefix(url: str, config: Configuration) -> bool:
     return same_origin and (parts.path == config.prefix or parts.path.startswith(config.prefix + "/"))
 
 
-def _docs_ui(config, app, through: Client, direct: Client, direct_base: str, checks: Checks) -> str | None:
+def _docs_ui(config: Configuration, app: dict, through: Client, direct: Client, direct_base: str, checks: Checks) -> str | None:
     """The docs page and each same-origin asset it names; returns the page URL when it loaded."""
     docs = app.get("docs_url")
     if not docs:
@@ -155,7 +155,7 @@ def _asset(config: Configuration, url: str, through: Client, checks: Checks) -> 
         checks.broken("docs_ui", kind, f"the docs page loads {url}, which answers {answer.shown}")
 
 
-def _schema(config, app, through: Client, checks: Checks, page_url: str | None) -> str | None:
+def _schema(config: Configuration, app: dict, through: Client, checks: Checks, page_url: str | None) -> str | None:
     """The schema at PREFIX + openapi_url, and whether each of its servers lies under the prefix."""
     path = app.get("openapi_url")
     if not path:
@@ -178,7 +178,7 @@ def _schema(config, app, through: Client, checks: Checks, page_url: str | None) 
     return url
 
 
-def _operations(config, through: Client, direct: Client, direct_base: str, checks: Checks, page_url: str | None) -> None:
+def _operations(config: Configuration, through: Client, direct: Client, direct_base: str, checks: Checks, page_url: str | None) -> None:
     """Each GET operation needing no input, at the URL "Try it out" builds: the first server's
     URL resolved against the docs page, or the page's origin when the schema has no servers."""
     schema = checks.schema
@@ -210,7 +210,7 @@ def _callable_get(path: str, item: dict) -> bool:
     return not any(p.get("required") for p in parameters if isinstance(p, dict)) and not (operation.get("requestBody") or {}).get("required")
 
 
-def _redirects(config, app, through: Client, direct: Client, direct_base: str, checks: Checks) -> None:
+def _redirects(config: Configuration, app: dict, through: Client, direct: Client, direct_base: str, checks: Checks) -> None:
     """Every path the app redirects directly (its trailing-slash twins and any route that
     redirects): through the proxy the Location must stay on the proxy's origin and prefix."""
     candidates = []
@@ -243,7 +243,7 @@ def _redirects(config, app, through: Client, direct: Client, direct_base: str, c
             checks.ok("redirects")
 
 
-def _static(config, app, through: Client, checks: Checks) -> None:
+def _static(config: Configuration, app: dict, through: Client, checks: Checks) -> None:
     for mount in app.get("static", []):
         if not mount.get("file"):
             checks.notes.append(f"static: the mount {mount['path']} serves an empty or missing folder ({mount.get('directory')}); nothing to fetch")
@@ -259,7 +259,7 @@ def _static(config, app, through: Client, checks: Checks) -> None:
             checks.ok("static")
 
 
-def _mounts(config, app, through: Client, direct: Client, direct_base: str, checks: Checks) -> None:
+def _mounts(config: Configuration, app: dict, through: Client, direct: Client, direct_base: str, checks: Checks) -> None:
     """Each mounted sub-app's own GET routes (no path parameters), and where its docs page
     sends the browser for its schema."""
     for mount in app.get("mounts", []):
