@@ -24,7 +24,7 @@ from playwright.sync_api import Error, Route
 
 from doctor.layout import Configuration
 from doctor.probes import Checks, under_prefix
-from suites.browser.driver import Browser, chromium_missing, open_browser
+from suites.browser.driver import Browser, open_browser
 
 # The CDN files FastAPI's get_swagger_ui_html names by default, by host; served from this copy.
 LOCAL_COPIES = files("fastapi_offline") / "static"
@@ -32,10 +32,6 @@ CDN_HOSTS = ("cdn.jsdelivr.net", "fastapi.tiangolo.com")
 RENDERED = ".swagger-ui .information-container, .swagger-ui .errors-wrapper"
 ERROR_BOX = ".swagger-ui .errors-wrapper .error-wrapper"
 NOT_LOADED = ("script", "fetch", "xhr", "stylesheet")
-
-
-def browser_missing() -> str | None:
-    return chromium_missing()
 
 
 def check_docs_ui(runs: list[tuple[Configuration, Checks]]) -> str:

@@ -29,6 +29,7 @@ from doctor.report import Run, as_json, as_markdown, show
 from doctor.verdict import Result
 from proxylab.errors import ProxylabError
 from proxylab.paths import REPORTS_DIR, RUN_DIR
+from suites.browser.driver import chromium_missing
 
 EXPECT_BROKEN, FAULT, INTERRUPTED = 1, 2, 130
 
@@ -128,7 +129,7 @@ def _validated(args: argparse.Namespace) -> tuple[str, str, Path, tuple[str, boo
 def _browser_pass(results: list[Result], skip: bool, console: Console) -> str:
     if skip:
         return "not run (--no-browser)"
-    missing = browser.browser_missing()
+    missing = chromium_missing()
     if missing:
         console.print(f"[yellow]doctor: the docs UI is checked over HTTP only: {missing}[/]")
         return f"not run: {missing}"

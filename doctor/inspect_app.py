@@ -1,7 +1,7 @@
 """What the doctor needs to know of a user's app, read in a child process of the user's interpreter.
 
 What: `python doctor/inspect_app.py MODULE:ATTR APP_DIR OUT.json` imports the app the way uvicorn
-does (APP_DIR first on sys.path, APP_DIR as the working directory) and writes, as JSON: its kind,
+does (APP_DIR first on sys.path, APP_DIR as the working directory) and writes, as JSON:
 its docs, ReDoc and schema paths, the GET routes a browser could ask for (no path parameters),
 its StaticFiles mounts with one file each, and its mounted sub-applications with theirs.
 When: `doctor.servers.inspect_app`, once per doctor run, before anything listens.
@@ -69,21 +69,16 @@ def _not_asgi(app: object) -> str | None:
 
 def describe(app: object) -> dict:
     """The JSON the doctor reads: everything it probes is found here."""
-    inner = _innermost_app(app)
+    inner = _layers(app)[-1]
     routes = getattr(inner, "routes", None) or []
     own_routes, static, mounts = _walk(routes, "")
     docs_url = getattr(inner, "docs_url", None)
     if docs_url is None and any(r["path"] == "/docs" for r in own_routes):
         docs_url = "/docs"  # a docs page the app builds itself
     return {
-        "kind": type(inner).__name__,
-        "wrapped_by": [type(layer).__name__ for layer in _layers(app)][:-1],
-        "title": getattr(inner, "title", None),
         "docs_url": docs_url,
         "redoc_url": getattr(inner, "redoc_url", None),
         "openapi_url": getattr(inner, "openapi_url", None),
-        "app_root_path": getattr(inner, "root_path", "") or "",
-        "redirect_slashes": getattr(getattr(inner, "router", None), "redirect_slashes", None),
         "routes": own_routes,
         "static": static,
         "mounts": mounts,
@@ -112,10 +107,6 @@ def _layers(app: object) -> list[object]:
     return layers
 
 
-def _innermost_app(app: object) -> object:
-    return _layers(app)[-1]
-
-
 def _walk(routes: list, prefix: str) -> tuple[list[dict], list[dict], list[dict]]:
     """GET routes (a Mount of a plain Router flattened into them), static mounts, sub-apps."""
     own, static, mounts = [], [], []
@@ -125,12 +116,7 @@ def _walk(routes: list, prefix: str) -> tuple[list[dict], list[dict], list[dict]
         child = getattr(route, "app", None)
         if methods is not None:
             if "GET" in methods:
-                own.append({
-                    "path": path,
-                    "name": getattr(route, "name", None),
-                    "has_path_params": "{" in path,
-                    "in_schema": getattr(route, "include_in_schema", True),
-                })
+                own.append({"path": path, "has_path_params": "{" in path})
         elif child is not None and _is_static(child):
             static.append({"path": path, **_one_file(child)})
         elif child is not None and hasattr(child, "routes") and type(child).__name__ == "Router":
@@ -139,16 +125,9 @@ def _walk(routes: list, prefix: str) -> tuple[list[dict], list[dict], list[dict]
             static += more_static
             mounts += more_mounts
         elif child is not None:
-            inner = _innermost_app(child)
-            sub_own, sub_static, _ = _walk(getattr(inner, "routes", None) or [], "")
-            mounts.append({
-                "path": path,
-                "kind": type(inner).__name__,
-                "openapi_url": getattr(inner, "openapi_url", None),
-                "docs_url": getattr(inner, "docs_url", None),
-                "routes": sub_own,
-                "static": sub_static,
-            })
+            inner = _layers(child)[-1]
+            sub_own, _, _ = _walk(getattr(inner, "routes", None) or [], "")
+            mounts.append({"path": path, "docs_url": getattr(inner, "docs_url", None), "routes": sub_own})
     return own, static, mounts
 
 
@@ -174,8 +153,6 @@ class _IncludedRoute:
     def __init__(self, context: object, original: object) -> None:
         self.path = getattr(context, "path", "") or getattr(original, "path", "")
         self.methods = getattr(context, "methods", None) or getattr(original, "methods", None)
-        self.name = getattr(original, "name", None)
-        self.include_in_schema = getattr(context, "include_in_schema", True)
         if self.methods is None and hasattr(original, "app"):
             self.app = original.app
 

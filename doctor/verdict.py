@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from doctor.layout import Configuration
 from doctor.lessons import Lesson, lesson
-from doctor.probes import CHECKS, Checks
+from doctor.probes import Checks
 from doctor.proxies import snippet
 
 # What the user's proxy is, seen from the app: the doctor's proxies connect from 127.0.0.1.
@@ -42,10 +42,6 @@ class Result:
     @property
     def works(self) -> bool:
         return all(status != "broken" for status in self.checks.status.values())
-
-    @property
-    def broken(self) -> list[str]:
-        return [check for check in CHECKS if self.checks.status[check] == "broken"]
 
 
 def recommend(results: list[Result]) -> list[Result]:

@@ -13,7 +13,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from requests.adapters import HTTPAdapter
 
 from doctor import proxies
 from doctor.proxies import PROXIES, Route
+from doctor.servers import Processes, wait_traefik_routing
 from proxylab import compose
 from proxylab.errors import ProxylabError
 from proxylab.native.go_build import image_version
@@ -30,7 +30,6 @@ from proxylab.paths import REPO
 
 PREFIX = "/api/v1"
 PLAIN_APP, ROOT_PATH_APP = 9780, 9781
-STARTUP_SECONDS = 20
 
 
 def routes_of(proxy: str) -> tuple[Route, Route]:
@@ -39,93 +38,40 @@ def routes_of(proxy: str) -> tuple[Route, Route]:
     return Route(port, True, f"127.0.0.1:{PLAIN_APP}"), Route(port + 1, False, f"127.0.0.1:{ROOT_PATH_APP}")
 
 
-# --- running things ---------------------------------------------------------------------------
-
-
-def _wait_listening(process: subprocess.Popen, ports: list[int], log: Path) -> float:
-    """Seconds until every port accepts a connection; fails with the process's log if it exits."""
-    started = time.monotonic()
-    while time.monotonic() - started < STARTUP_SECONDS:
-        if process.poll() is not None:
-            pytest.fail(f"{process.args[0]} exited with {process.returncode} before listening:\n{log.read_text()}")
-        if all(_accepts(port) for port in ports):
-            return time.monotonic() - started
-        time.sleep(0.02)
-    pytest.fail(f"{process.args[0]} did not listen on {ports} within {STARTUP_SECONDS}s:\n{log.read_text()}")
-
-
-def _wait_routing(process: subprocess.Popen, routes: tuple[Route, ...], log: Path) -> float:
-    """Seconds until a request through every route reaches its app. Listening is not enough:
-    Traefik opens its entrypoints before the file provider's routers are loaded, and answers
-    its own 404 until then."""
-    started = time.monotonic()
-    session = requests.Session()
-    session.trust_env = False
-    while time.monotonic() - started < STARTUP_SECONDS:
-        if process.poll() is not None:
-            pytest.fail(f"{process.args[0]} exited with {process.returncode}:\n{log.read_text()}")
-        answers = [session.get(f"http://127.0.0.1:{route.port}{PREFIX}/echo/ready", timeout=5) for route in routes]
-        if all(answer.headers.get("content-type") == "application/json" for answer in answers):
-            return time.monotonic() - started
-        time.sleep(0.02)
-    pytest.fail(f"{process.args[0]} did not route to the apps within {STARTUP_SECONDS}s:\n{log.read_text()}")
-
-
-def _accepts(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _stop(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+# --- running things: doctor.servers starts, waits for and stops them, as in a doctor run ---
 
 
 @pytest.fixture(scope="module")
 def echo_apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """The two echo apps, started once for the module."""
-    logs = tmp_path_factory.mktemp("apps")
-    processes: list[subprocess.Popen] = []
-    try:
+    with Processes(tmp_path_factory.mktemp("apps")) as processes:
         for port, environment in ((PLAIN_APP, {}), (ROOT_PATH_APP, {"PROXYLAB_APP_ROOT_PATH": PREFIX})):
             # Only PATH and HOME from the caller: a PROXYLAB_* variable in the shell cannot change the app.
             inherited = {key: os.environ[key] for key in ("PATH", "HOME") if key in os.environ}
             env = {**inherited, "PROXYLAB_INSTANCE": f"app-{port}", "FORWARDED_ALLOW_IPS": "127.0.0.1", **environment}
-            log = logs / f"app-{port}.log"
             argv = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
-            processes.append(subprocess.Popen(argv, cwd=REPO, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT))
-            _wait_listening(processes[-1], [port], log)
+            processes.start(f"app-{port}", argv, cwd=REPO, env=env)
+            processes.wait_listening(f"app-{port}", port, f"the echo app on {port}", "read its log above")
         yield
-    finally:
-        _stop(processes)
 
 
 @pytest.fixture(scope="module", params=PROXIES)
 def proxy(request: pytest.FixtureRequest, echo_apps: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One proxy, started with start_argv on its strip and keep routes; stopped after its tests
-    (pytest runs each proxy's tests together)."""
+    (pytest runs each proxy's tests together). Traefik listens before its routes are loaded, so
+    its routes are waited for too, as the doctor does."""
     name = request.param
     tmp_path = tmp_path_factory.mktemp(name)
     out = tmp_path / "config"
     out.mkdir()
-    argv = proxies.start_argv(name, routes_of(name), PREFIX, out)
-    log = tmp_path / f"{name}.log"
-    process = subprocess.Popen(argv, stdout=log.open("w"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    try:
-        listening = _wait_listening(process, [route.port for route in routes_of(name)], log)
-        routing = _wait_routing(process, routes_of(name), log)
+    with Processes(tmp_path) as processes:
+        processes.start(name, proxies.start_argv(name, routes_of(name), PREFIX, out))
+        listening = sum(processes.wait_listening(name, route.port, name, "read its log above") for route in routes_of(name))
+        routing = 0.0
+        if name == "traefik":
+            routing = wait_traefik_routing(processes, name, [f"http://127.0.0.1:{route.port}{PREFIX}/echo/ready" for route in routes_of(name)])
         print(f"{name}: listening after {listening:.3f}s, routing {routing:.3f}s later")
         yield name
-    finally:
-        stopping = time.monotonic()
-        _stop([process])
-        print(f"{name}: stopped {time.monotonic() - stopping:.3f}s after SIGTERM, exit status {process.returncode}")
 
 
 def get(http: requests.Session, route: Route, path: str, **headers: str) -> requests.Response:
