@@ -212,7 +212,9 @@ class ComposeBackend:
         except DockerException as exc:
             raise _no_engine() from exc
         labels = [f"{PROJECT_LABEL}={self.project}"] + ([f"{SERVICE_LABEL}={service}"] if service else [])
-        containers = client.containers.list(all=True, filters={"label": labels})
+        # ignore_removed: the SDK lists, then inspects each container; one Compose removes in
+        # between (a one-shot, a container being recreated, a `down` in progress) is no longer there.
+        containers = client.containers.list(all=True, filters={"label": labels}, ignore_removed=True)
         if required and not containers:
             raise ProxylabError(f"service {service}", "has no container in this project", "run `make up` first, or check the name with `make status`")
         return containers

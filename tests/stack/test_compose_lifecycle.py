@@ -36,9 +36,12 @@ def engine():
 
 
 def leftovers(engine) -> tuple[list[str], list[str]]:
-    """The project's containers (any state) and networks."""
+    """The project's containers (any state) and networks. A container removed between the SDK's
+    listing and its inspection of each one (ignore_removed) is not a leftover: that race, during
+    `up`, once failed this file's Ctrl-C test with docker.errors.NotFound."""
     label = {"label": f"{PROJECT_LABEL}={PROJECT}"}
-    return [c.name for c in engine.containers.list(all=True, filters=label)], [n.name for n in engine.networks.list(filters=label)]
+    containers = engine.containers.list(all=True, filters=label, ignore_removed=True)
+    return [c.name for c in containers], [n.name for n in engine.networks.list(filters=label)]
 
 
 def proxylab(*args: str) -> list[str]:

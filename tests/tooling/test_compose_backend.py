@@ -263,7 +263,7 @@ def test_status_reads_compose_labels_health_and_ports(real_stack: Stack) -> None
         FakeContainer("traefik", state="exited", health=None),
     )
     statuses = backend(real_stack, client=client).status()
-    assert client.list_calls == [{"all": True, "filters": {"label": ["com.docker.compose.project=proxylab"]}}]
+    assert client.list_calls == [{"all": True, "filters": {"label": ["com.docker.compose.project=proxylab"]}, "ignore_removed": True}]
     assert statuses == [
         ServiceStatus("app-plain", "running", "healthy", "app-1", ["127.0.0.1:8001"]),
         ServiceStatus("traefik", "exited", None, "trae1", []),
@@ -276,7 +276,7 @@ def test_tail_of_one_service(real_stack: Stack) -> None:
     nginx = FakeContainer("nginx", output=b"start\nGET /api/v1/app 200\n")
     client = FakeClient(nginx, FakeContainer("traefik", output=b"other\n"))
     text = backend(real_stack, client=client).tail("nginx", 5)
-    assert client.list_calls == [{"all": True, "filters": {"label": ["com.docker.compose.project=proxylab", "com.docker.compose.service=nginx"]}}]
+    assert client.list_calls == [{"all": True, "filters": {"label": ["com.docker.compose.project=proxylab", "com.docker.compose.service=nginx"]}, "ignore_removed": True}]
     assert nginx.calls == [("logs", {"tail": 5})]
     assert text == "nginx | start\nnginx | GET /api/v1/app 200"
 
