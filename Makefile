@@ -127,7 +127,7 @@ doctor: deps venv traefik caddy
 	@test -n "$(APP)" || { echo "make doctor needs APP=MODULE:ATTR (and APP_DIR=the folder it imports from), e.g. make doctor APP=doctor.examples.realworld.main:app"; exit 2; }
 	$(PY) -m proxylab doctor "$(APP)" --app-dir "$(or $(APP_DIR),.)" $(if $(PREFIX),--prefix "$(PREFIX)",) $(if $(PYTHON),--python "$(PYTHON)",) $(if $(EXPECT),--expect "$(EXPECT)",)
 
-## bench: what each proxy costs, ~6 min plus the suite (cold start, make test time, wrk load direct/Traefik/Nginx/Caddy/HAProxy); reports/bench.{json,png}
+## bench: what each proxy costs, ~6 min plus the suite (cold start, make test time, wrk load direct/Traefik/Nginx/Caddy/HAProxy); records make test's suite times per backend and shows each suite's change since the last bench; reports/bench.{json,png}
 bench: deps venv
 	$(PY) -m bench
 

@@ -7,6 +7,8 @@
 | `load.py` | repeated, interleaved runs per target and path; medians, spreads, ratios |
 | `coldstart.py` | native `down` then `up`, timed to all-healthy |
 | `suite.py` | the test suite's duration (`make test`) |
+| `sessions.py` | the last `make test` session per backend (reports/test-times.<backend>.json) |
+| `regress.py` | each backend's session and suites against the previous bench's: slower, faster, new |
 | `machine.py` | CPU count and model, for comparing reports |
 | `stats.py` | median, min–max, ratios |
 | `run.py` | one bench run, full or smoke, into a report dict |

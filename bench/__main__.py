@@ -5,7 +5,9 @@
                                  CI): reports/bench-smoke.json and bench-smoke.png
 
 Needs wrk (`make deps`) and the native backend; starts the stack if it is not running and stops
-it again at the end. Exit status: 0 measured; 1 some request failed (errors or non-2xx, so the
+it again at the end. The report also keeps the last `make test` session of each backend
+(reports/test-times.<backend>.json), and the table shows how each changed since the previous
+report in the same place (read before it is overwritten). Exit status: 0 measured; 1 some request failed (errors or non-2xx, so the
 numbers measure failures, not the proxy); 3 a fault with a next step (wrk missing, ports busy).
 """
 
@@ -19,7 +21,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from bench import chart, table
+from bench import chart, regress, table
 from bench.run import Plan, run_bench
 from proxylab import compose
 from proxylab.backend import choose
@@ -45,12 +47,17 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(plan: Plan, out: Path, stem: str) -> int:
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
+
+    def log(line: str) -> None:
+        errors.print(f"[bench] {line}", markup=False)
+
+    previous = regress.load_previous(out / f"{stem}.json", log)
     stack = compose.load()
     backend = choose(stack, log=lambda line: errors.print(f"[stack] {line}", markup=False), wanted="native")
-    report = run_bench(plan, stack, backend, log=lambda line: errors.print(f"[bench] {line}", markup=False))
+    report = run_bench(plan, stack, backend, log=log)
     json_path, png_path = write(report, out, stem)
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
-    table.print_report(report, console)
+    table.print_report(report, console, previous)
     console.print(f"\nwrote {json_path} and {png_path}")
     failed = [f"{name} {target}" for name, path in report["load"]["paths"].items()
               for target, data in path["targets"].items() if data["errors"] or data["non_2xx"]]

@@ -4,7 +4,8 @@
 target and path: about 6 minutes of load with five targets, plus the suite); `Plan.smoke()` is what CI and
 `make bench-smoke` run to keep the code working (1 cold start, no suite, 1 s per target, under a
 minute); its numbers mean nothing. Either way the stack ends as it was found: running if it ran before, stopped if
-the bench had to start it.
+the bench had to start it. Both modes also keep the last `make test` session of each backend
+(bench/sessions.py: reading two small files), so the report shows the suite time per backend.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from bench import coldstart, machine, suite, wrk
+from bench import coldstart, machine, sessions, suite, wrk
 from bench.load import measure_paths
 from bench.stats import spread
 from bench.targets import PATHS, Target, targets
@@ -52,6 +53,7 @@ def run_bench(plan: Plan, stack: Stack, backend: Backend, log: Callable[[str], N
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "backend": backend.name,
         "machine": machine.facts(),
+        "test_sessions": sessions.last_sessions(),  # before the bench's own session runs
     }
     started_here = coldstart.state(backend) == "stopped"
     try:

@@ -4,23 +4,30 @@ A suite is a test file (tests/labs/test_labs_live.py); its time is the sum of it
 call and teardown. Starting and stopping the session's stack is its own line, not charged to
 whichever test happened to need it first (tests/conftest.py's running_stack reports it through
 `charge_stack`). The table ends the terminal report and goes to reports/test-times.<backend>.json,
-where `make bench` and a comparison between runs find it.
+where `make bench` finds the last session of each backend and compares it with the one its previous
+run found (bench/sessions.py, bench/regress.py). The file also says when the session finished and
+at which commit, so a reader knows which run the figures are from. TEST_TIMES_FILE names another
+file: the bench's own timed session writes there, so it never passes for a `make test` session.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 from collections import defaultdict
+from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
-from proxylab.paths import REPORTS_DIR
+from proxylab.paths import REPO, REPORTS_DIR
 
 STACK = "(the session's stack: up and down)"
 # The session's backend, read as tests/conftest.py reads it.
 BACKEND = os.environ.get("BACKEND", "").strip().lower() or "native"
+OUT = Path(os.environ.get("TEST_TIMES_FILE") or REPORTS_DIR / f"test-times.{BACKEND}.json")
 
 _seconds: dict[str, float] = defaultdict(float)
 _tests: dict[str, int] = defaultdict(int)
@@ -61,6 +68,29 @@ def rows() -> list[dict]:
     return sorted(table, key=lambda row: row["seconds"], reverse=True)
 
 
+def commit() -> str | None:
+    """The checked-out commit, short (`git rev-parse --short HEAD`); None outside a git checkout."""
+    try:
+        done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0:
+        return None
+    return done.stdout.strip() or None
+
+
+def session(wall: float, table: list[dict]) -> dict:
+    """What reports/test-times.<backend>.json holds: the backend, when and at which commit the
+    session finished, its wall clock and its suites."""
+    return {
+        "backend": BACKEND,
+        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "commit": commit(),
+        "wall_seconds": round(wall, 1),
+        "suites": table,
+    }
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     table = rows()
     if not table:
@@ -72,7 +102,5 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         tests = f"{row['tests']:>5} tests" if row["tests"] else " " * 11
         write(f"{row['seconds']:>8.1f} s  {tests}  {row['suite']}")
     write(f"{wall:>8.1f} s  wall clock for the whole session")
-    REPORTS_DIR.mkdir(exist_ok=True)
-    (REPORTS_DIR / f"test-times.{BACKEND}.json").write_text(
-        json.dumps({"backend": BACKEND, "wall_seconds": round(wall, 1), "suites": table}, indent=2) + "\n"
-    )
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(session(wall, table), indent=2) + "\n")

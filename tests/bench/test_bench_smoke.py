@@ -41,8 +41,9 @@ def smoke(native, running_stack, tmp_path_factory):
 def test_the_report_has_every_section(smoke):
     """bench.json would lack what the issue asks for: versions, machine, cold start, tests, load."""
     report, _ = smoke
-    assert {"mode", "started", "finished", "backend", "versions", "machine", "cold_start", "test_suite", "load", "chart"} <= set(report)
+    assert {"mode", "started", "finished", "backend", "versions", "machine", "cold_start", "test_suite", "test_sessions", "load", "chart"} <= set(report)
     assert report["mode"] == "smoke" and "skipped" in report["test_suite"]
+    assert set(report["test_sessions"]) == {"native", "compose"}
     assert {"uvicorn", "traefik", "nginx"} <= set(report["versions"])
     assert report["machine"]["nproc"] >= 1 and report["machine"]["cpu_model"]
 

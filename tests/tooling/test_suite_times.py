@@ -1,11 +1,15 @@
 """tests/suite_times.py, the time-by-suite table that ends every `make test` session: a suite is a
 test file, and the session stack's start and stop are a line of their own, not charged to the test
-that happened to need the stack first. A fresh copy of the module is used, so the table of this
+that happened to need the stack first; the file also says when and at which commit the session
+ran. A fresh copy of the module is used, so the table of this
 very session is left alone."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
+import subprocess
+from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -51,3 +55,27 @@ def test_a_skipped_test_counts_once(times):
     times.pytest_runtest_logreport(report("tests/suites/test_drift.py::test_proof", "setup", 0.0, skipped=True))
     times.pytest_runtest_logreport(report("tests/suites/test_drift.py::test_proof", "teardown", 0.0))
     assert times.rows()[0]["tests"] == 1
+
+
+def test_the_file_says_when_and_at_which_commit_the_session_ran(times, tmp_path, monkeypatch):
+    """`make bench` would compare figures without knowing which run or which code they are from."""
+    monkeypatch.setattr(times, "OUT", tmp_path / "test-times.native.json")
+    times.pytest_runtest_logreport(report("tests/app/test_app_health.py::test_ready", "call", 1.25))
+    lines: list[str] = []
+    reporter = SimpleNamespace(section=lambda title: lines.append(title), write_line=lines.append)
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    times.pytest_terminal_summary(reporter, 0, None)
+    written = json.loads((tmp_path / "test-times.native.json").read_text())
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=Path(__file__).parents[2],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    assert written["commit"] == head
+    assert before <= datetime.fromisoformat(written["finished"]) <= datetime.now(timezone.utc)
+    assert written["suites"] == [{"suite": "app/test_app_health.py", "tests": 1, "seconds": 1.2}]
+    assert written["backend"] == times.BACKEND and written["wall_seconds"] >= 0
+    assert lines[1] == "     1.2 s      1 tests  app/test_app_health.py"  # the terminal table is unchanged
+
+
+def test_outside_a_git_checkout_the_commit_is_null(times, tmp_path, monkeypatch):
+    """A session run from an exported tree would fail at its very end instead of writing its table."""
+    monkeypatch.setattr(times, "REPO", tmp_path)
+    assert times.commit() is None
