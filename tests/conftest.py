@@ -15,13 +15,13 @@ import time
 
 import pytest
 import requests
+from suite_times import charge_stack, pytest_runtest_logreport, pytest_runtest_protocol, pytest_terminal_summary  # noqa: F401  (hooks)
 
 from proxylab import compose
 from proxylab.backend import Backend, choose
 from proxylab.certs import CA_FILE, ensure_certs
 from proxylab.context import Context
 from proxylab.paths import CERTS_DIR
-from suite_times import charge_stack, pytest_runtest_logreport, pytest_runtest_protocol, pytest_terminal_summary  # noqa: F401  (hooks)
 
 # The backend this session's stack runs on.
 BACKEND = os.environ.get("BACKEND", "").strip().lower() or "native"
@@ -60,6 +60,10 @@ def running_stack(backend: Backend, stack: compose.Stack):
     if statuses and all(s.is_healthy for s in statuses):
         yield stack
         return
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # Each worker would start its own stack on the same ports.
+        pytest.fail(f"with pytest -n, the stack must already run: `BACKEND={BACKEND} python -m proxylab up` first "
+                    "(`make test` does), or run pytest without -n", pytrace=False)
     started = time.monotonic()
     backend.up()
     charge_stack(time.monotonic() - started)

@@ -104,3 +104,46 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     write(f"{wall:>8.1f} s  wall clock for the whole session")
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(session(wall, table), indent=2) + "\n")
+
+
+def merge(backend: str, wall: float, stack_seconds: float, phases: list[Path]) -> dict:
+    """One table for a backend's phases (scripts/test.sh runs lifecycle, parallel and alone phases
+    as separate pytest sessions): seconds and tests added up per suite, the stack's up and down
+    measured by the script, and the backend's wall clock from its first phase to its last."""
+    seconds: dict[str, float] = defaultdict(float)
+    tests: dict[str, int] = defaultdict(int)
+    for path in phases:
+        if not path.is_file():  # a phase with no tests selected writes no table
+            continue
+        for row in json.loads(path.read_text())["suites"]:
+            seconds[row["suite"]] += row["seconds"]
+            tests[row["suite"]] += row["tests"]
+    seconds[STACK] += stack_seconds
+    table = sorted(({"suite": suite, "tests": tests[suite], "seconds": round(s, 1)} for suite, s in seconds.items() if s > 0),
+                   key=lambda row: row["seconds"], reverse=True)
+    return {**session(wall, table), "backend": backend}
+
+
+def _main(argv: list[str]) -> int:
+    """`python tests/suite_times.py merge BACKEND WALL STACK_SECONDS PHASE.json...`: print the
+    backend's table and write it to reports/test-times.<backend>.json."""
+    if len(argv) < 4 or argv[0] != "merge":
+        print(_main.__doc__)
+        return 2
+    backend, wall, stack_seconds, phases = argv[1], float(argv[2]), float(argv[3]), [Path(p) for p in argv[4:]]
+    data = merge(backend, wall, stack_seconds, phases)
+    print(f"== time by suite ({backend} backend, all phases), slowest first")
+    for row in data["suites"]:
+        tests = f"{row['tests']:>5} tests" if row["tests"] else " " * 11
+        print(f"{row['seconds']:>8.1f} s  {tests}  {row['suite']}")
+    print(f"{data['wall_seconds']:>8.1f} s  wall clock for the {backend} backend (the suites ran partly side by side)")
+    out = REPORTS_DIR / f"test-times.{backend}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(data, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(_main(sys.argv[1:]))

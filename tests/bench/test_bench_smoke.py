@@ -16,7 +16,8 @@ from bench.__main__ import write
 from bench.run import Plan, run_bench
 from bench.targets import NAMES, PATHS
 
-pytestmark = pytest.mark.stack
+# Its cold start stops and starts the whole stack, and its load takes both cores.
+pytestmark = [pytest.mark.stack, pytest.mark.alone]
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

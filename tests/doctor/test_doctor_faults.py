@@ -14,16 +14,21 @@ import sys
 import time
 from pathlib import Path
 
+from terminal import sigint_as_in_a_terminal
+
 from doctor.layout import configurations
 from proxylab import ports
 from proxylab.paths import REPO
 
 APPS = Path(__file__).with_name("apps")
-PORT_BASE = 9700
+# Not the default 9700: test_doctor_live.py's runs use that, and `make test` may run both files
+# at once, on two workers.
+PORT_BASE = 9800
 
 
 def doctor(*args: str, app_dir: Path = APPS) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "proxylab", "doctor", *args, "--app-dir", str(app_dir), "--no-browser",
+                           "--port-base", str(PORT_BASE),
                            "--json", os.devnull, "--markdown", os.devnull],
                           cwd=REPO, capture_output=True, text=True, timeout=120)
 
@@ -76,6 +81,7 @@ def test_python_runs_the_app_in_that_interpreter(tmp_path: Path) -> None:
     other = REPO / ".venv-fastapi-run" / "bin" / "python"
     report = tmp_path / "doctor.json"
     result = subprocess.run([sys.executable, "-m", "proxylab", "doctor", "doctor.examples.strip_ready:app", "--app-dir", str(REPO),
+                             "--port-base", str(PORT_BASE),
                              "--python", str(other), "--no-browser", "--json", str(report), "--markdown", os.devnull],
                             cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
@@ -92,10 +98,10 @@ def test_bad_arguments_say_what_to_write() -> None:
 
 
 def test_ctrl_c_while_probing_stops_every_process_it_started() -> None:
-    process = subprocess.Popen([sys.executable, "-m", "proxylab", "doctor", "doctor.examples.realworld.main:app",
+    process = subprocess.Popen([sys.executable, "-m", "proxylab", "doctor", "doctor.examples.realworld.main:app", "--port-base", str(PORT_BASE),
                                 "--app-dir", str(REPO), "--json", os.devnull, "--markdown", os.devnull],
                                cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=sigint_as_in_a_terminal)
     try:
         seen = []
         for line in process.stdout:

@@ -29,6 +29,15 @@ from proxylab.context import Context
 pytestmark = pytest.mark.stack
 
 REPLAYED = ("request", "websocket", "sse")  # the kinds whose shown command is run and compared
+# The kinds that stop, restart or load services of the session stack: a lab with one runs `alone`
+# (scripts/test.sh), never beside tests that would meet a service it has stopped, or slow its
+# timing-sensitive counts (lab 07's rolling restarts).
+CHANGES_THE_STACK = {"stop", "start", "probe-sim", "rolling-restart", "release-set", "bench"}
+
+
+def _labs() -> list:
+    return [pytest.param(path, marks=[pytest.mark.alone] if {step.kind for step in load_lab(path).steps} & CHANGES_THE_STACK else [],
+                         id=path.stem) for path in find_labs()]
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +74,7 @@ def _skip_unless_it_ran(results) -> None:
         pytest.skip(f"{results[0].lab.name} runs on {', '.join(results[0].lab.backends)} only")
 
 
-@pytest.mark.parametrize("path", find_labs(), ids=lambda path: path.stem)
+@pytest.mark.parametrize("path", _labs())
 def test_the_lab_holds_on_live_traffic(runs, path):
     """What this lab teaches is no longer what the pinned stack does (see the table below)."""
     results, _ = runs(path)
@@ -74,7 +83,7 @@ def test_the_lab_holds_on_live_traffic(runs, path):
     assert not failed, "\n\n" + "\n\n".join(explain(result) for result in failed)
 
 
-@pytest.mark.parametrize("path", find_labs(), ids=lambda path: path.stem)
+@pytest.mark.parametrize("path", _labs())
 def test_the_command_shown_is_the_command_run(runs, path):
     """The curl a step displays would not send what the runner sent: a person pasting it from the
     slide would see another answer than the lab's."""

@@ -14,6 +14,7 @@ import time
 
 import docker
 import pytest
+from terminal import sigint_as_in_a_terminal
 
 from proxylab import compose
 from proxylab.compose_backend import PROJECT_LABEL
@@ -65,7 +66,8 @@ def test_up_then_down_leaves_no_container_and_no_network(engine):
 
 def test_ctrl_c_during_up_stops_everything(engine):
     """A presenter's Ctrl-C while the stack starts would leave half a stack running on the ports."""
-    process = subprocess.Popen(proxylab("up"), cwd=REPO, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(proxylab("up"), cwd=REPO, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               preexec_fn=sigint_as_in_a_terminal)
     deadline = time.monotonic() + 300
     while not leftovers(engine)[0] and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.2)

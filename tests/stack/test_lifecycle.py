@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from terminal import sigint_as_in_a_terminal
 
 from proxylab import compose, ports
 from proxylab.paths import REPO
@@ -43,7 +44,8 @@ def cli(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.Com
 
 
 def start_cli(*args: str, env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "proxylab", *args], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen([sys.executable, "-m", "proxylab", *args], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=sigint_as_in_a_terminal)
 
 
 def wait_for_line(process: subprocess.Popen, needle: str, timeout: float = 120) -> list[str]:

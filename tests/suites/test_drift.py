@@ -67,6 +67,7 @@ def expected_failing(routes: list[Route], reviewed: dict[str, dict[str, str]]) -
 
 @pytest.mark.stack
 @pytest.mark.drift
+@pytest.mark.alone
 def test_an_older_uvicorn_fails_the_matrix_on_the_cells_it_changes(running_stack, live_context, backend):
     """The matrix did not fail on exactly the cells uvicorn 0.25 → 0.26 (#2213) changes: either
     `make test` would let that upgrade through unnoticed, or it fails on cells it should not."""
