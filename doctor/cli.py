@@ -66,7 +66,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     spec, prefix, app_dir, expected = _validated(args)
-    run_dir = RUN_DIR / "doctor"
+    # One folder per port range: two doctors on different --port-base never share logs or configs.
+    run_dir = RUN_DIR / f"doctor-{args.port_base}"
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
     configs = layout.configurations(prefix, args.port_base)
