@@ -3,7 +3,10 @@
 The same promises Compose makes: a service starts only once what it depends on is healthy (its
 healthcheck URL answers 2xx); a service that exits or stays unhealthy past its healthcheck's
 deadline stops the whole start, with its last log lines shown; `down` stops everything, and a
-run that was killed is cleaned up by the next `up`. State (pids, listeners, health URLs) lives in
+run that was killed is cleaned up by the next `up`. Each service starts as soon as what it
+depends on is healthy, not in waves; one marked `x-native-head-start: SECONDS` (and what it
+depends on) starts first, and the others wait those seconds, so that a service slow to turn
+healthy on purpose does its imports before twenty others compete for the cores. State (pids, listeners, health URLs) lives in
 .run/native/state.json so that `status`, `logs` and `down` work from any later command.
 """
 
@@ -45,6 +48,7 @@ class NativeBackend:
         self.logs_dir = run_dir / "logs"
         self.state_file = run_dir / "state.json"
         self.log = log
+        self._started_at: dict[str, float] = {}
 
     # --- up -------------------------------------------------------------------------------
 
@@ -55,19 +59,87 @@ class NativeBackend:
         self.logs_dir.mkdir(exist_ok=True)
         specs = {name: process_spec(self.stack, name, self.run_dir, log=self.log) for name in self.stack.services}
         self._check_ports_free(specs.values())
+        self.stack.start_order()  # a depends_on cycle fails here, before anything starts
         started = time.monotonic()
         children: dict[str, subprocess.Popen] = {}
+        done: set[str] = set()  # healthy, or completed (one-shots)
+        deadlines: dict[str, float] = {}
+        next_look: dict[str, float] = {}  # each started service is probed every _POLL_S
+        early, held = self._head_starts()
         try:
-            for wave in self.stack.start_order():
-                for name in wave:
+            while len(done) < len(specs):
+                now = time.monotonic()
+                for name in specs:
+                    if name in children or not set(self.stack.services[name].depends_on) <= done:
+                        continue
+                    if name not in early and self._holding(held, done, now):
+                        continue
                     children[name] = self._start(specs[name])
-                for name in wave:
-                    self._wait_healthy(specs[name], children[name], started)
+                    self._started_at[name] = time.monotonic()
+                    deadlines[name] = self._deadline(name)
+                for name in [n for n in children if n not in done and now >= next_look.get(n, 0.0)]:
+                    next_look[name] = now + _POLL_S
+                    if self._poll_health(specs[name], children[name], started, deadlines[name]):
+                        done.add(name)
+                time.sleep(_POLL_S / 4)  # a service whose dependencies just turned healthy starts within 50 ms
         except BaseException:
             self.log("stopping everything that was started")
             self.down()
             raise
         return time.monotonic() - started
+
+    def _head_starts(self) -> tuple[set[str], dict[str, float]]:
+        """Services that start before the rest (`x-native-head-start: SECONDS` in compose.yaml)
+        and what they depend on; and how long each holds back the others once started."""
+        held = {name: float(svc.raw["x-native-head-start"]) for name, svc in self.stack.services.items()
+                if "x-native-head-start" in svc.raw}
+        early, todo = set(), list(held)
+        while todo:
+            name = todo.pop()
+            if name not in early:
+                early.add(name)
+                todo.extend(self.stack.services[name].depends_on)
+        return early, held
+
+    def _holding(self, held: dict[str, float], done: set[str], now: float) -> bool:
+        """True while a head-start service has neither had its head start nor turned healthy."""
+        return any(name not in done and now < self._started_at.get(name, float("inf")) + seconds
+                   for name, seconds in held.items())
+
+    def _deadline(self, service: str) -> float:
+        if service in self.stack.oneshots:
+            return time.monotonic() + _ONESHOT_TIMEOUT_S
+        check = self.stack.services[service].healthcheck
+        return time.monotonic() + (check.deadline if check else 0.0)
+
+    def _poll_health(self, spec: ProcessSpec, child: subprocess.Popen, started: float, deadline: float) -> bool:
+        """One look at a started service: True once healthy (or completed, for a one-shot);
+        raises when it exited, failed or ran out of time."""
+        code = child.poll()
+        if spec.service in self.stack.oneshots:
+            if code is None:
+                if time.monotonic() > deadline:
+                    raise self._unhealthy(spec.service, f"did not finish within {_ONESHOT_TIMEOUT_S:.0f}s")
+                return False
+            if code != 0:
+                raise self._unhealthy(spec.service, f"exited with code {code}; the services after it need it to succeed")
+            state = self._state()
+            state[spec.service]["exit_code"] = code
+            self._write_state(state)
+            self.log(f"completed {spec.service:<22} after {time.monotonic() - started:.1f}s")
+            return True
+        check = self.stack.services[spec.service].healthcheck
+        if spec.health_url is None or check is None:
+            return True
+        if code is not None:
+            raise self._unhealthy(spec.service, f"exited with code {code} before turning healthy")
+        ok, last = probe(spec.health_url, timeout=check.timeout)
+        if ok and child.poll() is None:
+            self.log(f"healthy {spec.service:<22} after {time.monotonic() - started:.1f}s ({spec.health_url})")
+            return True
+        if time.monotonic() > deadline:
+            raise self._unhealthy(spec.service, f"was not healthy within {check.deadline:.0f}s (last probe of {spec.health_url}: {last})")
+        return False
 
     def _check_ports_free(self, specs) -> None:
         for spec in specs:
@@ -102,37 +174,9 @@ class NativeBackend:
         return child
 
     def _wait_healthy(self, spec: ProcessSpec, child: subprocess.Popen, started: float) -> None:
-        if spec.service in self.stack.oneshots:
-            self._wait_completed(spec.service, child, started)
-            return
-        check = self.stack.services[spec.service].healthcheck
-        if spec.health_url is None or check is None:
-            return
-        deadline = time.monotonic() + check.deadline
-        last = "no answer yet"
-        while time.monotonic() < deadline:
-            code = child.poll()
-            if code is not None:
-                raise self._unhealthy(spec.service, f"exited with code {code} before turning healthy")
-            ok, last = probe(spec.health_url, timeout=check.timeout)
-            if ok and child.poll() is None:
-                self.log(f"healthy {spec.service:<22} after {time.monotonic() - started:.1f}s ({spec.health_url})")
-                return
+        deadline = self._deadline(spec.service)
+        while not self._poll_health(spec, child, started, deadline):
             time.sleep(_POLL_S)
-        raise self._unhealthy(spec.service, f"was not healthy within {check.deadline:.0f}s (last probe of {spec.health_url}: {last})")
-
-    def _wait_completed(self, service: str, child: subprocess.Popen, started: float) -> None:
-        """A one-shot service must exit 0 (Compose's service_completed_successfully)."""
-        try:
-            code = child.wait(timeout=_ONESHOT_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            raise self._unhealthy(service, f"did not finish within {_ONESHOT_TIMEOUT_S:.0f}s") from None
-        if code != 0:
-            raise self._unhealthy(service, f"exited with code {code}; the services after it need it to succeed")
-        state = self._state()
-        state[service]["exit_code"] = code
-        self._write_state(state)
-        self.log(f"completed {service:<22} after {time.monotonic() - started:.1f}s")
 
     def _unhealthy(self, service: str, cause: str) -> ProxylabError:
         return ProxylabError(f"service {service}", cause, f"read its log: {self.logs_dir / (service + '.log')}", details=self.tail(service, 20))

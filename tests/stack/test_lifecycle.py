@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -89,12 +90,29 @@ def assert_nothing_left(services: dict[str, dict]) -> None:
             assert ports.can_bind(host, port), f"{name}'s {host}:{port} is still bound by {ports.owner(port, host)}"
 
 
+def assert_started_in_depends_on_order(output: str) -> None:
+    """Every service started only after what it depends on turned healthy (or completed), and
+    the head-start service (compose.yaml's x-native-head-start) before those that wait for it."""
+    lines = output.splitlines()
+
+    def line_of(verb: str, name: str) -> int:
+        return next(i for i, line in enumerate(lines) if re.match(rf"\[stack\] {verb} {re.escape(name)}\s", line) or
+                    re.match(rf"{verb} {re.escape(name)}\s", line))
+
+    for name, service in STACK.services.items():
+        for dependency in service.depends_on:
+            ready = "completed" if dependency in STACK.oneshots else "healthy"
+            assert line_of(ready, dependency) < line_of("started", name), f"{name} started before {dependency} was {ready}"
+    assert line_of("started", "app-probes") < line_of("started", "app-plain"), "app-probes lost its head start"
+
+
 def test_up_then_down_leaves_no_process_and_no_port(env):
     """`make down` must leave the machine as it found it, or the next `make up` trips on it."""
     up = cli("up", env=env)
     assert up.returncode == 0, up.stdout + up.stderr
     services = recorded(env)
     assert set(services) == set(STACK.services)
+    assert_started_in_depends_on_order(up.stdout + up.stderr)
     down = cli("down", env=env)
     assert down.returncode == 0, down.stdout + down.stderr
     assert_nothing_left(services)
