@@ -1,13 +1,14 @@
-"""How long `make test` takes: the test suite run once, as a subprocess, timed.
+"""How long `make test` takes with the stack up: its two phases after the stack starts, timed.
 
-`make test` is `python -m pytest` after `make deps venv` (which do nothing once set up), so this
-runs that pytest with the same interpreter and times it. The bench's own tests (tests/bench/)
-are left out: they run the bench, which would run the suite again. With the stack already up,
-pytest reuses it and skips the lifecycle tests (they need the ports), exactly as `make test`
-does on a machine where `make up` ran; the report records which it was. The session writes its
-time by suite (tests/suite_times.py) to a scratch file named by TEST_TIMES_FILE, and the report
-keeps it: reports/test-times.<backend>.json stays the last `make test` session's, which
-bench/sessions.py reads, because this session (no bench tests, no lifecycle tests) is not one.
+`make test` (scripts/test.sh) runs, per backend, the lifecycle tests, then with the stack up
+everything that leaves the stack as it found it on two pytest-xdist workers, then what stops,
+restarts or loads it, alone. With the stack already up the lifecycle tests skip (they need the
+ports), so this runs the last two phases with the same interpreter and times them; the report
+records whether the stack ran before. The bench's own tests (tests/bench/) are left out: they
+run the bench, which would run the suite again. Each phase writes its time by suite
+(tests/suite_times.py) to a scratch file named by TEST_TIMES_FILE, and the report keeps their sum:
+reports/test-times.<backend>.json stays the last `make test` session's, which bench/sessions.py
+reads, because this one (no bench tests, no lifecycle tests) is not one.
 """
 
 from __future__ import annotations
@@ -23,30 +24,51 @@ from typing import Any
 
 from proxylab.paths import REPO
 
-COMMAND = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--ignore=tests/bench"]
+_PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--ignore=tests/bench"]
+WORKERS = os.environ.get("TEST_WORKERS", "2")
+# scripts/test.sh's parallel and alone phases, in that order.
+PHASES = [
+    ("parallel", [*_PYTEST, "-n", WORKERS, "--dist", "loadfile", "-m", "not lifecycle and not alone"]),
+    ("alone", [*_PYTEST, "-m", "alone and not lifecycle"]),
+]
+NO_TESTS = 5  # pytest's exit code when a phase selects nothing
 TIMEOUT_S = 1800
 
 
 def time_test_suite(stack_running: bool) -> dict[str, Any]:
-    """Seconds, exit code and pytest's summary line of one run of the suite."""
+    """Seconds, exit code and pytest's summary lines of one run of the phases."""
     backend = os.environ.get("BACKEND", "").strip().lower() or "native"
+    seconds, codes, summaries, by_suite = 0.0, [], [], []
     with tempfile.TemporaryDirectory(prefix="proxylab-bench-") as scratch:
-        times = Path(scratch) / f"test-times.{backend}.json"
-        started = time.monotonic()
-        done = subprocess.run(COMMAND, cwd=REPO, capture_output=True, text=True, timeout=TIMEOUT_S,
-                              env={**os.environ, "TEST_TIMES_FILE": str(times)})
-        seconds = time.monotonic() - started
-        by_suite = _by_suite(times)
-    lines = [line for line in done.stdout.splitlines() if line.strip() and not line.startswith(" ")]
+        for name, command in PHASES:
+            times = Path(scratch) / f"test-times.{backend}.{name}.json"
+            started = time.monotonic()
+            done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=TIMEOUT_S,
+                                  env={**os.environ, "TEST_TIMES_FILE": str(times)})
+            seconds += time.monotonic() - started
+            codes.append(0 if done.returncode == NO_TESTS else done.returncode)
+            lines = [line for line in done.stdout.splitlines() if line.strip() and not line.startswith(" ")]
+            summaries.append(f"{name}: " + (lines[-1].strip("= ") if lines else done.stderr.strip()[-200:]))
+            by_suite += _by_suite(times)
     return {
-        "command": "python -m pytest -q -p no:cacheprovider --ignore=tests/bench",
+        "command": " && ".join(" ".join(["python", *command[1:]]) for _, command in PHASES),
         "seconds": round(seconds, 2),
-        "exit_code": done.returncode,
-        "summary": lines[-1].strip("= ") if lines else done.stderr.strip()[-200:],
+        "exit_code": max(codes, key=abs),
+        "summary": "; ".join(summaries),
         "stack_running_before": stack_running,
         "backend": backend,
-        "by_suite": by_suite,
+        "by_suite": _summed(by_suite),
     }
+
+
+def _summed(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per suite over the phases, slowest first."""
+    total: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        into = total.setdefault(row["suite"], {"suite": row["suite"], "tests": 0, "seconds": 0.0})
+        into["tests"] += row["tests"]
+        into["seconds"] = round(into["seconds"] + row["seconds"], 1)
+    return sorted(total.values(), key=lambda row: row["seconds"], reverse=True)
 
 
 def _by_suite(times: Path) -> list[dict[str, Any]]:

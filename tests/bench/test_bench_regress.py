@@ -161,11 +161,13 @@ def test_the_session_the_bench_times_leaves_make_tests_table_alone(monkeypatch):
     recorded = REPORTS_DIR / "test-times.native.json"
     before = recorded.read_bytes() if recorded.exists() else None
     small = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/tooling/test_suite_times.py"]
-    monkeypatch.setattr(suite, "COMMAND", small)  # a real, short session instead of the whole suite
+    # Two real, short phases instead of the whole suite: the second selects nothing (exit 5, not a failure).
+    monkeypatch.setattr(suite, "PHASES", [("parallel", small), ("alone", [*small, "-m", "alone"])])
     monkeypatch.delenv("BACKEND", raising=False)
     result = suite.time_test_suite(stack_running=False)
     assert result["exit_code"] == 0, result["summary"]
     assert [row["suite"] for row in result["by_suite"]] == ["tooling/test_suite_times.py"]
+    assert result["summary"].startswith("parallel: ") and "; alone: " in result["summary"]
     assert (recorded.read_bytes() if recorded.exists() else None) == before
 
 
