@@ -85,6 +85,7 @@ sys.exit(0 if choose(compose.load(), lambda _: None, "native").is_running() else
 }
 
 backend_session native "" "$@"
+ran=(native)
 
 if ! docker info >/dev/null 2>&1 || ! docker compose version >/dev/null 2>&1; then
   echo "== make test: the Compose session was SKIPPED: no Docker engine answers (or no Compose plugin)."
@@ -95,5 +96,15 @@ elif native_running; then
 else
   echo "== make test: the Compose session (COMPOSE_FILE=${COMPOSE_FILE:-compose.yaml})"
   backend_session compose "stack or compose" "$@"
+  ran+=(compose)
 fi
+
+# The last lines a CI log shows: each backend's wall clock and its three slowest suites.
+"$PY" - "${ran[@]}" <<'SUMMARY' || true
+import json, sys
+for backend in sys.argv[1:]:
+    data = json.load(open(f"reports/test-times.{backend}.json"))
+    slowest = ", ".join(f"{row['suite']} {row['seconds']:.0f} s" for row in data["suites"][:3])
+    print(f"== make test: {backend} {data['wall_seconds']:.0f} s (slowest: {slowest}; all in reports/test-times.{backend}.json)")
+SUMMARY
 exit "$status"
