@@ -1,11 +1,11 @@
 """The last `make test` session on each backend, as tests/suite_times.py left it for the bench.
 
-Every pytest session ends by writing reports/test-times.<backend>.json: its wall clock, when and
-at which commit it finished, and its seconds per suite. `make test` runs a native session and,
-when a Docker engine answers, a Compose one, so after it both files exist. The bench reads them
-as they are (it runs no session on Compose; the native session it times itself is another one,
-bench/suite.py) and keeps them in its report under "test_sessions", where bench/regress.py
-compares them with the previous bench's. A backend without a readable file gets a sentence
+`make test` (scripts/test.sh) ends each backend by writing reports/test-times.<backend>.json: its
+wall clock over its three phases, when and at which commit it finished, and its seconds per suite
+(tests/suite_times.py). It runs the native backend and, when a Docker engine answers, the Compose
+one, so after it both files exist. The bench reads them as they are (it runs nothing on Compose;
+the native phases it times itself are another run, bench/suite.py) and keeps them in its report
+under "test_sessions", where bench/regress.py compares them with the previous bench's. A backend without a readable file gets a sentence
 saying so and what to run, never a table of zeros.
 """
 

@@ -4,10 +4,13 @@ A suite is a test file (tests/labs/test_labs_live.py); its time is the sum of it
 call and teardown. Starting and stopping the session's stack is its own line, not charged to
 whichever test happened to need it first (tests/conftest.py's running_stack reports it through
 `charge_stack`). The table ends the terminal report and goes to reports/test-times.<backend>.json,
-where `make bench` finds the last session of each backend and compares it with the one its previous
-run found (bench/sessions.py, bench/regress.py). The file also says when the session finished and
-at which commit, so a reader knows which run the figures are from. TEST_TIMES_FILE names another
-file: the bench's own timed session writes there, so it never passes for a `make test` session.
+or to TEST_TIMES_FILE when set: scripts/test.sh gives each of its phases a file of its own under
+reports/test-phases/ and ends each backend with `python tests/suite_times.py merge`, which adds
+them up into reports/test-times.<backend>.json. There `make bench` finds the last `make test` of
+each backend and compares it with the one its previous run found (bench/sessions.py,
+bench/regress.py). The file also says when the session finished and at which commit, so a reader
+knows which run the figures are from. The bench's own timed phases write to scratch files, so they
+never pass for a `make test` session.
 """
 
 from __future__ import annotations

@@ -37,6 +37,10 @@ class StepKind:
     keys: tuple[str, ...]  # the keys its spec may have; the first is required
     fields: tuple[str, ...]  # the top-level fields of its answer
     build: Callable[[Mapping[str, Any]], Action]
+    # It stops, restarts or loads services of the stack: `make test` runs a lab with such a step
+    # alone, never beside tests that would meet a stopped service or slow its timing-sensitive
+    # counts (tests/labs/test_labs_live.py, scripts/test.sh).
+    changes_the_stack: bool = False
 
     def parse(self, spec: Any) -> Action:
         """The action for `spec`; ValueError names what is wrong with it."""

@@ -72,7 +72,7 @@ def _bench(spec: Mapping[str, Any]) -> BenchAction:
     return BenchAction(path, Load(threads=numbers["threads"], connections=numbers["connections"], seconds=numbers["seconds"]))
 
 
-BENCH = StepKind("bench", ("path", "seconds", "connections", "threads"), TARGET_FIELDS, _bench)
+BENCH = StepKind("bench", ("path", "seconds", "connections", "threads"), TARGET_FIELDS, _bench, changes_the_stack=True)
 
 
 # --- bench-report: the last `make bench` ---------------------------------------------------------

@@ -65,7 +65,8 @@ class ServiceAction:
 
 
 STOP, START = (
-    StepKind(verb, ("service",), ("service", "state", "seconds"), lambda spec, verb=verb: ServiceAction(str(spec["service"]), verb))
+    StepKind(verb, ("service",), ("service", "state", "seconds"), lambda spec, verb=verb: ServiceAction(str(spec["service"]), verb),
+             changes_the_stack=True)
     for verb in ("stop", "start")
 )
 
@@ -109,7 +110,7 @@ def _probe_sim(spec: Mapping[str, Any]) -> ProbeSimAction:
 
 
 PROBE_SIM = StepKind("probe-sim", ("url", "restart", "duration", "startup", "liveness", "readiness"),
-                  ("decision", "restart_at_s", "ready_at_s", "timeline"), _probe_sim)
+                  ("decision", "restart_at_s", "ready_at_s", "timeline"), _probe_sim, changes_the_stack=True)
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,7 @@ def _rolling_restart(spec: Mapping[str, Any]) -> RollingRestartAction:
 
 ROLLING_RESTART = StepKind("rolling-restart", ("url", "replica", "rate", "duration", "signal_at"),
                   ("requests", "ok", "non_2xx", "connection_errors", "failed", "p50_ms", "p99_ms", "statuses", "stop_s", "start_s"),
-                  _rolling_restart)
+                  _rolling_restart, changes_the_stack=True)
 
 
 @dataclass(frozen=True)

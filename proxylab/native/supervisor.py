@@ -6,8 +6,8 @@ deadline stops the whole start, with its last log lines shown; `down` stops ever
 run that was killed is cleaned up by the next `up`. Each service starts as soon as what it
 depends on is healthy, not in waves; one marked `x-native-head-start: SECONDS` (and what it
 depends on) starts first, and the others wait those seconds, so that a service slow to turn
-healthy on purpose does its imports before twenty others compete for the cores. State (pids, listeners, health URLs) lives in
-.run/native/state.json so that `status`, `logs` and `down` work from any later command.
+healthy on purpose does its imports before twenty others compete for the cores. State (pids,
+listeners, health URLs) lives in .run/native/state.json so that `status`, `logs` and `down` work from any later command.
 """
 
 from __future__ import annotations
@@ -48,7 +48,6 @@ class NativeBackend:
         self.logs_dir = run_dir / "logs"
         self.state_file = run_dir / "state.json"
         self.log = log
-        self._started_at: dict[str, float] = {}
 
     # --- up -------------------------------------------------------------------------------
 
@@ -62,6 +61,7 @@ class NativeBackend:
         self.stack.start_order()  # a depends_on cycle fails here, before anything starts
         started = time.monotonic()
         children: dict[str, subprocess.Popen] = {}
+        started_at: dict[str, float] = {}
         done: set[str] = set()  # healthy, or completed (one-shots)
         deadlines: dict[str, float] = {}
         next_look: dict[str, float] = {}  # each started service is probed every _POLL_S
@@ -72,10 +72,10 @@ class NativeBackend:
                 for name in specs:
                     if name in children or not set(self.stack.services[name].depends_on) <= done:
                         continue
-                    if name not in early and self._holding(held, done, now):
+                    if name not in early and _holding(held, started_at, done, now):
                         continue
                     children[name] = self._start(specs[name])
-                    self._started_at[name] = time.monotonic()
+                    started_at[name] = time.monotonic()
                     deadlines[name] = self._deadline(name)
                 for name in [n for n in children if n not in done and now >= next_look.get(n, 0.0)]:
                     next_look[name] = now + _POLL_S
@@ -100,11 +100,6 @@ class NativeBackend:
                 early.add(name)
                 todo.extend(self.stack.services[name].depends_on)
         return early, held
-
-    def _holding(self, held: dict[str, float], done: set[str], now: float) -> bool:
-        """True while a head-start service has neither had its head start nor turned healthy."""
-        return any(name not in done and now < self._started_at.get(name, float("inf")) + seconds
-                   for name, seconds in held.items())
 
     def _deadline(self, service: str) -> float:
         if service in self.stack.oneshots:
@@ -320,3 +315,9 @@ class NativeBackend:
             "health_url": spec.health_url, "log": str(log_path),
         }
         self._write_state(state)
+
+
+def _holding(held: dict[str, float], started_at: dict[str, float], done: set[str], now: float) -> bool:
+    """True while a head-start service has neither had its head start nor turned healthy (one not
+    started yet holds the others too)."""
+    return any(name not in done and now < started_at.get(name, float("inf")) + seconds for name, seconds in held.items())

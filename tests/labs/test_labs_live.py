@@ -21,6 +21,7 @@ from stream_replay import replay_stream
 
 from labs.__main__ import main
 from labs.handouts import generate
+from labs.kinds import KINDS
 from labs.model import find_labs, load_lab, select
 from labs.reports import explain
 from labs.runner import require_stack, run_lab
@@ -29,15 +30,13 @@ from proxylab.context import Context
 pytestmark = pytest.mark.stack
 
 REPLAYED = ("request", "websocket", "sse")  # the kinds whose shown command is run and compared
-# The kinds that stop, restart or load services of the session stack: a lab with one runs `alone`
-# (scripts/test.sh), never beside tests that would meet a service it has stopped, or slow its
-# timing-sensitive counts (lab 07's rolling restarts).
-CHANGES_THE_STACK = {"stop", "start", "probe-sim", "rolling-restart", "release-set", "bench"}
 
 
 def _labs() -> list:
-    return [pytest.param(path, marks=[pytest.mark.alone] if {step.kind for step in load_lab(path).steps} & CHANGES_THE_STACK else [],
-                         id=path.stem) for path in find_labs()]
+    """Every lab; one with a step whose kind changes the stack (StepKind.changes_the_stack:
+    stop, start, probe-sim, rolling-restart, release-set, bench) runs `alone` (scripts/test.sh)."""
+    return [pytest.param(path, id=path.stem, marks=[pytest.mark.alone] if any(KINDS[step.kind].changes_the_stack for step in load_lab(path).steps) else [])
+            for path in find_labs()]
 
 
 @pytest.fixture(scope="module")

@@ -96,8 +96,7 @@ def assert_started_in_depends_on_order(output: str) -> None:
     lines = output.splitlines()
 
     def line_of(verb: str, name: str) -> int:
-        return next(i for i, line in enumerate(lines) if re.match(rf"\[stack\] {verb} {re.escape(name)}\s", line) or
-                    re.match(rf"{verb} {re.escape(name)}\s", line))
+        return next(i for i, line in enumerate(lines) if re.match(rf"{verb} {re.escape(name)}\s", line))
 
     for name, service in STACK.services.items():
         for dependency in service.depends_on:

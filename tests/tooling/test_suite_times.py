@@ -79,3 +79,23 @@ def test_outside_a_git_checkout_the_commit_is_null(times, tmp_path, monkeypatch)
     """A session run from an exported tree would fail at its very end instead of writing its table."""
     monkeypatch.setattr(times, "REPO", tmp_path)
     assert times.commit() is None
+
+
+def test_a_backends_phases_add_up_to_one_table(times, tmp_path):
+    """scripts/test.sh's last table per backend would miss a phase's suites, count one twice, or
+    lose the stack's up and down."""
+    def phase(name: str, suites: list[dict]) -> Path:
+        path = tmp_path / f"native.{name}.json"
+        path.write_text(json.dumps({"suites": suites}))
+        return path
+
+    parallel = phase("parallel", [{"suite": "labs/test_labs_live.py", "tests": 24, "seconds": 32.1},
+                                  {"suite": "suites/test_matrix.py", "tests": 16, "seconds": 40.3}])
+    alone = phase("alone", [{"suite": "labs/test_labs_live.py", "tests": 8, "seconds": 190.7}])
+    data = times.merge("native", 450.0, 17.9, [tmp_path / "native.lifecycle.json", parallel, alone])  # no lifecycle test selected: no file
+    assert data["backend"] == "native" and data["wall_seconds"] == 450.0
+    assert data["suites"] == [
+        {"suite": "labs/test_labs_live.py", "tests": 32, "seconds": 222.8},
+        {"suite": "suites/test_matrix.py", "tests": 16, "seconds": 40.3},
+        {"suite": times.STACK, "tests": 0, "seconds": 17.9},
+    ]
