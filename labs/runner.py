@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from labs.fields import lookup
+from labs.kinds.base import shares
 from labs.model import Lab, LabFileError, Step, load_lab
+from labs.side_by_side import run_side_by_side
 from proxylab.client import Request
 from proxylab.context import Context, connect
 from proxylab.errors import ProxylabError
@@ -86,14 +88,17 @@ def skip_step(lab: Lab, step: Step, context: Context) -> StepResult:
 
 
 def run_lab(lab: Lab, context: Context, on_step: Callable[[StepResult], None] = lambda _: None) -> list[StepResult]:
-    """Every step of `lab`, in order, with no pause; `on_step` sees each result as it comes.
-    A lab that names its backends (`backends: [native]`) is skipped, step by step, elsewhere."""
-    results = []
-    for step in lab.steps:
-        runs = lab.runs_on(context.backend.name)
-        results.append(run_step(lab, step, context) if runs else skip_step(lab, step, context))
-        on_step(results[-1])
-    return results
+    """Every step of `lab` with no pause; `on_step` sees each result, in file order, as it comes.
+    Steps that restart and load disjoint sets of services run side by side (labs/side_by_side.py);
+    every other step runs alone, in order. A lab that names its backends (`backends: [native]`)
+    is skipped, step by step, elsewhere."""
+    if not lab.runs_on(context.backend.name):
+        results = [skip_step(lab, step, context) for step in lab.steps]
+        for result in results:
+            on_step(result)
+        return results
+    return run_side_by_side(lab.steps, lambda step: shares(step.action, context),
+                            lambda step: run_step(lab, step, context), on_step)
 
 
 def verify(paths: list[Path], context: Context | None = None,

@@ -30,6 +30,15 @@ class Action(Protocol):
 
     def run(self, context: Context) -> Outcome: ...
 
+    # Optional: `shares(context) -> frozenset[str]`, the services the step restarts or loads. A
+    # step that has it may run beside steps that share none of them (labs/side_by_side.py).
+
+
+def shares(action: Action, context: Context) -> frozenset[str] | None:
+    """The services `action` restarts or loads, or None: it may touch anything, so it runs alone."""
+    method = getattr(action, "shares", None)
+    return None if method is None else method(context)
+
 
 @dataclass(frozen=True)
 class StepKind:

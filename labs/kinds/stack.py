@@ -128,6 +128,13 @@ class RollingRestartAction:
     def urls(self, context: Context) -> list[str]:
         return [self.url]
 
+    def shares(self, context: Context) -> frozenset[str] | None:
+        """The replica it restarts and every replica its load reaches (the route's, compose.yaml);
+        None, so alone, for a URL that is no route of the stack."""
+        port = urllib.parse.urlsplit(self.url).port
+        route = next((route for route in context.stack.routes if route.port == port), None)
+        return None if route is None else frozenset({self.replica, *route.upstreams})
+
     def run(self, context: Context) -> Outcome:
         backend, timings = context.backend, {}
         restart = threading.Thread(target=self._restart, args=(backend, timings), daemon=True)

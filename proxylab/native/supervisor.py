@@ -16,8 +16,10 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from proxylab import ports, versions
@@ -48,6 +50,8 @@ class NativeBackend:
         self.logs_dir = run_dir / "logs"
         self.state_file = run_dir / "state.json"
         self.log = log
+        # Lab 07 restarts replicas from several threads at once: one state update at a time.
+        self._state_lock = threading.Lock()
 
     # --- up -------------------------------------------------------------------------------
 
@@ -190,19 +194,35 @@ class NativeBackend:
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
     def _stop_all(self) -> list[str]:
+        """Stop in levels, as Compose does: first what nothing running depends on (the proxies,
+        edge), all at once, then what they depended on. Within a level the grace periods overlap
+        (three drain replicas wait out their 3 s window together, not one after another)."""
         state = self._state()
+        alive = {name: entry for name, entry in state.items() if is_alive(entry["pid"], entry["started"])}
         stopped = []
-        for name, entry in reversed(list(state.items())):
-            if is_alive(entry["pid"], entry["started"]):
-                began = time.monotonic()
-                stop_group(entry["pid"], entry["started"], _STOP_SIGNALS.get(name, signal.SIGTERM))
-                self.log(f"stopped {name:<22} in {time.monotonic() - began:.1f}s")
-                stopped.append(name)
+        for level in self._stop_levels(list(alive)):
+            with ThreadPoolExecutor(max_workers=len(level), thread_name_prefix="stop") as pool:
+                for name in pool.map(lambda name: self._stop_one(name, alive[name]), level):
+                    stopped.append(name)
         self.state_file.unlink(missing_ok=True)
         busy = [f"{h}:{p}" for entry in state.values() for h, p in entry["binds"] if not ports.can_bind(h, p)]
         if busy:
             raise ProxylabError("ports " + ", ".join(busy), "are still in use after stopping every service", "find the owner with `ss -ltnp` and stop it")
         return stopped
+
+    def _stop_levels(self, names: list[str]) -> list[list[str]]:
+        """`names` grouped so that each group depends on nothing in a later one (reverse start
+        order); a name compose.yaml no longer has (a state file from an older compose.yaml) goes first."""
+        services = self.stack.services
+        known = [[name for name in wave if name in names] for wave in reversed(self.stack.start_order())]
+        unknown = [name for name in names if name not in services]
+        return [level for level in [unknown, *known] if level]
+
+    def _stop_one(self, name: str, entry: dict) -> str:
+        began = time.monotonic()
+        stop_group(entry["pid"], entry["started"], _STOP_SIGNALS.get(name, signal.SIGTERM))
+        self.log(f"stopped {name:<22} in {time.monotonic() - began:.1f}s")
+        return name
 
     def clean_leftovers(self) -> None:
         """A killed `up` leaves processes and a state file behind: stop them first."""
@@ -309,12 +329,13 @@ class NativeBackend:
         partial.replace(self.state_file)
 
     def _record(self, spec: ProcessSpec, pid: int, log_path: Path) -> None:
-        state = self._state()
-        state[spec.service] = {
-            "pid": pid, "started": start_time(pid), "argv": spec.argv, "binds": spec.binds,
-            "health_url": spec.health_url, "log": str(log_path),
-        }
-        self._write_state(state)
+        with self._state_lock:
+            state = self._state()
+            state[spec.service] = {
+                "pid": pid, "started": start_time(pid), "argv": spec.argv, "binds": spec.binds,
+                "health_url": spec.health_url, "log": str(log_path),
+            }
+            self._write_state(state)
 
 
 def _holding(held: dict[str, float], started_at: dict[str, float], done: set[str], now: float) -> bool:

@@ -16,10 +16,10 @@ diff; the table itself is suites/table.py), terminal / markdown / html (the repo
 from __future__ import annotations
 
 from suites.matrix.expected import load_expected, render_diff, write_expected
-from suites.matrix.probe import Matrix, Row, probe_matrix, probe_route
+from suites.matrix.probe import Matrix, Row, probe_matrix, probe_route, probe_routes
 from suites.table import Difference, compare
 
 __all__ = [
-    "Difference", "Matrix", "Row", "compare", "load_expected", "probe_matrix", "probe_route",
+    "Difference", "Matrix", "Row", "compare", "load_expected", "probe_matrix", "probe_route", "probe_routes",
     "render_diff", "write_expected",
 ]

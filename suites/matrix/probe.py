@@ -76,11 +76,17 @@ class Matrix:
 
 def probe_matrix(stack: Stack, context: Context, versions: dict[str, str] | None = None) -> Matrix:
     """Probe every route of `stack` in compose.yaml's order."""
-    with ThreadPoolExecutor(STREAM_WORKERS) as pool:
-        streams = list(pool.map(_stream_cells, stack.routes))
-    rows = [Row(route, probe_route(route, stack, context, streamed)) for route, streamed in zip(stack.routes, streams)]
+    rows = [Row(route, cells) for route, cells in zip(stack.routes, probe_routes(stack.routes, stack, context))]
     taken_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     return Matrix(context.backend.name, versions or context.backend.versions(), taken_at, rows)
+
+
+def probe_routes(routes: list[Route], stack: Stack, context: Context) -> list[dict[str, str]]:
+    """The cells of each route, in order. The streams go first, side by side: an SSE stream takes
+    its ticks' time whatever the machine does, so one after another they would add up."""
+    with ThreadPoolExecutor(STREAM_WORKERS) as pool:
+        streams = list(pool.map(_stream_cells, routes))
+    return [probe_route(route, stack, context, streamed) for route, streamed in zip(routes, streams)]
 
 
 def probe_route(route: Route, stack: Stack, context: Context, streams: dict[str, str] | None = None) -> dict[str, str]:

@@ -31,6 +31,7 @@ STATUS_THROUGH_PROXY = {
     # the replicas of lab 07 are plain apps (no root_path) behind stripping routes
     (True, "app-plain-replica-1"): 200,
     (True, "app-drain-replica-1"): 200,
+    (True, "app-retry-replica-1"): 200,
     # nobody removes /api/v1, and the app has no route under it
     (False, "app-plain"): 404,
     # the app receives /api/v1/api/v1/echo/probe and routes /api/v1/echo/probe

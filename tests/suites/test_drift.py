@@ -22,7 +22,7 @@ from suites.drift.envs import ensure_env, env_key, installed
 from suites.drift.grid import Grid, SetRun
 from suites.drift.report import render_html, render_markdown, report_data
 from suites.drift.sets import DEFAULT_GRID, PINNED, ReleaseSet, parse_set, parse_sets
-from suites.matrix import compare, load_expected, probe_route, render_diff
+from suites.matrix import compare, load_expected, probe_routes, render_diff
 from suites.matrix.fields import FIELDS
 
 # --- the proof: an older uvicorn fails the matrix, cell by cell ---------------------------------
@@ -81,7 +81,7 @@ def test_an_older_uvicorn_fails_the_matrix_on_the_cells_it_changes(running_stack
     try:
         run_apps(backend, env, services)
         assert installed(env)["uvicorn"] == "0.25.0"
-        live = {route.key: probe_route(route, running_stack, live_context) for route in routes}
+        live = dict(zip([route.key for route in routes], probe_routes(routes, running_stack, live_context)))
     finally:
         run_apps(backend, None, services)
     expected = {key: cells for key, cells in load_expected()["routes"].items() if key in live}
@@ -99,7 +99,7 @@ def test_an_older_uvicorn_fails_the_matrix_on_the_cells_it_changes(running_stack
     # What a CI user reads: one line per differing cell, route | field | expected | actual.
     line = next(line for line in table.splitlines() if line.startswith("9999 traefik/docs-experiment") and "app.path" in line)
     assert [cell.strip() for cell in line.split(" | ")] == ["9999 traefik/docs-experiment", "app.path", "/api/v1/app", "/app"]
-    restored = {route.key: probe_route(route, running_stack, live_context) for route in routes}
+    restored = dict(zip([route.key for route in routes], probe_routes(routes, running_stack, live_context)))
     assert not compare(expected, restored), "the service was not restored to today's pins"
 
 
