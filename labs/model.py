@@ -24,7 +24,7 @@ from proxylab.paths import REPO
 
 LABS_DIR = Path(__file__).resolve().parent
 FILE_NAME = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]*)\.yaml$")
-LAB_KEYS = ("title", "time", "goal", "steps", "remember", "backends")
+LAB_KEYS = ("title", "time", "goal", "steps", "remember", "backends", "side_by_side")
 BACKENDS = ("compose", "native")  # proxylab.backend.NAMES; a lab may name the ones it runs on
 STEP_KEYS = ("title", "show", "expect", "why", "evidence")
 
@@ -66,6 +66,9 @@ class Lab:
     steps: tuple[Step, ...]
     remember: tuple[str, ...]
     backends: tuple[str, ...] = BACKENDS  # where it runs; elsewhere every step is skipped
+    # Where steps that restart and load disjoint services may run at once (labs/side_by_side.py);
+    # elsewhere, and by default everywhere, one step at a time.
+    side_by_side: tuple[str, ...] = ()
 
     def runs_on(self, backend: str) -> bool:
         return backend in self.backends
@@ -134,6 +137,9 @@ def load_lab(path: Path) -> Lab:
     backends = data.get("backends") or list(BACKENDS)
     if not isinstance(backends, list) or not backends or any(name not in BACKENDS for name in backends):
         raise LabFileError(path, f"`backends:` is a list of {' and '.join(BACKENDS)}")
+    side_by_side = data.get("side_by_side") or []
+    if not isinstance(side_by_side, list) or any(name not in BACKENDS for name in side_by_side):
+        raise LabFileError(path, f"`side_by_side:` is a list of backends ({' and '.join(BACKENDS)}) where steps that share no service run at once")
     return Lab(
         path=path,
         title=_text(path, data, "title", None),
@@ -142,6 +148,7 @@ def load_lab(path: Path) -> Lab:
         steps=tuple(_step(path, number, spec) for number, spec in enumerate(steps, start=1)),
         remember=tuple(remember),
         backends=tuple(backends),
+        side_by_side=tuple(side_by_side),
     )
 
 

@@ -89,15 +89,17 @@ def skip_step(lab: Lab, step: Step, context: Context) -> StepResult:
 
 def run_lab(lab: Lab, context: Context, on_step: Callable[[StepResult], None] = lambda _: None) -> list[StepResult]:
     """Every step of `lab` with no pause; `on_step` sees each result, in file order, as it comes.
-    Steps that restart and load disjoint sets of services run side by side (labs/side_by_side.py);
-    every other step runs alone, in order. A lab that names its backends (`backends: [native]`)
-    is skipped, step by step, elsewhere."""
+    On the backends a lab names in `side_by_side:`, steps that restart and load disjoint sets of
+    services run at once (labs/side_by_side.py); every other step, and every step elsewhere, runs
+    alone, in order. A lab that names its backends (`backends: [native]`) is skipped, step by
+    step, elsewhere."""
     if not lab.runs_on(context.backend.name):
         results = [skip_step(lab, step, context) for step in lab.steps]
         for result in results:
             on_step(result)
         return results
-    return run_side_by_side(lab.steps, lambda step: shares(step.action, context),
+    together = context.backend.name in lab.side_by_side
+    return run_side_by_side(lab.steps, lambda step: shares(step.action, context) if together else None,
                             lambda step: run_step(lab, step, context), on_step)
 
 

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass, replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from lab_fakes import fake_lab
 
-from labs.kinds.base import shares
-from labs.model import load_lab
+from labs.kinds.base import Outcome, shares
+from labs.model import LabFileError, Step, load_lab
+from labs.runner import run_lab
 from labs.side_by_side import run_side_by_side
 from proxylab.paths import REPO
 
@@ -125,3 +129,44 @@ def test_lab_07_restarts_its_three_strategies_through_one_proxy_at_once(native_c
         for other in first[index + 1:]:
             assert not named & other, f"two strategies share {sorted(named & other)}: lab 07 would run them one after the other"
     assert [shares(step.action, native_context) for step in lab.steps if step.kind == "keepalive"] == [None, None]
+
+
+@dataclass(frozen=True)
+class SharingAction:
+    """An action that names the services it touches and meets the other one at a barrier."""
+
+    services: frozenset[str]
+    meet: threading.Barrier
+
+    def command(self, context) -> str:
+        return "# a fake rolling restart"
+
+    def urls(self, context) -> list[str]:
+        return []
+
+    def shares(self, context) -> frozenset[str]:
+        return self.services
+
+    def run(self, context) -> Outcome:
+        try:
+            self.meet.wait()
+            return Outcome({"together": True}, "")
+        except threading.BrokenBarrierError:
+            return Outcome({"together": False}, "")
+
+
+def test_steps_run_at_once_only_on_the_backends_the_lab_names(write_lab, native_context):
+    """Lab 07's counts moved on Compose with its strategies at once, so it names `[native]`: a
+    lab would run side by side where it did not ask to, or nowhere."""
+    def lab(side_by_side: tuple[str, ...]):
+        meet = threading.Barrier(2, timeout=0.5)
+        steps = [Step(n, f"restart {n}", "rolling-restart", SharingAction(frozenset({f"replica-{n}"}), meet), ("together",), {}, "")
+                 for n in (1, 2)]
+        return replace(fake_lab(*steps), side_by_side=side_by_side)
+
+    compose = SimpleNamespace(stack=native_context.stack, backend=SimpleNamespace(name="compose"))
+    together = [[result.verdicts[0].actual for result in run_lab(lab(("native",)), context)] for context in (native_context, compose)]
+    assert together == [[True, True], [False, False]]
+    assert load_lab(next(Path(REPO, "labs").glob("07-*.yaml"))).side_by_side == ("native",)
+    with pytest.raises(LabFileError, match="side_by_side"):
+        load_lab(write_lab("title: T\nside_by_side: native\nsteps:\n  - title: S\n    request: {url: http://127.0.0.1:8000/app}\n"))
