@@ -19,6 +19,7 @@ import yaml
 from labs.evidence import Evidence, parse_evidence
 from labs.fields import FIELD_NAME, Expectation, parse_expectation
 from labs.kinds import KINDS, Action, StepKind
+from proxylab import yamlload
 from proxylab.errors import ProxylabError
 from proxylab.paths import REPO
 
@@ -119,7 +120,7 @@ def load_lab(path: Path) -> Lab:
         raise LabFileError(path, "a lab file is named NN-slug.yaml (two digits, lower-case slug), e.g. 01-behind-a-stripping-proxy.yaml")
     try:
         with path.open(encoding="utf-8") as stream:  # a stream: YAML's error names the file
-            data = yaml.safe_load(stream)
+            data = yamlload.safe_load(stream)
     except (OSError, yaml.YAMLError) as error:
         raise LabFileError(path, f"cannot be read as YAML: {error}") from None
     if not isinstance(data, Mapping):

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from proxylab import yamlload
 from proxylab.errors import ProxylabError
 from proxylab.interpolate import interpolate
 from proxylab.paths import COMPOSE_FILE, REPO
@@ -250,7 +251,7 @@ def load(path: Path = COMPOSE_FILE, env: Mapping[str, str] | None = None, projec
     env = dict(os.environ if env is None else env)
     env = {**_dotenv(path.parent / ".env"), **env}
     try:
-        raw = yaml.safe_load(path.read_text())
+        raw = yamlload.safe_load(path.read_text())
     except FileNotFoundError as exc:
         raise ProxylabError(str(path), "does not exist", "run from the repo root") from exc
     except yaml.YAMLError as exc:

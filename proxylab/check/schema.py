@@ -12,6 +12,7 @@ knows (a merge, an interpolation, a feature its version lacks).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
@@ -89,14 +90,21 @@ def check_schema(stack: Stack, schema_path: Path | None = None) -> list[Finding]
 def check_compose_config(stack: Stack) -> list[Finding]:
     """`docker compose config --quiet`: Compose's own loader accepts the file (no engine needed)."""
     docker = shutil.which("docker")
-    plugin = subprocess.run([docker, "compose", "version"], capture_output=True, text=True) if docker else None
-    if plugin is None or plugin.returncode != 0:
+    version = _compose_version(docker) if docker else None
+    if version is None:
         return [Finding("compose", True, "skipped: the Docker Compose plugin is not installed (`make engine` builds it)")]
     done = subprocess.run([docker, "compose", "-f", str(stack.path), "--project-directory", str(REPO), "config", "--quiet"],
                           capture_output=True, text=True, timeout=60)
     problems = [f"{stack.path.name}: {line}" for line in done.stderr.strip().splitlines()] if done.returncode else []
-    version = plugin.stdout.strip().rsplit(" ", 1)[-1]
     return _verdict("compose", problems, f"Compose {version} loads {stack.path.name}")
+
+
+@functools.cache
+def _compose_version(docker: str) -> str | None:
+    """`docker compose version`'s number, or None without the plugin; asked once per process
+    (the config checks' tests run the checks 80 times)."""
+    plugin = subprocess.run([docker, "compose", "version"], capture_output=True, text=True)
+    return plugin.stdout.strip().rsplit(" ", 1)[-1] if plugin.returncode == 0 else None
 
 
 def _schema_message(error: ValidationError) -> str:

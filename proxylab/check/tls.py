@@ -17,8 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from proxylab import yamlload
 from proxylab.check.caddy import caddy_tls
 from proxylab.check.common import FORWARDED_SNIPPET, NGINX_PREFIX, Finding, PortTls, _routed_ports, _services_of_image, _Unchecked, _verdict, is_generated_certs
 from proxylab.check.haproxy import haproxy_tls
@@ -99,7 +98,7 @@ def _traefik_tls_problems(service: Service) -> list[str]:
 
 def _traefik_default_certificate(directory: Path) -> dict[str, Any]:
     for path in sorted([*directory.glob("*.yml"), *directory.glob("*.yaml")]):
-        store = (((yaml.safe_load(path.read_text()) or {}).get("tls") or {}).get("stores") or {}).get("default") or {}
+        store = (((yamlload.safe_load(path.read_text()) or {}).get("tls") or {}).get("stores") or {}).get("default") or {}
         if store.get("defaultCertificate"):
             return dict(store["defaultCertificate"])
     return {}

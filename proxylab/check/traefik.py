@@ -7,8 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from proxylab import yamlload
 from proxylab.check.common import (
     Finding,
     _go_tool_version_problems,
@@ -74,7 +73,7 @@ def _traefik_static(service: Service) -> Mapping[str, Any]:
     host = service.host_path(container_path)
     if host is None or not host.is_file():
         raise _Unchecked(f"{service.name}: --configFile={container_path} is no file on the host ({host or 'not inside a volume'}); mount the folder that holds traefik.yml")
-    return yaml.safe_load(host.read_text()) or {}
+    return yamlload.safe_load(host.read_text()) or {}
 
 
 def _traefik_dynamic_dir(service: Service, static: Mapping[str, Any]) -> Path:
@@ -91,7 +90,7 @@ def _traefik_http(directory: Path) -> dict[str, dict[str, Any]]:
     """The routers, middlewares and services of every YAML file in the provider's folder, merged."""
     http: dict[str, dict[str, Any]] = {"routers": {}, "middlewares": {}, "services": {}}
     for path in sorted([*directory.glob("*.yml"), *directory.glob("*.yaml")]):
-        section = (yaml.safe_load(path.read_text()) or {}).get("http") or {}
+        section = (yamlload.safe_load(path.read_text()) or {}).get("http") or {}
         for kind, items in http.items():
             items.update(section.get(kind) or {})
     return http

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import yaml
 
+from proxylab import yamlload
 from proxylab.compose import Service
 from proxylab.errors import ProxylabError
 from proxylab.native.addresses import NativeAddresses
@@ -78,7 +79,7 @@ def render_traefik(service: Service, addresses: NativeAddresses, out: Path) -> P
     """A native copy of Traefik's static config and its file-provider folder; return its path."""
     config_arg = next((a for a in service.command or [] if a.startswith("--configFile=")), None)
     container_path = config_arg.split("=", 1)[1] if config_arg else "/etc/traefik/traefik.yml"
-    static = yaml.safe_load(_mounted_file(service, container_path, "static config").read_text())
+    static = yamlload.safe_load(_mounted_file(service, container_path, "static config").read_text())
     for entrypoint in static.get("entryPoints", {}).values():
         port = int(entrypoint["address"].rpartition(":")[2])
         host, native_port = addresses.bind(service.name, port)
