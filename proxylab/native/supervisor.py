@@ -49,7 +49,7 @@ class NativeBackend:
         self.run_dir = run_dir
         self.logs_dir = run_dir / "logs"
         self.state_file = run_dir / "state.json"
-        self.log = log
+        self.log = _line_by_line(log)
         # Lab 07 restarts replicas from several threads at once: one state update at a time.
         self._state_lock = threading.Lock()
 
@@ -183,7 +183,7 @@ class NativeBackend:
     # --- down -----------------------------------------------------------------------------
 
     def down(self) -> list[str]:
-        """Stop every recorded process, last-started first; return the services stopped.
+        """Stop every recorded process, dependents before what they depend on; return the services stopped.
 
         A second Ctrl-C while stopping waits until every service is stopped.
         """
@@ -194,9 +194,9 @@ class NativeBackend:
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
     def _stop_all(self) -> list[str]:
-        """Stop in levels, as Compose does: first what nothing running depends on (the proxies,
-        edge), all at once, then what they depended on. Within a level the grace periods overlap
-        (three drain replicas wait out their 3 s window together, not one after another)."""
+        """Stop in levels, in reverse start order as Compose does (edge, then the proxies, then the
+        apps and Redis), each level's services at once: their grace periods overlap (the drain
+        replicas wait out their 3 s window together, not one after another)."""
         state = self._state()
         alive = {name: entry for name, entry in state.items() if is_alive(entry["pid"], entry["started"])}
         stopped = []
@@ -211,8 +211,9 @@ class NativeBackend:
         return stopped
 
     def _stop_levels(self, names: list[str]) -> list[list[str]]:
-        """`names` grouped so that each group depends on nothing in a later one (reverse start
-        order); a name compose.yaml no longer has (a state file from an older compose.yaml) goes first."""
+        """`names` grouped so that no service of a later group depends on one of an earlier group
+        (reverse start waves); a name compose.yaml no longer has (a state file from an older
+        compose.yaml) goes first."""
         services = self.stack.services
         known = [[name for name in wave if name in names] for wave in reversed(self.stack.start_order())]
         unknown = [name for name in names if name not in services]
@@ -336,6 +337,18 @@ class NativeBackend:
                 "health_url": spec.health_url, "log": str(log_path),
             }
             self._write_state(state)
+
+
+def _line_by_line(log: Callable[[str], None]) -> Callable[[str], None]:
+    """`log`, one call at a time: `down` stops a level's services from threads, and print() writes
+    a line and its newline apart, so two threads could run their lines together."""
+    lock = threading.Lock()
+
+    def logged(line: str) -> None:
+        with lock:
+            log(line)
+
+    return logged
 
 
 def _holding(held: dict[str, float], started_at: dict[str, float], done: set[str], now: float) -> bool:

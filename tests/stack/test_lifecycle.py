@@ -105,6 +105,18 @@ def assert_started_in_depends_on_order(output: str) -> None:
     assert line_of("started", "app-probes") < line_of("started", "app-plain"), "app-probes lost its head start"
 
 
+def assert_stopped_dependents_first(output: str) -> None:
+    """`down` stopped every service only after everything that depends on it (a proxy before
+    its apps, edge before the proxies), so no proxy ever routed to an app already gone."""
+    lines = output.splitlines()
+    stopped = {match[1]: i for i, line in enumerate(lines) if (match := re.match(r"stopped (\S+)\s+in ", line))}
+    assert set(stopped) == set(STACK.services) - set(STACK.oneshots), f"down's log names other services: {sorted(stopped)}"
+    for name, service in STACK.services.items():
+        for dependency in service.depends_on:
+            if dependency in stopped:
+                assert stopped[name] < stopped[dependency], f"{dependency} stopped before {name}, which depends on it"
+
+
 def test_up_then_down_leaves_no_process_and_no_port(env):
     """`make down` must leave the machine as it found it, or the next `make up` trips on it."""
     up = cli("up", env=env)
@@ -115,6 +127,7 @@ def test_up_then_down_leaves_no_process_and_no_port(env):
     down = cli("down", env=env)
     assert down.returncode == 0, down.stdout + down.stderr
     assert_nothing_left(services)
+    assert_stopped_dependents_first(down.stdout + down.stderr)
     for name, entry in services.items():
         # The app prints this at the end of its lifespan shutdown, which runs only on a graceful
         # stop, under every server (uvicorn, app.serve, fastapi run, Hypercorn): SIGTERM reached
