@@ -13,7 +13,6 @@ reads, because this one (no bench tests, no lifecycle tests) is not one.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from proxylab.paths import REPO
+from tests.suite_times import merge
 
 _PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--ignore=tests/bench"]
 WORKERS = os.environ.get("TEST_WORKERS", "2")
@@ -38,10 +38,11 @@ TIMEOUT_S = 1800
 def time_test_suite(stack_running: bool) -> dict[str, Any]:
     """Seconds, exit code and pytest's summary lines of one run of the phases."""
     backend = os.environ.get("BACKEND", "").strip().lower() or "native"
-    seconds, codes, summaries, by_suite = 0.0, [], [], []
+    seconds, codes, summaries, tables = 0.0, [], [], []
     with tempfile.TemporaryDirectory(prefix="proxylab-bench-") as scratch:
         for name, command in PHASES:
             times = Path(scratch) / f"test-times.{backend}.{name}.json"
+            tables.append(times)
             started = time.monotonic()
             done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=TIMEOUT_S,
                                   env={**os.environ, "TEST_TIMES_FILE": str(times)})
@@ -49,7 +50,8 @@ def time_test_suite(stack_running: bool) -> dict[str, Any]:
             codes.append(0 if done.returncode == NO_TESTS else done.returncode)
             lines = [line for line in done.stdout.splitlines() if line.strip() and not line.startswith(" ")]
             summaries.append(f"{name}: " + (lines[-1].strip("= ") if lines else done.stderr.strip()[-200:]))
-            by_suite += _by_suite(times)
+        # Added up as scripts/test.sh adds its phases (the stack is not started here: no line for it).
+        by_suite = merge(backend, seconds, 0.0, tables)["suites"]
     return {
         "command": " && ".join(" ".join(["python", *command[1:]]) for _, command in PHASES),
         "seconds": round(seconds, 2),
@@ -57,23 +59,5 @@ def time_test_suite(stack_running: bool) -> dict[str, Any]:
         "summary": "; ".join(summaries),
         "stack_running_before": stack_running,
         "backend": backend,
-        "by_suite": _summed(by_suite),
+        "by_suite": by_suite,
     }
-
-
-def _summed(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per suite over the phases, slowest first."""
-    total: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        into = total.setdefault(row["suite"], {"suite": row["suite"], "tests": 0, "seconds": 0.0})
-        into["tests"] += row["tests"]
-        into["seconds"] = round(into["seconds"] + row["seconds"], 1)
-    return sorted(total.values(), key=lambda row: row["seconds"], reverse=True)
-
-
-def _by_suite(times: Path) -> list[dict[str, Any]]:
-    """The session's own table of seconds per suite, slowest first (empty if it wrote none)."""
-    try:
-        return json.loads(times.read_text())["suites"]
-    except (FileNotFoundError, json.JSONDecodeError, KeyError):
-        return []

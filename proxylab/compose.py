@@ -195,8 +195,9 @@ class Stack:
                 )
         return routes
 
-    def route(self, port: int) -> Route:
-        return next(route for route in self.routes if route.port == port)
+    def route(self, port: int) -> Route | None:
+        """The route published on `port`, or None when no service publishes it."""
+        return next((route for route in self.routes if route.port == port), None)
 
     @property
     def oneshots(self) -> list[str]:

@@ -121,8 +121,8 @@ def merge(backend: str, wall: float, stack_seconds: float, phases: list[Path]) -
         for row in json.loads(path.read_text())["suites"]:
             seconds[row["suite"]] += row["seconds"]
             tests[row["suite"]] += row["tests"]
-    seconds[STACK] += stack_seconds
-    table = sorted(({"suite": suite, "tests": tests[suite], "seconds": round(s, 1)} for suite, s in seconds.items() if s > 0),
+    seconds[STACK] += stack_seconds  # a line only when the stack was started (no tests of its own)
+    table = sorted(({"suite": suite, "tests": tests[suite], "seconds": round(s, 1)} for suite, s in seconds.items() if s > 0 or tests[suite]),
                    key=lambda row: row["seconds"], reverse=True)
     return {**session(wall, table), "backend": backend}
 

@@ -131,8 +131,7 @@ class RollingRestartAction:
     def shares(self, context: Context) -> frozenset[str] | None:
         """The replica it restarts and every replica its load reaches (the route's, compose.yaml);
         None, so alone, for a URL that is no route of the stack."""
-        port = urllib.parse.urlsplit(self.url).port
-        route = next((route for route in context.stack.routes if route.port == port), None)
+        route = context.stack.route(urllib.parse.urlsplit(self.url).port or 80)
         return None if route is None else frozenset({self.replica, *route.upstreams})
 
     def run(self, context: Context) -> Outcome:

@@ -99,3 +99,11 @@ def test_a_backends_phases_add_up_to_one_table(times, tmp_path):
         {"suite": "suites/test_matrix.py", "tests": 16, "seconds": 40.3},
         {"suite": times.STACK, "tests": 0, "seconds": 17.9},
     ]
+
+
+def test_a_suite_that_ran_in_no_time_keeps_its_line(times, tmp_path):
+    """A suite whose tests took under 0.05 s would vanish from the table (the bench's phases, with
+    no stack started, would lose it), while an unstarted stack would show a 0.0 s line."""
+    phase = tmp_path / "native.parallel.json"
+    phase.write_text(json.dumps({"suites": [{"suite": "tooling/test_ports.py", "tests": 3, "seconds": 0.0}]}))
+    assert times.merge("native", 1.0, 0.0, [phase])["suites"] == [{"suite": "tooling/test_ports.py", "tests": 3, "seconds": 0.0}]
