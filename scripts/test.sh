@@ -8,8 +8,9 @@
 #              2, pytest-xdist), with the stack started once here; a test file stays on one
 #              worker (--dist loadfile), so its module fixtures run once (each lab runs once);
 #   alone      what stops, restarts or loads the stack (`-m alone`: labs 06, 07, 10 and 14, the
-#              drift check, the bench smoke), one after the other with nothing beside it: lab 07's
-#              counts assume a machine busy only with them.
+#              drift check, the bench smoke) or times a signal (the doctor's Ctrl-C test), one
+#              after the other with nothing beside it: lab 07's counts assume a machine busy only
+#              with them.
 # The native backend runs every test; when a Docker engine answers and the Compose plugin is
 # there, the Compose backend runs every stack test (`-m "stack or compose"`: every lab, the
 # matrix, spoofing, odd paths, the browser, the Compose lifecycle) against the same expectation

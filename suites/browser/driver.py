@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -89,6 +90,19 @@ class Visit:
     @property
     def body(self) -> str:
         return self.response.text() if self.response else ""
+
+
+def screenshot(page: Page, path: Path, **options: Any) -> None:
+    """page.screenshot, tried once more when Chromium could not get a frame from its compositor
+    ("Unable to capture screenshot": seen once in the browser suite while both cores were busy).
+    The screenshot is the report's picture of what the checks found, not one of the checks."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        page.screenshot(path=path, animations="disabled", **options)
+    except Error as error:
+        if "Unable to capture screenshot" not in error.message:
+            raise
+        page.screenshot(path=path, animations="disabled", **options)
 
 
 def trust_lab_certificate(cert: Path = CERTS_DIR / CERT_FILE) -> list[str]:

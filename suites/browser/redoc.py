@@ -22,6 +22,7 @@ from pathlib import Path
 from playwright.sync_api import Page
 
 from suites.browser.driver import Browser
+from suites.browser.driver import screenshot as take_screenshot
 from suites.browser.network import NetworkLog
 
 TITLE = "proxylab echo"  # FastAPI(title=...) in app/main.py
@@ -62,8 +63,7 @@ def check_redoc(browser: Browser, url: str, screenshot: Path | None = None) -> R
         if renders:
             endpoint_urls = _endpoint_urls(page)
         if screenshot:
-            screenshot.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=screenshot, animations="disabled")
+            take_screenshot(page, screenshot)
         return RedocOutcome(status, renders, heading, failure, log, endpoint_urls)
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from playwright.sync_api import Locator, Page
 
 from suites.browser.driver import Browser
+from suites.browser.driver import screenshot as take_screenshot
 from suites.browser.network import NetworkLog
 
 # The operation the check runs: GET /app, tag "echo", FastAPI's generated operationId.
@@ -118,11 +119,10 @@ def _try_it_out(page: Page, block: Locator) -> TryItOut:
 def _screenshot(page: Page, path: Path, down_to: Locator | None) -> None:
     """The page from its top down to the bottom of `down_to` (title, servers, GET /app and its
     live response), or the viewport when there is nothing to scroll to."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     if down_to is None:
-        page.screenshot(path=path, animations="disabled")
+        take_screenshot(page, path)
         return
     bottom = down_to.evaluate("element => element.getBoundingClientRect().bottom + window.scrollY")
     width = page.viewport_size["width"] if page.viewport_size else 1280
-    page.screenshot(path=path, animations="disabled", full_page=True, clip={"x": 0, "y": 0, "width": width, "height": bottom + 16})
+    take_screenshot(page, path, full_page=True, clip={"x": 0, "y": 0, "width": width, "height": bottom + 16})
 

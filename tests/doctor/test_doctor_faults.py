@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from terminal import sigint_as_in_a_terminal
 
 from doctor.layout import configurations
@@ -97,6 +98,10 @@ def test_bad_arguments_say_what_to_write() -> None:
     assert expect.returncode == 2 and "write PROXY strip|keep [--root-path]" in expect.stderr
 
 
+# Its Ctrl-C must land while the doctor still runs, 0.5 s after the line it waits for: once in the
+# parallel phase, with both cores busy, the doctor exited 0 instead of 130 (cause not found), so it
+# runs with nothing beside it.
+@pytest.mark.alone
 def test_ctrl_c_while_probing_stops_every_process_it_started() -> None:
     process = subprocess.Popen([sys.executable, "-m", "proxylab", "doctor", "doctor.examples.realworld.main:app", "--port-base", str(PORT_BASE),
                                 "--app-dir", str(REPO), "--json", os.devnull, "--markdown", os.devnull],
