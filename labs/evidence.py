@@ -10,6 +10,9 @@ A lab step's `evidence:` is a list of lines, `kind: reference`, one per source i
       a text in Traefik's source at the pinned version (the Go module the native build compiles)
   caddy: modules/caddyhttp/reverseproxy/reverseproxy.go: X-Forwarded-For
       a text in Caddy's source at the pinned version (tools/caddy/go.mod, as for Traefik)
+  go: net/http/transport.go: func (pc *persistConn) shouldRetryRequest(
+      a text in the Go standard library of the toolchain that builds Traefik and Caddy here
+      (`go env GOROOT`), for what their HTTP client does below their own code
   nginx: proxy_redirect
       a directive (or a $variable) the installed nginx knows (asked with `nginx -t`); where a
       route does not set it, its documented default is what runs
@@ -34,15 +37,15 @@ from pathlib import Path
 from proxylab.native.go_build import CADDY, TRAEFIK
 from proxylab.paths import REPO
 
-KINDS = ("python", "file", "traefik", "caddy", "nginx")
+KINDS = ("python", "file", "traefik", "caddy", "go", "nginx")
 _LINE = re.compile(r"^(?P<kind>[a-z]+): (?P<reference>\S+?)(?:: (?P<text>.+))?$")
 
 
 @dataclass(frozen=True)
 class Evidence:
-    kind: str  # python, file, traefik, caddy or nginx
+    kind: str  # python, file, traefik, caddy, go or nginx
     reference: str  # a dotted name, a path, or a directive
-    text: str | None = None  # for file and traefik: what the file must contain
+    text: str | None = None  # for file, traefik, caddy and go: what the file must contain
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.reference}" + (f": {self.text}" if self.text else "")
@@ -53,7 +56,7 @@ def parse_evidence(line: object) -> Evidence:
     match = _LINE.match(line) if isinstance(line, str) else None
     if match is None or match["kind"] not in KINDS:
         raise ValueError(f"evidence {line!r} is not `kind: reference` with a kind of {', '.join(KINDS)}")
-    needs_text = match["kind"] in ("file", "traefik", "caddy")
+    needs_text = match["kind"] in ("file", "traefik", "caddy", "go")
     if needs_text != (match["text"] is not None):
         shape = "`kind: path: text it contains`" if needs_text else "`kind: name`"
         raise ValueError(f"evidence {line!r}: a {match['kind']} line is {shape}")
@@ -62,7 +65,7 @@ def parse_evidence(line: object) -> Evidence:
 
 def resolve(evidence: Evidence) -> str | None:
     """None when the evidence is where the line says, else why it is not."""
-    return {"python": _python, "file": _file, "traefik": _traefik, "caddy": _caddy, "nginx": _nginx}[evidence.kind](evidence)
+    return {"python": _python, "file": _file, "traefik": _traefik, "caddy": _caddy, "go": _go, "nginx": _nginx}[evidence.kind](evidence)
 
 
 def _python(evidence: Evidence) -> str | None:
@@ -125,6 +128,13 @@ def _caddy(evidence: Evidence) -> str | None:
     return _contains(source / evidence.reference, evidence.text or "")
 
 
+def _go(evidence: Evidence) -> str | None:
+    root = go_root()
+    if root is None:
+        return "the Go toolchain is not on PATH (`make deps`; the native backend builds Traefik and Caddy with it)"
+    return _contains(root / "src" / evidence.reference, evidence.text or "")
+
+
 def _nginx(evidence: Evidence) -> str | None:
     """Ask the installed nginx itself: a config that uses the name fails with "unknown" if it has none."""
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -149,6 +159,15 @@ def _contains(path: Path, text: str) -> str | None:
 def traefik_source() -> Path | None:
     """Traefik's module folder at the pinned version in the Go module cache, if it is there."""
     return go_module_source("github.com/traefik/traefik", f"v3@{TRAEFIK.module_version()}")
+
+
+@cache
+def go_root() -> Path | None:
+    """The standard library's home (`go env GOROOT`) of the `go` on PATH, if there is one."""
+    go = shutil.which("go")
+    if go is None:
+        return None
+    return Path(subprocess.run([go, "env", "GOROOT"], capture_output=True, text=True).stdout.strip())
 
 
 @cache

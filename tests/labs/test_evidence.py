@@ -29,13 +29,14 @@ def test_every_step_names_its_evidence_and_it_resolves(lab, step):
         ("python: starlette.routing.get_route_path", Evidence("python", "starlette.routing.get_route_path")),
         ("file: nginx/nginx.conf: include", Evidence("file", "nginx/nginx.conf", "include")),
         ("nginx: $host", Evidence("nginx", "$host")),
+        ("go: net/http/transport.go: errServerClosedIdle", Evidence("go", "net/http/transport.go", "errServerClosedIdle")),
     ],
 )
 def test_an_evidence_line_reads_as_written(line, evidence):
     assert parse_evidence(line) == evidence and str(evidence) == line
 
 
-@pytest.mark.parametrize("line", ["starlette.routing.get_route_path", "doc: https://example", "file: nginx/nginx.conf", "python: a.b: text", 3])
+@pytest.mark.parametrize("line", ["starlette.routing.get_route_path", "doc: https://example", "file: nginx/nginx.conf", "go: net/http/transport.go", "python: a.b: text", 3])
 def test_a_malformed_evidence_line_is_refused(line):
     """A lab could cite a source no test can find, and the check would pass by finding nothing."""
     with pytest.raises(ValueError):
@@ -49,6 +50,7 @@ def test_a_malformed_evidence_line_is_refused(line):
         Evidence("python", "no_such_package.thing"),
         Evidence("file", "nginx/nginx.conf", "no such directive anywhere"),
         Evidence("nginx", "proxy_teleport"),
+        Evidence("go", "net/http/transport.go", "func retryEverythingForever("),
     ],
     ids=str,
 )
