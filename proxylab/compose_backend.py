@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 import docker
+import requests
 from docker.errors import DockerException
 
 from proxylab import versions
@@ -134,14 +135,20 @@ class ComposeBackend:
         self._first(service).kill(signal=sig.name)
 
     def stop_service(self, service: str, sig: signal.Signals | None = None) -> float:
-        """Stop every container of `service`: `sig` then wait (lab 07), or Compose's own stop."""
+        """Stop every container of `service`: `sig` (lab 07) or Compose's own stop. Either way a
+        container still running STOP_TIMEOUT_S later is killed, as `docker stop` and the native
+        backend (stop_group) do, so a replica that outlives its SIGTERM shows as stop_s ≈ 10 s."""
         began = time.monotonic()
         for container in self._containers(service, required=True):
             if sig is None:
                 container.stop(timeout=STOP_TIMEOUT_S)
                 continue
             container.kill(signal=sig.name)
-            container.wait(timeout=STOP_TIMEOUT_S + 5)
+            try:
+                container.wait(timeout=STOP_TIMEOUT_S)
+            except requests.exceptions.RequestException:  # the SDK's wait timed out: it still runs
+                container.kill(signal="SIGKILL")
+                container.wait(timeout=STOP_TIMEOUT_S)
         return time.monotonic() - began
 
     def start_service(self, service: str, wait: bool = True) -> float:

@@ -31,8 +31,10 @@ from labs.load import run_load
 from labs.probe_sim import Probe, probe_once, simulate
 from proxylab.backend import Backend
 from proxylab.context import Context
+from proxylab.errors import ProxylabError
 
 _PROBE_PATHS = {"startup": "/health/startup", "liveness": "/health/live", "readiness": "/health/ready"}
+_RESTART_TIMEOUT_S = 150.0  # a stop (10 s, then killed) and a start that never turns healthy (Compose gives up at 120 s)
 
 
 
@@ -135,11 +137,13 @@ class RollingRestartAction:
         return None if route is None else frozenset({self.replica, *route.upstreams})
 
     def run(self, context: Context) -> Outcome:
-        backend, timings = context.backend, {}
-        restart = threading.Thread(target=self._restart, args=(backend, timings), daemon=True)
+        backend, timings, errors = context.backend, {}, []
+        restart = threading.Thread(target=self._restart, args=(backend, timings, errors), daemon=True)
         threading.Timer(self.signal_at_s, restart.start).start()
         result = run_load(self.url, self.rate, self.duration_s)
-        restart.join(timeout=60)
+        restart.join(timeout=_RESTART_TIMEOUT_S)
+        if errors or restart.is_alive():
+            raise self._restart_failed(errors[0] if errors else None)
         fields = {
             "requests": result.requests, "ok": result.ok, "non_2xx": result.non_2xx,
             "connection_errors": result.connection_errors, "failed": result.failed,
@@ -148,9 +152,20 @@ class RollingRestartAction:
         }
         return Outcome(fields, "\n".join(f"{key}: {value}" for key, value in fields.items()))
 
-    def _restart(self, backend: Backend, timings: dict[str, float]) -> None:
-        timings["stop_s"] = round(backend.stop_service(self.replica, signal.SIGTERM), 1)
-        timings["start_s"] = round(backend.start_service(self.replica), 1)
+    def _restart(self, backend: Backend, timings: dict[str, float], errors: list[Exception]) -> None:
+        try:
+            timings["stop_s"] = round(backend.stop_service(self.replica, signal.SIGTERM), 1)
+            timings["start_s"] = round(backend.start_service(self.replica), 1)
+        except Exception as error:  # noqa: BLE001 - reported by run(), in the lab's own words
+            errors.append(error)
+
+    def _restart_failed(self, error: Exception | None) -> ProxylabError:
+        """The counts of a load whose replica was not restarted mean nothing: say so instead."""
+        if isinstance(error, ProxylabError):
+            return error
+        cause = f"{type(error).__name__}: {error}" if error else f"still under way {_RESTART_TIMEOUT_S:g} s after the load ended"
+        return ProxylabError(f"the restart of {self.replica}", cause,
+                             f"`make status` shows whether it runs again, `make logs S={self.replica}` what it did")
 
 
 def _rolling_restart(spec: Mapping[str, Any]) -> RollingRestartAction:

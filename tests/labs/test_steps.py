@@ -64,3 +64,53 @@ def test_a_new_step_kind_is_one_entry_in_the_table(write_lab, native_context, mo
     monkeypatch.setitem(KINDS, "wait", StepKind("wait", ("service", "health"), ("health",), Wait))
     step = load_lab(path).steps[0]
     assert step.kind == "wait" and step.action.command(native_context).startswith("make status")
+
+
+class _StopFails:
+    """A backend whose stop of a replica fails, as a Docker SDK wait that timed out once did."""
+
+    def stop_service(self, service, sig=None):
+        raise TimeoutError(f"{service} still running")
+
+    def start_service(self, service, wait=True):
+        raise AssertionError("started a replica that never stopped")
+
+
+@pytest.fixture
+def local_server():
+    """A real HTTP server on a free loopback port, answering 200 to every GET."""
+    import http.server
+    import threading
+
+    class Ok(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Ok)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/app"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_rolling_restart_that_fails_says_so_instead_of_counting(local_server, native_context):
+    """The step would show the counts of a load whose replica was never restarted (and a stray
+    thread's traceback), and the next steps would fail on a replica left stopped, with no word why."""
+    from dataclasses import replace
+
+    from labs.kinds.stack import RollingRestartAction
+    from proxylab.errors import ProxylabError
+
+    action = RollingRestartAction(local_server, "app-retry-replica-1", rate=20, duration_s=0.5, signal_at_s=0.1)
+    with pytest.raises(ProxylabError) as raised:
+        action.run(replace(native_context, backend=_StopFails()))
+    assert raised.value.thing == "the restart of app-retry-replica-1"
+    assert "TimeoutError: app-retry-replica-1 still running" in raised.value.cause
+    assert "make logs S=app-retry-replica-1" in raised.value.next_step

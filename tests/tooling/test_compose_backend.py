@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import requests
 from docker.errors import DockerException
 
 from proxylab.compose import Stack
@@ -58,6 +59,7 @@ class FakeContainer:
     exit_code: int = 0
     image: str = ""
     answers: dict[str, tuple[int, bytes]] = field(default_factory=dict)  # exec_run: first word → (exit code, output)
+    outlives_signal: bool = False  # wait() times out, as the SDK's does, until it is sent SIGKILL
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     @property
@@ -101,6 +103,8 @@ class FakeContainer:
 
     def wait(self, **kwargs: Any) -> dict[str, int]:
         self.calls.append(("wait", kwargs))
+        if self.outlives_signal and ("kill", {"signal": "SIGKILL"}) not in self.calls:
+            raise requests.exceptions.ConnectionError("UnixHTTPConnectionPool(host='localhost', port=None): Read timed out.")
         return {"StatusCode": 0}
 
 
@@ -294,7 +298,16 @@ def test_stop_service_with_a_signal_kills_then_waits_on_every_container(real_sta
     for the replica to go."""
     replicas = [FakeContainer("app-plain", number=1), FakeContainer("app-plain", number=2)]
     backend(real_stack, client=FakeClient(*replicas)).stop_service("app-plain", signal.SIGTERM)
-    assert [c.calls for c in replicas] == [[("kill", {"signal": "SIGTERM"}), ("wait", {"timeout": 15})]] * 2
+    assert [c.calls for c in replicas] == [[("kill", {"signal": "SIGTERM"}), ("wait", {"timeout": 10})]] * 2
+
+
+def test_a_replica_that_outlives_its_signal_is_killed_as_docker_stop_would(real_stack: Stack) -> None:
+    """A replica still running 10 s after lab 07's SIGTERM (uvicorn answering on a connection a
+    proxy keeps busy) would stop the lab on the SDK's read timeout and stay up, half shut down."""
+    replica = FakeContainer("app-plain", outlives_signal=True)
+    backend(real_stack, client=FakeClient(replica)).stop_service("app-plain", signal.SIGTERM)
+    assert replica.calls == [("kill", {"signal": "SIGTERM"}), ("wait", {"timeout": 10}),
+                             ("kill", {"signal": "SIGKILL"}), ("wait", {"timeout": 10})]
 
 
 @pytest.mark.parametrize(
