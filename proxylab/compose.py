@@ -127,6 +127,7 @@ class Service:
     healthcheck: Healthcheck | None
     depends_on: dict[str, str]
     raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
+    native_head_start: float | None = None  # x-native-head-start: seconds it holds back the rest, natively
 
     @property
     def server_port(self) -> int:
@@ -281,6 +282,15 @@ def _model(path: Path, data: Mapping[str, Any], root: Path) -> Stack:
     )
 
 
+def _seconds(service: str, key: str, value: Any) -> float | None:
+    """A key whose value is a number of seconds, or None when it is not set."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ValueError(f"{service}: {key} must be a number of seconds, not {value!r}")
+    return float(value)
+
+
 def _service(root: Path, name: str, spec: Mapping[str, Any]) -> Service:
     build = spec.get("build")
     context = build.get("context") if isinstance(build, dict) else build
@@ -298,6 +308,7 @@ def _service(root: Path, name: str, spec: Mapping[str, Any]) -> Service:
         healthcheck=_healthcheck(spec.get("healthcheck")),
         depends_on=_depends_on(spec.get("depends_on")),
         raw=spec,
+        native_head_start=_seconds(name, "x-native-head-start", spec.get("x-native-head-start")),
     )
 
 

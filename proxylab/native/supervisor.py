@@ -95,8 +95,7 @@ class NativeBackend:
     def _head_starts(self) -> tuple[set[str], dict[str, float]]:
         """Services that start before the rest (`x-native-head-start: SECONDS` in compose.yaml)
         and what they depend on; and how long each holds back the others once started."""
-        held = {name: float(svc.raw["x-native-head-start"]) for name, svc in self.stack.services.items()
-                if "x-native-head-start" in svc.raw}
+        held = {name: svc.native_head_start for name, svc in self.stack.services.items() if svc.native_head_start is not None}
         early, todo = set(), list(held)
         while todo:
             name = todo.pop()
@@ -122,9 +121,10 @@ class NativeBackend:
                 return False
             if code != 0:
                 raise self._unhealthy(spec.service, f"exited with code {code}; the services after it need it to succeed")
-            state = self._state()
-            state[spec.service]["exit_code"] = code
-            self._write_state(state)
+            with self._state_lock:
+                state = self._state()
+                state[spec.service]["exit_code"] = code
+                self._write_state(state)
             self.log(f"completed {spec.service:<22} after {time.monotonic() - started:.1f}s")
             return True
         check = self.stack.services[spec.service].healthcheck

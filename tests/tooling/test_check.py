@@ -171,6 +171,14 @@ def test_a_malformed_route_fails_instead_of_crashing(edit: Callable[[str, str, s
     assert sorted({finding.check for finding in findings}) == sorted(CHECKS)
 
 
+def test_a_head_start_that_is_no_number_is_named(edit: Callable[[str, str, str], None], load_copy: Callable[[], Stack]) -> None:
+    """The native `up` would stop on a bare float() ValueError, naming neither the service nor the key."""
+    edit("compose.yaml", "x-native-head-start: 1", "x-native-head-start: soon")
+    with pytest.raises(ProxylabError) as raised:
+        load_copy()
+    assert "app-probes: x-native-head-start must be a number of seconds, not 'soon'" in raised.value.cause
+
+
 # --- schema ---------------------------------------------------------------------------------
 
 
