@@ -94,7 +94,7 @@ def _cold_start(plan: Plan, backend: Backend, chosen: list[Target], log: Callabl
 def _test_suite(plan: Plan, log: Callable[[str], None]) -> dict[str, Any]:
     if not plan.time_suite:
         return {"skipped": f"{plan.mode} mode does not time the test suite"}
-    log(f"timing the test suite: {suite.COMMAND[2:]} (a few minutes)")
+    log(f"timing the test suite, with the stack up: {suite.describe()} (a few minutes)")
     result = suite.time_test_suite(stack_running=True)
     log(f"test suite: {result['seconds']:.1f} s, {result['summary']}")
     return result

@@ -35,6 +35,11 @@ NO_TESTS = 5  # pytest's exit code when a phase selects nothing
 TIMEOUT_S = 1800
 
 
+def describe() -> str:
+    """The phases as a person would run them: `parallel: python -m pytest … ; alone: …`."""
+    return "; ".join(f"{name}: " + " ".join(["python", *command[1:]]) for name, command in PHASES)
+
+
 def time_test_suite(stack_running: bool) -> dict[str, Any]:
     """Seconds, exit code and pytest's summary lines of one run of the phases."""
     backend = os.environ.get("BACKEND", "").strip().lower() or "native"

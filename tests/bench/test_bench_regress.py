@@ -171,6 +171,20 @@ def test_the_session_the_bench_times_leaves_make_tests_table_alone(monkeypatch):
     assert (recorded.read_bytes() if recorded.exists() else None) == before
 
 
+def test_the_full_bench_says_which_phases_it_times(monkeypatch):
+    """`make bench` would stop with an AttributeError where it starts timing the suite, as it did
+    when suite.py went from one command to two phases (only the smoke, which skips it, ran in CI)."""
+    from bench.run import Plan, _test_suite
+
+    small = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/tooling/test_suite_times.py"]
+    monkeypatch.setattr(suite, "PHASES", [("parallel", small), ("alone", [*small, "-m", "alone"])])
+    lines: list[str] = []
+    result = _test_suite(Plan.full(), lines.append)
+    assert lines[0].startswith("timing the test suite, with the stack up: parallel: python -m pytest -q")
+    assert "; alone: python -m pytest" in lines[0] and lines[1].startswith("test suite: ")
+    assert result["exit_code"] == 0, result["summary"]
+
+
 def test_the_previous_report_is_read_or_its_problem_said(tmp_path: Path):
     """A broken bench.json would stop the bench, or the changes would vanish without a word."""
     said: list[str] = []
