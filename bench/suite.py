@@ -14,6 +14,7 @@ reads, because this one (no bench tests, no lifecycle tests) is not one.
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -36,8 +37,8 @@ TIMEOUT_S = 1800
 
 
 def describe() -> str:
-    """The phases as a person would run them: `parallel: python -m pytest … ; alone: …`."""
-    return "; ".join(f"{name}: " + " ".join(["python", *command[1:]]) for name, command in PHASES)
+    """The phases as a person would paste them: `parallel: python -m pytest … -m 'not lifecycle …'; alone: …`."""
+    return "; ".join(f"{name}: " + shlex.join(["python", *command[1:]]) for name, command in PHASES)
 
 
 def time_test_suite(stack_running: bool) -> dict[str, Any]:
@@ -58,7 +59,7 @@ def time_test_suite(stack_running: bool) -> dict[str, Any]:
         # Added up as scripts/test.sh adds its phases (the stack is not started here: no line for it).
         by_suite = merge(backend, seconds, 0.0, tables)["suites"]
     return {
-        "command": " && ".join(" ".join(["python", *command[1:]]) for _, command in PHASES),
+        "command": " && ".join(shlex.join(["python", *command[1:]]) for _, command in PHASES),
         "seconds": round(seconds, 2),
         "exit_code": max(codes, key=abs),
         "summary": "; ".join(summaries),

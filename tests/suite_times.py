@@ -3,14 +3,15 @@
 A suite is a test file (tests/labs/test_labs_live.py); its time is the sum of its tests' setup,
 call and teardown. Starting and stopping the session's stack is its own line, not charged to
 whichever test happened to need it first (tests/conftest.py's running_stack reports it through
-`charge_stack`). The table ends the terminal report and goes to reports/test-times.<backend>.json,
-or to TEST_TIMES_FILE when set: scripts/test.sh gives each of its phases a file of its own under
+`charge_stack`). The table ends the terminal report and goes to TEST_TIMES_FILE: scripts/test.sh
+gives each of its phases a file of its own under
 reports/test-phases/ and ends each backend with `python tests/suite_times.py merge`, which adds
 them up into reports/test-times.<backend>.json. There `make bench` finds the last `make test` of
 each backend and compares it with the one its previous run found (bench/sessions.py,
 bench/regress.py). The file also says when the session finished and at which commit, so a reader
-knows which run the figures are from. The bench's own timed phases write to scratch files, so they
-never pass for a `make test` session.
+knows which run the figures are from. The bench's own timed phases write to scratch files, and a
+pytest run of its own (one file, say) to reports/test-times.<backend>.pytest.json, so neither
+ever passes for a `make test` session.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from proxylab.paths import REPO, REPORTS_DIR
 STACK = "(the session's stack: up and down)"
 # The session's backend, read as tests/conftest.py reads it.
 BACKEND = os.environ.get("BACKEND", "").strip().lower() or "native"
-OUT = Path(os.environ.get("TEST_TIMES_FILE") or REPORTS_DIR / f"test-times.{BACKEND}.json")
+# Not test-times.<backend>.json: that is `make test`'s, which a run of one file must not replace.
+OUT = Path(os.environ.get("TEST_TIMES_FILE") or REPORTS_DIR / f"test-times.{BACKEND}.pytest.json")
 
 _seconds: dict[str, float] = defaultdict(float)
 _tests: dict[str, int] = defaultdict(int)

@@ -176,12 +176,14 @@ def test_the_full_bench_says_which_phases_it_times(monkeypatch):
     when suite.py went from one command to two phases (only the smoke, which skips it, ran in CI)."""
     from bench.run import Plan, _test_suite
 
+    assert "-m 'not lifecycle and not alone'; alone: " in suite.describe()  # pasteable: quoted
     small = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/tooling/test_suite_times.py"]
     monkeypatch.setattr(suite, "PHASES", [("parallel", small), ("alone", [*small, "-m", "alone"])])
     lines: list[str] = []
     result = _test_suite(Plan.full(), lines.append)
     assert lines[0].startswith("timing the test suite, with the stack up: parallel: python -m pytest -q")
-    assert "; alone: python -m pytest" in lines[0] and lines[1].startswith("test suite: ")
+    assert "; alone: python -m pytest" in lines[0] and lines[0].endswith("-m alone (a few minutes)")
+    assert lines[1].startswith("test suite: ")
     assert result["exit_code"] == 0, result["summary"]
 
 

@@ -75,6 +75,24 @@ def test_the_file_says_when_and_at_which_commit_the_session_ran(times, tmp_path,
     assert lines[1] == "     1.2 s      1 tests  app/test_app_health.py"  # the terminal table is unchanged
 
 
+def test_a_run_of_one_file_leaves_make_tests_table_alone():
+    """`make bench` would report a developer's one-file run as the last `make test` session
+    (it did: 24 tests, 2.3 s, for a whole backend)."""
+    import os
+    import sys
+
+    from proxylab.paths import REPORTS_DIR
+
+    recorded, own = REPORTS_DIR / "test-times.native.json", REPORTS_DIR / "test-times.native.pytest.json"
+    before = recorded.read_bytes() if recorded.exists() else None
+    env = {key: value for key, value in os.environ.items() if key != "TEST_TIMES_FILE"} | {"BACKEND": "native"}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/tooling/test_suite_times.py",
+                           "-k", "a_skipped_test_counts_once"], cwd=Path(__file__).parents[2], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert (recorded.read_bytes() if recorded.exists() else None) == before
+    assert [(row["suite"], row["tests"]) for row in json.loads(own.read_text())["suites"]] == [("tooling/test_suite_times.py", 1)]
+
+
 def test_outside_a_git_checkout_the_commit_is_null(times, tmp_path, monkeypatch):
     """A session run from an exported tree would fail at its very end instead of writing its table."""
     monkeypatch.setattr(times, "REPO", tmp_path)
