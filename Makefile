@@ -33,11 +33,11 @@ $(FASTAPI_RUN_VENV)/.installed: pyproject.toml constraints.txt
 	$(FASTAPI_RUN_VENV)/bin/pip install --quiet -c constraints.txt -e '.[fastapi-run]'
 	touch $@
 
-## traefik: build Traefik for the native backend (cached in ~/.cache/proxylab, once per version)
+## traefik: build Traefik for the native backend (cached in ~/.cache/proxylab, once per version and Go release)
 traefik: venv
 	$(PY) -c 'from proxylab.native.go_build import TRAEFIK; print(TRAEFIK.ensure(TRAEFIK.module_version()))'
 
-## caddy: build Caddy for the native backend (cached in ~/.cache/proxylab, once per version)
+## caddy: build Caddy for the native backend (cached in ~/.cache/proxylab, once per version and Go release)
 caddy: venv
 	$(PY) -c 'from proxylab.native.go_build import CADDY; print(CADDY.ensure(CADDY.module_version()))'
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from proxylab.native.go_build import CADDY, TRAEFIK
+from proxylab.native.go_build import CADDY, TRAEFIK, built_with, go_version
 from proxylab.paths import REPO
 
 KINDS = ("python", "file", "traefik", "caddy", "go", "nginx")
@@ -129,9 +129,18 @@ def _caddy(evidence: Evidence) -> str | None:
 
 
 def _go(evidence: Evidence) -> str | None:
+    """In the `go` on PATH's standard library, which must be the one the cached Traefik and Caddy
+    builds were compiled with (their cache is keyed by their own version, not Go's)."""
     root = go_root()
     if root is None:
         return "the Go toolchain is not on PATH (`make deps`; the native backend builds Traefik and Caddy with it)"
+    reading = go_version()
+    for tool in (TRAEFIK, CADDY):
+        binary = tool.binary_path(tool.module_version())
+        built = built_with(binary)
+        if built is not None and built != reading:
+            return (f"{binary} was built with {built}, but the standard library read here is {reading}'s: "
+                    f"run `make {tool.name}`, which builds it again with {reading}")
     return _contains(root / "src" / evidence.reference, evidence.text or "")
 
 

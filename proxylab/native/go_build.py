@@ -7,7 +7,8 @@ image runs. (Traefik's go.mod has replace directives, so `go install .../cmd/tra
 it; tools/traefik repeats them.) Built from a module, a binary would call its version "unknown",
 so the version is stamped with `-ldflags -X` into the variable each project's release builds set.
 The binary is cached under ~/.cache/proxylab/<name>/<version>/ (PROXYLAB_CACHE moves it) and
-reused by every later run.
+reused by every later run built with the same Go: after a Go upgrade it is built again, so the
+standard library a lab's `go:` evidence reads (labs/evidence.py) is the one the proxy runs.
 """
 
 from __future__ import annotations
@@ -56,8 +57,11 @@ class GoTool:
     def ensure(self, version: str, log=print) -> Path:
         """Return the cached binary for `version`, building it first if needed (a few minutes)."""
         binary = self.binary_path(version)
-        if binary.is_file():
+        built, current = built_with(binary), go_version()
+        if binary.is_file() and (built is None or current is None or built == current):
             return binary
+        if binary.is_file():
+            log(f"{binary} was built with {built}; the Go on PATH is {current}: building it again")
         required = self.module_version()
         if required != version:
             raise ProxylabError(
@@ -89,6 +93,25 @@ class GoTool:
         partial.replace(binary)
         log(f"built {self.title} {version} in {time.monotonic() - started:.0f}s")
         return binary
+
+
+def go_version() -> str | None:
+    """`go env GOVERSION` of the `go` on PATH (go1.26.8), or None without one."""
+    go = shutil.which("go")
+    if go is None:
+        return None
+    return subprocess.run([go, "env", "GOVERSION"], capture_output=True, text=True).stdout.strip() or None
+
+
+def built_with(binary: Path) -> str | None:
+    """The Go release a binary was compiled with (`go version <binary>`), or None if unknown."""
+    go = shutil.which("go")
+    if go is None or not binary.is_file():
+        return None
+    done = subprocess.run([go, "version", str(binary)], capture_output=True, text=True)
+    if done.returncode != 0:
+        return None
+    return done.stdout.rpartition(": ")[2].strip() or None  # "<path>: go1.26.8"
 
 
 def image_version(tag: str) -> str:

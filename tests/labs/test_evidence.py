@@ -64,3 +64,15 @@ def test_a_lab_file_with_bad_evidence_fails_at_load_time(write_lab):
     path = write_lab("title: T\nsteps:\n  - title: S\n    request: {url: 'http://127.0.0.1:8000/app'}\n    evidence: [python]\n")
     with pytest.raises(LabFileError, match="evidence 'python'"):
         load_lab(path)
+
+
+def test_go_evidence_is_read_in_the_go_that_built_the_proxies(monkeypatch):
+    """A `go:` line would be checked against one Go's standard library while the cached Traefik
+    runs another's, after a Go upgrade (the build cache is keyed by Traefik's version only)."""
+    from labs import evidence
+
+    if evidence.go_root() is None:
+        pytest.skip("no Go toolchain on PATH")
+    monkeypatch.setattr(evidence, "built_with", lambda binary: "go1.20.1" if binary.name == "traefik" else None)
+    problem = resolve(Evidence("go", "net/http/transport.go", "errServerClosedIdle"))
+    assert problem is not None and "was built with go1.20.1" in problem and "make traefik" in problem
