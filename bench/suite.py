@@ -36,9 +36,14 @@ NO_TESTS = 5  # pytest's exit code when a phase selects nothing
 TIMEOUT_S = 1800
 
 
+def _pasteable(command: list[str]) -> str:
+    """A phase's command as a person would paste it: `python -m pytest … -m 'not lifecycle …'`."""
+    return shlex.join(["python", *command[1:]])
+
+
 def describe() -> str:
-    """The phases as a person would paste them: `parallel: python -m pytest … -m 'not lifecycle …'; alone: …`."""
-    return "; ".join(f"{name}: " + shlex.join(["python", *command[1:]]) for name, command in PHASES)
+    """Each phase and its command: `parallel: python -m pytest …; alone: …`."""
+    return "; ".join(f"{name}: {_pasteable(command)}" for name, command in PHASES)
 
 
 def time_test_suite(stack_running: bool) -> dict[str, Any]:
@@ -59,7 +64,7 @@ def time_test_suite(stack_running: bool) -> dict[str, Any]:
         # Added up as scripts/test.sh adds its phases (the stack is not started here: no line for it).
         by_suite = merge(backend, seconds, 0.0, tables)["suites"]
     return {
-        "command": " && ".join(shlex.join(["python", *command[1:]]) for _, command in PHASES),
+        "command": " && ".join(_pasteable(command) for _, command in PHASES),
         "seconds": round(seconds, 2),
         "exit_code": max(codes, key=abs),
         "summary": "; ".join(summaries),

@@ -31,10 +31,9 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
-from proxylab.native.go_build import CADDY, TRAEFIK, built_with, go_version
+from proxylab.native.go_build import CADDY, TRAEFIK, built_with, go_env
 from proxylab.paths import REPO
 
 KINDS = ("python", "file", "traefik", "caddy", "go", "nginx")
@@ -130,11 +129,11 @@ def _caddy(evidence: Evidence) -> str | None:
 
 def _go(evidence: Evidence) -> str | None:
     """In the `go` on PATH's standard library, which must be the one the cached Traefik and Caddy
-    builds were compiled with (their cache is keyed by their own version, not Go's)."""
+    builds were compiled with (`make traefik` builds again after a Go upgrade; until then, not)."""
     root = go_root()
     if root is None:
         return "the Go toolchain is not on PATH (`make deps`; the native backend builds Traefik and Caddy with it)"
-    reading = go_version()
+    reading = go_env("GOVERSION")
     for tool in (TRAEFIK, CADDY):
         binary = tool.binary_path(tool.module_version())
         built = built_with(binary)
@@ -170,21 +169,16 @@ def traefik_source() -> Path | None:
     return go_module_source("github.com/traefik/traefik", f"v3@{TRAEFIK.module_version()}")
 
 
-@cache
 def go_root() -> Path | None:
     """The standard library's home (`go env GOROOT`) of the `go` on PATH, if there is one."""
-    go = shutil.which("go")
-    if go is None:
-        return None
-    return Path(subprocess.run([go, "env", "GOROOT"], capture_output=True, text=True).stdout.strip())
+    root = go_env("GOROOT")
+    return Path(root) if root else None
 
 
-@cache
 def go_module_source(path: str, folder_name: str) -> Path | None:
     """A module's folder in the Go module cache (`<GOMODCACHE>/<path>/<folder_name>`), if there."""
-    go = shutil.which("go")
-    if go is None:
+    cache_dir = go_env("GOMODCACHE")
+    if cache_dir is None:
         return None
-    cache_dir = subprocess.run([go, "env", "GOMODCACHE"], capture_output=True, text=True).stdout.strip()
     folder = Path(cache_dir) / path / folder_name
     return folder if folder.is_dir() else None

@@ -1,5 +1,5 @@
 """Traefik and Caddy for the native backend (and Caddy for the proxylab/caddy image): each built
-from its own Go module, cached by version.
+from its own Go module, cached by version and Go release.
 
 tools/<name>/go.mod requires the proxy's module at the image's version, with its go.sum, so
 `go build` there is reproducible, needs only the Go module proxy and produces the program the
@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import time
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from proxylab.errors import ProxylabError
@@ -57,7 +58,7 @@ class GoTool:
     def ensure(self, version: str, log=print) -> Path:
         """Return the cached binary for `version`, building it first if needed (a few minutes)."""
         binary = self.binary_path(version)
-        built, current = built_with(binary), go_version()
+        built, current = built_with(binary), go_env("GOVERSION")
         if binary.is_file() and (built is None or current is None or built == current):
             return binary
         if binary.is_file():
@@ -95,12 +96,13 @@ class GoTool:
         return binary
 
 
-def go_version() -> str | None:
-    """`go env GOVERSION` of the `go` on PATH (go1.26.8), or None without one."""
+@cache
+def go_env(name: str) -> str | None:
+    """`go env NAME` of the `go` on PATH (GOVERSION go1.26.8, GOROOT, GOMODCACHE), or None without one."""
     go = shutil.which("go")
     if go is None:
         return None
-    return subprocess.run([go, "env", "GOVERSION"], capture_output=True, text=True).stdout.strip() or None
+    return subprocess.run([go, "env", name], capture_output=True, text=True).stdout.strip() or None
 
 
 def built_with(binary: Path) -> str | None:
