@@ -27,9 +27,9 @@ from doctor import browser, layout, proxies, servers
 from doctor.probes import probe
 from doctor.report import Run, as_json, as_markdown, show
 from doctor.verdict import Result
+from instruments.chromium.driver import chromium_missing
 from proxylab.errors import ProxylabError
 from proxylab.paths import REPORTS_DIR, RUN_DIR
-from suites.browser.driver import chromium_missing
 
 EXPECT_BROKEN, FAULT, INTERRUPTED = 1, 2, 130
 

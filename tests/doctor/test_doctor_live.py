@@ -22,8 +22,8 @@ import pytest
 
 from doctor.layout import PROXIES
 from doctor.probes import CHECKS
+from instruments.chromium.driver import chromium_missing
 from proxylab.paths import REPO
-from suites.browser.driver import chromium_missing
 
 pytestmark = pytest.mark.skipif(chromium_missing() is not None, reason=str(chromium_missing()))
 
