@@ -23,7 +23,8 @@ from typing import Any
 
 from instruments.client import DocsProbe, Request, Response, probe_docs, send
 from instruments.streams import (
-    REDIRECT_LOOP, SSE_TICKS, EventStream, EventStreamRequest, WebSocketOpen, WebSocketResult, open_websocket, read_events,
+    REDIRECT_LOOP, SSE_TICKS, EventStream, EventStreamRequest, WebSocketOpen, WebSocketResult, open_websocket,
+    read_events,
 )
 from proxylab.compose import Route, Stack
 from proxylab.context import CLIENT_SOURCE, Context

@@ -76,7 +76,9 @@ def test_the_result_line_is_read_in_milliseconds_and_requests_per_second():
 def test_the_command_a_person_pastes_uses_our_script_at_fixed_concurrency():
     """The lab would show a command that is not what ran, or that only works from this folder's parent."""
     command = wrk.Load(threads=2, connections=16, seconds=10).command("http://127.0.0.1:9002/api/v1/app")
-    assert command == "wrk -t2 -c16 -d10s --timeout=5s -s instruments/wrk_json.lua http://127.0.0.1:9002/api/v1/app"
+    assert command == (
+        "wrk -t2 -c16 -d10s --timeout=5s -s instruments/wrk_json.lua http://127.0.0.1:9002/api/v1/app"
+    )
     assert wrk.SCRIPT.is_file()
 
 
@@ -109,7 +111,10 @@ def test_the_targets_are_the_same_app_directly_and_through_each_stripping_proxy(
 
 def test_a_route_that_no_longer_strips_to_the_app_is_refused():
     """A compose.yaml change would silently compare two different apps, or a keeping route."""
-    kept = [replace(route, strips=False) if route.name == load_targets.ROUTE_NAME and route.proxy == "traefik" else route for route in STACK.routes]
+    kept = [
+        replace(route, strips=False) if route.name == load_targets.ROUTE_NAME and route.proxy == "traefik" else route
+        for route in STACK.routes
+    ]
     with pytest.raises(ProxylabError, match="bench target traefik"):
         load_targets.targets(_with_routes(kept))
 
