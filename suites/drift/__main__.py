@@ -1,7 +1,7 @@
 """`python -m suites.drift [--sets "SET SET ..."]`: what `make drift` calls.
 
 A set is `uvicorn==X,starlette==Y,fastapi==Z` (components left out keep today's pins); sets are
-separated by spaces. Without --sets (or SETS=), the default grid of instruments/releases/sets.py runs.
+separated by spaces. Without --sets (or SETS=), the default grid of suites/drift/grid.py runs.
 Exit 0 when the reports are written (drift is information, not failure); 3 on a fault, with the
 next step (no native stack may be running; an environment that cannot be built names its set).
 """
