@@ -125,7 +125,7 @@ screenshots: venv
 ## doctor: your app behind every proxy, and which configuration works for it (APP=main:app APP_DIR=. PREFIX=/api/v1 EXPECT='traefik strip --root-path' PYTHON=...)
 doctor: deps venv traefik caddy
 	@test -n "$(APP)" || { echo "make doctor needs APP=MODULE:ATTR (and APP_DIR=the folder it imports from), e.g. make doctor APP=doctor.examples.realworld.main:app"; exit 2; }
-	$(PY) -m proxylab doctor "$(APP)" --app-dir "$(or $(APP_DIR),.)" $(if $(PREFIX),--prefix "$(PREFIX)",) $(if $(PYTHON),--python "$(PYTHON)",) $(if $(EXPECT),--expect "$(EXPECT)",)
+	$(PY) -m doctor "$(APP)" --app-dir "$(or $(APP_DIR),.)" $(if $(PREFIX),--prefix "$(PREFIX)",) $(if $(PYTHON),--python "$(PYTHON)",) $(if $(EXPECT),--expect "$(EXPECT)",)
 
 ## bench: what each proxy costs, ~6 min plus the suite (cold start, make test time, wrk load direct/Traefik/Nginx/Caddy/HAProxy); records make test's suite times per backend and shows each suite's change since the last bench; reports/bench.{json,png}
 bench: deps venv

@@ -2,8 +2,6 @@
 
 | module | job |
 | --- | --- |
-| `wrk.py`, `wrk_json.lua` | one fixed-concurrency wrk run, read back as JSON |
-| `targets.py` | the same app directly, through Traefik, through Nginx (routes from compose.yaml) |
 | `load.py` | repeated, interleaved runs per target and path; medians, spreads, ratios |
 | `coldstart.py` | native `down` then `up`, timed to all-healthy |
 | `suite.py` | the test suite's duration (`make test`) |
@@ -13,7 +11,10 @@
 | `stats.py` | median, min–max, ratios |
 | `run.py` | one bench run, full or smoke, into a report dict |
 | `table.py`, `chart.py` | the report as terminal tables and as reports/bench.png |
-| `step.py` | lab step kinds `bench:` (a short live load) and `bench-report:` (the last report) |
+
+The load itself is an instrument, shared with lab 10's step kinds (labs/kinds/bench.py):
+`instruments/wrk.py` (one wrk run) and `instruments/load_targets.py` (the app directly and
+through each proxy, from compose.yaml).
 
 Speed is measured, not asserted: nothing here fails because a number is large or small; only a
 request that errors makes the numbers meaningless, and that is reported as such.

@@ -15,8 +15,8 @@ from dataclasses import replace
 from typing import Any
 
 from bench.stats import ratios, spread
-from bench.targets import Target
-from bench.wrk import Load, LoadRun, measure
+from instruments.load_targets import Target
+from instruments.wrk import Load, LoadRun, measure
 
 # The figures a table shows; ratio is target / direct (above 1 is more throughput or slower latency).
 FIGURES = {"requests_per_s": lambda run: run.requests_per_s,

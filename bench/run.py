@@ -15,10 +15,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from bench import coldstart, machine, sessions, suite, wrk
+from bench import coldstart, machine, sessions, suite
 from bench.load import measure_paths
 from bench.stats import spread
-from bench.targets import PATHS, Target, targets
+from instruments import wrk
+from instruments.load_targets import PATHS, Target, targets
 from proxylab.backend import Backend
 from proxylab.compose import Stack
 from proxylab.errors import ProxylabError

@@ -1,6 +1,6 @@
 """The doctor: a user's own FastAPI app behind every proxy, probed, and what works for it.
 
-`python -m proxylab doctor MODULE:ATTR --prefix /api/v1` (doctor/cli.py) runs the user's app under
+`python -m doctor MODULE:ATTR --prefix /api/v1` (doctor/cli.py) runs the user's app under
 uvicorn, with and without `--root-path`, behind Traefik, Nginx, Caddy and HAProxy, each in a
 configuration that strips the prefix and one that keeps it, and checks through each of those 16
 configurations what a user of the API would meet. One module per job:

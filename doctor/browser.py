@@ -1,6 +1,6 @@
 """The docs UI as a user meets it: Swagger UI in Chromium, through each configuration.
 
-What: `check_docs_ui(configs_and_checks)` opens, in one headless Chromium (suites.browser.driver:
+What: `check_docs_ui(configs_and_checks)` opens, in one headless Chromium (instruments.chromium.driver:
 Debian's Chromium, an offline guard on every request), each configuration's docs page that
 answered like the app's own, waits for Swagger UI to show its operations or its error box, and
 marks docs_ui broken with what the browser met: the error Swagger UI shows, a script error, or a
@@ -24,7 +24,7 @@ from playwright.sync_api import Error, Route
 
 from doctor.layout import Configuration
 from doctor.probes import Checks, under_prefix
-from suites.browser.driver import Browser, open_browser
+from instruments.chromium.driver import Browser, open_browser
 
 # The CDN files FastAPI's get_swagger_ui_html names by default, by host; served from this copy.
 LOCAL_COPIES = files("fastapi_offline") / "static"

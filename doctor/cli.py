@@ -1,4 +1,4 @@
-"""`python -m proxylab doctor MODULE:ATTR`: your app behind every proxy, and what works for it.
+"""`python -m doctor MODULE:ATTR`: your app behind every proxy, and what works for it.
 
 Starts your app under uvicorn (no root_path, and --root-path PREFIX) and Traefik, Nginx, Caddy
 and HAProxy in front of it, each stripping the prefix and keeping it: 16 configurations, on
@@ -27,9 +27,9 @@ from doctor import browser, layout, proxies, servers
 from doctor.probes import probe
 from doctor.report import Run, as_json, as_markdown, show
 from doctor.verdict import Result
+from instruments.chromium.driver import chromium_missing
 from proxylab.errors import ProxylabError
 from proxylab.paths import REPORTS_DIR, RUN_DIR
-from suites.browser.driver import chromium_missing
 
 EXPECT_BROKEN, FAULT, INTERRUPTED = 1, 2, 130
 
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m proxylab doctor", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m doctor", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("app", metavar="MODULE:ATTR", help="your app, as uvicorn names it (e.g. main:app)")
     parser.add_argument("--app-dir", default=".", help="the folder to import MODULE from (default: the current one)")

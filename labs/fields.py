@@ -1,6 +1,6 @@
 """Dotted field names and the expectations a lab step writes about them.
 
-A step's answer is a nested mapping (`proxylab.client.Response.fields()`, `DocsProbe.fields()`); a lab
+A step's answer is a nested mapping (`instruments.client.Response.fields()`, `DocsProbe.fields()`); a lab
 names a value in it with a dotted path: `body.forwarded_headers.x-forwarded-prefix` walks dicts
 (keys may contain dashes), `schema.body.servers.0.url` indexes a list. A path that leads nowhere
 gives `MISSING`, shown as "(absent)", so "the header was not sent" never looks like "sent empty".

@@ -15,11 +15,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from instruments.client import Request
 from labs.fields import lookup
 from labs.kinds.base import shares
 from labs.model import Lab, LabFileError, Step, load_lab
 from labs.side_by_side import run_side_by_side
-from proxylab.client import Request
 from proxylab.context import Context, connect
 from proxylab.errors import ProxylabError
 

@@ -16,12 +16,6 @@ from proxylab.paths import REPO
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["doctor"]:
-        # The doctor has its own arguments and its own processes (doctor/cli.py); it never
-        # touches the stack.
-        from doctor.cli import main as doctor
-
-        return doctor(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m proxylab", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     up = commands.add_parser("up", help="start the stack and wait until every service is healthy")
@@ -35,7 +29,6 @@ def main(argv: list[str] | None = None) -> int:
     routes = commands.add_parser("routes", help="the route table")
     routes.add_argument("--markdown", action="store_true")
     commands.add_parser("versions", help="the versions of every component that runs")
-    commands.add_parser("doctor", help="your own app behind every proxy: what works for it (doctor MODULE:ATTR --help)")
     args = parser.parse_args(argv)
     # `make down` from another terminal sends SIGTERM: treat it like Ctrl-C, so `up` cleans up.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))

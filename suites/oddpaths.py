@@ -1,7 +1,7 @@
 """Odd paths and hostile inputs through every route: who answers, with what, and never a 5xx.
 
 What: `python -m suites.oddpaths [--update]` sends each request of CASES from 127.0.0.77 through
-every route of compose.yaml, verbatim (proxylab/client.py puts the target on the wire as written).
+every route of compose.yaml, verbatim (instruments/client.py puts the target on the wire as written).
 Each answer becomes one cell, `<status> <who answered>`: `app` when the echo app answered (its
 X-Proxylab-Instance header), else the proxy of the route, or the app's server on a direct route,
 `uvicorn` or `hypercorn` (the server refused the request before the app saw it). The table is compared with
@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 
-from proxylab.client import Request, Response, send
+from instruments.client import Request, Response, send
 from proxylab.compose import Route, Stack
 from proxylab.context import CLIENT_SOURCE
 from proxylab.paths import REPO

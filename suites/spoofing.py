@@ -19,7 +19,7 @@ from __future__ import annotations
 import sys
 from urllib.parse import urlsplit
 
-from proxylab.client import Request, Response, send
+from instruments.client import Request, Response, send
 from proxylab.compose import Route, Stack
 from proxylab.context import CLIENT_SOURCE, Context, connect
 from proxylab.paths import REPO

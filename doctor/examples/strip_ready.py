@@ -4,7 +4,7 @@ Nothing in it builds a URL by hand: the docs page is FastAPI's own (it puts the 
 root_path in front of the schema URL), the redirect uses `request.url_for`, and the trailing-slash
 redirect is Starlette's. Run the doctor on it:
 
-    python -m proxylab doctor doctor.examples.strip_ready:app --prefix /api/v1
+    python -m doctor doctor.examples.strip_ready:app --prefix /api/v1
 """
 
 from pathlib import Path

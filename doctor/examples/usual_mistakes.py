@@ -5,7 +5,7 @@
 - A redirect writes its Location by hand ("/items/"), so it leaves the prefix too.
 - It serves files from a StaticFiles mount, which only works where the mount's path reaches it.
 
-    python -m proxylab doctor doctor.examples.usual_mistakes:app --prefix /api/v1
+    python -m doctor doctor.examples.usual_mistakes:app --prefix /api/v1
 """
 
 from pathlib import Path

@@ -1,7 +1,7 @@
 """Lab step kinds for lab 10: `bench:` runs a short load live, `bench-report:` reads `make bench`.
 
 `bench: {path: /app, seconds: 2}` puts the same fixed load (wrk -t2 -c16) on the app directly,
-through Traefik and through Nginx (bench/targets.py, from compose.yaml), one after the
+through Traefik and through Nginx (instruments/load_targets.py, from compose.yaml), one after the
 other, and answers one field per target: requests/s, p50, p99, the ratio to direct, errors and
 non-2xx. A few seconds on a laptop next to a projector is noisy, so a lab may expect only facts
 that are not timing (`direct.errors: 0`, `nginx.non_2xx: 0`); the speed is shown, never judged.
@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bench.targets import NAMES, targets
-from bench.wrk import Load, LoadRun, measure
+from instruments.load_targets import NAMES, targets
+from instruments.wrk import Load, LoadRun, measure
 from labs.kinds.base import Outcome, StepKind
 from proxylab.context import Context
 from proxylab.paths import REPO

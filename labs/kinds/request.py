@@ -1,5 +1,5 @@
-"""The read-only kinds: `request:` sends one HTTP request (proxylab.client.send); `docs:` loads a
-docs page and then the schema URL it names (proxylab.client.probe_docs), resolved as a browser
+"""The read-only kinds: `request:` sends one HTTP request (instruments.client.send); `docs:` loads a
+docs page and then the schema URL it names (instruments.client.probe_docs), resolved as a browser
 would but fetched even where a browser never gets that far (the page's scripts 404 first).
 """
 
@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from instruments.client import Request, probe_docs, send
 from labs.kinds.base import Outcome, StepKind
-from proxylab.client import Request, probe_docs, send
 from proxylab.context import Context
 
 # --- request: one HTTP request ------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The long-lived kinds (lab 12): `websocket:` opens a WebSocket and sends one message; `sse:` reads
-a Server-Sent Events stream and notes when each event arrives (proxylab/streams.py).
+a Server-Sent Events stream and notes when each event arrives (instruments/streams.py).
 
 A `websocket:` step shows `python -m websockets <url>`: the same library and version as the
 runner, so the same handshake; the person then types the message. It has no `from`, because that
@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from instruments.streams import ECHO_MESSAGE, EventStreamRequest, WebSocketOpen, open_websocket, read_events
 from labs.kinds.base import Outcome, StepKind
 from labs.kinds.request import _string, _url
 from proxylab.context import Context
-from proxylab.streams import ECHO_MESSAGE, EventStreamRequest, WebSocketOpen, open_websocket, read_events
 
 # --- websocket: the handshake, the app's first message, one echo ---------------------------------
 

@@ -7,7 +7,7 @@ What:
                                   a message), then cached in ~/.cache/proxylab/drift/
 When: listed in KINDS below; lab 14 starts older sets and ends with `set: pinned`.
 Why here: like stop/start it changes the stack (restarts processes), natively only: a lab that
-uses it says `backends: [native]`. Its command is suites.drift.restart, which does the same.
+uses it says `backends: [native]`. Its command is instruments.releases.restart, which does the same.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from instruments.releases.restart import COMMAND, restart
 from labs.kinds.base import Outcome, StepKind
 from proxylab.context import Context
-from suites.drift.restart import COMMAND, restart
 
 
 @dataclass(frozen=True)

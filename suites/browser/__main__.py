@@ -23,13 +23,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from instruments.chromium.driver import open_browser
+from instruments.chromium.network import TOLERATED_EXTERNAL
 from proxylab import compose
 from proxylab.context import connect
 from proxylab.errors import ProxylabError, run_command
 from proxylab.paths import REPORTS_DIR
-from suites.browser.driver import open_browser
 from suites.browser.expected import EXPECTED_FILE, UPDATE_HINT, against_matrix, compare, load_expected, render_diff, write_expected
-from suites.browser.network import TOLERATED_EXTERNAL
 from suites.browser.run import DESCRIPTIONS, RouteCheck, check_route
 from suites.matrix.expected import EXPECTED_FILE as MATRIX_FILE
 from suites.matrix.expected import load_expected as load_matrix

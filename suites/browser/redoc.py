@@ -21,9 +21,9 @@ from pathlib import Path
 
 from playwright.sync_api import Page
 
-from suites.browser.driver import Browser
-from suites.browser.driver import screenshot as take_screenshot
-from suites.browser.network import NetworkLog
+from instruments.chromium.driver import Browser
+from instruments.chromium.driver import screenshot as take_screenshot
+from instruments.chromium.network import NetworkLog
 
 TITLE = "proxylab echo"  # FastAPI(title=...) in app/main.py
 OPERATION = "Show App"  # the summary FastAPI gives GET /app (show_app)

@@ -19,10 +19,10 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Error as PlaywrightError
 
+from instruments.chromium.driver import Browser
+from instruments.chromium.network import TOLERATED_EXTERNAL, untolerated
 from proxylab.compose import Route
 from proxylab.errors import ProxylabError
-from suites.browser.driver import Browser
-from suites.browser.network import TOLERATED_EXTERNAL, untolerated
 from suites.browser.redoc import RedocOutcome, check_redoc
 from suites.browser.swagger import SwaggerOutcome, check_swagger
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from playwright.sync_api import Locator, Page
 
-from suites.browser.driver import Browser
-from suites.browser.driver import screenshot as take_screenshot
-from suites.browser.network import NetworkLog
+from instruments.chromium.driver import Browser
+from instruments.chromium.driver import screenshot as take_screenshot
+from instruments.chromium.network import NetworkLog
 
 # The operation the check runs: GET /app, tag "echo", FastAPI's generated operationId.
 OPERATION = "#operations-echo-show_app_app_get"

@@ -1,7 +1,7 @@
 """`python -m suites.drift [--sets "SET SET ..."]`: what `make drift` calls.
 
 A set is `uvicorn==X,starlette==Y,fastapi==Z` (components left out keep today's pins); sets are
-separated by spaces. Without --sets (or SETS=), the default grid of suites/drift/sets.py runs.
+separated by spaces. Without --sets (or SETS=), the default grid of suites/drift/grid.py runs.
 Exit 0 when the reports are written (drift is information, not failure); 3 on a fault, with the
 next step (no native stack may be running; an environment that cannot be built names its set).
 """
@@ -13,12 +13,12 @@ import os
 import sys
 from pathlib import Path
 
+from instruments.releases.sets import parse_sets
 from proxylab.errors import run_command
 from proxylab.paths import REPORTS_DIR
 from suites.drift.changes import changes, silent_entries
-from suites.drift.grid import run_grid
+from suites.drift.grid import DEFAULT_GRID, run_grid
 from suites.drift.report import write_reports
-from suites.drift.sets import DEFAULT_GRID, parse_sets
 
 
 def main(argv: list[str] | None = None) -> int:

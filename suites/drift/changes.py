@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from instruments.releases.sets import COMPONENTS, ReleaseSet
 from suites.drift.changelog import CHANGES, Change, references
 from suites.drift.grid import Grid
-from suites.drift.sets import COMPONENTS, ReleaseSet
 
 NO_ENTRY = "no entry listed in suites/drift/changelog.py between these versions: read the release notes"
 

@@ -1,10 +1,11 @@
 """Run the matrix and the spoofing table once per release set, on one native stack.
 
-What: `run_grid(sets)` starts the native stack (refusing if one already runs), and for each set
-builds or finds its environment, restarts the app services under it (apps.py), probes every route
-of compose.yaml with the matrix's probe and every route × forged header with the spoofing
-suite's, then stops the stack. The routes and the probes are the suites' own, as they are: a
-route added to compose.yaml or a cell added to suites/matrix/fields.py joins the grid by itself.
+What: `DEFAULT_GRID` is the sets `make drift` runs without SETS=. `run_grid(sets)` starts the
+native stack (refusing if one already runs), and for each set builds or finds its environment,
+restarts the app services under it (instruments/releases/), probes every route of compose.yaml
+with the matrix's probe and every route × forged header with the spoofing suite's, then stops the
+stack. The routes and the probes are the suites' own, as they are: a route added to compose.yaml
+or a cell added to suites/matrix/fields.py joins the grid by itself.
 When: `make drift` (python -m suites.drift).
 Why: one stack for the whole grid keeps Traefik and Nginx the same processes throughout, and
 costs one start instead of one per set.
@@ -16,18 +17,46 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from instruments.releases.apps import app_services, run_apps
+from instruments.releases.envs import ensure_env, installed
+from instruments.releases.sets import PINNED, ReleaseSet, parse_set
 from proxylab import compose
 from proxylab.backend import choose
 from proxylab.compose import Stack
 from proxylab.context import Context
 from proxylab.errors import ProxylabError
 from suites import spoofing
-from suites.drift.apps import app_services, run_apps
-from suites.drift.envs import ensure_env, installed
-from suites.drift.sets import ReleaseSet
 from suites.matrix.probe import probe_matrix
 
 MATRIX, SPOOFING = "matrix", "spoofing"
+
+
+def _grid(*sets: str) -> list[ReleaseSet]:
+    return [parse_set(text) for text in sets]
+
+
+# DEFAULT_GRID is what `make drift` runs without SETS=: at least one set on each side of every
+# change in changelog.py, ending with today's pins.
+# Each line moves as few components as FastAPI's Starlette range allows (FastAPI 0.108 takes
+# Starlette <0.33, 0.109 takes 0.35.x only: no FastAPI runs Starlette 0.33 or 0.34, so #2352 and
+# #2400 arrive in one step, together with FastAPI 0.109).
+_OLD = "starlette==0.32.0.post1,fastapi==0.108.0"
+_STARLETTE_038 = "fastapi==0.112.2"
+DEFAULT_GRID: list[ReleaseSet] = _grid(
+    f"uvicorn==0.25.0,{_OLD}",                                  # before uvicorn #2213
+    f"uvicorn==0.26.0,{_OLD}",                                  # uvicorn #2213
+    f"uvicorn==0.30.6,{_OLD}",                                  # the last uvicorn before #2468
+    "uvicorn==0.30.6,starlette==0.35.1,fastapi==0.109.0",        # Starlette #2352, #2400; FastAPI 0.109
+    f"uvicorn==0.30.6,starlette==0.38.3,{_STARLETTE_038}",      # the last Starlette before #2600
+    f"uvicorn==0.30.6,starlette==0.38.4,{_STARLETTE_038}",      # Starlette #2600
+    f"uvicorn==0.31.0,starlette==0.38.4,{_STARLETTE_038}",      # uvicorn #2468
+    f"uvicorn==0.31.1,starlette==0.38.4,{_STARLETTE_038}",      # uvicorn #2480
+    f"uvicorn==0.44.0,starlette==0.38.4,{_STARLETTE_038}",      # the last uvicorn before #2903
+    f"uvicorn==0.45.0,starlette==0.38.4,{_STARLETTE_038}",      # uvicorn #2903
+    f"uvicorn==0.48.0,starlette==0.38.4,{_STARLETTE_038}",      # uvicorn #2944
+    f"uvicorn==0.49.0,starlette==0.38.4,{_STARLETTE_038}",      # uvicorn #2971
+    str(PINNED),                                                # today's pins
+)
 
 
 @dataclass(frozen=True)

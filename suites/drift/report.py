@@ -17,9 +17,9 @@ import html
 import json
 from pathlib import Path
 
+from instruments.releases.sets import COMPONENTS
 from suites.drift.changes import changes, drifting_cells, silent_entries
 from suites.drift.grid import Grid
-from suites.drift.sets import COMPONENTS
 
 PROXIES = ("traefik", "nginx")
 

@@ -3,7 +3,7 @@
 What: `probe_matrix(stack, context)` sends, for each route in file order, GET {P}/app, the docs
 page (and the schema URL it names, resolved as a browser would, fetched whether or not a
 browser would get that far) and GET {P}/items without following the
-redirect, opens a WebSocket at {P}/ws and reads the SSE stream at {P}/stream (proxylab/streams.py;
+redirect, opens a WebSocket at {P}/ws and reads the SSE stream at {P}/stream (instruments/streams.py;
 these long-lived ones for several routes at once, each takes a second), all from 127.0.0.77 so the
 apps' trust boundary shows. P is the public prefix on proxy
 routes and empty on direct ones. Each answer becomes a few string cells (see fields.py).
@@ -21,10 +21,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from proxylab.client import DocsProbe, Request, Response, probe_docs, send
+from instruments.client import DocsProbe, Request, Response, probe_docs, send
+from instruments.streams import (
+    REDIRECT_LOOP, SSE_TICKS, EventStream, EventStreamRequest, WebSocketOpen, WebSocketResult, open_websocket,
+    read_events,
+)
 from proxylab.compose import Route, Stack
 from proxylab.context import CLIENT_SOURCE, Context
-from proxylab.streams import REDIRECT_LOOP, SSE_TICKS, EventStream, EventStreamRequest, WebSocketOpen, WebSocketResult, open_websocket, read_events
 from suites.matrix.fields import FIELDS, HELD_BACK, NO_ANSWER, NONE, STREAMED
 
 # Streams wait, they do not work: several at once keep the matrix's run short without loading the

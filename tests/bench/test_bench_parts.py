@@ -15,9 +15,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from bench import chart, machine, targets, wrk
+from bench import chart, machine
 from bench.load import summarise
 from bench.stats import ratios, spread
+from instruments import load_targets, wrk
 from labs.kinds import KINDS
 from labs.kinds.bench import BenchReportAction, summary
 from proxylab import compose
@@ -45,7 +46,7 @@ def fake_run(url: str, requests: int, p50_ms: float) -> wrk.LoadRun:
 
 def fake_report(mode: str = "full") -> dict:
     """A report as run.run_bench builds it, from made-up runs: direct 1000/1200 req/s, proxies less."""
-    chosen = targets.targets(STACK)
+    chosen = load_targets.targets(STACK)
     load = wrk.Load(seconds=10)
     numbers = {"direct": ([1000, 1200], 2.0), "traefik": ([500, 900], 4.0), "nginx": ([800, 600], 3.0),
                "caddy": ([600, 700], 3.5), "haproxy": ([900, 1000], 2.5)}
@@ -75,7 +76,9 @@ def test_the_result_line_is_read_in_milliseconds_and_requests_per_second():
 def test_the_command_a_person_pastes_uses_our_script_at_fixed_concurrency():
     """The lab would show a command that is not what ran, or that only works from this folder's parent."""
     command = wrk.Load(threads=2, connections=16, seconds=10).command("http://127.0.0.1:9002/api/v1/app")
-    assert command == "wrk -t2 -c16 -d10s --timeout=5s -s bench/wrk_json.lua http://127.0.0.1:9002/api/v1/app"
+    assert command == (
+        "wrk -t2 -c16 -d10s --timeout=5s -s instruments/wrk_json.lua http://127.0.0.1:9002/api/v1/app"
+    )
     assert wrk.SCRIPT.is_file()
 
 
@@ -98,19 +101,22 @@ def test_a_remote_url_is_refused():
 
 def test_the_targets_are_the_same_app_directly_and_through_each_stripping_proxy():
     """The difference between targets would not be the proxy alone."""
-    chosen = {t.name: t.url("/app") for t in targets.targets(STACK)}
+    chosen = {t.name: t.url("/app") for t in load_targets.targets(STACK)}
     assert chosen == {"direct": "http://127.0.0.1:8000/app", "traefik": "http://127.0.0.1:9002/api/v1/app",
                       "nginx": "http://127.0.0.1:9102/api/v1/app", "caddy": "http://127.0.0.1:9202/api/v1/app",
                       "haproxy": "http://127.0.0.1:9302/api/v1/app"}
-    for target in targets.targets(STACK):
-        assert target.route.app == targets.APP
+    for target in load_targets.targets(STACK):
+        assert target.route.app == load_targets.APP
 
 
 def test_a_route_that_no_longer_strips_to_the_app_is_refused():
     """A compose.yaml change would silently compare two different apps, or a keeping route."""
-    kept = [replace(route, strips=False) if route.name == targets.ROUTE_NAME and route.proxy == "traefik" else route for route in STACK.routes]
+    kept = [
+        replace(route, strips=False) if route.name == load_targets.ROUTE_NAME and route.proxy == "traefik" else route
+        for route in STACK.routes
+    ]
     with pytest.raises(ProxylabError, match="bench target traefik"):
-        targets.targets(_with_routes(kept))
+        load_targets.targets(_with_routes(kept))
 
 
 # --- statistics ---------------------------------------------------------------------------------

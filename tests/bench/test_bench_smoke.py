@@ -14,7 +14,7 @@ import pytest
 from bench import coldstart
 from bench.__main__ import write
 from bench.run import Plan, run_bench
-from bench.targets import NAMES, PATHS
+from instruments.load_targets import NAMES, PATHS
 
 # Its cold start stops and starts the whole stack, and its load takes both cores.
 pytestmark = [pytest.mark.stack, pytest.mark.alone]

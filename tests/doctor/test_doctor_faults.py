@@ -1,5 +1,5 @@
 """Bad input and interruptions: a clear error that names the cause and the next step, and nothing
-left running. Each test runs `python -m proxylab doctor` as a user would; a failure means the user
+left running. Each test runs `python -m doctor` as a user would; a failure means the user
 would meet a traceback, a vague message, or a proxy still holding a port after the doctor ended.
 """
 
@@ -28,7 +28,7 @@ PORT_BASE = 9800
 
 
 def doctor(*args: str, app_dir: Path = APPS) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "proxylab", "doctor", *args, "--app-dir", str(app_dir), "--no-browser",
+    return subprocess.run([sys.executable, "-m", "doctor", *args, "--app-dir", str(app_dir), "--no-browser",
                            "--port-base", str(PORT_BASE),
                            "--json", os.devnull, "--markdown", os.devnull],
                           cwd=REPO, capture_output=True, text=True, timeout=120)
@@ -81,7 +81,7 @@ def test_python_runs_the_app_in_that_interpreter(tmp_path: Path) -> None:
     """--python names the user's interpreter: the app is read and served there, never here."""
     other = REPO / ".venv-fastapi-run" / "bin" / "python"
     report = tmp_path / "doctor.json"
-    result = subprocess.run([sys.executable, "-m", "proxylab", "doctor", "doctor.examples.strip_ready:app", "--app-dir", str(REPO),
+    result = subprocess.run([sys.executable, "-m", "doctor", "doctor.examples.strip_ready:app", "--app-dir", str(REPO),
                              "--port-base", str(PORT_BASE),
                              "--python", str(other), "--no-browser", "--json", str(report), "--markdown", os.devnull],
                             cwd=REPO, capture_output=True, text=True, timeout=120)
@@ -103,7 +103,7 @@ def test_bad_arguments_say_what_to_write() -> None:
 # runs with nothing beside it.
 @pytest.mark.alone
 def test_ctrl_c_while_probing_stops_every_process_it_started() -> None:
-    process = subprocess.Popen([sys.executable, "-m", "proxylab", "doctor", "doctor.examples.realworld.main:app", "--port-base", str(PORT_BASE),
+    process = subprocess.Popen([sys.executable, "-m", "doctor", "doctor.examples.realworld.main:app", "--port-base", str(PORT_BASE),
                                 "--app-dir", str(REPO), "--json", os.devnull, "--markdown", os.devnull],
                                cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=sigint_as_in_a_terminal)

@@ -1,6 +1,6 @@
 """The doctor on the example apps it ships: real uvicorn, Traefik, Nginx, Caddy, HAProxy, Chromium.
 
-Each example runs once (`python -m proxylab doctor`, as a user runs it) and every test reads its
+Each example runs once (`python -m doctor`, as a user runs it) and every test reads its
 reports. The grids below are facts of the pinned versions, seen on live traffic:
 - an app that builds no URL by hand works behind every proxy that strips the prefix, once uvicorn
   has --root-path (and nowhere else);
@@ -22,8 +22,8 @@ import pytest
 
 from doctor.layout import PROXIES
 from doctor.probes import CHECKS
+from instruments.chromium.driver import chromium_missing
 from proxylab.paths import REPO
-from suites.browser.driver import chromium_missing
 
 pytestmark = pytest.mark.skipif(chromium_missing() is not None, reason=str(chromium_missing()))
 
@@ -59,7 +59,7 @@ def doctored(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[subpro
     done = {}
     for name, (spec, expect, _) in EXAMPLES.items():
         out = tmp_path_factory.mktemp(f"doctor-{name}")
-        command = [sys.executable, "-m", "proxylab", "doctor", spec, "--app-dir", str(REPO), "--expect", expect,
+        command = [sys.executable, "-m", "doctor", spec, "--app-dir", str(REPO), "--expect", expect,
                    "--json", str(out / "doctor.json"), "--markdown", str(out / "doctor.md")]
         process = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300,
                                  env={**os.environ, "COLUMNS": "160"})

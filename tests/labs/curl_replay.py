@@ -14,9 +14,9 @@ from __future__ import annotations
 import shlex
 import subprocess
 
+from instruments.client import Response
 from labs.fields import lookup, text
 from labs.runner import StepResult
-from proxylab.client import Response
 from proxylab.context import Context
 
 # Values that no two requests share, whoever sends them.

@@ -22,11 +22,11 @@ import subprocess
 import sys
 import time
 
+from instruments.streams import EventStream, text_lines, timed_events
 from labs.fields import lookup, text
 from labs.runner import StepResult
 from proxylab.context import Context
 from proxylab.paths import REPO
-from proxylab.streams import EventStream, text_lines, timed_events
 
 VOLATILE = ("client_port", "first_event_s", "last_event_s")
 WHOLE = ("report", "headers")

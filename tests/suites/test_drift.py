@@ -14,14 +14,14 @@ import json
 
 import pytest
 
+from instruments.releases.apps import app_services, run_apps
+from instruments.releases.envs import ensure_env, env_key, installed
+from instruments.releases.sets import PINNED, ReleaseSet, parse_set, parse_sets
 from proxylab.compose import Route
-from suites.drift.apps import app_services, run_apps
 from suites.drift.changelog import CHANGES, references
 from suites.drift.changes import NO_ENTRY, changes, drifting_cells, silent_entries
-from suites.drift.envs import ensure_env, env_key, installed
-from suites.drift.grid import Grid, SetRun
+from suites.drift.grid import DEFAULT_GRID, Grid, SetRun
 from suites.drift.report import render_html, render_markdown, report_data
-from suites.drift.sets import DEFAULT_GRID, PINNED, ReleaseSet, parse_set, parse_sets
 from suites.matrix import compare, load_expected, probe_routes, render_diff
 from suites.matrix.fields import FIELDS
 

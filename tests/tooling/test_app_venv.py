@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from instruments.releases.apps import app_services
 from proxylab import compose
 from proxylab.errors import ProxylabError
 from proxylab.native.runners import APP_VENV_VARIABLE, IMAGE_VENVS, process_spec, service_venv
-from suites.drift.apps import app_services
 
 
 def _venv(root: Path) -> Path:

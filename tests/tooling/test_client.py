@@ -1,4 +1,4 @@
-"""proxylab/client.py against a local server: redirect hops, the MAX_REDIRECTS cap, https with the
+"""instruments/client.py against a local server: redirect hops, the MAX_REDIRECTS cap, https with the
 lab's CA, and the curl command a person would paste. No stack needed."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from proxylab import client as lab_http
+from instruments import client as lab_http
+from instruments.client import MAX_REDIRECTS, Request, send
 from proxylab.certs import ensure_certs
-from proxylab.client import MAX_REDIRECTS, Request, send
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

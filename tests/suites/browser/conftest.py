@@ -1,6 +1,6 @@
 """Fixtures for the browser checks: one Chromium for the session, one check per route.
 
-`browser` starts Debian's Chromium once (Playwright drives it; see suites/browser/driver.py) and is
+`browser` starts Debian's Chromium once (Playwright drives it; see instruments/chromium/driver.py) and is
 skipped, with what to install, only where /usr/bin/chromium is absent; CI installs it, so there
 these tests always run. `checked(route)` runs suites.browser's check of a route the first time a
 test asks for it and hands the same result to every later test of that route; screenshots go to
@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from instruments.chromium.driver import Browser, chromium_missing, open_browser
 from proxylab.compose import Route, Stack
 from proxylab.paths import REPORTS_DIR
-from suites.browser.driver import Browser, chromium_missing, open_browser
 from suites.browser.run import RouteCheck, check_route
 from suites.matrix.html import SCREENSHOTS
 

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from instruments.chromium.driver import Browser
 from proxylab import compose
 from proxylab.compose import Route
 from suites.browser.__main__ import main
-from suites.browser.driver import Browser
 from suites.browser.expected import against_matrix, compare, load_expected, render_diff
 from suites.browser.run import FIELDS, RouteCheck
 from suites.matrix.expected import load_expected as load_matrix

@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Route as Interception
 
 from app.main import create_app
-from suites.browser.driver import Browser
-from suites.browser.network import TOLERATED_EXTERNAL, is_loopback, untolerated
+from instruments.chromium.driver import Browser
+from instruments.chromium.network import TOLERATED_EXTERNAL, is_loopback, untolerated
 from suites.browser.redoc import check_redoc
 from suites.browser.swagger import check_swagger
 

@@ -1,5 +1,9 @@
 """The requests labs and suites send, and each one as the curl command that sends the same bytes.
 
+What: `send(Request(...))` sends one request as written and keeps every redirect hop;
+`probe_docs` loads a docs page and the schema URL it names. When: every request:/docs: step of
+the labs, the matrix, spoofing and oddpaths suites. Why, below.
+
 The command shown is the command run: `Request.as_curl()` is what a slide or a failure shows, and
 what goes on the wire is what that curl sends — the same method, target, body and source address,
 and the same headers: curl's own three (Host from the URL unless one is given, `User-Agent:
@@ -151,7 +155,7 @@ def send(request: Request, timeout: float = DEFAULT_TIMEOUT_S) -> Response:
 
 def open_connection(request: Request, timeout: float = DEFAULT_TIMEOUT_S) -> http.client.HTTPConnection:
     """Connect and send `request`; the caller reads the answer (getresponse) and closes. An
-    answer read as it arrives (an event stream, proxylab/streams.py) needs exactly this."""
+    answer read as it arrives (an event stream, instruments/streams.py) needs exactly this."""
     scheme, host, port = request.origin
     source = (request.source, 0) if request.source else None
     connection = _connect(scheme, host, port, timeout, source)

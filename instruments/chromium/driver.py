@@ -3,7 +3,8 @@
 What: `open_browser()` starts Chromium with a fresh, empty profile in a temporary directory and
 an `OfflineGuard` on every request, and yields a `Browser` whose `page()` opens a tab with its
 own network log. `chromium_missing()` says what to install when the executable is absent.
-When: once per `python -m suites.browser` and once per pytest session (tests/browser/conftest.py).
+When: once per `python -m suites.browser`, once per pytest session (tests/suites/browser/conftest.py)
+and once per doctor run that checks the docs pages (doctor/browser.py).
 Why: Playwright's browser downloads do not work on lab machines or in CI, so Playwright drives
 the Chromium that scripts/install-debian-deps.sh installs. The flags suit a closed network and
 a root user: no sandbox (it refuses to run as root), no GPU, no QUIC, and none of Chromium's
@@ -29,10 +30,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from playwright.sync_api import BrowserContext, Error, Page, Response, sync_playwright
 
+from instruments.chromium.network import NetworkLog, OfflineGuard
 from proxylab.certs import CERT_FILE
 from proxylab.errors import ProxylabError
 from proxylab.paths import CERTS_DIR
-from suites.browser.network import NetworkLog, OfflineGuard
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = (

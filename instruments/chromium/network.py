@@ -4,7 +4,7 @@ What: `NetworkLog.attach(page)` records each request of one page (method, URL, r
 then its status or its failure) in the order the page made them. `OfflineGuard` is installed
 once on the browser context: a request to any host that is not loopback is aborted before it
 leaves and remembered, so a check can fail on it.
-When: `suites.browser.driver` installs the guard; every page check attaches a log.
+When: `instruments.chromium.driver` installs the guard; every page check attaches a log.
 Why: the lab promises docs pages that work with no internet (every asset from the app, see
 app/docs.py). A page that quietly fetched from a CDN would pass on a laptop and break in a
 workshop room; here it shows up as a recorded, blocked request.

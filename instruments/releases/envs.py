@@ -23,10 +23,10 @@ from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
+from instruments.releases.sets import COMPONENTS, PINNED, ReleaseSet
 from proxylab.errors import ProxylabError
 from proxylab.paths import CACHE_DIR, REPO
 from proxylab.versions import app_packages
-from suites.drift.sets import COMPONENTS, PINNED, ReleaseSet
 
 DRIFT_CACHE = CACHE_DIR / "drift"
 PIP_CACHE = DRIFT_CACHE / "pip"

@@ -1,4 +1,4 @@
-"""`python -m suites.drift.restart SET SERVICE...`: run some app services under another release set.
+"""`python -m instruments.releases.restart SET SERVICE...`: app services under another release set.
 
 What: on the running native stack, stops the named app services and starts them again with the
 set's uvicorn, Starlette and FastAPI (its virtualenv is built first if the cache lacks it), then
@@ -6,7 +6,7 @@ waits until each answers on its port. SET is `uvicorn==0.25.0[,starlette==...,fa
 (left-out components keep today's pins) or `pinned` for proxylab's own .venv. Prints the
 versions now running. The proxies are not touched.
 When: lab 14's `release-set` steps run exactly this; by hand, to try one route under an old set
-(`make down` or `python -m suites.drift.restart pinned ...` puts things back).
+(`make down` or `python -m instruments.releases.restart pinned ...` puts things back).
 Why: the quickest way to see one upgrade's effect on live traffic is to swap only the app.
 """
 
@@ -17,13 +17,13 @@ import sys
 import time
 from dataclasses import dataclass
 
+from instruments.releases.apps import app_services, run_apps
+from instruments.releases.envs import ensure_env, installed
+from instruments.releases.sets import PINNED, parse_set
 from proxylab.context import Context, connect
 from proxylab.errors import ProxylabError, run_command
-from suites.drift.apps import app_services, run_apps
-from suites.drift.envs import ensure_env, installed
-from suites.drift.sets import PINNED, parse_set
 
-COMMAND = "python -m suites.drift.restart"
+COMMAND = "python -m instruments.releases.restart"
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
--- wrk script for proxylab's bench (bench/wrk.py): counts answers that are not 2xx and,
+-- wrk script for proxylab's bench (instruments/wrk.py): counts answers that are not 2xx and,
 -- when the run ends, prints one line "PROXYLAB_BENCH {json}" that the bench reads, so nothing
 -- depends on the layout of wrk's human-readable output.
 --

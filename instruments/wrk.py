@@ -1,10 +1,12 @@
 """One fixed-concurrency load run with wrk, read back as numbers rather than scraped text.
 
-wrk (Debian's package, /usr/bin/wrk) keeps a fixed number of connections busy for a fixed time
-and measures every request's latency. Our Lua script (wrk_json.lua) counts answers that are not
-2xx and prints one `PROXYLAB_BENCH {json}` line when the run ends; `measure` runs wrk once and
-returns that line as a `LoadRun`. Used by `make bench` (bench/run.py) and by lab 10's
-`bench:` step. Loopback only: a remote URL would measure the network, not the proxy.
+What: wrk (Debian's package, /usr/bin/wrk) keeps a fixed number of connections busy for a fixed
+time and measures every request's latency. Our Lua script (wrk_json.lua) counts answers that are
+not 2xx and prints one `PROXYLAB_BENCH {json}` line when the run ends; `measure` runs wrk once and
+returns that line as a `LoadRun`; `Load.command` is the same run as a command to paste.
+When: `make bench` (bench/run.py) and lab 10's `bench:` step.
+Why: the numbers come from wrk's own JSON, not its human-readable layout. Loopback only: a remote
+URL would measure the network, not the proxy.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ class Load:
     def command(self, url: str) -> str:
         """The command line a person could paste (from the repository root)."""
         argv = self.argv(url)
-        argv[argv.index(str(SCRIPT))] = "bench/wrk_json.lua"
+        argv[argv.index(str(SCRIPT))] = "instruments/wrk_json.lua"
         return shlex.join(argv)
 
 

@@ -8,7 +8,7 @@ What:
   sends one text message and reads the echo. A refused upgrade keeps the HTTP status the proxy or
   the app answered (Nginx without Upgrade/Connection: the app's 404).
 - `read_events(EventStreamRequest(url))` sends the request `curl -s -N <url>` sends (curl's
-  headers, proxylab.client) and notes when each `event:` arrives. `streamed` says whether the
+  headers, instruments.client) and notes when each `event:` arrives. `streamed` says whether the
   events arrived as the app wrote them (spread over the stream's duration) or were held back and
   delivered together at the end (a buffering proxy).
 When: lab 12's `websocket:` and `sse:` steps, and the matrix's ws.* and sse.* cells.
@@ -31,7 +31,7 @@ from typing import Any
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus, SecurityError, WebSocketException
 
-from proxylab.client import CA_PATH, DEFAULT_TIMEOUT_S, REPO, Request, open_connection
+from instruments.client import CA_PATH, DEFAULT_TIMEOUT_S, REPO, Request, open_connection
 
 ECHO_MESSAGE = "hello"
 REDIRECT_LOOP = "redirect loop"  # the error of a handshake redirected more often than websockets follows

@@ -1,4 +1,8 @@
-"""What `make bench` measures: one app, reached directly and through each of the four proxies.
+"""Where a load run is aimed: one app, reached directly and through each of the four proxies.
+
+What: `targets(stack)` are the routes below, direct first (the baseline every ratio divides by).
+When: `make bench` (bench/run.py, bench/load.py) and lab 10's `bench:` step.
+Why: both must measure the same routes, so the choice is made once, here.
 
 The three targets are compose.yaml routes to the same app, `app-server-root-path` (the FastAPI
 docs' `uvicorn --root-path /api/v1`), so the only difference between them is the proxy in front:
