@@ -13,5 +13,6 @@ When: the labs (lessons), the suites (regression tables), the bench and the doct
 them; none of them is one wing's own.
 Why: the wings change for different reasons and never import one another; what they share lives
 here, one floor above the stack. The instruments import `proxylab` (the stack) and nothing of
-labs/, suites/, bench/ or doctor/: tests/tooling/test_layers.py checks it as a contract.
+labs/, suites/, bench/ or doctor/: pyproject.toml's import-linter contract says so, and
+`make check` keeps it.
 """
