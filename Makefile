@@ -73,9 +73,12 @@ logs: venv
 routes: venv
 	@$(PY) -m proxylab routes
 
-## check: validate compose.yaml and the proxy configs, with no Docker engine
+## check: validate compose.yaml and the proxy configs (no engine needed), then the house rules: ruff, the layers
 check: venv
 	$(PY) -m proxylab check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 ## versions: the versions of every component that runs
 versions: venv
