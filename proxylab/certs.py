@@ -23,6 +23,7 @@ from pathlib import Path
 
 import trustme
 
+from proxylab.exits import OK, run_main
 from proxylab.paths import CERTS_DIR
 
 CA_FILE = "ca.pem"
@@ -74,13 +75,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folder", type=Path, nargs="?", default=CERTS_DIR, help="where ca.pem, server.pem and server-key.pem go")
     parser.add_argument("--owner-of", type=Path, help="give the folder (and .run above it) and the files to this path's owner")
     args = parser.parse_args(argv)
+    return run_main(lambda: _make(args))
+
+
+def _make(args: argparse.Namespace) -> int:
     kept = all((args.folder / name).is_file() for name in (CA_FILE, CERT_FILE, KEY_FILE, COMBINED_FILE))
     paths = ensure_certs(args.folder)
     if args.owner_of is not None:
         made = [args.folder, *(parent for parent in args.folder.parents if parent.is_relative_to(args.owner_of) and parent != args.owner_of)]
         give_to_owner_of([*made, *paths], args.owner_of)
     print(f"{'kept' if kept else 'made'} {', '.join(path.name for path in paths)} in {args.folder}")
-    return 0
+    return OK
 
 
 if __name__ == "__main__":

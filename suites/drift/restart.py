@@ -18,7 +18,8 @@ import time
 from dataclasses import dataclass
 
 from proxylab.context import Context, connect
-from proxylab.errors import ProxylabError, run_command
+from proxylab.errors import ProxylabError
+from proxylab.exits import run_main
 from suites.drift.apps import app_services, run_apps
 from suites.drift.envs import ensure_env, installed
 from suites.drift.sets import PINNED, parse_set
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{', '.join(done.services)}: now {versions} ({done.seconds} s)")
         return 0
 
-    return run_command(body)
+    return run_main(body)
 
 
 if __name__ == "__main__":
