@@ -39,8 +39,10 @@ def _sigterm_kept() -> Iterator[None]:
     (lambda: EXPECTATION_FAILED, 1),
     (_fault, 2),
 ])
-def test_run_main_passes_results_through_and_maps_a_fault_to_2(body: Callable[[], int], status: int, capsys) -> None:
-    """A fault exiting 1 reads as "the check found a difference"; a finding exiting 2 as "it could not run"."""
+def test_run_main_passes_results_through_and_maps_a_fault_to_2(body: Callable[[], int], status: int,
+                                                               capsys) -> None:
+    """A fault exiting 1 reads as "the check found a difference"; a finding exiting 2 as "it could
+    not run"."""
     assert run_main(body) == status
     assert (FAULT_TEXT in capsys.readouterr().err) == (status == FAULT)
 
@@ -86,7 +88,8 @@ CLIS = [
 ]
 
 
-@pytest.mark.parametrize(("module", "target", "argv"), CLIS, ids=[f"{m} {' '.join(a[:1])}" for m, _, a in CLIS])
+@pytest.mark.parametrize(("module", "target", "argv"), CLIS,
+                         ids=[f"{m} {' '.join(a[:1])}" for m, _, a in CLIS])
 def test_every_cli_exits_2_on_a_fault(module: str, target: str, argv: list[str], monkeypatch, tmp_path: Path,
                                       capsys) -> None:
     """The command would exit 1 (read as a finding), 3 or a traceback for a fault a person can fix."""
