@@ -1,13 +1,13 @@
-"""The lab's local certificate authority and the certificate both proxies serve for TLS routes.
+"""The lab's local certificate authority and the certificate every proxy serves for TLS routes.
 
 What: `ensure_certs()` writes, once, into .run/certs/: `ca.pem` (the CA a client trusts:
 `curl --cacert .run/certs/ca.pem`), `server.pem` (the proxies' certificate for 127.0.0.1,
 localhost and ::1, signed by that CA), `server-key.pem` (its private key, mode 0600) and
 `server-with-key.pem` (the chain and the key in one file, mode 0600: HAProxy's `crt` wants that).
 When: compose.yaml's one-shot `certs` service runs `python -m proxylab.certs DIR --owner-of
-PROJECT` before either proxy starts (the native backend runs the same command as a process);
+PROJECT` before any proxy starts (the native backend runs the same command as a process);
 `python -m proxylab up` and the test session call it too. compose.yaml mounts the folder into
-Traefik and Nginx at /etc/proxylab/certs.
+every proxy (Traefik, Nginx, Caddy, HAProxy) at /etc/proxylab/certs.
 Why: TLS termination must work offline and without a real domain. trustme makes a throwaway CA
 in-process, so nothing is fetched and no key ever leaves this machine or enters git (*.pem is
 git-ignored). Existing files are kept, so a client that trusts the CA keeps trusting it across

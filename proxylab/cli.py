@@ -50,7 +50,7 @@ def _up(args: argparse.Namespace) -> int:
     stack = compose.load()
     backend = choose(stack)
     print(f"backend: {backend.name}" + (" (no Docker engine answers)" if backend.name == "native" else ""))
-    # Before either backend starts: both proxies mount .run/certs for their TLS routes.
+    # Before either backend starts: every proxy mounts .run/certs for its TLS routes.
     ca = ensure_certs()[0]
     print(f"TLS: the lab's CA is {ca.relative_to(REPO)} (curl --cacert {ca.relative_to(REPO)})")
     try:

@@ -3,7 +3,7 @@
 What: for every route of compose.yaml, headless Chromium (Debian's, driven by Playwright) opens
 Swagger UI and ReDoc, records every request, runs GET /app from "Try it out", screenshots both
 pages and compares what it saw with suites/expected/docs_ui.json and with the matrix.
-`python -m suites.browser` (`make screenshots`) runs it; tests/browser runs the same checks.
+`python -m suites.browser` (`make screenshots`) runs it; tests/suites/browser runs the same checks.
 When: after `make up`; in CI with the other stack tests.
 Why: root_path bugs are met in the browser: the page loads but not its schema, or "Try it out"
 calls a URL outside the proxy's prefix. curl-level checks (suites.matrix) cannot see that.

@@ -1,8 +1,8 @@
 """Every lab, verified on the live stack; every request step replayed with curl; a handout.
 
 Each labs/NN-*.yaml is one test, found at collection, so a new lab is checked with no change
-here. When one fails, the pinned uvicorn, Starlette, FastAPI, Traefik or Nginx (or a config in
-traefik/ or nginx/) no longer does what the lab teaches: the message is the step's expected-vs-
+here. When one fails, the pinned uvicorn, Starlette, FastAPI or a proxy (or a config in traefik/,
+nginx/, caddy/ or haproxy/) no longer does what the lab teaches: the message is the step's expected-vs-
 actual table, its curl command and the raw response. Fix the cause, or, if the new behaviour is
 right, the lab's text and expectation together; never the expectation alone.
 
