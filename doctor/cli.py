@@ -32,6 +32,7 @@ from proxylab.exits import EXPECTATION_FAILED, OK, run_main
 from proxylab.paths import REPORTS_DIR, RUN_DIR
 from suites.browser.driver import chromium_missing
 
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     console = Console(stderr=False, highlight=False)

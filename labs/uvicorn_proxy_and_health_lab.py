@@ -30,8 +30,8 @@ REPO = Path(__file__).resolve().parent.parent
 # Run by its path (`python labs/uvicorn_proxy_and_health_lab.py`): the repository is not on sys.path.
 sys.path.insert(0, str(REPO))
 
-from proxylab.errors import ProxylabError  # noqa: E402
-from proxylab.exits import EXPECTATION_FAILED, OK, run_main  # noqa: E402
+from proxylab.errors import ProxylabError
+from proxylab.exits import EXPECTATION_FAILED, OK, run_main
 
 TRUSTED, UNTRUSTED = "127.0.0.1", "127.0.0.77"
 FORGED = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}

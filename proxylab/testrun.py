@@ -119,7 +119,7 @@ def _terminated(*_: object) -> None:
 def stop(backend: str) -> bool:
     """`proxylab down` for a stack this run started; its one line is not shown."""
     return subprocess.run([sys.executable, "-m", "proxylab", "down"], cwd=REPO, stdout=subprocess.DEVNULL,
-                          env={**os.environ, "BACKEND": backend}).returncode == 0
+                          env={**os.environ, "BACKEND": backend}, check=False).returncode == 0
 
 
 def stack_is_healthy(backend: str) -> bool:
@@ -145,7 +145,8 @@ def engine_answers() -> bool:
     """A Docker engine answers and the Compose plugin is there."""
     for command in (["docker", "info"], ["docker", "compose", "version"]):
         try:
-            done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+            done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60,
+                                  check=False)
         except (OSError, subprocess.TimeoutExpired):
             return False
         if done.returncode != 0:
@@ -232,8 +233,8 @@ class Run:
 def compose_skipped() -> list[str]:
     """Why the Compose session does not run, in the lines `make test` prints; [] when it runs."""
     if not engine_answers():
-        return ["== make test: the Compose session was SKIPPED: no Docker engine answers"
-                " (or no Compose plugin).",
+        return [("== make test: the Compose session was SKIPPED: no Docker engine answers"
+                 " (or no Compose plugin)."),
                 "   On Debian, `make engine` installs and starts one; Docker Desktop works as it is."]
     if native_is_running():
         return ["== make test: the Compose session was SKIPPED: a native stack (`make up`) holds the ports.",

@@ -27,7 +27,7 @@ def commit() -> str | None:
     """The checked-out commit, short (`git rev-parse --short HEAD`); None outside a git checkout."""
     try:
         done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
-                              capture_output=True, text=True, timeout=10)
+                              capture_output=True, text=True, timeout=10, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
     if done.returncode != 0:
