@@ -135,3 +135,14 @@ def test_the_bench_times_the_phases_that_run_with_the_stack_up():
     assert [name for name, _ in suite.PHASES] == [p.name for p in testrun.PHASES if p.needs_stack]
     for (_, command), phase in zip(suite.PHASES, [p for p in testrun.PHASES if p.needs_stack]):
         assert command[-2:] == ["-m", phase.marks] and "--ignore=tests/bench" in command
+
+
+def test_a_phase_runs_pytest_with_its_backend_and_time_table(tmp_path):
+    """The real `run`, on one small file: a phase's table would go to make test's own file, or the
+    phase would see another backend than the one its session is for."""
+    small = ["-q", "-p", "no:cacheprovider", "tests/tooling/test_ports.py"]
+    times = tmp_path / "native.parallel.json"
+    assert testrun.run([testrun.sys.executable, "-m", "pytest", *small], "native", times) == 0
+    assert json.loads(times.read_text())["backend"] == "native"
+    nothing = [testrun.sys.executable, "-m", "pytest", *small, "-m", "alone and lifecycle"]
+    assert testrun.run(nothing, "native", tmp_path / "none.json") == testrun.NO_TESTS
