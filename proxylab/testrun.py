@@ -26,6 +26,7 @@ run started. A stack that already runs (`make up`) is used and left running.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shlex
@@ -183,7 +184,7 @@ class Run:
         self._merge(backend, time.monotonic() - began)
 
     def _phase(self, backend: str, phase: Phase, only: str) -> None:
-        print(f"== make test: {backend} backend, {phase.name} phase", flush=True)
+        print(f"== make test: {backend} backend, {phase.name} phase")
         times = PHASES_DIR / f"{backend}.{phase.name}.json"
         code = run(phase_command(phase, only, self.extra), backend, times)
         if code not in (0, NO_TESTS):
@@ -196,7 +197,7 @@ class Run:
             return True
         began = time.monotonic()
         self.started = backend
-        print(f"== make test: starting the {backend} stack once for the next two phases", flush=True)
+        print(f"== make test: starting the {backend} stack once for the next two phases")
         if run(UP, backend) != 0:
             self.status = 1
             self.stop_stack()
@@ -271,6 +272,9 @@ def dry_run(extra: Sequence[str]) -> list[str]:
 
 
 def _session(extra: list[str]) -> int:
+    # Each line out before the next phase's pytest writes, also into a CI log (a pipe).
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)
     session = Run(extra)
     try:
         session.backend_session("native", "")
