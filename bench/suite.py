@@ -3,8 +3,8 @@
 `make test` (proxylab/testrun.py) runs, per backend, the lifecycle tests, then with the stack up
 everything that leaves the stack as it found it on two pytest-xdist workers, then what stops,
 restarts or loads it, alone. With the stack already up the lifecycle tests skip (they need the
-ports), so this runs the phases that need the stack (testrun.PHASES, the same selection and
-workers) with the same interpreter and times them; the report records whether the stack ran
+ports), so this runs the phases that need the stack (proxylab/testphases.py, the same selection
+and workers) with the same interpreter and times them; the report records whether the stack ran
 before. The bench's own tests (tests/bench/) are left out: they run the bench, which would run the
 suite again. Each phase writes its time by suite (tests/suite_times.py) to a scratch file named by
 TEST_TIMES_FILE, and the report keeps their sum (proxylab/testtimes.py):
@@ -22,21 +22,21 @@ import time
 from pathlib import Path
 from typing import Any
 
-from proxylab import testrun
+from proxylab import testphases
 from proxylab.paths import REPO
 from proxylab.testtimes import merge
 
 _PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--ignore=tests/bench"]
 # `make test`'s phases that run with the stack up (parallel, then alone), as (name, command).
-PHASES = [(phase.name, [*_PYTEST, *testrun.pytest_args(phase)])
-          for phase in testrun.PHASES if phase.needs_stack]
-NO_TESTS = testrun.NO_TESTS
+PHASES = [(phase.name, [*_PYTEST, *testphases.pytest_args(phase)])
+          for phase in testphases.PHASES if phase.needs_stack]
+NO_TESTS = testphases.NO_TESTS
 TIMEOUT_S = 1800
 
 
 def describe() -> str:
     """Each phase and its command: `parallel: python -m pytest …; alone: …`."""
-    return "; ".join(f"{name}: {testrun.pasteable(command)}" for name, command in PHASES)
+    return "; ".join(f"{name}: {testphases.pasteable(command)}" for name, command in PHASES)
 
 
 def time_test_suite(stack_running: bool) -> dict[str, Any]:
@@ -57,7 +57,7 @@ def time_test_suite(stack_running: bool) -> dict[str, Any]:
         # Added up as `make test` adds its phases (the stack is not started here: no line for it).
         by_suite = merge(backend, seconds, 0.0, tables)["suites"]
     return {
-        "command": " && ".join(testrun.pasteable(command) for _, command in PHASES),
+        "command": " && ".join(testphases.pasteable(command) for _, command in PHASES),
         "seconds": round(seconds, 2),
         "exit_code": max(codes, key=abs),
         "summary": "; ".join(summaries),

@@ -1,27 +1,18 @@
 """`make test`: every test on the native stack, then the stack tests again on a Docker engine.
 
-What: each backend runs in three phases, each a pytest session (PHASES, in this order):
-  lifecycle  the tests that start and stop stacks of their own (`-m lifecycle`), before the
-             session stack exists, as they need its ports;
-  parallel   everything that leaves the stack as it found it, on TEST_WORKERS workers (default
-             2, pytest-xdist), with the stack started once here; a test file stays on one
-             worker (--dist loadfile), so its module fixtures run once (each lab runs once);
-  alone      what stops, restarts or loads the stack (`-m alone`: labs 06, 07, 10 and 14, the
-             drift check, the bench smoke) or times a signal (the doctor's Ctrl-C test), one
-             after the other with nothing beside it: lab 07's counts assume a machine busy only
-             with them.
-The native backend runs every test; when a Docker engine answers and the Compose plugin is there,
-the Compose backend runs every stack test (`-m "stack or compose"`: every lab, the matrix,
-spoofing, odd paths, the browser, the Compose lifecycle) against the same expectation files. Each
-backend ends with its time by suite over all phases (reports/test-times.<backend>.json), the run
-with each backend's wall clock and slowest suites.
+What: for each backend of SESSIONS, the phases of proxylab/testphases.py in order, each a pytest
+session; the backend's stack is started once, before the first phase that needs it, unless it
+already runs (`make up`: then it is used and left running), and stopped after its last. The
+Compose session runs when a Docker engine answers, the Compose plugin is there and no native
+stack holds the ports; otherwise it says why it was skipped. Each backend ends with its time by
+suite over all phases (reports/test-times.<backend>.json, proxylab/testtimes.py), the run with
+each backend's wall clock and slowest suites.
 When: `make test` (scripts/test.sh) runs `python -m proxylab.testrun [PYTEST ARGS...]`; the
 arguments go to every pytest run. `--dry-run` prints each phase's command and runs nothing.
-bench/suite.py times the phases that run with the stack up from the same table.
-Why: the phases are written once, here, where they can be tested and read.
+Why: the session's logic in Python, where it can be tested, instead of bash with inline Python.
 Exit status: the last failing phase's pytest status (5, no test selected, is not a failure);
 1 when the stack did not start or stop; 130 on Ctrl-C or SIGTERM, after stopping a stack this
-run started. A stack that already runs (`make up`) is used and left running.
+run started.
 """
 
 from __future__ import annotations
@@ -29,63 +20,20 @@ from __future__ import annotations
 import io
 import json
 import os
-import shlex
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from proxylab import testtimes
 from proxylab.exits import run_main
 from proxylab.paths import REPO, REPORTS_DIR
+from proxylab.testphases import NO_TESTS, PHASES, SESSIONS, Phase, dry_run, phase_command
 
-
-@dataclass(frozen=True)
-class Phase:
-    """One pytest session of a backend: which tests (`marks`), and how they run."""
-
-    name: str
-    marks: str  # the pytest marker expression
-    parallel: bool  # on TEST_WORKERS pytest-xdist workers, a test file per worker
-    needs_stack: bool  # runs with the session stack up (started before the first such phase)
-
-
-PHASES = (
-    Phase("lifecycle", "lifecycle", parallel=False, needs_stack=False),
-    Phase("parallel", "not lifecycle and not alone", parallel=True, needs_stack=True),
-    Phase("alone", "alone and not lifecycle", parallel=False, needs_stack=True),
-)
-# The backends in order, and the marker expression each adds to every phase ("" for all tests).
-SESSIONS = (("native", ""), ("compose", "stack or compose"))
-# --durations adds the slowest single tests, so the next place to make `make test` faster is on screen.
-SLOWEST = ("--durations=5", "--durations-min=5")
 PHASES_DIR = REPORTS_DIR / "test-phases"
 UP = [sys.executable, "-m", "proxylab", "up"]
-NO_TESTS = 5  # pytest's exit status when a phase selects nothing: not a failure
-INTERRUPTED = 130
-
-
-def workers() -> int:
-    return int(os.environ.get("TEST_WORKERS", "2"))
-
-
-def pytest_args(phase: Phase, only: str = "", count: int | None = None) -> list[str]:
-    """The arguments that select and spread a phase's tests: `[-n 2 --dist loadfile] -m EXPR`."""
-    count = workers() if count is None else count
-    spread = ["-n", str(count), "--dist", "loadfile"] if phase.parallel and count > 1 else []
-    return [*spread, "-m", f"{phase.marks} and ({only})" if only else phase.marks]
-
-
-def phase_command(phase: Phase, only: str, extra: Sequence[str]) -> list[str]:
-    return [sys.executable, "-m", "pytest", *SLOWEST, *pytest_args(phase, only), *extra]
-
-
-def pasteable(command: Sequence[str]) -> str:
-    """A command as a person would paste it: `python -m pytest … -m 'not lifecycle …'`."""
-    return shlex.join(["python", *command[1:]])
 
 
 # --- what the driver asks of the machine (replaced in tests) --------------------------------------
@@ -255,19 +203,6 @@ def summary(backends: Sequence[str]) -> list[str]:
         slowest = ", ".join(f"{row['suite']} {row['seconds']:.0f} s" for row in data["suites"][:3])
         lines.append(f"== make test: {backend} {data['wall_seconds']:.0f} s (slowest: {slowest}; "
                      f"all in reports/test-times.{backend}.json)")
-    return lines
-
-
-def dry_run(extra: Sequence[str]) -> list[str]:
-    """Each backend's phases and the command each runs, in order; nothing is run."""
-    lines = []
-    for backend, only in SESSIONS:
-        when = " (when a Docker engine answers and no native stack holds the ports)" if only else ""
-        lines.append(f"{backend} backend{when}:")
-        for phase in PHASES:
-            stack = "with the stack up" if phase.needs_stack else "before the stack starts"
-            command = pasteable(phase_command(phase, only, extra))
-            lines.append(f"  {phase.name} ({stack}): BACKEND={backend} {command}")
     return lines
 
 

@@ -34,7 +34,7 @@ REPLAYED = ("request", "websocket", "sse")  # the kinds whose shown command is r
 
 def _labs() -> list:
     """Every lab; one with a step whose kind changes the stack (StepKind.changes_the_stack:
-    stop, start, probe-sim, rolling-restart, release-set, bench) runs `alone` (proxylab/testrun.py)."""
+    stop, start, probe-sim, rolling-restart, release-set, bench) runs `alone` (proxylab/testphases.py)."""
     return [pytest.param(path, id=path.stem, marks=[pytest.mark.alone] if any(KINDS[step.kind].changes_the_stack for step in load_lab(path).steps) else [])
             for path in find_labs()]
 

@@ -1,6 +1,6 @@
-"""proxylab/testrun.py, `make test`'s driver: its phases, their order, the stack started once, the
-exit status and the time tables. The machine is replaced by fakes that record what would run, so
-no stack starts and no pytest runs here.
+"""proxylab/testrun.py, `make test`'s driver, and proxylab/testphases.py: the phases, their
+order, the stack started once, the exit status and the time tables. The machine is replaced by
+fakes that record what would run, so no stack starts here (one test runs pytest on one small file).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bench import suite
-from proxylab import testrun
+from proxylab import testphases, testrun
 
 
 @pytest.fixture
@@ -107,7 +107,8 @@ def test_the_compose_session_runs_the_stack_tests_when_an_engine_answers(machine
 def test_a_native_stack_holding_the_ports_skips_the_compose_session(machine, capsys):
     machine["engine"], machine["native_running"] = True, True
     assert testrun.main([]) == 0
-    assert "the Compose session was SKIPPED: a native stack (`make up`) holds the ports" in capsys.readouterr().out
+    skipped = "the Compose session was SKIPPED: a native stack (`make up`) holds the ports"
+    assert skipped in capsys.readouterr().out
 
 
 def test_the_dry_run_shows_every_phases_command_and_runs_nothing(machine, capsys, monkeypatch):
@@ -126,14 +127,14 @@ def test_the_dry_run_shows_every_phases_command_and_runs_nothing(machine, capsys
 
 def test_one_worker_runs_the_parallel_phase_without_xdist(monkeypatch):
     monkeypatch.setenv("TEST_WORKERS", "1")
-    parallel = next(phase for phase in testrun.PHASES if phase.parallel)
-    assert testrun.pytest_args(parallel) == ["-m", "not lifecycle and not alone"]
+    parallel = next(phase for phase in testphases.PHASES if phase.parallel)
+    assert testphases.pytest_args(parallel) == ["-m", "not lifecycle and not alone"]
 
 
 def test_the_bench_times_the_phases_that_run_with_the_stack_up():
     """The bench would time another selection than `make test` runs."""
-    assert [name for name, _ in suite.PHASES] == [p.name for p in testrun.PHASES if p.needs_stack]
-    for (_, command), phase in zip(suite.PHASES, [p for p in testrun.PHASES if p.needs_stack]):
+    assert [name for name, _ in suite.PHASES] == [p.name for p in testphases.PHASES if p.needs_stack]
+    for (_, command), phase in zip(suite.PHASES, [p for p in testphases.PHASES if p.needs_stack]):
         assert command[-2:] == ["-m", phase.marks] and "--ignore=tests/bench" in command
 
 
@@ -145,4 +146,4 @@ def test_a_phase_runs_pytest_with_its_backend_and_time_table(tmp_path):
     assert testrun.run([testrun.sys.executable, "-m", "pytest", *small], "native", times) == 0
     assert json.loads(times.read_text())["backend"] == "native"
     nothing = [testrun.sys.executable, "-m", "pytest", *small, "-m", "alone and lifecycle"]
-    assert testrun.run(nothing, "native", tmp_path / "none.json") == testrun.NO_TESTS
+    assert testrun.run(nothing, "native", tmp_path / "none.json") == testphases.NO_TESTS
