@@ -85,6 +85,7 @@ CLIS = [
     ("suites.drift.restart", "suites.drift.restart.connect", ["pinned", "app-plain"]),
     ("bench.__main__", "bench.regress.load_previous", ["--smoke", "--out", "{tmp}"]),
     ("doctor.cli", "doctor.cli._validated", ["main:app"]),
+    ("proxylab.testrun", "proxylab.testrun.Run.backend_session", ["-x"]),
 ]
 
 
