@@ -1,19 +1,19 @@
-"""What a proxy costs, measured: `make bench`, `make bench-smoke` and lab 10's `bench:` steps.
+"""What a proxy costs, measured: `make bench`, `make bench-smoke` and lab 10's `bench:` steps
+(their step kinds are labs/kinds/bench.py).
 
 | module | job |
 | --- | --- |
 | `wrk.py`, `wrk_json.lua` | one fixed-concurrency wrk run, read back as JSON |
-| `targets.py` | the same app directly, through Traefik, through Nginx (routes from compose.yaml) |
+| `targets.py` | the same app directly and through Traefik, Nginx, Caddy and HAProxy (routes from compose.yaml) |
 | `load.py` | repeated, interleaved runs per target and path; medians, spreads, ratios |
 | `coldstart.py` | native `down` then `up`, timed to all-healthy |
-| `suite.py` | the test suite's duration (`make test`) |
+| `suite.py` | the test suite's duration (`make test`'s phases with the stack up, proxylab/testphases.py) |
 | `sessions.py` | the last `make test` session per backend (reports/test-times.<backend>.json) |
 | `regress.py` | each backend's session and suites against the previous bench's: slower, faster, new |
 | `machine.py` | CPU count and model, for comparing reports |
 | `stats.py` | median, min–max, ratios |
 | `run.py` | one bench run, full or smoke, into a report dict |
 | `table.py`, `chart.py` | the report as terminal tables and as reports/bench.png |
-| `step.py` | lab step kinds `bench:` (a short live load) and `bench-report:` (the last report) |
 
 Speed is measured, not asserted: nothing here fails because a number is large or small; only a
 request that errors makes the numbers meaningless, and that is reported as such.

@@ -1,6 +1,6 @@
 """What `make bench` measures: one app, reached directly and through each of the four proxies.
 
-The three targets are compose.yaml routes to the same app, `app-server-root-path` (the FastAPI
+The five targets are compose.yaml routes to the same app, `app-server-root-path` (the FastAPI
 docs' `uvicorn --root-path /api/v1`), so the only difference between them is the proxy in front:
   direct   the app's own published port               (8000 today)
   traefik  Traefik's route `strip-to-app-server-root-path`  (9002 today, stripping /api/v1)
