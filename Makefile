@@ -12,6 +12,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 help:
 	@awk -F': ' '/^## /{sub(/^## /,""); split($$0,a,": "); printf "  make %-12s %s\n", a[1], a[2]}' $(MAKEFILE_LIST)
 	@echo "  BACKEND=compose|native overrides the choice of backend (default: Compose if Docker answers)"
+	@echo "  exit status of every command: 0 ok, 1 an expectation failed, 2 bad input or a fault, 130 interrupted"
 
 ## deps: install the missing Debian packages the native backend runs (nginx, haproxy, redis, chromium, wrk)
 deps:

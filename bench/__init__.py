@@ -1,10 +1,11 @@
-"""What a proxy costs, measured: `make bench`, `make bench-smoke` and lab 10's `bench:` steps.
+"""What a proxy costs, measured: `make bench`, `make bench-smoke` and lab 10's `bench:` steps
+(their step kinds are labs/kinds/bench.py).
 
 | module | job |
 | --- | --- |
 | `load.py` | repeated, interleaved runs per target and path; medians, spreads, ratios |
 | `coldstart.py` | native `down` then `up`, timed to all-healthy |
-| `suite.py` | the test suite's duration (`make test`) |
+| `suite.py` | the test suite's duration (`make test`'s phases with the stack up, proxylab/testphases.py) |
 | `sessions.py` | the last `make test` session per backend (reports/test-times.<backend>.json) |
 | `regress.py` | each backend's session and suites against the previous bench's: slower, faster, new |
 | `machine.py` | CPU count and model, for comparing reports |

@@ -7,8 +7,9 @@
 Needs wrk (`make deps`) and the native backend; starts the stack if it is not running and stops
 it again at the end. The report also keeps the last `make test` session of each backend
 (reports/test-times.<backend>.json), and the table shows how each changed since the previous
-report in the same place (read before it is overwritten). Exit status: 0 measured; 1 some request failed (errors or non-2xx, so the
-numbers measure failures, not the proxy); 3 a fault with a next step (wrk missing, ports busy).
+report in the same place (read before it is overwritten). Exit status (proxylab/exits.py): 0 measured;
+1 some request failed (errors or non-2xx, so the numbers measure failures, not the proxy); 2 a fault
+with a next step (wrk missing, ports busy); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from bench import chart, regress, table
 from bench.run import Plan, run_bench
 from proxylab import compose
 from proxylab.backend import choose
-from proxylab.errors import run_command
+from proxylab.exits import EXPECTATION_FAILED, OK, run_main
 from proxylab.paths import REPORTS_DIR
 
 
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         plan = replace(plan, cold_starts=args.cold_starts)
     if args.repeats is not None:
         plan = replace(plan, repeats=args.repeats)
-    return run_command(lambda: _run(plan, args.out, "bench-smoke" if args.smoke else "bench"))
+    return run_main(lambda: _run(plan, args.out, "bench-smoke" if args.smoke else "bench"))
 
 
 def _run(plan: Plan, out: Path, stem: str) -> int:
@@ -63,8 +64,8 @@ def _run(plan: Plan, out: Path, stem: str) -> int:
               for target, data in path["targets"].items() if data["errors"] or data["non_2xx"]]
     if failed:
         errors.print(f"error: requests failed on {', '.join(failed)}: these numbers measure failures; read `make logs`")
-        return 1
-    return 0
+        return EXPECTATION_FAILED
+    return OK
 
 
 def write(report: dict, out: Path, stem: str) -> tuple[Path, Path]:

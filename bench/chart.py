@@ -1,6 +1,6 @@
 """reports/bench.png: the bench as one picture a room can read from the back.
 
-Two panels, one bar per target (direct, Traefik, Nginx) and one group per path: throughput
+Two panels, one bar per target (direct, Traefik, Nginx, Caddy, HAProxy) and one group per path: throughput
 (requests/s) and latency (p99 as the light bar, p50 as the dark bar inside it). Each bar is the
 median, its whisker the min–max of the repeats; labels sit above the whisker (throughput's with
 its ratio to direct). Cold start and test-suite time sit in the footer. Drawn with matplotlib's

@@ -1,7 +1,7 @@
 """Throughput and latency of each target under the same fixed load, repeated and interleaved.
 
 Each repeat measures every target once, in turn (direct, traefik, nginx, caddy, haproxy, then again), so slow
-drift on the machine (another job, thermal throttling) lands on all three alike instead of on
+drift on the machine (another job, thermal throttling) lands on every target alike instead of on
 whichever ran last. Before the first repeat every target gets a short warm-up that is not
 recorded: the first requests open connections and fill caches, which is a cold start, not
 steady-state cost. The result per path and target keeps every repeat's raw numbers, their

@@ -25,7 +25,9 @@ MIN_FRACTION = 0.10
 
 
 @dataclass(frozen=True)
-class Row:
+class SuiteTime:
+    """One line of the overview: a suite's (or the session's) seconds now and at the previous bench."""
+
     suite: str  # a test file, SESSION or TIMED
     seconds: float | None  # now; None when the suite is gone
     before: float | None  # at the previous bench; None when new or when there is nothing to compare with
@@ -45,7 +47,7 @@ class Session:
     backend: str
     about: str  # which session the figures are from, or why there are none
     compared: str  # what they are compared with
-    rows: list[Row]  # SESSION first, then the suites slowest first, then the ones that are gone
+    rows: list[SuiteTime]  # SESSION first, then the suites slowest first, then the ones that are gone
 
 
 def change(seconds: float, before: float) -> str:
@@ -64,13 +66,13 @@ def compare(previous: dict[str, Any] | None, current: dict[str, Any]) -> list[Se
     return [_session(backend, _sessions(previous).get(backend), found.get(backend), previous) for backend in BACKENDS]
 
 
-def timed(previous: dict[str, Any] | None, current: dict[str, Any]) -> Row | None:
+def timed(previous: dict[str, Any] | None, current: dict[str, Any]) -> SuiteTime | None:
     """The session the bench timed itself (full mode), against the previous bench's; None if not timed now."""
     now = current.get("test_suite", {})
     if "seconds" not in now:
         return None
     before = (previous or {}).get("test_suite", {}).get("seconds")
-    return Row(TIMED, now["seconds"], before, change="" if before is None else change(now["seconds"], before))
+    return SuiteTime(TIMED, now["seconds"], before, change="" if before is None else change(now["seconds"], before))
 
 
 def load_previous(path: Path, log: Callable[[str], None]) -> dict[str, Any] | None:
@@ -111,26 +113,26 @@ def _session(backend: str, before: dict[str, Any] | None, now: dict[str, Any] | 
     return Session(backend, about, compared, _rows(now, before))
 
 
-def _rows(now: dict[str, Any], before: dict[str, Any] | None) -> list[Row]:
+def _rows(now: dict[str, Any], before: dict[str, Any] | None) -> list[SuiteTime]:
     """The session's wall clock, its suites slowest first, then the suites it no longer has."""
     wall_before = None if before is None else (before["wall_seconds"], _tests(before))
     rows = [_row(SESSION, now["wall_seconds"], _tests(now), wall_before)]
     if before is None:
-        return rows + [Row(suite["suite"], suite["seconds"], None, suite["tests"]) for suite in now["suites"]]
+        return rows + [SuiteTime(suite["suite"], suite["seconds"], None, suite["tests"]) for suite in now["suites"]]
     earlier = {suite["suite"]: suite for suite in before["suites"]}
     for suite in now["suites"]:
         old = earlier.pop(suite["suite"], None)
         if old is None:
-            rows.append(Row(suite["suite"], suite["seconds"], None, suite["tests"], change="new"))
+            rows.append(SuiteTime(suite["suite"], suite["seconds"], None, suite["tests"], change="new"))
         else:
             rows.append(_row(suite["suite"], suite["seconds"], suite["tests"], (old["seconds"], old["tests"])))
-    return rows + [Row(name, None, old["seconds"], None, old["tests"], change="removed") for name, old in earlier.items()]
+    return rows + [SuiteTime(name, None, old["seconds"], None, old["tests"], change="removed") for name, old in earlier.items()]
 
 
-def _row(suite: str, seconds: float, tests: int, before: tuple[float, int] | None) -> Row:
+def _row(suite: str, seconds: float, tests: int, before: tuple[float, int] | None) -> SuiteTime:
     if before is None:
-        return Row(suite, seconds, None, tests)
-    return Row(suite, seconds, before[0], tests, before[1], change(seconds, before[0]))
+        return SuiteTime(suite, seconds, None, tests)
+    return SuiteTime(suite, seconds, before[0], tests, before[1], change(seconds, before[0]))
 
 
 def _tests(session: dict[str, Any]) -> int:

@@ -1,8 +1,8 @@
-"""The last `make test` session on each backend, as tests/suite_times.py left it for the bench.
+"""The last `make test` session on each backend, as proxylab/testrun.py left it for the bench.
 
-`make test` (scripts/test.sh) ends each backend by writing reports/test-times.<backend>.json: its
+`make test` (proxylab/testrun.py) ends each backend by writing reports/test-times.<backend>.json: its
 wall clock over its three phases, when and at which commit it finished, and its seconds per suite
-(tests/suite_times.py). It runs the native backend and, when a Docker engine answers, the Compose
+(proxylab/testtimes.py). It runs the native backend and, when a Docker engine answers, the Compose
 one, so after it both files exist. The bench reads them as they are (it runs nothing on Compose;
 the native phases it times itself are another run, bench/suite.py) and keeps them in its report
 under "test_sessions", where bench/regress.py compares them with the previous bench's. A backend without a readable file gets a sentence

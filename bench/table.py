@@ -91,7 +91,7 @@ def session_table(session: regress.Session) -> Group | Text:
     return Group(*heading, table)
 
 
-def change_text(row: regress.Row) -> Text:
+def change_text(row: regress.SuiteTime) -> Text:
     """`+23.1 s` (red when slower), `-8.0 s` (green when faster), `new`, `removed (was 4.0 s)`."""
     style = CHANGE_STYLES.get(row.change, "")
     if row.change == "new":
@@ -103,7 +103,7 @@ def change_text(row: regress.Row) -> Text:
     return Text(f"{row.delta:+.1f} s", style=style)
 
 
-def _tests(row: regress.Row) -> str:
+def _tests(row: regress.SuiteTime) -> str:
     """The test count, and the earlier one when it differs (a session run with -k is not the whole suite)."""
     if row.change == "removed":
         return f"(was {row.tests_before})"

@@ -35,7 +35,7 @@ NOT_LOADED = ("script", "fetch", "xhr", "stylesheet")
 
 
 def check_docs_ui(runs: list[tuple[Configuration, Checks]]) -> str:
-    """Adds the browser's findings to each run's docs_ui; returns Chromium's version."""
+    """Adds the browser's symptoms to each run's docs_ui; returns Chromium's version."""
     with open_browser() as browser:
         browser.context.route(lambda url: urlsplit(url).hostname in CDN_HOSTS, _local_copy)
         for config, checks in runs:

@@ -6,7 +6,8 @@ and HAProxy in front of it, each stripping the prefix and keeping it: 16 configu
 reports/doctor.json, and stops everything it started, also on Ctrl-C.
 
 Exit status: 0 done (and, with --expect, that configuration works); 1 the --expect configuration
-is broken for this app; 2 bad input or a fault (the error names it and the next step); 130 Ctrl-C.
+is broken for this app; 2 bad input or a fault (the error names it and the next step); 130 Ctrl-C
+(proxylab/exits.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import argparse
 import json
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -29,23 +29,15 @@ from doctor.report import Run, as_json, as_markdown, show
 from doctor.verdict import Result
 from instruments.chromium.driver import chromium_missing
 from proxylab.errors import ProxylabError
+from proxylab.exits import EXPECTATION_FAILED, OK, run_main
 from proxylab.paths import REPORTS_DIR, RUN_DIR
-
-EXPECT_BROKEN, FAULT, INTERRUPTED = 1, 2, 130
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     console = Console(stderr=False, highlight=False)
-    try:
-        return run(args, console)
-    except ProxylabError as error:
-        print(error.render(), file=sys.stderr)
-        return FAULT
-    except KeyboardInterrupt:
-        print("interrupted: everything the doctor started has been stopped", file=sys.stderr)
-        return INTERRUPTED
+    return run_main(lambda: run(args, console), sigterm=True,
+                    interrupted="interrupted: everything the doctor started has been stopped")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -160,16 +152,16 @@ def _write(report: Run, json_path: Path, markdown_path: Path) -> None:
 
 def _expectation(results: list[Result], expected: tuple[str, bool, bool] | None, console: Console) -> int:
     if expected is None:
-        return 0
+        return OK
     proxy, strips, rooted = expected
     result = next(r for r in results if r.config.proxy == proxy and r.config.strips == strips and (r.config.server_root_path is not None) == rooted)
     if result.works:
         console.print(f"[bold green]expected configuration `{result.config.label}` works for this app[/]")
-        return 0
+        return OK
     console.print(f"[bold red]expected configuration `{result.config.label}` is broken for this app:[/]")
     for reason in result.reasons:
         console.print(f"  {reason.check}: {reason.line}  (lab {reason.lesson.lab}: {reason.lesson.step})")
-    return EXPECT_BROKEN
+    return EXPECTATION_FAILED
 
 
 def _shown(path: Path) -> str:

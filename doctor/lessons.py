@@ -1,8 +1,8 @@
-"""Which lab step explains a finding, and the why in one line.
+"""Which lab step explains a symptom, and the why in one line.
 
-What: `lesson(finding, config)` gives the lab and the step (by title) that shows the same fault on
+What: `lesson(symptom, config)` gives the lab and the step (by title) that shows the same fault on
 the echo app, and a one-line why that names its evidence (the package function or the proxy
-directive), chosen by the finding's kind and by the configuration (strip or keep, with or
+directive), chosen by the symptom's kind and by the configuration (strip or keep, with or
 without --root-path). tests/doctor/test_lessons.py checks that every step named here exists.
 When: `doctor.verdict` attaches one to each reason.
 Why: the doctor tells a user *that* their docs break; the lab shows *why* on traffic they can
@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from doctor.layout import Configuration
-from doctor.probes import Finding
+from doctor.probes import Symptom
 
 
 @dataclass(frozen=True)
@@ -74,11 +74,11 @@ MOUNT = Lesson("03", "A mounted sub-application under the prefix",
                "so a sub-app's URLs carry PREFIX only when the root_path does")
 
 
-def lesson(finding: Finding, config: Configuration) -> Lesson:
+def lesson(symptom: Symptom, config: Configuration) -> Lesson:
     rooted = config.server_root_path is not None
-    kind = finding.kind
+    kind = symptom.kind
     if kind in ("schema-url-outside-prefix", "asset-outside-prefix"):
-        chosen = MOUNT if finding.check == "mounts" else (DOCS_URL_BY_HAND if rooted else DOCS_URL_NO_ROOT)
+        chosen = MOUNT if symptom.check == "mounts" else (DOCS_URL_BY_HAND if rooted else DOCS_URL_NO_ROOT)
     elif kind == "operation-outside-prefix":
         chosen = NO_SERVERS
     elif kind == "server-outside-prefix":

@@ -8,7 +8,7 @@ from each StaticFiles mount, and each mounted sub-app's own pages. Each answer i
 what the same request gets from the app directly (no proxy, no root_path): a check is broken
 when the proxy's answer differs in a way a user would notice. The result is a `Checks`: for
 each of docs_ui, schema, operations, redirects, static and mounts "ok", "broken" or "n/a",
-the findings that broke it, and every request sent as a pasteable curl.
+the symptoms that broke it, and every request sent as a pasteable curl.
 When: `doctor.cli`, once per configuration; the browser (doctor.browser) adds to docs_ui after.
 Why: the comparison with the direct app makes the verdict about the proxy and root_path only:
 an operation that answers 401 directly and 401 through the proxy is fine; one that answers 200
@@ -38,7 +38,7 @@ _SCHEMA_URL = re.compile(r"""\burl\s*:\s*['"]([^'"]+)['"]""")
 
 
 @dataclass
-class Finding:
+class Symptom:
     """Why a check is broken, in one line, with the kind of fault (doctor.lessons explains each)."""
 
     check: str
@@ -49,7 +49,7 @@ class Finding:
 @dataclass
 class Checks:
     status: dict[str, str] = field(default_factory=lambda: dict.fromkeys(CHECKS, "n/a"))
-    findings: list[Finding] = field(default_factory=list)
+    symptoms: list[Symptom] = field(default_factory=list)
     sent: list[str] = field(default_factory=list)  # every request, as `curl … → status`
     notes: list[str] = field(default_factory=list)  # what was not probed, and why
     docs_page_url: str | None = None  # set when the docs page answered like the app's own
@@ -61,8 +61,8 @@ class Checks:
 
     def broken(self, check: str, kind: str, line: str) -> None:
         self.status[check] = "broken"
-        if not any(f.check == check and f.line == line for f in self.findings):
-            self.findings.append(Finding(check, kind, line))
+        if not any(s.check == check and s.line == line for s in self.symptoms):
+            self.symptoms.append(Symptom(check, kind, line))
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ class Result:
 
     @property
     def reasons(self) -> list[Reason]:
-        return [Reason(f.check, f.line, lesson(f, self.config)) for f in self.checks.findings]
+        return [Reason(f.check, f.line, lesson(f, self.config)) for f in self.checks.symptoms]
 
     @property
     def works(self) -> bool:

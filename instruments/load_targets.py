@@ -4,7 +4,7 @@ What: `targets(stack)` are the routes below, direct first (the baseline every ra
 When: `make bench` (bench/run.py, bench/load.py) and lab 10's `bench:` step.
 Why: both must measure the same routes, so the choice is made once, here.
 
-The three targets are compose.yaml routes to the same app, `app-server-root-path` (the FastAPI
+The five targets are compose.yaml routes to the same app, `app-server-root-path` (the FastAPI
 docs' `uvicorn --root-path /api/v1`), so the only difference between them is the proxy in front:
   direct   the app's own published port               (8000 today)
   traefik  Traefik's route `strip-to-app-server-root-path`  (9002 today, stripping /api/v1)

@@ -5,8 +5,9 @@
   python -m labs verify [01 ...]       every lab (or those named) as assertions (`make labs`)
   python -m labs handouts [01 ...]     reports/handouts/NN-slug.md from a real run (`make handouts`)
 
-Exit status: 0 every step as expected; 1 a step was not; 2 a lab file is malformed (or the
-command line is); 3 the stack is not running or another fault a person can fix.
+Exit status (proxylab/exits.py): 0 every step as expected; 1 a step was not; 2 a lab file is
+malformed, the command line is, the stack is not running or another fault a person can fix;
+130 interrupted.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from rich.text import Text
 from labs import handouts, present, reports, runner
 from labs.model import LabFileError, load_lab, select
 from proxylab.context import connect
-from proxylab.errors import ProxylabError, run_command
+from proxylab.exits import EXPECTATION_FAILED, FAULT, OK, run_main
 from proxylab.paths import REPORTS_DIR
 
 
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     # A log (CI, a pipe) is read in a wide window: 120 columns there, the terminal's own width here.
     console = Console(highlight=False, width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 120)
     command = {"list": _list, "present": _present, "verify": _verify, "handouts": _handouts}[args.command]
-    return run_command(lambda: command(args, console), {LabFileError: 2, ProxylabError: 3})
+    return run_main(lambda: command(args, console))
 
 
 def _list(args: argparse.Namespace, console: Console) -> int:
@@ -65,7 +66,7 @@ def _list(args: argparse.Namespace, console: Console) -> int:
     console.print(table)
     for error in errors:
         console.print(error.render(), markup=False, soft_wrap=True)
-    return 2 if errors else 0
+    return FAULT if errors else OK
 
 
 def _present(args: argparse.Namespace, console: Console) -> int:
@@ -75,7 +76,7 @@ def _present(args: argparse.Namespace, console: Console) -> int:
     ok = True
     for lab in labs:
         ok = all(result.ok for result in present.present(lab, context, console)) and ok
-    return 0 if ok else 1
+    return OK if ok else EXPECTATION_FAILED
 
 
 def _verify(args: argparse.Namespace, console: Console) -> int:
@@ -88,14 +89,14 @@ def _verify(args: argparse.Namespace, console: Console) -> int:
     console.print()
     console.print(present.verify_summary(run))
     console.print(f"reports: {', '.join(str(path) for path in written)}", style="dim")
-    return 0 if run.ok else 1
+    return OK if run.ok else EXPECTATION_FAILED
 
 
 def _handouts(args: argparse.Namespace, console: Console) -> int:
     written = handouts.generate(select(args.labs), args.out)
     for path, ok in written:
         console.print(f"{'✓' if ok else '✗ (not every step as expected)'} {path}", style=None if ok else "bold red")
-    return 0 if all(ok for _, ok in written) else 1
+    return OK if all(ok for _, ok in written) else EXPECTATION_FAILED
 
 
 if __name__ == "__main__":

@@ -44,7 +44,9 @@ def lookup(fields: Mapping[str, Any], name: str) -> Any:
     return value
 
 
-class Context(Protocol):  # proxylab.context.Context, or a stand-in in unit tests
+class ExpandsPlaceholders(Protocol):
+    """What an expectation needs of proxylab.context.Context (or of a stand-in in unit tests)."""
+
     def expand_any(self, value: Any) -> Any: ...
 
 
@@ -55,11 +57,11 @@ class Expectation:
     kind: str
     value: Any  # as written in the lab file; placeholders are expanded at check time
 
-    def expected(self, context: Context) -> Any:
+    def expected(self, context: ExpandsPlaceholders) -> Any:
         """The value as this backend makes it: placeholders such as {client} filled in."""
         return context.expand_any(self.value)
 
-    def holds(self, actual: Any, context: Context) -> bool:
+    def holds(self, actual: Any, context: ExpandsPlaceholders) -> bool:
         expected = self.expected(context)
         if self.kind == "absent":
             return (actual is MISSING) == bool(expected)
@@ -72,7 +74,7 @@ class Expectation:
         subject = actual if isinstance(actual, str) else text(actual)
         return re.search(expected, subject) is not None
 
-    def describe(self, context: Context) -> str:
+    def describe(self, context: ExpandsPlaceholders) -> str:
         """The expectation as a person reads it: `200`, `contains /api/v1`, `(absent)`."""
         expected = self.expected(context)
         if self.kind == "equals":
@@ -81,7 +83,7 @@ class Expectation:
             return "(absent)" if expected else "(present)"
         return f"{self.kind} {text(expected)}"
 
-    def as_data(self, context: Context) -> Any:
+    def as_data(self, context: ExpandsPlaceholders) -> Any:
         """The expectation for a JSON report: the plain value, or the matcher mapping."""
         expected = self.expected(context)
         return expected if self.kind == "equals" else {self.kind: expected}

@@ -7,7 +7,8 @@ What: `python labs/uvicorn_proxy_and_health_lab.py` starts the echo app itself w
   2. /health/live, /health/startup and /health/ready during the warm-up and after it;
   3. SIGTERM: readiness turns 503 at once, requests still succeed for the window, exit code 0.
 It prints a readable walk-through and exits 0, leaving no process behind (the server is killed
-in `finally` if anything went wrong).
+in `finally` if anything went wrong); 1 when the drain did not end with exit code 0, 2 when the app
+did not start, 130 on Ctrl-C (proxylab/exits.py).
 When: on a laptop with only the Python dependencies (`pip install -e .`): no Traefik, no Nginx,
 no Docker. The full lab (labs 04, 06, 07) shows the same through real proxies.
 Why: the brief's points 2 to 4 fit in one screen when the "proxy" is a header you send yourself.
@@ -26,6 +27,12 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+# Run by its path (`python labs/uvicorn_proxy_and_health_lab.py`): the repository is not on sys.path.
+sys.path.insert(0, str(REPO))
+
+from proxylab.errors import ProxylabError
+from proxylab.exits import EXPECTATION_FAILED, OK, run_main
+
 TRUSTED, UNTRUSTED = "127.0.0.1", "127.0.0.77"
 FORGED = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
 
@@ -58,7 +65,8 @@ def start_server(port: int) -> subprocess.Popen:
     deadline = time.monotonic() + 20
     while get(port, "/health/live")[0] != 200:
         if server.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"the app did not start (exit code {server.poll()}); run the command above to see why")
+            raise ProxylabError("the app", f"did not start (exit code {server.poll()})",
+                                "run the command above to see why")
         time.sleep(0.1)
     return server
 
@@ -67,7 +75,8 @@ def probes(port: int) -> str:
     return ", ".join(f"{name} {get(port, f'/health/{name}')[0]}" for name in ("live", "startup", "ready"))
 
 
-def walk_through(port: int, server: subprocess.Popen) -> None:
+def walk_through(port: int, server: subprocess.Popen) -> bool:
+    """The four parts of the walk-through; False when the drain did not end with exit code 0."""
     print("\n1. Probes while the app warms up (startup and ready say 503; live never waits):")
     print(f"   {probes(port)}")
 
@@ -89,21 +98,26 @@ def walk_through(port: int, server: subprocess.Popen) -> None:
     code = server.wait(timeout=15)
     print(f"   after the window: GET /app → {get(port, '/app')[0]} (listener closed); exit code {code}")
     if code != 0:
-        raise SystemExit(f"app.serve exited {code}, not 0")
+        print(f"app.serve exited {code}, not 0", file=sys.stderr)
+    return code == 0
 
 
 def main() -> int:
+    return run_main(_walk)
+
+
+def _walk() -> int:
     port = free_port()
     server = start_server(port)
     try:
-        walk_through(port, server)
+        drained = walk_through(port, server)
     finally:
         if server.poll() is None:
             server.kill()
             server.wait()
     print("\nRemember: trust forwarded headers only from your proxies; live, startup and ready answer")
     print("different questions; drain (not ready, keep serving, then stop) before you exit.")
-    return 0
+    return OK if drained else EXPECTATION_FAILED
 
 
 if __name__ == "__main__":

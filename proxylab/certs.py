@@ -1,13 +1,13 @@
-"""The lab's local certificate authority and the certificate both proxies serve for TLS routes.
+"""The lab's local certificate authority and the certificate every proxy serves for TLS routes.
 
 What: `ensure_certs()` writes, once, into .run/certs/: `ca.pem` (the CA a client trusts:
 `curl --cacert .run/certs/ca.pem`), `server.pem` (the proxies' certificate for 127.0.0.1,
 localhost and ::1, signed by that CA), `server-key.pem` (its private key, mode 0600) and
 `server-with-key.pem` (the chain and the key in one file, mode 0600: HAProxy's `crt` wants that).
 When: compose.yaml's one-shot `certs` service runs `python -m proxylab.certs DIR --owner-of
-PROJECT` before either proxy starts (the native backend runs the same command as a process);
+PROJECT` before any proxy starts (the native backend runs the same command as a process);
 `python -m proxylab up` and the test session call it too. compose.yaml mounts the folder into
-Traefik and Nginx at /etc/proxylab/certs.
+every proxy (Traefik, Nginx, Caddy, HAProxy) at /etc/proxylab/certs.
 Why: TLS termination must work offline and without a real domain. trustme makes a throwaway CA
 in-process, so nothing is fetched and no key ever leaves this machine or enters git (*.pem is
 git-ignored). Existing files are kept, so a client that trusts the CA keeps trusting it across
@@ -23,6 +23,7 @@ from pathlib import Path
 
 import trustme
 
+from proxylab.exits import OK, run_main
 from proxylab.paths import CERTS_DIR
 
 CA_FILE = "ca.pem"
@@ -74,13 +75,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folder", type=Path, nargs="?", default=CERTS_DIR, help="where ca.pem, server.pem and server-key.pem go")
     parser.add_argument("--owner-of", type=Path, help="give the folder (and .run above it) and the files to this path's owner")
     args = parser.parse_args(argv)
+    return run_main(lambda: _make(args))
+
+
+def _make(args: argparse.Namespace) -> int:
     kept = all((args.folder / name).is_file() for name in (CA_FILE, CERT_FILE, KEY_FILE, COMBINED_FILE))
     paths = ensure_certs(args.folder)
     if args.owner_of is not None:
         made = [args.folder, *(parent for parent in args.folder.parents if parent.is_relative_to(args.owner_of) and parent != args.owner_of)]
         give_to_owner_of([*made, *paths], args.owner_of)
     print(f"{'kept' if kept else 'made'} {', '.join(path.name for path in paths)} in {args.folder}")
-    return 0
+    return OK
 
 
 if __name__ == "__main__":

@@ -1,16 +1,20 @@
-"""`python -m proxylab <command>`: what the Makefile's stack targets call."""
+"""`python -m proxylab <command>`: what the Makefile's stack targets call.
+
+Exit status (proxylab/exits.py): 0 done; 1 `status` found a service unhealthy or `check` a
+finding; 2 a fault with its next step (a port in use, a missing binary) or bad arguments; 130
+interrupted (Ctrl-C, or SIGTERM from `make down`), after stopping whatever was started.
+"""
 
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 import time
 
 from proxylab import compose
 from proxylab.backend import choose
 from proxylab.certs import ensure_certs
-from proxylab.errors import ProxylabError
+from proxylab.exits import EXPECTATION_FAILED, OK, run_main
 from proxylab.paths import REPO
 
 
@@ -31,22 +35,15 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("versions", help="the versions of every component that runs")
     args = parser.parse_args(argv)
     # `make down` from another terminal sends SIGTERM: treat it like Ctrl-C, so `up` cleans up.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    try:
-        return COMMANDS[args.command](args)
-    except ProxylabError as error:
-        print(error.render(), file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("interrupted: everything that was started has been stopped", file=sys.stderr)
-        return 130
+    return run_main(lambda: COMMANDS[args.command](args), sigterm=True,
+                    interrupted="interrupted: everything that was started has been stopped")
 
 
 def _up(args: argparse.Namespace) -> int:
     stack = compose.load()
     backend = choose(stack)
     print(f"backend: {backend.name}" + (" (no Docker engine answers)" if backend.name == "native" else ""))
-    # Before either backend starts: both proxies mount .run/certs for their TLS routes.
+    # Before either backend starts: every proxy mounts .run/certs for its TLS routes.
     ca = ensure_certs()[0]
     print(f"TLS: the lab's CA is {ca.relative_to(REPO)} (curl --cacert {ca.relative_to(REPO)})")
     try:
@@ -77,7 +74,7 @@ def _status(_: argparse.Namespace) -> int:
     backend = choose(stack)
     statuses = backend.status()
     print(status_table(backend.name, statuses))
-    return 0 if all(s.is_healthy for s in statuses) else 3
+    return OK if all(s.is_healthy for s in statuses) else EXPECTATION_FAILED
 
 
 def _logs(args: argparse.Namespace) -> int:
@@ -95,7 +92,7 @@ def _check(_: argparse.Namespace) -> int:
     findings = run_checks(compose.load())
     for finding in findings:
         print(f"{'ok  ' if finding.ok else 'FAIL'} {finding.check}: {finding.message}")
-    return 0 if all(f.ok for f in findings) else 1
+    return OK if all(f.ok for f in findings) else EXPECTATION_FAILED
 
 
 def _routes(args: argparse.Namespace) -> int:

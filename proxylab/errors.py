@@ -1,9 +1,9 @@
-"""The one error type the stack tooling raises for things a person can fix."""
+"""The one error type the stack tooling raises for things a person can fix.
+
+Every command line prints it and exits 2 (proxylab/exits.py).
+"""
 
 from __future__ import annotations
-
-import sys
-from collections.abc import Callable, Mapping
 
 
 class ProxylabError(Exception):
@@ -26,16 +26,3 @@ class ProxylabError(Exception):
             text += "\n" + "\n".join(f"  | {line}" for line in self.details.splitlines())
         return text
 
-
-def run_command(body: Callable[[], int], faults: Mapping[type[ProxylabError], int] | None = None) -> int:
-    """Run a command line's body and return its exit status; the faults a person can fix are
-    printed, never raised: a ProxylabError's message and next step go to stderr and the status is
-    the first of `faults` it is an instance of (3 by default); Ctrl-C exits 130 with one line."""
-    try:
-        return body()
-    except ProxylabError as error:
-        print(error.render(), file=sys.stderr)
-        return next((code for kind, code in (faults or {}).items() if isinstance(error, kind)), 3)
-    except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
-        return 130

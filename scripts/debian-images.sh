@@ -41,7 +41,7 @@ started=$(date +%s)
 say() { printf 'images: %s\n' "$*"; }
 elapsed() { echo "$(( $(date +%s) - $1 ))s"; }
 # An error names the thing, the cause and the next step.
-fail() { printf 'images: error: %s\n' "$*" >&2; exit 1; }
+fail() { printf 'images: error: %s\n' "$*" >&2; exit 2; }  # a fault: exit 2 (proxylab/exits.py)
 
 # Step 0: what every step needs: an engine, the names compose.debian.yaml uses, the inputs.
 preflight() {

@@ -28,7 +28,7 @@ started=$(date +%s)
 say() { printf 'engine: %s\n' "$*"; }
 elapsed() { echo "$(( $(date +%s) - $1 ))s"; }
 # An error names the thing, the cause and the next step.
-fail() { printf 'engine: error: %s\n' "$*" >&2; exit 1; }
+fail() { printf 'engine: error: %s\n' "$*" >&2; exit 2; }  # a fault: exit 2 (proxylab/exits.py)
 
 [ -n "$COMPOSE_VERSION" ] \
   || fail "$PINS has no COMPOSE_VERSION=vX.Y.Z line; restore it (git checkout tools/compose/versions.env) and rerun"

@@ -6,7 +6,7 @@ Each answer becomes one cell, `<status> <who answered>`: `app` when the echo app
 X-Proxylab-Instance header), else the proxy of the route, or the app's server on a direct route,
 `uvicorn` or `hypercorn` (the server refused the request before the app saw it). The table is compared with
 suites/expected/oddpaths.json; `--update` records it instead (review every row before committing).
-When: after `make up`; tests/labs/test_oddpaths.py runs the comparison on the live stack and
+When: after `make up`; tests/suites/test_oddpaths.py runs the comparison on the live stack and
 asserts that the app never answers 5xx and no body carries a traceback.
 Why: prefix matching, dot segments, encoded slashes and oversized input are where proxies and
 the app disagree about what a path is; one table over every route shows which layer decides.
@@ -29,7 +29,7 @@ LONG_PATH = "/api/v1/echo/" + "a" * 8300  # over the 8 KB many servers allow for
 # header block only while it is still incomplete and over 16 KiB (h11's
 # DEFAULT_MAX_INCOMPLETE_EVENT_SIZE), so a size near 16 KiB is accepted or refused by the timing
 # of reads. 12 000 bytes: under what uvicorn can ever hold, over one of Nginx's 8 KiB
-# large_client_header_buffers (Nginx 400). 1 200 000 bytes: over both proxies' limits (Traefik's
+# large_client_header_buffers (Nginx 400). 1 200 000 bytes: over Traefik's and Nginx's limits (Traefik's
 # 1 MiB maxHeaderBytes: its own 431; Nginx: 400). Sent through the proxies only: straight to
 # uvicorn, its 400 arrives while the client is still sending, and whether the client can read it
 # depends on the transport, not on uvicorn (natively the close resets the connection first;

@@ -2,13 +2,13 @@
 
 What: `python -m suites.spoofing [--update]` sends, from 127.0.0.77 (an address no app trusts),
 GET {P}/app through every route of compose.yaml with each forged header set in CASES: straight
-to the apps (8000 trusts exactly the proxies, 8003 trusts `*`) and through every Traefik and
-Nginx route (9051/9151 lead to the trust-all app). Each answer becomes one cell,
+to the apps (8000 trusts exactly the proxies, 8003 trusts `*`) and through every proxy's
+routes (9051/9151 lead to the trust-all app). Each answer becomes one cell,
 `<status> <client> <scheme> <host>` (what the app believes: request.client.host, the scheme and
 the host of request.url), or `<status> (proxy)` when the proxy answered instead of the app (no
 X-Proxylab-Instance header). The table is compared with suites/expected/spoofing.json; `--update`
 records it instead (review every row before committing).
-When: after `make up`; tests/labs/test_spoofing.py runs the comparison on the live stack.
+When: after `make up`; tests/suites/test_spoofing.py runs the comparison on the live stack.
 Why: which forged header wins depends on three parties (the proxy's own policy, uvicorn's
 --forwarded-allow-ips and the order it reads X-Forwarded-For in); a table over every route
 shows all of them at once, and an upgrade that changes one cell fails CI.

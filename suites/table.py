@@ -22,7 +22,8 @@ from typing import Any
 
 from proxylab import compose
 from proxylab.compose import Stack
-from proxylab.errors import ProxylabError, run_command
+from proxylab.errors import ProxylabError
+from proxylab.exits import run_main
 from proxylab.paths import REPO
 
 Table = dict[str, dict[str, str]]  # route key → field (or case) → cell
@@ -107,12 +108,12 @@ def compare_or_record(
     argv: list[str] | None = None,
 ) -> int:
     """A suite's command line. `probe` returns the live table, problems no run may show, and a
-    one-line summary. Exit 1 on a difference or a problem; faults print their next step (exit 3)."""
+    one-line summary. Exit 1 on a difference or a problem; faults print their next step (exit 2)."""
     parser = argparse.ArgumentParser(prog=prog, description=doc.splitlines()[0])
     parser.add_argument("--update", action="store_true", help="record the live table as the expectation")
     parser.add_argument("--expected", type=Path, default=expected_file)
     args = parser.parse_args(argv)
-    return run_command(lambda: _compare_or_record(prog, args, probe))
+    return run_main(lambda: _compare_or_record(prog, args, probe))
 
 
 def _compare_or_record(prog: str, args: argparse.Namespace, probe: Callable[[Stack], tuple[Table, list[str], str]]) -> int:

@@ -1,6 +1,6 @@
 """Shared fixtures: the compose model, the stack (started once per session), HTTP.
 
-A session runs on one backend: native (local processes: uvicorn, Traefik, Nginx) unless
+A session runs on one backend: native (local processes: uvicorn and the four proxies) unless
 BACKEND=compose (a real Docker engine; `make test` runs the stack tests a second time that way
 when an engine answers). The stack fixture starts every service of compose.yaml and stops them
 at the end; if a healthy stack already runs on that backend (`make up`), the session reuses it

@@ -21,7 +21,8 @@ from instruments.releases.apps import app_services, run_apps
 from instruments.releases.envs import ensure_env, installed
 from instruments.releases.sets import PINNED, parse_set
 from proxylab.context import Context, connect
-from proxylab.errors import ProxylabError, run_command
+from proxylab.errors import ProxylabError
+from proxylab.exits import run_main
 
 COMMAND = "python -m instruments.releases.restart"
 
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{', '.join(done.services)}: now {versions} ({done.seconds} s)")
         return 0
 
-    return run_command(body)
+    return run_main(body)
 
 
 if __name__ == "__main__":

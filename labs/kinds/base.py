@@ -48,7 +48,7 @@ class StepKind:
     build: Callable[[Mapping[str, Any]], Action]
     # It stops, restarts or loads services of the stack: `make test` runs a lab with such a step
     # alone, never beside tests that would meet a stopped service or slow its timing-sensitive
-    # counts (tests/labs/test_labs_live.py, scripts/test.sh).
+    # counts (tests/labs/test_labs_live.py, proxylab/testphases.py).
     changes_the_stack: bool = False
 
     def parse(self, spec: Any) -> Action:

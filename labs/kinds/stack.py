@@ -7,7 +7,7 @@ What:
                                                   a kubelet's decisions on a live instance (labs/probe_sim.py)
   rolling-restart: {url, replica, rate, duration, signal_at}
                                                   load through a proxy while one replica gets SIGTERM
-                                                  and is started again (labs/load.py)
+                                                  and is started again (labs/loadgen.py)
   keepalive:       {url, idle}                    two GETs on one connection, `idle` seconds apart
 When: listed in KINDS below, which labs/kinds/__init__.py reads; the lab files name them.
 Why here: these steps change the stack (natively a process signal, with Compose the Docker SDK,
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from labs.kinds.base import Outcome, StepKind
-from labs.load import run_load
+from labs.loadgen import run_load
 from labs.probe_sim import Probe, probe_once, simulate
 from proxylab.backend import Backend
 from proxylab.context import Context

@@ -4,7 +4,8 @@ What: opens {P}/docs and {P}/redoc of every route of compose.yaml in headless Ch
 running stack, runs "Try it out" on GET /app where Swagger UI renders, writes
 reports/screenshots/<port>-docs.png and <port>-redoc.png, prints one line per route, then
 compares with suites/expected/docs_ui.json and with suites/expected/matrix.json: exit 0 when all
-agree and no request left loopback, 1 with a route | field | expected | actual table otherwise.
+agree and no request left loopback, 1 with a route | field | expected | actual table otherwise,
+2 on a fault (no Chromium, the stack not running) with its next step (proxylab/exits.py).
 `--update` records the live results as the expectation instead (review `git diff` first; it is
 refused while they contradict the matrix); with `--port` it records only those routes.
 When: after `make up`; `make matrix` afterwards embeds the screenshots in reports/matrix.html.
@@ -27,7 +28,7 @@ from instruments.chromium.driver import open_browser
 from instruments.chromium.network import TOLERATED_EXTERNAL
 from proxylab import compose
 from proxylab.context import connect
-from proxylab.errors import ProxylabError, run_command
+from proxylab.exits import run_main
 from proxylab.paths import REPORTS_DIR
 from suites.browser.expected import EXPECTED_FILE, UPDATE_HINT, against_matrix, compare, load_expected, render_diff, write_expected
 from suites.browser.run import DESCRIPTIONS, RouteCheck, check_route
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--expected", type=Path, default=EXPECTED_FILE, help="the expectation file (default: %(default)s)")
     parser.add_argument("--screenshots", type=Path, default=REPORTS_DIR / SCREENSHOTS, help="where the PNGs go (default: %(default)s)")
     args = parser.parse_args(argv)
-    return run_command(lambda: _run(args), {ProxylabError: 1})
+    return run_main(lambda: _run(args))
 
 
 def _run(args: argparse.Namespace) -> int:

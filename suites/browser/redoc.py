@@ -7,7 +7,7 @@ it opens GET /app's endpoint box in the right-hand panel and reads the URLs ReDo
 (one per entry of `servers`, or the page's origin when there are none). Otherwise the outcome
 says what the browser met: the document's status, the script that did not load, or ReDoc's own
 error and message.
-When: `python -m suites.browser` and tests/browser, once per route.
+When: `python -m suites.browser` and tests/suites/browser, once per route.
 Why: ReDoc fetches the same schema as Swagger UI, from its own script, and shows readers the
 URL to call; both must be right behind the proxy. The screenshot is taken with the endpoint box
 open, so it shows that URL.

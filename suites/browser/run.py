@@ -5,7 +5,7 @@ What: `check_route(browser, route, screenshots)` opens {base}{P}/docs (Swagger U
 <port>-redoc.png, and collects the requests the offline guard blocked. `RouteCheck.fields()`
 turns that into the values suites/expected/docs_ui.json records (FIELDS, described in
 DESCRIPTIONS); `RouteCheck.problems()` lists what fails whatever the expectation says.
-When: `python -m suites.browser` for every route; tests/browser once per route on the session stack.
+When: `python -m suites.browser` for every route; tests/suites/browser once per route on the session stack.
 Why: one function for the command and the tests, so `make screenshots` and CI check the same thing.
 """
 

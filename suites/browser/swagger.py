@@ -6,7 +6,7 @@ GET /app, clicks "Try it out" and "Execute", and reads back the request the brow
 and status, from the network log) and what Swagger shows (its Request URL box, code, body).
 A page that cannot render is described the way the browser met it: the document's status,
 the asset that did not load, the script error that followed, or Swagger's error text.
-When: `python -m suites.browser` and tests/browser, once per route.
+When: `python -m suites.browser` and tests/suites/browser, once per route.
 Why: root_path bugs show in the browser, not in curl. Swagger UI sends "Try it out" to the first
 entry of the schema's `servers`, resolved against the page, or to the page's origin when there
 are none; so a schema that loads can still send requests outside the proxy's prefix.

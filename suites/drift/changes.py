@@ -34,7 +34,7 @@ class Drift:
 
 
 @dataclass(frozen=True)
-class Step:
+class CellChange:
     """A cell that changed between two neighbouring sets."""
 
     before_set: ReleaseSet
@@ -84,8 +84,8 @@ def drifting_cells(grid: Grid) -> list[Drift]:
     return found
 
 
-def changes(grid: Grid) -> list[Step]:
-    steps = []
+def changes(grid: Grid) -> list[CellChange]:
+    found = []
     for drift in drifting_cells(grid):
         for index in range(1, len(grid.runs)):
             before_set, after_set = grid.runs[index - 1].release_set, grid.runs[index].release_set
@@ -96,8 +96,8 @@ def changes(grid: Grid) -> list[Step]:
                 entry for name in COMPONENTS
                 for entry in references(name, before_set.version(name), after_set.version(name))
             )
-            steps.append(Step(before_set, after_set, drift, before, after, entries))
-    return steps
+            found.append(CellChange(before_set, after_set, drift, before, after, entries))
+    return found
 
 
 def crossed_entries(grid: Grid) -> list[Change]:

@@ -7,7 +7,7 @@ with the matrix's probe and every route × forged header with the spoofing suite
 stack. The routes and the probes are the suites' own, as they are: a route added to compose.yaml
 or a cell added to suites/matrix/fields.py joins the grid by itself.
 When: `make drift` (python -m suites.drift).
-Why: one stack for the whole grid keeps Traefik and Nginx the same processes throughout, and
+Why: one stack for the whole grid keeps the proxies the same processes throughout, and
 costs one start instead of one per set.
 """
 

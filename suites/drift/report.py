@@ -30,7 +30,7 @@ def report_data(grid: Grid) -> dict:
         "backend": grid.backend,
         "proxies": {name: first.get(name, "?") for name in PROXIES},
         "sets": [run.release_set.as_dict() for run in grid.runs],
-        "changes": [step.as_json() for step in changes(grid)],
+        "changes": [change.as_json() for change in changes(grid)],
         "cells": [
             {"route": d.route, "field": d.field_name, "values": dict(zip((r.release_set.label for r in grid.runs), d.values))}
             for d in drifting_cells(grid)

@@ -1,7 +1,7 @@
 """The live behaviour matrix: every route of compose.yaml, probed, compared with what was recorded.
 
-What: for each route (direct and through Traefik or Nginx, stripping /api/v1 or not) the cells
-that say how the pinned uvicorn, Starlette, FastAPI, Traefik and Nginx behave together: what the
+What: for each route (direct and through Traefik, Nginx, Caddy or HAProxy, stripping /api/v1 or
+not) the cells that say how the pinned uvicorn, Starlette, FastAPI and proxies behave together: what the
 app receives and builds (GET {P}/app), whether its docs page finds its schema, and where the
 trailing-slash redirect points. `python -m suites.matrix` (`make matrix`) prints it, writes
 reports/matrix.{md,html,json} and exits 1 with a diff when it differs from

@@ -2,7 +2,8 @@
 
 What: probes every route of compose.yaml on the running stack, prints the tables, writes
 reports/matrix.{md,html,json}, then compares with suites/expected/matrix.json: exit 0 when every
-cell matches, 1 with a table of the differing cells otherwise. `--update` records the live
+cell matches, 1 with a table of the differing cells otherwise, 2 on a fault (the stack not
+answering) with its next step (proxylab/exits.py). `--update` records the live
 matrix as the expectation instead of comparing (review `git diff` before committing it).
 When: after `make up`; in CI after the stack tests.
 Why: the reports are written even when the comparison fails, so CI's artifact shows the change.
@@ -17,7 +18,8 @@ from pathlib import Path
 
 from proxylab import compose
 from proxylab.context import connect
-from proxylab.errors import ProxylabError, run_command
+from proxylab.errors import ProxylabError
+from proxylab.exits import run_main
 from proxylab.paths import REPORTS_DIR
 from suites.matrix.expected import EXPECTED_FILE, load_expected, render_diff, version_changes, write_expected
 from suites.matrix.fields import NO_ANSWER
@@ -34,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--expected", type=Path, default=EXPECTED_FILE, help="the expectation file (default: %(default)s)")
     parser.add_argument("--reports", type=Path, default=REPORTS_DIR, help="where matrix.{md,html,json} go (default: %(default)s)")
     args = parser.parse_args(argv)
-    return run_command(lambda: _run(args), {ProxylabError: 1})
+    return run_main(lambda: _run(args))
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -8,8 +8,8 @@ these long-lived ones for several routes at once, each takes a second), all from
 apps' trust boundary shows. P is the public prefix on proxy
 routes and empty on direct ones. Each answer becomes a few string cells (see fields.py).
 When: `python -m suites.matrix` and the matrix's scenario test, on a running stack.
-Why: the cells are what an upgrade of uvicorn, Starlette, FastAPI, Traefik or Nginx would
-change. Backend-dependent values are written as proxylab.context placeholders ({client},
+Why: the cells are what an upgrade of uvicorn, Starlette, FastAPI or a proxy (Traefik, Nginx,
+Caddy, HAProxy) would change. Backend-dependent values are written as proxylab.context placeholders ({client},
 {upstream:SVC}, {source:PROXY}), so one committed expectation holds for native and Compose.
 """
 

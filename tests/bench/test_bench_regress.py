@@ -38,7 +38,7 @@ def bench(native: dict | None = None, compose: dict | None = None, suite_seconds
     return report
 
 
-def rows_by_suite(result: regress.Session) -> dict[str, regress.Row]:
+def rows_by_suite(result: regress.Session) -> dict[str, regress.SuiteTime]:
     return {row.suite: row for row in result.rows}
 
 
@@ -74,15 +74,15 @@ def test_each_suite_is_slower_faster_same_new_or_removed():
     assert native.backend == "native"
     assert native.about == "finished 2026-01-02T10:00:00+00:00, commit def5678"
     assert "finished 2026-01-01T10:00:00+00:00, commit abc1234" in native.compared
-    assert native.rows[0] == regress.Row(regress.SESSION, 331.5, 300.0, 79, 76, "slower")  # +31.5 s > 30 s
+    assert native.rows[0] == regress.SuiteTime(regress.SESSION, 331.5, 300.0, 79, 76, "slower")  # +31.5 s > 30 s
     assert [row.suite for row in native.rows[1:]] == ["labs/test_labs_live.py", "stack/test_routes.py",
                                                        "suites/test_new.py", "app/test_app.py", "suites/test_old.py"]
     rows = rows_by_suite(native)
     assert (rows["labs/test_labs_live.py"].change, rows["labs/test_labs_live.py"].delta) == ("slower", 23.1)
     assert (rows["stack/test_routes.py"].change, rows["stack/test_routes.py"].delta) == ("faster", -15.0)
     assert (rows["app/test_app.py"].change, rows["app/test_app.py"].tests_before) == ("same", 20)
-    assert rows["suites/test_new.py"] == regress.Row("suites/test_new.py", 8.0, None, 5, None, "new")
-    assert rows["suites/test_old.py"] == regress.Row("suites/test_old.py", None, 12.0, None, 4, "removed")
+    assert rows["suites/test_new.py"] == regress.SuiteTime("suites/test_new.py", 8.0, None, 5, None, "new")
+    assert rows["suites/test_old.py"] == regress.SuiteTime("suites/test_old.py", None, 12.0, None, 4, "removed")
 
 
 def test_each_backend_is_compared_with_its_own_earlier_session():
@@ -112,7 +112,7 @@ def test_without_an_earlier_figure_nothing_is_called_new_or_changed():
 
 def test_the_session_the_bench_timed_itself_is_compared_too():
     """The bench's own `make test` timing would lose its change since the previous bench."""
-    assert regress.timed(bench(suite_seconds=90.0), bench(suite_seconds=120.0)) == regress.Row(regress.TIMED, 120.0, 90.0, change="slower")
+    assert regress.timed(bench(suite_seconds=90.0), bench(suite_seconds=120.0)) == regress.SuiteTime(regress.TIMED, 120.0, 90.0, change="slower")
     assert regress.timed(None, bench(suite_seconds=120.0)).change == ""
     smoke = bench()
     smoke["test_suite"] = {"skipped": "smoke mode does not time the test suite"}

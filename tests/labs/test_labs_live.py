@@ -1,8 +1,8 @@
 """Every lab, verified on the live stack; every request step replayed with curl; a handout.
 
 Each labs/NN-*.yaml is one test, found at collection, so a new lab is checked with no change
-here. When one fails, the pinned uvicorn, Starlette, FastAPI, Traefik or Nginx (or a config in
-traefik/ or nginx/) no longer does what the lab teaches: the message is the step's expected-vs-
+here. When one fails, the pinned uvicorn, Starlette, FastAPI or a proxy (or a config in traefik/,
+nginx/, caddy/ or haproxy/) no longer does what the lab teaches: the message is the step's expected-vs-
 actual table, its curl command and the raw response. Fix the cause, or, if the new behaviour is
 right, the lab's text and expectation together; never the expectation alone.
 
@@ -34,7 +34,7 @@ REPLAYED = ("request", "websocket", "sse")  # the kinds whose shown command is r
 
 def _labs() -> list:
     """Every lab; one with a step whose kind changes the stack (StepKind.changes_the_stack:
-    stop, start, probe-sim, rolling-restart, release-set, bench) runs `alone` (scripts/test.sh)."""
+    stop, start, probe-sim, rolling-restart, release-set, bench) runs `alone` (proxylab/testphases.py)."""
     return [pytest.param(path, id=path.stem, marks=[pytest.mark.alone] if any(KINDS[step.kind].changes_the_stack for step in load_lab(path).steps) else [])
             for path in find_labs()]
 

@@ -185,7 +185,7 @@ def test_a_port_in_use_is_named_with_its_owner(env):
         squatter.bind(("127.0.0.1", 9999))
         squatter.listen()
         up = cli("up", env=env)
-    assert up.returncode == 1
+    assert up.returncode == 2
     assert "port 127.0.0.1:9999" in up.stderr and f"pid {os.getpid()}" in up.stderr, up.stderr
     assert "next:" in up.stderr
     assert not (Path(env["PROXYLAB_RUN_DIR"]) / "native" / "state.json").exists()
@@ -200,7 +200,7 @@ def test_a_service_that_never_turns_healthy_stops_the_start_and_shows_its_log(en
     assert broken != (REPO / "compose.yaml").read_text()
     (tmp_path / "compose.yaml").write_text(broken)
     up = cli("up", env={**env, "PROXYLAB_COMPOSE_FILE": str(tmp_path / "compose.yaml")})
-    assert up.returncode == 1
+    assert up.returncode == 2
     assert "service app-plain" in up.stderr and "before turning healthy" in up.stderr, up.stderr
     assert "PROXYLAB_EXTRA_SERVERS" in up.stderr, "the app's own error is not among the log lines shown"
     for route in STACK.routes:

@@ -158,7 +158,7 @@ def test_a_change_is_placed_at_the_step_where_it_happened_with_its_reference():
     grid = _grid(("/app", "200"), ("/api/v1/app", "200"), ("/api/v1/app", "404"))
     assert [(d.field_name, d.values) for d in drifting_cells(grid)] == [
         ("matrix:app.path", ("/app", "/api/v1/app", "/api/v1/app")), ("spoofing:none", ("200", "200", "404"))]
-    first, second = (step.as_json() for step in changes(grid))
+    first, second = (change.as_json() for change in changes(grid))
     assert first == {
         "component": "uvicorn", "from_version": "0.25.0", "to_version": "0.26.0", "route": ROUTE, "field": "matrix:app.path",
         "before": "/app", "after": "/api/v1/app", "reference": first["reference"],

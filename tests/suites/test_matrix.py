@@ -1,7 +1,7 @@
 """The behaviour matrix: the live stack against suites/expected/matrix.json, and the matrix's own parts.
 
 The scenario tests run on the real native stack. When `test_live_matrix_matches_the_expectation`
-fails, uvicorn, Starlette, FastAPI, Traefik, Nginx or a config changed how a route behaves: the
+fails, uvicorn, Starlette, FastAPI, a proxy or a config changed how a route behaves: the
 message is the table of differing cells. If the change is expected (an upgrade), review it and
 run `make matrix-update`. The unit tests check compare, the diff and the reports without a stack.
 """

@@ -1,8 +1,8 @@
 """tests/suite_times.py, the time-by-suite table that ends every `make test` session: a suite is a
 test file, and the session stack's start and stop are a line of their own, not charged to the test
 that happened to need the stack first; the file also says when and at which commit the session
-ran. A fresh copy of the module is used, so the table of this
-very session is left alone."""
+ran (proxylab/testtimes.py, which also adds a backend's phases up). A fresh copy of the plugin is
+used, so the table of this very session is left alone."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+
+from proxylab import testtimes
 
 
 @pytest.fixture
@@ -93,14 +95,14 @@ def test_a_run_of_one_file_leaves_make_tests_table_alone():
     assert [(row["suite"], row["tests"]) for row in json.loads(own.read_text())["suites"]] == [("tooling/test_suite_times.py", 1)]
 
 
-def test_outside_a_git_checkout_the_commit_is_null(times, tmp_path, monkeypatch):
+def test_outside_a_git_checkout_the_commit_is_null(tmp_path, monkeypatch):
     """A session run from an exported tree would fail at its very end instead of writing its table."""
-    monkeypatch.setattr(times, "REPO", tmp_path)
-    assert times.commit() is None
+    monkeypatch.setattr(testtimes, "REPO", tmp_path)
+    assert testtimes.commit() is None
 
 
-def test_a_backends_phases_add_up_to_one_table(times, tmp_path):
-    """scripts/test.sh's last table per backend would miss a phase's suites, count one twice, or
+def test_a_backends_phases_add_up_to_one_table(tmp_path):
+    """`make test`'s last table per backend would miss a phase's suites, count one twice, or
     lose the stack's up and down."""
     def phase(name: str, suites: list[dict]) -> Path:
         path = tmp_path / f"native.{name}.json"
@@ -110,18 +112,18 @@ def test_a_backends_phases_add_up_to_one_table(times, tmp_path):
     parallel = phase("parallel", [{"suite": "labs/test_labs_live.py", "tests": 24, "seconds": 32.1},
                                   {"suite": "suites/test_matrix.py", "tests": 16, "seconds": 40.3}])
     alone = phase("alone", [{"suite": "labs/test_labs_live.py", "tests": 8, "seconds": 190.7}])
-    data = times.merge("native", 450.0, 17.9, [tmp_path / "native.lifecycle.json", parallel, alone])  # no lifecycle test selected: no file
+    data = testtimes.merge("native", 450.0, 17.9, [tmp_path / "native.lifecycle.json", parallel, alone])  # no lifecycle test selected: no file
     assert data["backend"] == "native" and data["wall_seconds"] == 450.0
     assert data["suites"] == [
         {"suite": "labs/test_labs_live.py", "tests": 32, "seconds": 222.8},
         {"suite": "suites/test_matrix.py", "tests": 16, "seconds": 40.3},
-        {"suite": times.STACK, "tests": 0, "seconds": 17.9},
+        {"suite": testtimes.STACK, "tests": 0, "seconds": 17.9},
     ]
 
 
-def test_a_suite_that_ran_in_no_time_keeps_its_line(times, tmp_path):
+def test_a_suite_that_ran_in_no_time_keeps_its_line(tmp_path):
     """A suite whose tests took under 0.05 s would vanish from the table (the bench's phases, with
     no stack started, would lose it), while an unstarted stack would show a 0.0 s line."""
     phase = tmp_path / "native.parallel.json"
     phase.write_text(json.dumps({"suites": [{"suite": "tooling/test_ports.py", "tests": 3, "seconds": 0.0}]}))
-    assert times.merge("native", 1.0, 0.0, [phase])["suites"] == [{"suite": "tooling/test_ports.py", "tests": 3, "seconds": 0.0}]
+    assert testtimes.merge("native", 1.0, 0.0, [phase])["suites"] == [{"suite": "tooling/test_ports.py", "tests": 3, "seconds": 0.0}]

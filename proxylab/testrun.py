@@ -1,0 +1,246 @@
+"""`make test`: every test on the native stack, then the stack tests again on a Docker engine.
+
+What: for each backend of SESSIONS, the phases of proxylab/testphases.py in order, each a pytest
+session; the backend's stack is started once, before the first phase that needs it, unless it
+already runs (`make up`: then it is used and left running), and stopped after its last. The
+Compose session runs when a Docker engine answers, the Compose plugin is there and no native
+stack holds the ports; otherwise it says why it was skipped. Each backend ends with its time by
+suite over all phases (reports/test-times.<backend>.json, proxylab/testtimes.py), the run with
+each backend's wall clock and slowest suites.
+When: `make test` (scripts/test.sh) runs `python -m proxylab.testrun [PYTEST ARGS...]`; the
+arguments go to every pytest run. `--dry-run` prints each phase's command and runs nothing.
+Why: the session's logic in Python, where it can be tested, instead of bash with inline Python.
+Exit status: the last failing phase's pytest status (5, no test selected, is not a failure);
+1 when the stack did not start or stop; 130 on Ctrl-C or SIGTERM, after stopping a stack this
+run started.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from proxylab import testtimes
+from proxylab.exits import run_main
+from proxylab.paths import REPO, REPORTS_DIR
+from proxylab.testphases import NO_TESTS, PHASES, SESSIONS, Phase, dry_run, phase_command
+
+PHASES_DIR = REPORTS_DIR / "test-phases"
+UP = [sys.executable, "-m", "proxylab", "up"]
+
+
+# --- what the driver asks of the machine (replaced in tests) --------------------------------------
+
+
+_child: subprocess.Popen | None = None  # the pytest or `proxylab up` running now
+
+
+def run(command: Sequence[str], backend: str, times_file: Path | None = None) -> int:
+    """Run a phase (or `proxylab up`) to its end. On Ctrl-C the child has the signal too: it is
+    waited for, so a pytest session tears its fixtures down (and a stack it started) first."""
+    global _child
+    env = {**os.environ, "BACKEND": backend} | ({"TEST_TIMES_FILE": str(times_file)} if times_file else {})
+    _child = subprocess.Popen(list(command), cwd=REPO, env=env)
+    try:
+        return _child.wait()
+    except KeyboardInterrupt:
+        _child.wait()
+        raise
+    finally:
+        _child = None
+
+
+def _terminated(*_: object) -> None:
+    """SIGTERM (`kill`, CI cancelling a job) reaches this process only: pass it on to the child as
+    the Ctrl-C it means, then stop as on Ctrl-C."""
+    if _child is not None and _child.poll() is None:
+        _child.send_signal(signal.SIGINT)
+    raise KeyboardInterrupt
+
+
+def stop(backend: str) -> bool:
+    """`proxylab down` for a stack this run started; its one line is not shown."""
+    return subprocess.run([sys.executable, "-m", "proxylab", "down"], cwd=REPO, stdout=subprocess.DEVNULL,
+                          env={**os.environ, "BACKEND": backend}, check=False).returncode == 0
+
+
+def stack_is_healthy(backend: str) -> bool:
+    from proxylab import compose
+    from proxylab.backend import choose
+    from proxylab.errors import ProxylabError
+
+    try:
+        statuses = choose(compose.load(), lambda _: None, backend).status()
+    except ProxylabError:
+        return False
+    return bool(statuses) and all(s.is_healthy for s in statuses)
+
+
+def native_is_running() -> bool:
+    from proxylab import compose
+    from proxylab.backend import choose
+
+    return choose(compose.load(), lambda _: None, "native").is_running()
+
+
+def engine_answers() -> bool:
+    """A Docker engine answers and the Compose plugin is there."""
+    for command in (["docker", "info"], ["docker", "compose", "version"]):
+        try:
+            done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60,
+                                  check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        if done.returncode != 0:
+            return False
+    return True
+
+
+# --- the session ----------------------------------------------------------------------------------
+
+
+class Run:
+    """One `make test`: the backends' sessions, the status, and the stack it started (if any)."""
+
+    def __init__(self, extra: Sequence[str]) -> None:
+        self.extra = list(extra)
+        self.status = 0
+        self.started: str | None = None  # the backend whose stack this run started
+        self.stack_seconds = 0.0
+
+    def backend_session(self, backend: str, only: str) -> None:
+        began = time.monotonic()
+        self.stack_seconds = 0.0
+        PHASES_DIR.mkdir(parents=True, exist_ok=True)
+        for old in PHASES_DIR.glob(f"{backend}.*.json"):
+            old.unlink()
+        stack_up = False
+        for phase in PHASES:
+            if phase.needs_stack and not stack_up:
+                if not self._stack_up(backend):
+                    return
+                stack_up = True
+            self._phase(backend, phase, only)
+        self.stop_stack()
+        self._merge(backend, time.monotonic() - began)
+
+    def _phase(self, backend: str, phase: Phase, only: str) -> None:
+        print(f"== make test: {backend} backend, {phase.name} phase")
+        times = PHASES_DIR / f"{backend}.{phase.name}.json"
+        code = run(phase_command(phase, only, self.extra), backend, times)
+        if code not in (0, NO_TESTS):
+            self.status = code
+
+    def _stack_up(self, backend: str) -> bool:
+        """The session stack is up: already (used and left running), or started now; False when it
+        did not start (then the backend's remaining phases do not run)."""
+        if stack_is_healthy(backend):
+            return True
+        began = time.monotonic()
+        self.started = backend
+        print(f"== make test: starting the {backend} stack once for the next two phases")
+        if run(UP, backend) != 0:
+            self.status = 1
+            self.stop_stack()
+            return False
+        self.stack_seconds = time.monotonic() - began
+        return True
+
+    def stop_stack(self) -> None:
+        if self.started is None:
+            return
+        began = time.monotonic()
+        backend, self.started = self.started, None
+        if not stop(backend):
+            self.status = 1
+        self.stack_seconds += time.monotonic() - began
+
+    def _merge(self, backend: str, wall: float) -> None:
+        """The backend's table over all phases, printed and written (a failure here fails nothing)."""
+        try:
+            data = testtimes.merge(backend, wall, self.stack_seconds,
+                                   [PHASES_DIR / f"{backend}.{phase.name}.json" for phase in PHASES])
+            out = REPORTS_DIR / f"test-times.{backend}.json"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(data, indent=2) + "\n")
+        except (OSError, ValueError, KeyError) as error:
+            print(f"== make test: no time table for the {backend} backend: {error}", file=sys.stderr)
+            return
+        print(f"== time by suite ({backend} backend, all phases), slowest first")
+        print("\n".join(testtimes.table_lines(data["suites"])))
+        print(f"{data['wall_seconds']:>8.1f} s  wall clock for the {backend} backend"
+              " (the suites ran partly side by side)")
+
+
+def compose_skipped() -> list[str]:
+    """Why the Compose session does not run, in the lines `make test` prints; [] when it runs."""
+    if not engine_answers():
+        return [("== make test: the Compose session was SKIPPED: no Docker engine answers"
+                 " (or no Compose plugin)."),
+                "   On Debian, `make engine` installs and starts one; Docker Desktop works as it is."]
+    if native_is_running():
+        return ["== make test: the Compose session was SKIPPED: a native stack (`make up`) holds the ports.",
+                "   `make down`, then `make test` runs both sessions."]
+    return []
+
+
+def summary(backends: Sequence[str]) -> list[str]:
+    """The last lines a CI log shows: each backend's wall clock and its three slowest suites."""
+    lines = []
+    for backend in backends:
+        path = REPORTS_DIR / f"test-times.{backend}.json"
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        slowest = ", ".join(f"{row['suite']} {row['seconds']:.0f} s" for row in data["suites"][:3])
+        lines.append(f"== make test: {backend} {data['wall_seconds']:.0f} s (slowest: {slowest}; "
+                     f"all in reports/test-times.{backend}.json)")
+    return lines
+
+
+def _session(extra: list[str]) -> int:
+    # Each line out before the next phase's pytest writes, also into a CI log (a pipe).
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)
+    session = Run(extra)
+    try:
+        session.backend_session("native", "")
+        ran = ["native"]
+        skipped = compose_skipped()
+        if skipped:
+            print("\n".join(skipped))
+        else:
+            compose_file = os.environ.get("COMPOSE_FILE") or "compose.yaml"
+            print(f"== make test: the Compose session (COMPOSE_FILE={compose_file})")
+            session.backend_session("compose", SESSIONS[1][1])
+            ran.append("compose")
+    finally:
+        # However the run ends (Ctrl-C, SIGTERM included), a stack it started is stopped.
+        session.stop_stack()
+    lines = summary(ran)
+    if lines:
+        print("\n".join(lines))
+    return session.status
+
+
+def main(argv: list[str] | None = None) -> int:
+    extra = list(sys.argv[1:] if argv is None else argv)
+    if "--dry-run" in extra:
+        extra.remove("--dry-run")
+        print("\n".join(dry_run(extra)))
+        return 0
+    signal.signal(signal.SIGTERM, _terminated)
+    return run_main(lambda: _session(extra),
+                    interrupted="interrupted: a stack `make test` started has been stopped")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
