@@ -55,7 +55,10 @@ images: traefik caddy
 	PY=$(PY) scripts/debian-images.sh
 
 ## up: start the stack (Compose if a Docker engine answers, else native processes) and wait for health
-up: deps venv
+# The native backend's Debian packages (nginx, haproxy, redis...) are installed only when it is the
+# one that runs: a Compose user's machine gets nothing it does not use.
+up: venv
+	@if [ "$$($(PY) -m proxylab backend)" = native ]; then scripts/install-debian-deps.sh; fi
 	$(PY) -m proxylab up
 
 ## down: stop every service; nothing is left running or listening

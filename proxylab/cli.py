@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     routes = commands.add_parser("routes", help="the route table")
     routes.add_argument("--markdown", action="store_true")
     commands.add_parser("versions", help="the versions of every component that runs")
+    commands.add_parser("backend", help="the backend `up` would use now: native or compose (starts nothing)")
     args = parser.parse_args(argv)
     # `make down` from another terminal sends SIGTERM: treat it like Ctrl-C, so `up` cleans up.
     return run_main(lambda: COMMANDS[args.command](args), sigterm=True,
@@ -116,7 +117,13 @@ def _versions(_: argparse.Namespace) -> int:
     return 0
 
 
+def _backend(_: argparse.Namespace) -> int:
+    """The backend's name alone, for `make up` to decide whether the native set-up is needed."""
+    print(choose(compose.load(), log=lambda _: None).name)
+    return 0
+
+
 COMMANDS = {
     "up": _up, "down": _down, "status": _status, "logs": _logs,
-    "check": _check, "routes": _routes, "versions": _versions,
+    "check": _check, "routes": _routes, "versions": _versions, "backend": _backend,
 }
