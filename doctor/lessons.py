@@ -59,9 +59,11 @@ SERVERS = Lesson("03", "The root_path becomes the first server",
                  "Swagger UI sends \"Try it out\" to the first server; FastAPI makes it the root_path "
                  "(fastapi.applications.FastAPI.setup), so a wrong root_path is a wrong server")
 SLASH_NO_ROOT = Lesson("02", "The trailing-slash redirect loses the prefix",
-                       "Starlette builds a Location from the scheme, Host and path the app received "
-                       "(starlette.datastructures.URL: the trailing-slash redirect in starlette.routing.Router.app, "
-                       "and request.url_for from the root_path), and with PREFIX stripped and no root_path nothing carries it")
+                       "Starlette builds the trailing-slash redirect's Location from the scheme, Host and path the "
+                       "app received (starlette.datastructures.URL, in starlette.routing.Router.app), not from the "
+                       "root_path: with PREFIX stripped, only a path that carries PREFIX again keeps it, which is "
+                       "what --root-path PREFIX does (uvicorn prepends it to the path); a root_path in the scope "
+                       "alone, FastAPI(root_path=...) or X-Forwarded-Prefix, fixes url_for but not this Location")
 BY_HAND_LOCATION = Lesson("02", "The same redirect with --root-path keeps the prefix",
                           "with --root-path the path carries PREFIX, so Starlette's own redirects keep it; this "
                           "Location does not, so it was not built from the request (request.url_for, "
