@@ -93,9 +93,9 @@ def _caddy_route_problems(stack: Stack, service: Service, port: Port, sites: lis
     upstreams = [word for line in inner if line.split()[:1] == ["reverse_proxy"] for word in line.split()[1:] if word != "{"]
     problems = _upstream_problems(stack, where, [f"http://{upstream}" for upstream in upstreams], _route_apps(port))
     strips = kind == "handle_path"
-    if strips != bool(port.route.get("strips")):
+    if strips != bool(port.route.strips):
         fix = f"use `handle_path {stack.prefix}/*`" if not strips else f"use `handle {stack.prefix}/*`"
-        problems.append(f"{where}: `{kind}` {'strips' if strips else 'keeps'} {stack.prefix} but x-route says strips: {str(bool(port.route.get('strips'))).lower()}; {fix}")
+        problems.append(f"{where}: `{kind}` {'strips' if strips else 'keeps'} {stack.prefix} but x-route says strips: {str(bool(port.route.strips)).lower()}; {fix}")
     return problems
 
 

@@ -150,4 +150,4 @@ def is_generated_certs(path: Path | None) -> bool:
 
 def _route_apps(port: Port) -> tuple[str, ...]:
     """The services a route's proxy must forward to: x-route.replicas, else x-route.app."""
-    return tuple(str(name) for name in port.route.get("replicas") or ()) or (str(port.route["app"]),)
+    return port.route.upstreams

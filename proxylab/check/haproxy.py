@@ -88,15 +88,15 @@ def _haproxy_route_problems(stack: Stack, service: Service, port: Port, sections
     servers = [f"http://{line[2]}" for line in backends[0].words("server") if len(line) > 2]
     problems = _upstream_problems(stack, what, servers, _route_apps(port))
     strips = any(f"regsub(^{stack.prefix}/?,/)" in "".join(line[2:]) for line in frontend.words("http-request", "set-path"))
-    if strips != bool(port.route.get("strips")):
+    if strips != bool(port.route.strips):
         fix = f"add `http-request set-path %[path,regsub(^{stack.prefix}/?,/)]`" if not strips else "remove its set-path"
-        problems.append(f"{what}: {'strips' if strips else 'keeps'} {stack.prefix} but x-route says strips: {str(bool(port.route.get('strips'))).lower()}; {fix}")
+        problems.append(f"{what}: {'strips' if strips else 'keeps'} {stack.prefix} but x-route says strips: {str(bool(port.route.strips)).lower()}; {fix}")
     if not frontend.words("http-request", "return") or not any(f"{stack.prefix}/" in line for line in frontend.words("http-request", "return")):
         problems.append(f"{what}: answers paths outside {stack.prefix}/ too; add `http-request return status 404 ... unless {{ path_beg {stack.prefix}/ }}`")
     sets_proto = bool(frontend.words("http-request", "set-header", "X-Forwarded-Proto"))
-    if port.route.get("defaults") and sets_proto:
+    if port.route.defaults and sets_proto:
         problems.append(f"{what}: is a `defaults: true` route but sets X-Forwarded-Proto; remove it so HAProxy's default shows")
-    if not port.route.get("defaults") and not sets_proto:
+    if not port.route.defaults and not sets_proto:
         problems.append(f"{what}: does not `http-request set-header X-Forwarded-Proto`, so a client's forged one reaches the app; add it, or mark the route `defaults: true`")
     return problems
 

@@ -95,27 +95,27 @@ def _nginx_route_problems(stack: Stack, service: Service, port: Port, servers: l
     if len(matching) != 1:
         return [f"{where}: {len(matching)} server blocks in nginx/templates/ listen on {port.target} (want exactly 1); write one with `listen {port.target};`"]
     server = matching[0]
-    if port.route.get("rewrite") == "ingress-nginx":
+    if port.route.rewrite == "ingress-nginx":
         return _ingress_route_problems(stack, where, port, server)
     location = server.locations.get(f"{stack.prefix}/")
     if location is None:
         return [f"{where}: its server block ({server.source.name}) has no `location {stack.prefix}/`; add one"]
     proxy_pass = next((args for name, args in location if name == "proxy_pass"), "")
-    if port.route.get("via") is not None:
+    if port.route.via is not None:
         return _via_problems(stack, where, port, proxy_pass) + _nginx_header_problems(where, server, defaults=False)
     problems = _upstream_problems(stack, where, _nginx_upstream_urls(proxy_pass, upstreams), _route_apps(port))
     strips = bool(re.match(r"\w+://[^/]+/", proxy_pass))
-    if strips != bool(port.route.get("strips")):
+    if strips != bool(port.route.strips):
         fix = "end proxy_pass with `/`" if not strips else "remove the path after host:port in proxy_pass"
-        problems.append(f"{where}: proxy_pass {proxy_pass} {'strips' if strips else 'keeps'} {stack.prefix} but x-route says strips: {str(bool(port.route.get('strips'))).lower()}; {fix}")
-    problems += _nginx_header_problems(where, server, defaults=bool(port.route.get("defaults")), host=port.route.get("host"), omits=tuple(port.route.get("omits") or ()))
+        problems.append(f"{where}: proxy_pass {proxy_pass} {'strips' if strips else 'keeps'} {stack.prefix} but x-route says strips: {str(bool(port.route.strips)).lower()}; {fix}")
+    problems += _nginx_header_problems(where, server, defaults=port.route.defaults, host=port.route.host, omits=port.route.omits)
     return problems
 
 
 def _via_problems(stack: Stack, where: str, port: Port, proxy_pass: str) -> list[str]:
     """An outer proxy's route (x-route `via`): it forwards, path unchanged, to the inner route
     published on port `via`, which must lead to the same app and strip as this x-route says."""
-    via = int(port.route["via"])
+    via = port.route.via
     inner = next((route for route in stack.routes if route.port == via and route.proxy), None)
     if inner is None:
         return [f"{where}: x-route.via is {via}, which is no proxy route in compose.yaml; name an inner proxy's published port"]
@@ -123,8 +123,8 @@ def _via_problems(stack: Stack, where: str, port: Port, proxy_pass: str) -> list
     problems = []
     if proxy_pass != f"http://{inner.proxy}:{target}":
         problems.append(f"{where}: proxy_pass {proxy_pass or '(none)'} but x-route.via names {inner.proxy} port {via}; write `proxy_pass http://{inner.proxy}:{target};` (no path: the inner route strips)")
-    if inner.app != str(port.route["app"]) or inner.strips != bool(port.route.get("strips")):
-        problems.append(f"{where}: x-route says app {port.route['app']}, strips {bool(port.route.get('strips'))}, but the inner route {via} leads to {inner.app}, strips {inner.strips}; make them agree")
+    if inner.app != port.route.app or inner.strips != bool(port.route.strips):
+        problems.append(f"{where}: x-route says app {port.route.app}, strips {bool(port.route.strips)}, but the inner route {via} leads to {inner.app}, strips {inner.strips}; make them agree")
     return problems
 
 
@@ -142,9 +142,9 @@ def _ingress_route_problems(stack: Stack, where: str, port: Port, server: NginxS
         problems.append(f"{where}: proxy_pass {proxy_pass} has a path; with rewrite-target the rewrite alone changes the path, so remove it")
     rewrites = [args.split() for name, args in location if name == "rewrite"]
     strips = any(len(words) == 3 and words[1] == "/$2" and words[2] == "break" for words in rewrites)
-    if strips != bool(port.route.get("strips")):
+    if strips != bool(port.route.strips):
         fix = "add `rewrite \"(?i)<prefix>(/|$)(.*)\" /$2 break;`" if not strips else "remove the rewrite"
-        problems.append(f"{where}: {'rewrites to /$2' if strips else 'does not rewrite to /$2'} but x-route says strips: {str(bool(port.route.get('strips'))).lower()}; {fix}")
+        problems.append(f"{where}: {'rewrites to /$2' if strips else 'does not rewrite to /$2'} but x-route says strips: {str(bool(port.route.strips)).lower()}; {fix}")
     if strips and ("proxy_set_header", f'X-Forwarded-Prefix "{stack.prefix}"') not in location:
         problems.append(f'{where}: misses the x-forwarded-prefix annotation\'s `proxy_set_header X-Forwarded-Prefix "{stack.prefix}";`')
     return problems + _nginx_header_problems(where, server, defaults=False)

@@ -37,7 +37,7 @@ def check_tls(stack: Stack) -> list[Finding]:
         problems += _terminates_problems(service, caddy_tls(service), "write the site as `https://:{port}` with `tls <cert> <key>`")
     for service in _services_of_image(stack, "haproxy"):
         problems += _terminates_problems(service, haproxy_tls(service), "write `bind :{port} ssl crt <chain-and-key file>`")
-    tls_ports = sum(1 for service in stack.services.values() for port in _routed_ports(service) if port.route.get("tls"))
+    tls_ports = sum(1 for service in stack.services.values() for port in _routed_ports(service) if port.route.tls)
     return _verdict("tls", problems, f"{tls_ports} TLS ports terminate TLS with .run/certs' certificate; no other port does")
 
 
@@ -61,7 +61,7 @@ def _terminates_problems(service: Service, tls: Mapping[int, PortTls], how: str)
     for port in _routed_ports(service):
         where = f"{service.name} port {port.published} ({port.name})"
         terminates, paths = tls.get(port.target, (False, {}))
-        wanted = bool(port.route.get("tls"))
+        wanted = port.route.tls
         if terminates != wanted:
             fix = how.format(port=port.target) if wanted else "serve plain http there"
             problems.append(f"{where}: {'terminates' if terminates else 'does not terminate'} TLS but x-route says tls: {str(wanted).lower()}; {fix}")
@@ -81,7 +81,7 @@ def _traefik_tls_problems(service: Service) -> list[str]:
         return [f"cannot check {service.name}'s TLS: {exc}"]
     http = _traefik_http(directory)
     problems: list[str] = []
-    tls_ports = [port for port in _routed_ports(service) if port.route.get("tls")]
+    tls_ports = [port for port in _routed_ports(service) if port.route.tls]
     if tls_ports:
         default = _traefik_default_certificate(directory)
         problems += _cert_problems(service, f"{service.name} tls.stores.default.defaultCertificate", {"certFile": default.get("certFile"), "keyFile": default.get("keyFile")})
@@ -90,9 +90,9 @@ def _traefik_tls_problems(service: Service) -> list[str]:
         names = {name for name, listens in entrypoints.items() if listens == str(port.target)}
         routers = [router for router in http["routers"].values() if names & set(router.get("entryPoints") or [])]
         terminates = any("tls" in router for router in routers)
-        if terminates != bool(port.route.get("tls")):
+        if terminates != port.route.tls:
             fix = "add `tls: {}` to its router" if not terminates else "remove `tls` from its router"
-            problems.append(f"{service.name} port {port.published} ({port.name}): {'terminates' if terminates else 'does not terminate'} TLS but x-route says tls: {str(bool(port.route.get('tls'))).lower()}; {fix}")
+            problems.append(f"{service.name} port {port.published} ({port.name}): {'terminates' if terminates else 'does not terminate'} TLS but x-route says tls: {str(port.route.tls).lower()}; {fix}")
     return problems
 
 
@@ -124,7 +124,7 @@ def _nginx_port_problems(service: Service, port: Port, server: NginxServer) -> l
     where = f"{service.name} port {port.published} ({port.name})"
     listens = [args.split() for name, args in server.directives if name == "listen" and args.split()[0].endswith(str(port.target))]
     terminates = any("ssl" in words[1:] for words in listens)
-    wanted = bool(port.route.get("tls"))
+    wanted = port.route.tls
     if terminates != wanted:
         fix = f"write `listen {port.target} ssl;`" if wanted else "remove `ssl` from its listen"
         return [f"{where}: {'terminates' if terminates else 'does not terminate'} TLS but x-route says tls: {str(wanted).lower()}; {fix}"]
@@ -133,6 +133,6 @@ def _nginx_port_problems(service: Service, port: Port, server: NginxServer) -> l
     directives = dict(server.directives)
     problems = _cert_problems(service, where, {"ssl_certificate": directives.get("ssl_certificate"), "ssl_certificate_key": directives.get("ssl_certificate_key")})
     sets_proto = ("proxy_set_header", "X-Forwarded-Proto $scheme") in server.all_directives() or ("include", FORWARDED_SNIPPET) in server.all_directives()
-    if not sets_proto and not port.route.get("defaults"):
+    if not sets_proto and not port.route.defaults:
         problems.append(f"{where}: sends no `X-Forwarded-Proto $scheme`, so the app cannot learn the client used https; include {FORWARDED_SNIPPET}")
     return problems

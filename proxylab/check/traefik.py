@@ -60,9 +60,9 @@ def _traefik_route_problems(stack: Stack, service: Service, port: Port, entrypoi
     servers = ((http["services"].get(router.get("service")) or {}).get("loadBalancer") or {}).get("servers") or []
     problems += _upstream_problems(stack, what, [str(server.get("url", "")) for server in servers], _route_apps(port))
     strips = any(stack.prefix in _strip_prefixes(http, middleware) for middleware in router.get("middlewares") or [])
-    if strips != bool(port.route.get("strips")):
+    if strips != bool(port.route.strips):
         fix = f"add a stripPrefix middleware with prefixes [{stack.prefix}]" if not strips else "remove its stripPrefix middleware"
-        problems.append(f"{what}: {'strips' if strips else 'keeps'} {stack.prefix} but x-route says strips: {str(bool(port.route.get('strips'))).lower()}; {fix}")
+        problems.append(f"{what}: {'strips' if strips else 'keeps'} {stack.prefix} but x-route says strips: {str(bool(port.route.strips)).lower()}; {fix}")
     return problems
 
 
