@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,9 +23,6 @@ TRUST_NOBODY_SERVICES = frozenset({"app-trusts-nobody", "app-https-redirect-untr
 # Only these may trust, besides the proxies that forward to them, a CIDR network of outer proxies:
 # lab 12's chain (client → edge → Traefik → app), where only trusting every hop finds the client.
 TRUST_CHAIN_SERVICES = frozenset({"app-trusts-the-chain"})
-# Where the nginx image keeps its config; `include` and the templates folder are relative to it.
-NGINX_PREFIX = "/etc/nginx"
-FORWARDED_SNIPPET = "snippets/forwarded-headers.conf"
 # What a proxy's config says of one port for the tls check: does it terminate TLS there, and with
 # which files ({what: container path}, e.g. {"crt": "/etc/proxylab/certs/server-with-key.pem"}).
 PortTls = tuple[bool, dict[str, str | None]]
@@ -114,11 +112,6 @@ def _go_tool_version_problems(tool: GoTool, service: Service) -> list[str]:
     return [f"{service.name}: image {service.image} but tools/{tool.name}/go.mod requires {tool.module} {required}; make both the same version"]
 
 
-def _services_of_image(stack: Stack, repository: str) -> list[Service]:
-    """Services whose image is `repository[:tag]`, e.g. every `traefik:v3.6.12` service."""
-    return [service for service in stack.services.values() if re.sub(r"[:@].*$", "", (service.image or "").rsplit("/", 1)[-1]) == repository]
-
-
 def _app_services(stack: Stack) -> list[Service]:
     apps = {app for service in stack.services.values() for port in _routed_ports(service) for app in _route_apps(port)}
     return [service for name, service in stack.services.items() if name in apps]
@@ -151,3 +144,35 @@ def is_generated_certs(path: Path | None) -> bool:
 def _route_apps(port: Port) -> tuple[str, ...]:
     """The services a route's proxy must forward to: x-route.replicas, else x-route.app."""
     return port.route.upstreams
+
+
+# --- what each proxy's TLS check shares ------------------------------------------------------
+
+
+def cert_problems(service: Service, where: str, paths: Mapping[str, str | None]) -> list[str]:
+    problems = []
+    for what, container_path in paths.items():
+        if not container_path:
+            problems.append(f"{where}: names no {what}; point it at a file in a volume of .run/certs")
+            continue
+        host = service.host_path(container_path)
+        if host is None or not is_generated_certs(host.parent):
+            problems.append(f"{where}: {what} {container_path} is not in .run/certs through the volumes (maps to {host}); mount ./.run/certs and use a file in it")
+    return problems
+
+
+def terminates_problems(service: Service, tls: Mapping[int, PortTls], how: str) -> list[str]:
+    """Caddy and HAProxy: each route terminates TLS iff x-route says tls, with .run/certs' files.
+
+    `tls` is what the proxy's config says of each port it listens on: (terminates?, {what: path})."""
+    problems = []
+    for port in _routed_ports(service):
+        where = f"{service.name} port {port.published} ({port.name})"
+        terminates, paths = tls.get(port.target, (False, {}))
+        wanted = port.route.tls
+        if terminates != wanted:
+            fix = how.format(port=port.target) if wanted else "serve plain http there"
+            problems.append(f"{where}: {'terminates' if terminates else 'does not terminate'} TLS but x-route says tls: {str(wanted).lower()}; {fix}")
+        elif terminates:
+            problems += cert_problems(service, where, paths)
+    return problems

@@ -21,7 +21,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from doctor import proxies
-from doctor.proxies import PROXIES, Route
+from doctor.proxies import PROXIES, Entrance
 from doctor.servers import Processes, wait_traefik_routing
 from proxylab import compose
 from proxylab.errors import ProxylabError
@@ -32,10 +32,10 @@ PREFIX = "/api/v1"
 PLAIN_APP, ROOT_PATH_APP = 9780, 9781
 
 
-def routes_of(proxy: str) -> tuple[Route, Route]:
+def routes_of(proxy: str) -> tuple[Entrance, Entrance]:
     """The proxy's strip route (to the app without root_path) and keep route (to the app with it)."""
     port = 9790 + 2 * PROXIES.index(proxy)
-    return Route(port, True, f"127.0.0.1:{PLAIN_APP}"), Route(port + 1, False, f"127.0.0.1:{ROOT_PATH_APP}")
+    return Entrance(port, True, f"127.0.0.1:{PLAIN_APP}"), Entrance(port + 1, False, f"127.0.0.1:{ROOT_PATH_APP}")
 
 
 # --- running things: doctor.servers starts, waits for and stops them, as in a doctor run ---
@@ -74,7 +74,7 @@ def proxy(request: pytest.FixtureRequest, echo_apps: None, tmp_path_factory: pyt
         yield name
 
 
-def get(http: requests.Session, route: Route, path: str, **headers: str) -> requests.Response:
+def get(http: requests.Session, route: Entrance, path: str, **headers: str) -> requests.Response:
     return http.get(f"http://127.0.0.1:{route.port}{path}", headers=headers, allow_redirects=False, timeout=10)
 
 
@@ -292,7 +292,7 @@ def untrusted_client() -> requests.Session:
     return session
 
 
-def _forged(proxy: str, strips: bool, untrusted_client: requests.Session) -> tuple[Route, dict]:
+def _forged(proxy: str, strips: bool, untrusted_client: requests.Session) -> tuple[Entrance, dict]:
     route = routes_of(proxy)[0 if strips else 1]
     return route, get(untrusted_client, route, f"{PREFIX}/echo/x", **FORGED).json()
 

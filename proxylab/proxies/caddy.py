@@ -1,13 +1,22 @@
-"""Each Caddy port has a site that routes as its x-route says, at the version tools/caddy builds.
+"""Caddy: built from its Go module at the image's tag, configured by one Caddyfile.
 
-A small reader of proxylab's Caddyfile, not of every Caddyfile: top-level `ADDRESS {` sites, in
-them `handle_path PREFIX/*` (strips the prefix) or `handle PREFIX/*` (keeps it) around one
-`reverse_proxy host:port`, and `tls CERT KEY` on a TLS site.
+What: CADDY, the Proxy (proxylab/proxies/base.py) for every `caddy:<tag>` service: the binary
+tools/caddy builds (TOOL), `caddy run --config ... --adapter caddyfile` with its data and config
+folders (XDG_DATA_HOME, XDG_CONFIG_HOME: the image's /data and /config) in the run folder rather
+than ~/.local/share/caddy, SIGTERM as the image's default, the native copy of the Caddyfile, and
+`make check`'s reading of its sites against x-route.
+When: resolved through proxylab/proxies/__init__.py's table.
+Why here: everything proxylab knows about Caddy in one module.
+
+The check is a small reader of proxylab's Caddyfile, not of every Caddyfile: top-level `ADDRESS {`
+sites, in them `handle_path PREFIX/*` (strips the prefix) or `handle PREFIX/*` (keeps it) around
+one `reverse_proxy host:port`, and `tls CERT KEY` on a TLS site.
 """
 
 from __future__ import annotations
 
 import re
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,12 +27,83 @@ from proxylab.check.common import (
     _go_tool_version_problems,
     _route_apps,
     _routed_ports,
-    _services_of_image,
     _upstream_problems,
     _verdict,
+    terminates_problems,
 )
 from proxylab.compose import Port, Service, Stack
-from proxylab.native.go_build import CADDY
+from proxylab.native.addresses import NativeAddresses
+from proxylab.native.go_build import GoTool
+from proxylab.native.render import render_one_file
+from proxylab.proxies import services_of
+from proxylab.proxies.base import Log, go_binary, go_version
+
+TOOL = GoTool(
+    name="caddy",
+    title="Caddy",
+    module="github.com/caddyserver/caddy/v2",
+    package="github.com/caddyserver/caddy/v2/cmd/caddy",
+    # Caddy's release builds may set CustomVersion for exactly this.
+    version_variable="github.com/caddyserver/caddy/v2.CustomVersion",
+)
+
+
+class Caddy:
+    name = "caddy"
+    title = "Caddy"
+    stop_signal = signal.SIGTERM  # the image declares no STOPSIGNAL
+    version_command = ("caddy", "version")
+    version_pattern = r"^(v\S+)"
+
+    def binary(self, image_tag: str, log: Log) -> str:
+        return go_binary(TOOL, image_tag, log)
+
+    def argv(self, binary: str, config: Path, run_dir: Path) -> list[str]:
+        return [binary, "run", "--config", str(config), "--adapter", "caddyfile"]
+
+    def env(self, run_dir: Path) -> dict[str, str]:
+        # Where the image keeps Caddy's data and config (/data, /config): the run folder natively.
+        return {"XDG_DATA_HOME": str(run_dir / "data"), "XDG_CONFIG_HOME": str(run_dir / "config")}
+
+    def render(self, service: Service, addresses: NativeAddresses, out: Path) -> Path:
+        return render_caddy(service, addresses, out)
+
+    def file_problems(self, service: Service) -> list[str]:
+        return []  # its config is a mounted volume, which the files check already finds
+
+    def check(self, stack: Stack) -> list[Finding]:
+        return check_caddy(stack, services_of(stack, self))
+
+    def tls_problems(self, service: Service) -> list[str]:
+        return terminates_problems(service, caddy_tls(service), "write the site as `https://:{port}` with `tls <cert> <key>`")
+
+    def native_version(self, image_tag: str) -> str:
+        return go_version(TOOL, self.version_pattern, image_tag)
+
+
+CADDY = Caddy()
+
+
+# --- the native copy ------------------------------------------------------------------------
+
+
+_CADDY_SITE = re.compile(r"^((?:https?://)?):(\d+)(\s*\{)$", re.MULTILINE)
+
+
+def render_caddy(service: Service, addresses: NativeAddresses, out: Path) -> Path:
+    """A native copy of the Caddyfile: each site `:PORT {` gets `bind <address>` (where Compose
+    publishes it, or the service's own loopback address), service names become addresses and
+    mounted paths the host paths behind them. Return the copy's path."""
+
+    def site(match: re.Match[str]) -> str:
+        host, port = addresses.bind(service.name, int(match[2]))
+        return f"{match[1]}:{port}{match[3]}\n\tbind {host}"
+
+    return render_one_file(service, addresses, out, "--config", "/etc/caddy/Caddyfile", lambda text: _CADDY_SITE.sub(site, text))
+
+
+# --- make check -----------------------------------------------------------------------------
+
 
 CADDYFILE = "/etc/caddy/Caddyfile"
 
@@ -65,11 +145,11 @@ def read_caddy_sites(path: Path) -> list[CaddySite]:
     return sites
 
 
-def check_caddy(stack: Stack) -> list[Finding]:
+def check_caddy(stack: Stack, services: list[Service]) -> list[Finding]:
     """Each Caddy port has one site: handle_path (strips) or handle (keeps) the prefix, to its app."""
     problems: list[str] = []
-    for service in _services_of_image(stack, "caddy"):
-        problems += _go_tool_version_problems(CADDY, service)
+    for service in services:
+        problems += _go_tool_version_problems(TOOL, service)
         path = _config_file(service, "--config", CADDYFILE)
         if path is None:
             problems.append(f"cannot check {service.name}'s routes: its Caddyfile is no file on the host; mount caddy/ at /etc/caddy")

@@ -1,4 +1,6 @@
-"""Each Nginx port has a server block that routes as its x-route says; a small regex reader of nginx files."""
+"""Each Nginx port has a server block that routes as its x-route says and terminates TLS exactly
+where x-route says `tls: true` (`make check`'s nginx and tls checks); a small regex reader of
+nginx files."""
 
 from __future__ import annotations
 
@@ -8,19 +10,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from proxylab.check.common import (
-    FORWARDED_SNIPPET,
-    NGINX_PREFIX,
     Finding,
     _listen_port,
     _route_apps,
     _routed_ports,
-    _services_of_image,
     _upstream_problems,
     _verdict,
+    cert_problems,
 )
 from proxylab.compose import Port, Service, Stack
 
-# --- nginx ----------------------------------------------------------------------------------
+# Where the nginx image keeps its config; `include` and the templates folder are relative to it.
+NGINX_PREFIX = "/etc/nginx"
+FORWARDED_SNIPPET = "snippets/forwarded-headers.conf"
 
 
 @dataclass(frozen=True)
@@ -70,10 +72,10 @@ def _nginx_upstream_urls(proxy_pass: str, upstreams: Mapping[str, list[str]]) ->
     return [proxy_pass]
 
 
-def check_nginx(stack: Stack) -> list[Finding]:
+def check_nginx(stack: Stack, services: list[Service]) -> list[Finding]:
     """Each Nginx port has a server block with `location <prefix>/` that proxies as x-route says."""
     problems: list[str] = []
-    for service in _services_of_image(stack, "nginx"):
+    for service in services:
         templates = service.host_path(f"{NGINX_PREFIX}/templates")
         if templates is None or not templates.is_dir():
             problems.append(f"cannot check {service.name}'s routes: {NGINX_PREFIX}/templates is no folder on the host; mount nginx/templates there")
@@ -188,3 +190,37 @@ def _directives(text: str) -> list[tuple[str, str]]:
     return [(parts[0], parts[1].strip() if len(parts) > 1 else "") for parts in statements if parts]
 
 
+# --- tls ------------------------------------------------------------------------------------
+
+
+def nginx_tls_problems(service: Service) -> list[str]:
+    """Each `tls: true` port listens with `ssl` and .run/certs' files and sends X-Forwarded-Proto;
+    no other port listens with `ssl`."""
+    templates = service.host_path(f"{NGINX_PREFIX}/templates")
+    if templates is None or not templates.is_dir():
+        return [f"cannot check {service.name}'s TLS: {NGINX_PREFIX}/templates is no folder on the host"]
+    servers = [server for path in sorted(templates.glob("*.template")) for server in read_nginx_servers(path)]
+    problems: list[str] = []
+    for port in _routed_ports(service):
+        matching = [server for server in servers if port.target in server.listen]
+        if len(matching) == 1:
+            problems += _nginx_port_problems(service, port, matching[0])
+    return problems
+
+
+def _nginx_port_problems(service: Service, port: Port, server: NginxServer) -> list[str]:
+    where = f"{service.name} port {port.published} ({port.name})"
+    listens = [args.split() for name, args in server.directives if name == "listen" and args.split()[0].endswith(str(port.target))]
+    terminates = any("ssl" in words[1:] for words in listens)
+    wanted = port.route.tls
+    if terminates != wanted:
+        fix = f"write `listen {port.target} ssl;`" if wanted else "remove `ssl` from its listen"
+        return [f"{where}: {'terminates' if terminates else 'does not terminate'} TLS but x-route says tls: {str(wanted).lower()}; {fix}"]
+    if not wanted:
+        return []
+    directives = dict(server.directives)
+    problems = cert_problems(service, where, {"ssl_certificate": directives.get("ssl_certificate"), "ssl_certificate_key": directives.get("ssl_certificate_key")})
+    sets_proto = ("proxy_set_header", "X-Forwarded-Proto $scheme") in server.all_directives() or ("include", FORWARDED_SNIPPET) in server.all_directives()
+    if not sets_proto and not port.route.defaults:
+        problems.append(f"{where}: sends no `X-Forwarded-Proto $scheme`, so the app cannot learn the client used https; include {FORWARDED_SNIPPET}")
+    return problems

@@ -1,14 +1,22 @@
-"""Each HAProxy port has a frontend that routes as its x-route says.
+"""HAProxy: Debian's package natively (2.6, the image's branch), configured by one haproxy.cfg.
 
-A small reader of proxylab's haproxy.cfg, not of every one: sections start at the left margin
-(`frontend NAME`, `backend NAME`), their lines are indented; a frontend has `bind :PORT [ssl crt
-FILE]`, `default_backend NAME`, and strips the prefix with `http-request set-path
+What: HAPROXY, the Proxy (proxylab/proxies/base.py) for every `haproxy:<tag>` service: Debian's
+haproxy from PATH or /usr/sbin, `haproxy -db -f <cfg>` in the foreground, stopped with SIGUSR1 as
+the image's STOPSIGNAL says (a soft stop: it finishes the connections it has), the native copy of
+haproxy.cfg, and `make check`'s reading of its frontends against x-route.
+When: resolved through proxylab/proxies/__init__.py's table.
+Why here: everything proxylab knows about HAProxy in one module.
+
+The check is a small reader of proxylab's haproxy.cfg, not of every one: sections start at the
+left margin (`frontend NAME`, `backend NAME`), their lines are indented; a frontend has `bind
+:PORT [ssl crt FILE]`, `default_backend NAME`, and strips the prefix with `http-request set-path
 %[path,regsub(^PREFIX/?,/)]`; a backend lists `server NAME host:port`.
 """
 
 from __future__ import annotations
 
 import re
+import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,11 +26,79 @@ from proxylab.check.common import (
     _config_file,
     _route_apps,
     _routed_ports,
-    _services_of_image,
     _upstream_problems,
     _verdict,
+    terminates_problems,
 )
 from proxylab.compose import Port, Service, Stack
+from proxylab.native.addresses import NativeAddresses
+from proxylab.native.render import render_one_file
+from proxylab.proxies import services_of
+from proxylab.proxies.base import Log, debian_binary, debian_version
+
+DEBIAN_PACKAGE = "haproxy"
+
+
+class Haproxy:
+    name = "haproxy"
+    title = "HAProxy"
+    stop_signal = signal.SIGUSR1  # the image's STOPSIGNAL (images/debian/haproxy/Dockerfile too)
+    version_command = ("haproxy", "-v")
+    version_pattern = r"HAProxy version (\S+)"
+
+    def binary(self, image_tag: str, log: Log) -> str:
+        return debian_binary("haproxy", DEBIAN_PACKAGE)
+
+    def argv(self, binary: str, config: Path, run_dir: Path) -> list[str]:
+        # -db: foreground, no daemon, no pid file, as compose.yaml's command says.
+        return [binary, "-db", "-f", str(config)]
+
+    def env(self, run_dir: Path) -> dict[str, str]:
+        return {}
+
+    def render(self, service: Service, addresses: NativeAddresses, out: Path) -> Path:
+        return render_haproxy(service, addresses, out)
+
+    def file_problems(self, service: Service) -> list[str]:
+        return []  # its config is a mounted volume, which the files check already finds
+
+    def check(self, stack: Stack) -> list[Finding]:
+        return check_haproxy(stack, services_of(stack, self))
+
+    def tls_problems(self, service: Service) -> list[str]:
+        return terminates_problems(service, haproxy_tls(service), "write `bind :{port} ssl crt <chain-and-key file>`")
+
+    def native_version(self, image_tag: str) -> str:
+        """Debian's 2.6.12 natively; the image is the same branch's newer release, and says so here."""
+        found = debian_version("haproxy", self.version_pattern)
+        if found is None:
+            return f"{image_tag} (image tag; no native haproxy)"
+        differs = "" if found.startswith(image_tag.split("-", 1)[0]) else f", differs from image haproxy:{image_tag}"
+        return f"{found} (native Debian package{differs or f'; image haproxy:{image_tag}'})"
+
+
+HAPROXY = Haproxy()
+
+
+# --- the native copy ------------------------------------------------------------------------
+
+
+_HAPROXY_BIND = re.compile(r"^(\s*bind\s+)(?:[\w.*\[\]:]*):(\d+)\b", re.MULTILINE)
+
+
+def render_haproxy(service: Service, addresses: NativeAddresses, out: Path) -> Path:
+    """A native copy of haproxy.cfg: each `bind :PORT` gets its native address, service names
+    become addresses and mounted paths the host paths behind them. Return the copy's path."""
+
+    def bind(match: re.Match[str]) -> str:
+        host, port = addresses.bind(service.name, int(match[2]))
+        return f"{match[1]}{host}:{port}"
+
+    return render_one_file(service, addresses, out, "-f", "/usr/local/etc/haproxy/haproxy.cfg", lambda text: _HAPROXY_BIND.sub(bind, text))
+
+
+# --- make check -----------------------------------------------------------------------------
+
 
 HAPROXY_CFG = "/usr/local/etc/haproxy/haproxy.cfg"
 
@@ -56,10 +132,10 @@ def read_haproxy(path: Path) -> list[HaproxySection]:
     return sections
 
 
-def check_haproxy(stack: Stack) -> list[Finding]:
+def check_haproxy(stack: Stack, services: list[Service]) -> list[Finding]:
     """Each HAProxy port has one frontend, to its app's backend, stripping iff x-route says so."""
     problems: list[str] = []
-    for service in _services_of_image(stack, "haproxy"):
+    for service in services:
         path = _config_file(service, "-f", HAPROXY_CFG)
         if path is None:
             problems.append(f"cannot check {service.name}'s routes: haproxy.cfg is no file on the host; mount haproxy/ at /usr/local/etc/haproxy")

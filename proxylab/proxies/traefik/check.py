@@ -1,4 +1,5 @@
-"""Each Traefik port routes as its x-route says, at the version tools/traefik builds."""
+"""Each Traefik port routes as its x-route says, at the version tools/traefik builds, and
+terminates TLS exactly where x-route says `tls: true` (`make check`'s traefik and tls checks)."""
 
 from __future__ import annotations
 
@@ -15,22 +16,21 @@ from proxylab.check.common import (
     _option,
     _route_apps,
     _routed_ports,
-    _services_of_image,
     _Unchecked,
     _upstream_problems,
     _verdict,
+    cert_problems,
 )
 from proxylab.compose import Port, Service, Stack
-from proxylab.native.go_build import TRAEFIK
-
-# --- traefik --------------------------------------------------------------------------------
+from proxylab.native.go_build import GoTool
 
 
-def check_traefik(stack: Stack) -> list[Finding]:
-    """Each Traefik port has an entryPoint, one router to its app, and strips iff x-route says so."""
+def check_traefik(stack: Stack, services: list[Service], tool: GoTool) -> list[Finding]:
+    """Each Traefik port has an entryPoint, one router to its app, and strips iff x-route says so;
+    `tool` (tools/traefik) builds the image's version."""
     problems: list[str] = []
-    for service in _services_of_image(stack, "traefik"):
-        problems += _go_tool_version_problems(TRAEFIK, service)
+    for service in services:
+        problems += _go_tool_version_problems(tool, service)
         try:
             static = _traefik_static(service)
             http = _traefik_http(_traefik_dynamic_dir(service, static))
@@ -66,6 +66,15 @@ def _traefik_route_problems(stack: Stack, service: Service, port: Port, entrypoi
     return problems
 
 
+def traefik_file_problems(service: Service) -> list[str]:
+    """The static config its --configFile names and the file provider's folder exist on the host."""
+    try:
+        _traefik_dynamic_dir(service, _traefik_static(service))
+    except _Unchecked as exc:
+        return [str(exc)]
+    return []
+
+
 def _traefik_static(service: Service) -> Mapping[str, Any]:
     container_path = _option(service.command or [], "--configfile")
     if container_path is None:
@@ -99,3 +108,39 @@ def _traefik_http(directory: Path) -> dict[str, dict[str, Any]]:
 def _strip_prefixes(http: Mapping[str, Any], middleware: str) -> list[str]:
     spec = http["middlewares"].get(middleware.split("@")[0]) or {}
     return list((spec.get("stripPrefix") or {}).get("prefixes") or [])
+
+
+# --- tls ------------------------------------------------------------------------------------
+
+
+def traefik_tls_problems(service: Service) -> list[str]:
+    """Each `tls: true` port's router has `tls`, no other one does, and the default certificate
+    store serves .run/certs' files."""
+    try:
+        static = _traefik_static(service)
+        directory = _traefik_dynamic_dir(service, static)
+    except _Unchecked as exc:
+        return [f"cannot check {service.name}'s TLS: {exc}"]
+    http = _traefik_http(directory)
+    problems: list[str] = []
+    tls_ports = [port for port in _routed_ports(service) if port.route.tls]
+    if tls_ports:
+        default = _traefik_default_certificate(directory)
+        problems += cert_problems(service, f"{service.name} tls.stores.default.defaultCertificate", {"certFile": default.get("certFile"), "keyFile": default.get("keyFile")})
+    entrypoints = {name: str((spec or {}).get("address", "")).rpartition(":")[2] for name, spec in (static.get("entryPoints") or {}).items()}
+    for port in _routed_ports(service):
+        names = {name for name, listens in entrypoints.items() if listens == str(port.target)}
+        routers = [router for router in http["routers"].values() if names & set(router.get("entryPoints") or [])]
+        terminates = any("tls" in router for router in routers)
+        if terminates != port.route.tls:
+            fix = "add `tls: {}` to its router" if not terminates else "remove `tls` from its router"
+            problems.append(f"{service.name} port {port.published} ({port.name}): {'terminates' if terminates else 'does not terminate'} TLS but x-route says tls: {str(port.route.tls).lower()}; {fix}")
+    return problems
+
+
+def _traefik_default_certificate(directory: Path) -> dict[str, Any]:
+    for path in sorted([*directory.glob("*.yml"), *directory.glob("*.yaml")]):
+        store = (((yamlload.safe_load(path.read_text()) or {}).get("tls") or {}).get("stores") or {}).get("default") or {}
+        if store.get("defaultCertificate"):
+            return dict(store["defaultCertificate"])
+    return {}
