@@ -27,6 +27,7 @@ from proxylab import compose
 from proxylab.errors import ProxylabError
 from proxylab.native.go_build import image_version
 from proxylab.paths import REPO
+from proxylab.proxies import base as proxy_base
 
 PREFIX = "/api/v1"
 PLAIN_APP, ROOT_PATH_APP = 9780, 9781
@@ -375,7 +376,7 @@ def test_version_argv_reports_the_pinned_proxies() -> None:
 def test_a_missing_debian_proxy_is_named_with_the_package_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Without nginx the doctor must say what is missing and how to install it, not crash."""
     monkeypatch.setattr(proxies.shutil, "which", lambda _: None)
-    monkeypatch.setattr(proxies, "_SBIN", tmp_path)
+    monkeypatch.setattr(proxy_base, "_SBIN", tmp_path)
     with pytest.raises(ProxylabError) as raised:
         proxies.start_argv("nginx", routes_of("nginx"), PREFIX, tmp_path)
     assert (raised.value.thing, "apt-get install nginx-light" in raised.value.next_step) == ("nginx", True)
