@@ -90,7 +90,8 @@ def snippet(proxy: str, strips: bool, prefix: str, upstream: str = "app:8000") -
     return f"{WHERE_IT_GOES[proxy]}\n{section}\n"
 
 
-def start_argv(proxy: str, entrances: Sequence[Entrance], prefix: str, out: Path, log: Callable[[str], Any] = print) -> list[str]:
+def start_argv(proxy: str, entrances: Sequence[Entrance], prefix: str, out: Path,
+               log: Callable[[str], Any] = print) -> list[str]:
     """Write the proxy's whole config for these entrances into folder `out` (it exists and is empty;
     every file the proxy writes — pid, temp dirs, logs — must stay in it) and return the argv that
     runs the proxy in the FOREGROUND (logs to stdout/stderr); SIGTERM stops it.
@@ -141,7 +142,8 @@ def _nginx(entrances: Sequence[Entrance], prefix: str, out: Path) -> Path:
     config = out / "nginx.conf"
     config.write_text(_module("nginx").config(str(out), os.geteuid() == 0) + "\n")
     (out / "conf.d").mkdir(exist_ok=True)
-    (out / "conf.d" / "routes.conf").write_text(_module("nginx").servers(_described("nginx", entrances, prefix), prefix) + "\n")
+    servers = _module("nginx").servers(_described("nginx", entrances, prefix), prefix)
+    (out / "conf.d" / "routes.conf").write_text(servers + "\n")
     return config
 
 
@@ -217,6 +219,7 @@ def _binary(proxy: Proxy, log: Callable[[str], Any]) -> str:
     stack = compose.load()
     service = pinned_service(stack, proxy)
     if service is None:
-        raise ProxylabError(proxy.name, f"compose.yaml has no {proxy.name} service, whose image tag pins its version",
+        raise ProxylabError(proxy.name,
+                            f"compose.yaml has no {proxy.name} service, whose image tag pins its version",
                             f"restore the {proxy.name} service in compose.yaml")
     return proxy.binary(stack.image_tag(service.name), log)

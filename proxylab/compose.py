@@ -169,7 +169,8 @@ class Stack:
     @property
     def routes(self) -> list[Route]:
         """Every published port that carries an `x-route`, in file order."""
-        return [port.route for service in self.services.values() for port in service.ports if port.route is not None]
+        ports = (port for service in self.services.values() for port in service.ports)
+        return [port.route for port in ports if port.route is not None]
 
     def route(self, port: int) -> Route | None:
         """The route published on `port`, or None when no service publishes it."""
@@ -304,7 +305,8 @@ def _port(service: str, item: Any, prefix: str) -> Port:
     )
 
 
-def _route(service: str, name: str, host_ip: str, published: int, raw: Mapping[str, Any], prefix: str) -> Route:
+def _route(service: str, name: str, host_ip: str, published: int, raw: Mapping[str, Any],
+           prefix: str) -> Route:
     """A port's `x-route` as a Route: a proxy route when it says `strips`, else the app's own port."""
     is_proxy = "strips" in raw
     return Route(

@@ -193,7 +193,8 @@ class ComposeBackend:
                 continue
             image = (self._first(service.name).attrs.get("Config") or {}).get("Image", "?")
             answer = self._exec(service.name, list(proxy.version_command))
-            found[proxy.name] = f"{parse_version(proxy.version_pattern, answer)} (container {service.name}, image {image})"
+            version = parse_version(proxy.version_pattern, answer)
+            found[proxy.name] = f"{version} (container {service.name}, image {image})"
         return found
 
     def _exec(self, service: str, command: list[str]) -> str:

@@ -110,7 +110,8 @@ def process_spec(stack: Stack, name: str, run_dir: Path, log=print) -> ProcessSp
         argv, cwd = _redis(service, addresses, run_dir / name), run_dir / name
     else:
         raise ProxylabError(f"service {name}", f"the native backend does not know how to run image {image!r}",
-                            "add a home for it in proxylab/proxies/ (a proxy) or a runner in proxylab/native/runners.py")
+                            "add a home for it in proxylab/proxies/ (a proxy) "
+                            "or a runner in proxylab/native/runners.py")
     env = {key: os.environ[key] for key in _INHERITED if key in os.environ}
     # Service names in values (PROXYLAB_REDIS_URL=redis://redis:6379/0) become native addresses too.
     env.update({key: addresses.rewrite_environment_value(addresses.rewrite_service_refs(value)) for key, value in service.environment.items()})

@@ -72,4 +72,5 @@ def services_of(stack: Stack, proxy: Proxy) -> list[Service]:
 def pinned_service(stack: Stack, proxy: Proxy) -> Service | None:
     """The service whose image pins the proxy's version: the one named after it, else the first."""
     services = services_of(stack, proxy)
-    return next((service for service in services if service.name == proxy.name), services[0] if services else None)
+    named = [service for service in services if service.name == proxy.name]
+    return (named or services or [None])[0]

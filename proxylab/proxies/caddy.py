@@ -38,6 +38,8 @@ from proxylab.native.render import render_one_file
 from proxylab.proxies import services_of
 from proxylab.proxies.base import Log, go_binary, go_version
 
+CADDYFILE = "/etc/caddy/Caddyfile"
+
 TOOL = GoTool(
     name="caddy",
     title="Caddy",
@@ -75,7 +77,8 @@ class Caddy:
         return check_caddy(stack, services_of(stack, self))
 
     def tls_problems(self, service: Service) -> list[str]:
-        return terminates_problems(service, caddy_tls(service), "write the site as `https://:{port}` with `tls <cert> <key>`")
+        how = "write the site as `https://:{port}` with `tls <cert> <key>`"
+        return terminates_problems(service, caddy_tls(service), how)
 
     def native_version(self, image_tag: str) -> str:
         return go_version(TOOL, self.version_pattern, image_tag)
@@ -99,13 +102,10 @@ def render_caddy(service: Service, addresses: NativeAddresses, out: Path) -> Pat
         host, port = addresses.bind(service.name, int(match[2]))
         return f"{match[1]}:{port}{match[3]}\n\tbind {host}"
 
-    return render_one_file(service, addresses, out, "--config", "/etc/caddy/Caddyfile", lambda text: _CADDY_SITE.sub(site, text))
+    return render_one_file(service, addresses, out, "--config", CADDYFILE, lambda text: _CADDY_SITE.sub(site, text))
 
 
 # --- make check -----------------------------------------------------------------------------
-
-
-CADDYFILE = "/etc/caddy/Caddyfile"
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from proxylab.native.render import render_one_file
 from proxylab.proxies import services_of
 from proxylab.proxies.base import Log, debian_binary, debian_version
 
+HAPROXY_CFG = "/usr/local/etc/haproxy/haproxy.cfg"
 DEBIAN_PACKAGE = "haproxy"
 
 
@@ -66,15 +67,17 @@ class Haproxy:
         return check_haproxy(stack, services_of(stack, self))
 
     def tls_problems(self, service: Service) -> list[str]:
-        return terminates_problems(service, haproxy_tls(service), "write `bind :{port} ssl crt <chain-and-key file>`")
+        how = "write `bind :{port} ssl crt <chain-and-key file>`"
+        return terminates_problems(service, haproxy_tls(service), how)
 
     def native_version(self, image_tag: str) -> str:
         """Debian's 2.6.12 natively; the image is the same branch's newer release, and says so here."""
         found = debian_version("haproxy", self.version_pattern)
         if found is None:
             return f"{image_tag} (image tag; no native haproxy)"
-        differs = "" if found.startswith(image_tag.split("-", 1)[0]) else f", differs from image haproxy:{image_tag}"
-        return f"{found} (native Debian package{differs or f'; image haproxy:{image_tag}'})"
+        if found.startswith(image_tag.split("-", 1)[0]):
+            return f"{found} (native Debian package; image haproxy:{image_tag})"
+        return f"{found} (native Debian package, differs from image haproxy:{image_tag})"
 
 
 HAPROXY = Haproxy()
@@ -94,13 +97,10 @@ def render_haproxy(service: Service, addresses: NativeAddresses, out: Path) -> P
         host, port = addresses.bind(service.name, int(match[2]))
         return f"{match[1]}{host}:{port}"
 
-    return render_one_file(service, addresses, out, "-f", "/usr/local/etc/haproxy/haproxy.cfg", lambda text: _HAPROXY_BIND.sub(bind, text))
+    return render_one_file(service, addresses, out, "-f", HAPROXY_CFG, lambda text: _HAPROXY_BIND.sub(bind, text))
 
 
 # --- make check -----------------------------------------------------------------------------
-
-
-HAPROXY_CFG = "/usr/local/etc/haproxy/haproxy.cfg"
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,8 @@ PLAIN_APP, ROOT_PATH_APP = 9780, 9781
 def routes_of(proxy: str) -> tuple[Entrance, Entrance]:
     """The proxy's strip route (to the app without root_path) and keep route (to the app with it)."""
     port = 9790 + 2 * PROXIES.index(proxy)
-    return Entrance(port, True, f"127.0.0.1:{PLAIN_APP}"), Entrance(port + 1, False, f"127.0.0.1:{ROOT_PATH_APP}")
+    return (Entrance(port, True, f"127.0.0.1:{PLAIN_APP}"),
+            Entrance(port + 1, False, f"127.0.0.1:{ROOT_PATH_APP}"))
 
 
 # --- running things: doctor.servers starts, waits for and stops them, as in a doctor run ---

@@ -110,7 +110,8 @@ def _nginx_route_problems(stack: Stack, service: Service, port: Port, servers: l
     if strips != bool(port.route.strips):
         fix = "end proxy_pass with `/`" if not strips else "remove the path after host:port in proxy_pass"
         problems.append(f"{where}: proxy_pass {proxy_pass} {'strips' if strips else 'keeps'} {stack.prefix} but x-route says strips: {str(bool(port.route.strips)).lower()}; {fix}")
-    problems += _nginx_header_problems(where, server, defaults=port.route.defaults, host=port.route.host, omits=port.route.omits)
+    route = port.route
+    problems += _nginx_header_problems(where, server, defaults=route.defaults, host=route.host, omits=route.omits)
     return problems
 
 
