@@ -6,6 +6,7 @@ stop a proxy otherwise than its image does, or `make check` would skip a proxy c
 
 from __future__ import annotations
 
+import inspect
 import signal
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from proxylab.compose import Stack
 from proxylab.errors import ProxylabError
 from proxylab.native.runners import process_spec
 from proxylab.native.supervisor import NativeBackend
+from proxylab.proxies.base import Proxy
 
 # --- the table --------------------------------------------------------------------------------
 
@@ -44,6 +46,17 @@ def test_every_row_resolves_to_a_proxy_named_as_its_row() -> None:
     for name in proxies.PROXIES:
         proxy = proxies.by_name(name)
         assert proxy.name == name and proxies.by_name(name) is proxy
+
+
+@pytest.mark.parametrize("name", list(proxies.PROXIES))
+def test_every_proxy_has_the_protocols_members_with_its_signatures(name: str) -> None:
+    """A home whose method took other arguments would fail only when its caller reached it."""
+    proxy = proxies.by_name(name)
+    for member, wanted in vars(Proxy).items():
+        if inspect.isfunction(wanted) and not member.startswith("_"):
+            assert inspect.signature(getattr(proxy, member)) == inspect.signature(wanted.__get__(proxy)), member
+    for attribute in Proxy.__annotations__:
+        assert getattr(proxy, attribute) is not None, attribute
 
 
 def test_an_unknown_name_is_an_error_naming_the_known_ones() -> None:
