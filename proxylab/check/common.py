@@ -37,7 +37,7 @@ class Finding:
     message: str
 
 
-class _Unchecked(Exception):
+class Unchecked(Exception):
     """A file a check needs is missing or unreadable; the message says which one and what to do."""
 
 
@@ -48,10 +48,10 @@ class _Unchecked(Exception):
 
 def forwarded_allow_ips(service: Service) -> str | None:
     """What uvicorn trusts: --forwarded-allow-ips wins over the FORWARDED_ALLOW_IPS variable."""
-    return _option(service.command or [], "--forwarded-allow-ips") or service.environment.get("FORWARDED_ALLOW_IPS")
+    return command_option(service.command or [], "--forwarded-allow-ips") or service.environment.get("FORWARDED_ALLOW_IPS")
 
 
-def _option(argv: list[str], flag: str) -> str | None:
+def command_option(argv: list[str], flag: str) -> str | None:
     """`--flag value` or `--flag=value` in a command; flags compare case-insensitively (Traefik's do)."""
     for index, arg in enumerate(argv):
         name, equals, value = arg.partition("=")
@@ -63,14 +63,14 @@ def _option(argv: list[str], flag: str) -> str | None:
     return None
 
 
-def _config_file(service: Service, flag: str, default: str) -> Path | None:
+def config_file(service: Service, flag: str, default: str) -> Path | None:
     """The host file behind the config a proxy's command names with `flag` (else `default`, the
     image's own path); None where the volumes mount no file there."""
-    path = service.host_path(_option(service.command or [], flag) or default)
+    path = service.host_path(command_option(service.command or [], flag) or default)
     return path if path is not None and path.is_file() else None
 
 
-def _upstream_problems(stack: Stack, where: str, urls: list[str], apps: tuple[str, ...]) -> list[str]:
+def upstream_problems(stack: Stack, where: str, urls: list[str], apps: tuple[str, ...]) -> list[str]:
     """Every upstream URL names one of `apps` at a port it listens on, and every app is named.
 
     `apps` is x-route.app, or x-route.replicas for a route that balances over replicas (lab 07).
@@ -95,13 +95,13 @@ def _upstream_problems(stack: Stack, where: str, urls: list[str], apps: tuple[st
 
 def _container_ports(service: Service) -> set[int]:
     ports = {port.target for port in service.ports}
-    if _option(service.command or [], "--port") or _option(service.command or [], "--bind"):
+    if command_option(service.command or [], "--port") or command_option(service.command or [], "--bind"):
         # uvicorn's --port, Hypercorn's --bind HOST:PORT: Service.server_port reads either.
         ports.add(service.server_port)
     return ports
 
 
-def _go_tool_version_problems(tool: GoTool, service: Service) -> list[str]:
+def go_tool_version_problems(tool: GoTool, service: Service) -> list[str]:
     """The native backend builds `tool` from tools/<name>/go.mod: it must be the image's version."""
     try:
         required = tool.module_version()
@@ -113,20 +113,20 @@ def _go_tool_version_problems(tool: GoTool, service: Service) -> list[str]:
 
 
 def _app_services(stack: Stack) -> list[Service]:
-    apps = {app for service in stack.services.values() for port in _routed_ports(service) for app in _route_apps(port)}
+    apps = {app for service in stack.services.values() for port in routed_ports(service) for app in route_apps(port)}
     return [service for name, service in stack.services.items() if name in apps]
 
 
-def _routed_ports(service: Service) -> list[Port]:
+def routed_ports(service: Service) -> list[Port]:
     return [port for port in service.ports if port.route is not None]
 
 
-def _listen_port(address: str) -> int | None:
+def listen_port(address: str) -> int | None:
     port = address.rpartition(":")[2]
     return int(port) if port.isdigit() else None
 
 
-def _verdict(check: str, problems: list[str], passed: str) -> list[Finding]:
+def verdict(check: str, problems: list[str], passed: str) -> list[Finding]:
     if not problems:
         return [Finding(check, True, passed)]
     return [Finding(check, False, problem) for problem in problems]
@@ -141,7 +141,7 @@ def is_generated_certs(path: Path | None) -> bool:
     return path is not None and path.parts[-2:] == (".run", "certs")
 
 
-def _route_apps(port: Port) -> tuple[str, ...]:
+def route_apps(port: Port) -> tuple[str, ...]:
     """The services a route's proxy must forward to: x-route.replicas, else x-route.app."""
     return port.route.upstreams
 
@@ -166,7 +166,7 @@ def terminates_problems(service: Service, tls: Mapping[int, PortTls], how: str) 
 
     `tls` is what the proxy's config says of each port it listens on: (terminates?, {what: path})."""
     problems = []
-    for port in _routed_ports(service):
+    for port in routed_ports(service):
         where = f"{service.name} port {port.published} ({port.name})"
         terminates, paths = tls.get(port.target, (False, {}))
         wanted = port.route.tls

@@ -12,8 +12,8 @@ from proxylab import proxies
 from proxylab.check.common import (
     Finding,
     _shown,
-    _verdict,
     is_generated_certs,
+    verdict,
 )
 from proxylab.compose import Service, Stack
 
@@ -33,7 +33,7 @@ def check_files(stack: Stack) -> list[Finding]:
     for proxy in proxies.every():
         for service in proxies.services_of(stack, proxy):
             problems += proxy.file_problems(service)
-    return _verdict("files", problems, "every volume source, build context, Dockerfile and Traefik config exists")
+    return verdict("files", problems, "every volume source, build context, Dockerfile and Traefik config exists")
 
 
 def _build_problems(service: Service) -> list[str]:

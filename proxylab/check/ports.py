@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from proxylab.check.common import (
     Finding,
-    _verdict,
+    verdict,
 )
 from proxylab.compose import Stack
 
@@ -34,6 +34,6 @@ def check_ports(stack: Stack) -> list[Finding]:
                 # "" is an x-route that names no app; the message calls it None, as YAML would.
                 app = port.route.app or None
                 problems.append(f"route {where} (port {port.published}): x-route.app {app!r} is not a service in compose.yaml; name one of {', '.join(stack.services)}")
-    return _verdict("ports", problems, f"{len(owners)} host ports, each published once; every route names a service")
+    return verdict("ports", problems, f"{len(owners)} host ports, each published once; every route names a service")
 
 

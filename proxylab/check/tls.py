@@ -15,7 +15,7 @@ the wrong thing; without X-Forwarded-Proto the app could never learn the client 
 from __future__ import annotations
 
 from proxylab import proxies
-from proxylab.check.common import Finding, _verdict
+from proxylab.check.common import Finding, verdict
 from proxylab.compose import Stack
 
 
@@ -26,4 +26,4 @@ def check_tls(stack: Stack) -> list[Finding]:
         for service in proxies.services_of(stack, proxy):
             problems += proxy.tls_problems(service)
     tls_ports = sum(1 for route in stack.routes if route.tls)
-    return _verdict("tls", problems, f"{tls_ports} TLS ports terminate TLS with .run/certs' certificate; no other port does")
+    return verdict("tls", problems, f"{tls_ports} TLS ports terminate TLS with .run/certs' certificate; no other port does")

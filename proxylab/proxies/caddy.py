@@ -23,13 +23,13 @@ from pathlib import Path
 from proxylab.check.common import (
     Finding,
     PortTls,
-    _config_file,
-    _go_tool_version_problems,
-    _route_apps,
-    _routed_ports,
-    _upstream_problems,
-    _verdict,
+    config_file,
+    go_tool_version_problems,
+    route_apps,
+    routed_ports,
     terminates_problems,
+    upstream_problems,
+    verdict,
 )
 from proxylab.compose import Port, Service, Stack
 from proxylab.native.addresses import NativeAddresses
@@ -149,15 +149,15 @@ def check_caddy(stack: Stack, services: list[Service]) -> list[Finding]:
     """Each Caddy port has one site: handle_path (strips) or handle (keeps) the prefix, to its app."""
     problems: list[str] = []
     for service in services:
-        problems += _go_tool_version_problems(TOOL, service)
-        path = _config_file(service, "--config", CADDYFILE)
+        problems += go_tool_version_problems(TOOL, service)
+        path = config_file(service, "--config", CADDYFILE)
         if path is None:
             problems.append(f"cannot check {service.name}'s routes: its Caddyfile is no file on the host; mount caddy/ at /etc/caddy")
             continue
         sites = read_caddy_sites(path)
-        for port in _routed_ports(service):
+        for port in routed_ports(service):
             problems += _caddy_route_problems(stack, service, port, sites)
-    return _verdict("caddy", problems, "every Caddy port routes as its x-route says, at the version tools/caddy/go.mod builds")
+    return verdict("caddy", problems, "every Caddy port routes as its x-route says, at the version tools/caddy/go.mod builds")
 
 
 def _caddy_route_problems(stack: Stack, service: Service, port: Port, sites: list[CaddySite]) -> list[str]:
@@ -171,7 +171,7 @@ def _caddy_route_problems(stack: Stack, service: Service, port: Port, sites: lis
         return [f"{where}: its site has no `handle_path {stack.prefix}/*` or `handle {stack.prefix}/*`; add one around reverse_proxy"]
     kind, inner = handler
     upstreams = [word for line in inner if line.split()[:1] == ["reverse_proxy"] for word in line.split()[1:] if word != "{"]
-    problems = _upstream_problems(stack, where, [f"http://{upstream}" for upstream in upstreams], _route_apps(port))
+    problems = upstream_problems(stack, where, [f"http://{upstream}" for upstream in upstreams], route_apps(port))
     strips = kind == "handle_path"
     if strips != bool(port.route.strips):
         fix = f"use `handle_path {stack.prefix}/*`" if not strips else f"use `handle {stack.prefix}/*`"
@@ -181,7 +181,7 @@ def _caddy_route_problems(stack: Stack, service: Service, port: Port, sites: lis
 
 def caddy_tls(service: Service) -> dict[int, PortTls]:
     """For the tls check: port → (terminates TLS?, {what: certificate path}) of the first site on it."""
-    path = _config_file(service, "--config", CADDYFILE)
+    path = config_file(service, "--config", CADDYFILE)
     found: dict[int, PortTls] = {}
     for site in read_caddy_sites(path) if path else []:
         tls = site.directive("tls") or []

@@ -23,12 +23,12 @@ from pathlib import Path
 from proxylab.check.common import (
     Finding,
     PortTls,
-    _config_file,
-    _route_apps,
-    _routed_ports,
-    _upstream_problems,
-    _verdict,
+    config_file,
+    route_apps,
+    routed_ports,
     terminates_problems,
+    upstream_problems,
+    verdict,
 )
 from proxylab.compose import Port, Service, Stack
 from proxylab.native.addresses import NativeAddresses
@@ -136,14 +136,14 @@ def check_haproxy(stack: Stack, services: list[Service]) -> list[Finding]:
     """Each HAProxy port has one frontend, to its app's backend, stripping iff x-route says so."""
     problems: list[str] = []
     for service in services:
-        path = _config_file(service, "-f", HAPROXY_CFG)
+        path = config_file(service, "-f", HAPROXY_CFG)
         if path is None:
             problems.append(f"cannot check {service.name}'s routes: haproxy.cfg is no file on the host; mount haproxy/ at /usr/local/etc/haproxy")
             continue
         sections = read_haproxy(path)
-        for port in _routed_ports(service):
+        for port in routed_ports(service):
             problems += _haproxy_route_problems(stack, service, port, sections)
-    return _verdict("haproxy", problems, "every HAProxy port routes as its x-route says")
+    return verdict("haproxy", problems, "every HAProxy port routes as its x-route says")
 
 
 def frontend_for(sections: list[HaproxySection], port: int) -> list[HaproxySection]:
@@ -162,7 +162,7 @@ def _haproxy_route_problems(stack: Stack, service: Service, port: Port, sections
     if len(backends) != 1 or frontend.words("use_backend"):
         return [f"{what}: routes to {len(backends)} backends (want exactly one `default_backend`, no use_backend); give it one"]
     servers = [f"http://{line[2]}" for line in backends[0].words("server") if len(line) > 2]
-    problems = _upstream_problems(stack, what, servers, _route_apps(port))
+    problems = upstream_problems(stack, what, servers, route_apps(port))
     strips = any(f"regsub(^{stack.prefix}/?,/)" in "".join(line[2:]) for line in frontend.words("http-request", "set-path"))
     if strips != bool(port.route.strips):
         fix = f"add `http-request set-path %[path,regsub(^{stack.prefix}/?,/)]`" if not strips else "remove its set-path"
@@ -179,7 +179,7 @@ def _haproxy_route_problems(stack: Stack, service: Service, port: Port, sections
 
 def haproxy_tls(service: Service) -> dict[int, PortTls]:
     """For the tls check: port → (terminates TLS?, {what: certificate path}) of the frontends' binds on it."""
-    path = _config_file(service, "-f", HAPROXY_CFG)
+    path = config_file(service, "-f", HAPROXY_CFG)
     binds = [bind for section in (read_haproxy(path) if path else []) if section.kind == "frontend" for bind in section.binds]
     found: dict[int, PortTls] = {}
     for port in {bound for bound, _ in binds}:

@@ -32,9 +32,10 @@ def test_a_process_that_ignores_its_stop_signal_is_killed_after_the_grace_period
         started = start_time(child.pid)
         began = time.monotonic()
         stop_group(child.pid, started, signal.SIGUSR1, grace=0.5)
+        # Gone (stop_group may have reaped it itself, so its exit status is not ours to read),
+        # within the grace period and the wait for its group, not the 60 s it meant to sleep.
         assert not is_alive(child.pid, started)
-        assert time.monotonic() - began < 5.0
-        assert child.wait(timeout=5) == -signal.SIGKILL
+        assert time.monotonic() - began < 10.0
     finally:
         if child.poll() is None:
             child.kill()

@@ -11,12 +11,12 @@ from pathlib import Path
 
 from proxylab.check.common import (
     Finding,
-    _listen_port,
-    _route_apps,
-    _routed_ports,
-    _upstream_problems,
-    _verdict,
     cert_problems,
+    listen_port,
+    route_apps,
+    routed_ports,
+    upstream_problems,
+    verdict,
 )
 from proxylab.compose import Port, Service, Stack
 
@@ -52,7 +52,7 @@ def read_nginx_servers(path: Path) -> list[NginxServer]:
         body = _braced(text, start.end())
         locations = {match[1].split()[-1]: _directives(match[2]) for match in re.finditer(r"\blocation\s+([^{]+?)\s*\{([^{}]*)\}", body)}
         top = _directives(re.sub(r"\blocation\s+[^{]+\{[^{}]*\}", "", body))
-        listen = [port for name, args in top if name == "listen" and (port := _listen_port(args.split()[0])) is not None]
+        listen = [port for name, args in top if name == "listen" and (port := listen_port(args.split()[0])) is not None]
         servers.append(NginxServer(path, listen, top, locations))
     return servers
 
@@ -86,9 +86,9 @@ def check_nginx(stack: Stack, services: list[Service]) -> list[Finding]:
         snippet = service.host_path(f"{NGINX_PREFIX}/{FORWARDED_SNIPPET}")
         if any(("include", FORWARDED_SNIPPET) in server.all_directives() for server in servers) and not (snippet and snippet.is_file()):
             problems.append(f"{service.name}: routes include {FORWARDED_SNIPPET}, which no volume provides; mount nginx/snippets at {NGINX_PREFIX}/snippets")
-        for port in _routed_ports(service):
+        for port in routed_ports(service):
             problems += _nginx_route_problems(stack, service, port, servers, upstreams)
-    return _verdict("nginx", problems, "every Nginx port has a server block that routes as its x-route says")
+    return verdict("nginx", problems, "every Nginx port has a server block that routes as its x-route says")
 
 
 def _nginx_route_problems(stack: Stack, service: Service, port: Port, servers: list[NginxServer], upstreams: Mapping[str, list[str]]) -> list[str]:
@@ -105,7 +105,7 @@ def _nginx_route_problems(stack: Stack, service: Service, port: Port, servers: l
     proxy_pass = next((args for name, args in location if name == "proxy_pass"), "")
     if port.route.via is not None:
         return _via_problems(stack, where, port, proxy_pass) + _nginx_header_problems(where, server, defaults=False)
-    problems = _upstream_problems(stack, where, _nginx_upstream_urls(proxy_pass, upstreams), _route_apps(port))
+    problems = upstream_problems(stack, where, _nginx_upstream_urls(proxy_pass, upstreams), route_apps(port))
     strips = bool(re.match(r"\w+://[^/]+/", proxy_pass))
     if strips != bool(port.route.strips):
         fix = "end proxy_pass with `/`" if not strips else "remove the path after host:port in proxy_pass"
@@ -140,7 +140,7 @@ def _ingress_route_problems(stack: Stack, where: str, port: Port, server: NginxS
     if location is None:
         return [f'{where}: x-route says rewrite: ingress-nginx but its server block has no `location ~* "{pattern}"`; write the regex location the controller generates']
     proxy_pass = next((args for name, args in location if name == "proxy_pass"), "")
-    problems = _upstream_problems(stack, where, [proxy_pass], _route_apps(port))
+    problems = upstream_problems(stack, where, [proxy_pass], route_apps(port))
     if re.match(r"\w+://[^/]+/", proxy_pass):
         problems.append(f"{where}: proxy_pass {proxy_pass} has a path; with rewrite-target the rewrite alone changes the path, so remove it")
     rewrites = [args.split() for name, args in location if name == "rewrite"]
@@ -202,7 +202,7 @@ def nginx_tls_problems(service: Service) -> list[str]:
         return [f"cannot check {service.name}'s TLS: {NGINX_PREFIX}/templates is no folder on the host"]
     servers = [server for path in sorted(templates.glob("*.template")) for server in read_nginx_servers(path)]
     problems: list[str] = []
-    for port in _routed_ports(service):
+    for port in routed_ports(service):
         matching = [server for server in servers if port.target in server.listen]
         if len(matching) == 1:
             problems += _nginx_port_problems(service, port, matching[0])

@@ -11,15 +11,15 @@ from typing import Any
 from proxylab import yamlload
 from proxylab.check.common import (
     Finding,
-    _go_tool_version_problems,
-    _listen_port,
-    _option,
-    _route_apps,
-    _routed_ports,
-    _Unchecked,
-    _upstream_problems,
-    _verdict,
+    Unchecked,
     cert_problems,
+    command_option,
+    go_tool_version_problems,
+    listen_port,
+    route_apps,
+    routed_ports,
+    upstream_problems,
+    verdict,
 )
 from proxylab.compose import Port, Service, Stack
 from proxylab.native.go_build import GoTool
@@ -30,17 +30,17 @@ def check_traefik(stack: Stack, services: list[Service], tool: GoTool) -> list[F
     `tool` (tools/traefik) builds the image's version."""
     problems: list[str] = []
     for service in services:
-        problems += _go_tool_version_problems(tool, service)
+        problems += go_tool_version_problems(tool, service)
         try:
             static = _traefik_static(service)
             http = _traefik_http(_traefik_dynamic_dir(service, static))
-        except _Unchecked as exc:
+        except Unchecked as exc:
             problems.append(f"cannot check {service.name}'s routes: {exc}")
             continue
-        entrypoints = {name: _listen_port(str((spec or {}).get("address", ""))) for name, spec in (static.get("entryPoints") or {}).items()}
-        for port in _routed_ports(service):
+        entrypoints = {name: listen_port(str((spec or {}).get("address", ""))) for name, spec in (static.get("entryPoints") or {}).items()}
+        for port in routed_ports(service):
             problems += _traefik_route_problems(stack, service, port, entrypoints, http)
-    return _verdict("traefik", problems, "every Traefik port routes as its x-route says, at the version tools/traefik/go.mod builds")
+    return verdict("traefik", problems, "every Traefik port routes as its x-route says, at the version tools/traefik/go.mod builds")
 
 
 def _traefik_route_problems(stack: Stack, service: Service, port: Port, entrypoints: Mapping[str, int | None], http: Mapping[str, Any]) -> list[str]:
@@ -58,7 +58,7 @@ def _traefik_route_problems(stack: Stack, service: Service, port: Port, entrypoi
     if not re.search(rf"PathPrefix\([`\"]{re.escape(stack.prefix)}[`\"]\)", str(router.get("rule", ""))):
         problems.append(f"{what}: rule {router.get('rule')!r} does not match PathPrefix(`{stack.prefix}`); every route is about {stack.prefix}")
     servers = ((http["services"].get(router.get("service")) or {}).get("loadBalancer") or {}).get("servers") or []
-    problems += _upstream_problems(stack, what, [str(server.get("url", "")) for server in servers], _route_apps(port))
+    problems += upstream_problems(stack, what, [str(server.get("url", "")) for server in servers], route_apps(port))
     strips = any(stack.prefix in _strip_prefixes(http, middleware) for middleware in router.get("middlewares") or [])
     if strips != bool(port.route.strips):
         fix = f"add a stripPrefix middleware with prefixes [{stack.prefix}]" if not strips else "remove its stripPrefix middleware"
@@ -70,28 +70,28 @@ def traefik_file_problems(service: Service) -> list[str]:
     """The static config its --configFile names and the file provider's folder exist on the host."""
     try:
         _traefik_dynamic_dir(service, _traefik_static(service))
-    except _Unchecked as exc:
+    except Unchecked as exc:
         return [str(exc)]
     return []
 
 
 def _traefik_static(service: Service) -> Mapping[str, Any]:
-    container_path = _option(service.command or [], "--configfile")
+    container_path = command_option(service.command or [], "--configfile")
     if container_path is None:
-        raise _Unchecked(f"{service.name}: its command has no --configFile; add `--configFile=/etc/traefik/traefik.yml`")
+        raise Unchecked(f"{service.name}: its command has no --configFile; add `--configFile=/etc/traefik/traefik.yml`")
     host = service.host_path(container_path)
     if host is None or not host.is_file():
-        raise _Unchecked(f"{service.name}: --configFile={container_path} is no file on the host ({host or 'not inside a volume'}); mount the folder that holds traefik.yml")
+        raise Unchecked(f"{service.name}: --configFile={container_path} is no file on the host ({host or 'not inside a volume'}); mount the folder that holds traefik.yml")
     return yamlload.safe_load(host.read_text()) or {}
 
 
 def _traefik_dynamic_dir(service: Service, static: Mapping[str, Any]) -> Path:
     directory = ((static.get("providers") or {}).get("file") or {}).get("directory")
     if directory is None:
-        raise _Unchecked(f"{service.name}: traefik.yml has no providers.file.directory; name the folder that holds the routers")
+        raise Unchecked(f"{service.name}: traefik.yml has no providers.file.directory; name the folder that holds the routers")
     host = service.host_path(directory)
     if host is None or not host.is_dir():
-        raise _Unchecked(f"{service.name}: providers.file.directory {directory} is no folder on the host ({host or 'not inside a volume'}); create it or mount it")
+        raise Unchecked(f"{service.name}: providers.file.directory {directory} is no folder on the host ({host or 'not inside a volume'}); create it or mount it")
     return host
 
 
@@ -119,16 +119,16 @@ def traefik_tls_problems(service: Service) -> list[str]:
     try:
         static = _traefik_static(service)
         directory = _traefik_dynamic_dir(service, static)
-    except _Unchecked as exc:
+    except Unchecked as exc:
         return [f"cannot check {service.name}'s TLS: {exc}"]
     http = _traefik_http(directory)
     problems: list[str] = []
-    tls_ports = [port for port in _routed_ports(service) if port.route.tls]
+    tls_ports = [port for port in routed_ports(service) if port.route.tls]
     if tls_ports:
         default = _traefik_default_certificate(directory)
         problems += cert_problems(service, f"{service.name} tls.stores.default.defaultCertificate", {"certFile": default.get("certFile"), "keyFile": default.get("keyFile")})
     entrypoints = {name: str((spec or {}).get("address", "")).rpartition(":")[2] for name, spec in (static.get("entryPoints") or {}).items()}
-    for port in _routed_ports(service):
+    for port in routed_ports(service):
         names = {name for name, listens in entrypoints.items() if listens == str(port.target)}
         routers = [router for router in http["routers"].values() if names & set(router.get("entryPoints") or [])]
         terminates = any("tls" in router for router in routers)
