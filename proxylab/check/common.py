@@ -1,4 +1,8 @@
-"""What every check shares: the Finding type, constants, and small readers of compose services."""
+"""What every check shares: the Finding type, constants, and small readers of compose services.
+
+The proxies' own checks (proxylab/proxies/<proxy>) use the public helpers here too: how a route's
+upstreams, strip and TLS are compared with x-route, and how a verdict is reported.
+"""
 
 from __future__ import annotations
 
