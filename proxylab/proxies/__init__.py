@@ -37,8 +37,11 @@ PROXIES = {
 def by_name(name: str) -> Proxy:
     """The Proxy called `name`; an error naming the known ones for any other name."""
     if name not in PROXIES:
-        raise ProxylabError(f"proxy {name!r}", f"is not one proxylab knows ({', '.join(PROXIES)})",
-                            "pick one of those, or add a home in proxylab/proxies/ and a row to PROXIES")
+        raise ProxylabError(
+            f"proxy {name!r}",
+            f"is not one proxylab knows ({', '.join(PROXIES)})",
+            "pick one of those, or add a home in proxylab/proxies/ and a row to PROXIES",
+        )
     module, _, attribute = PROXIES[name].partition(":")
     return getattr(importlib.import_module(module), attribute)
 

@@ -86,8 +86,11 @@ def debian_binary(name: str, package: str) -> str:
     """Debian's `name` from PATH or /usr/sbin; else an error naming the package to install."""
     found = shutil.which(name) or (str(_SBIN / name) if (_SBIN / name).exists() else None)
     if found is None:
-        raise ProxylabError(name, "is not installed",
-                            f"install Debian's package: apt-get install {package} (`make deps` does this)")
+        raise ProxylabError(
+            name,
+            "is not installed",
+            f"install Debian's package: apt-get install {package} (`make deps` does this)",
+        )
     return found
 
 

@@ -102,7 +102,9 @@ def render_caddy(service: Service, addresses: NativeAddresses, out: Path) -> Pat
         host, port = addresses.bind(service.name, int(match[2]))
         return f"{match[1]}:{port}{match[3]}\n\tbind {host}"
 
-    return render_one_file(service, addresses, out, "--config", CADDYFILE, lambda text: _CADDY_SITE.sub(site, text))
+    return render_one_file(
+        service, addresses, out, "--config", CADDYFILE, lambda text: _CADDY_SITE.sub(site, text)
+    )
 
 
 # --- make check -----------------------------------------------------------------------------
@@ -152,30 +154,54 @@ def check_caddy(stack: Stack, services: list[Service]) -> list[Finding]:
         problems += go_tool_version_problems(TOOL, service)
         path = config_file(service, "--config", CADDYFILE)
         if path is None:
-            problems.append(f"cannot check {service.name}'s routes: its Caddyfile is no file on the host; mount caddy/ at /etc/caddy")
+            problems.append(
+                f"cannot check {service.name}'s routes: its Caddyfile is no file on the host; mount caddy/ "
+                "at /etc/caddy"
+            )
             continue
         sites = read_caddy_sites(path)
         for port in routed_ports(service):
             problems += _caddy_route_problems(stack, service, port, sites)
-    return verdict("caddy", problems, "every Caddy port routes as its x-route says, at the version tools/caddy/go.mod builds")
+    return verdict(
+        "caddy",
+        problems,
+        "every Caddy port routes as its x-route says, at the version tools/caddy/go.mod builds",
+    )
 
 
 def _caddy_route_problems(stack: Stack, service: Service, port: Port, sites: list[CaddySite]) -> list[str]:
     where = f"{service.name} port {port.published} ({port.name})"
     matching = [site for site in sites if site.port == port.target]
     if len(matching) != 1:
-        return [f"{where}: {len(matching)} sites in the Caddyfile listen on :{port.target} (want exactly 1); write one `:{port.target} {{ ... }}`"]
+        return [
+            f"{where}: {len(matching)} sites in the Caddyfile listen on :{port.target} (want exactly 1); "
+            f"write one `:{port.target} {{ ... }}`"
+        ]
     site = matching[0]
     handler = site.handlers().get(f"{stack.prefix}/*")
     if handler is None:
-        return [f"{where}: its site has no `handle_path {stack.prefix}/*` or `handle {stack.prefix}/*`; add one around reverse_proxy"]
+        return [
+            f"{where}: its site has no `handle_path {stack.prefix}/*` or `handle {stack.prefix}/*`; add one "
+            "around reverse_proxy"
+        ]
     kind, inner = handler
-    upstreams = [word for line in inner if line.split()[:1] == ["reverse_proxy"] for word in line.split()[1:] if word != "{"]
-    problems = upstream_problems(stack, where, [f"http://{upstream}" for upstream in upstreams], route_apps(port))
+    upstreams = [
+        word
+        for line in inner
+        if line.split()[:1] == ["reverse_proxy"]
+        for word in line.split()[1:]
+        if word != "{"
+    ]
+    problems = upstream_problems(
+        stack, where, [f"http://{upstream}" for upstream in upstreams], route_apps(port)
+    )
     strips = kind == "handle_path"
     if strips != bool(port.route.strips):
         fix = f"use `handle_path {stack.prefix}/*`" if not strips else f"use `handle {stack.prefix}/*`"
-        problems.append(f"{where}: `{kind}` {'strips' if strips else 'keeps'} {stack.prefix} but x-route says strips: {str(bool(port.route.strips)).lower()}; {fix}")
+        problems.append(
+            f"{where}: `{kind}` {'strips' if strips else 'keeps'} {stack.prefix} but x-route says strips: "
+            f"{str(bool(port.route.strips)).lower()}; {fix}"
+        )
     return problems
 
 
@@ -186,7 +212,10 @@ def caddy_tls(service: Service) -> dict[int, PortTls]:
     for site in read_caddy_sites(path) if path else []:
         tls = site.directive("tls") or []
         if site.port is not None and site.port not in found:
-            found[site.port] = (site.https or bool(tls), {"tls certificate": tls[0] if tls else None, "tls key": tls[1] if len(tls) > 1 else None})
+            found[site.port] = (
+                site.https or bool(tls),
+                {"tls certificate": tls[0] if tls else None, "tls key": tls[1] if len(tls) > 1 else None},
+            )
     return found
 
 

@@ -97,7 +97,9 @@ def render_haproxy(service: Service, addresses: NativeAddresses, out: Path) -> P
         host, port = addresses.bind(service.name, int(match[2]))
         return f"{match[1]}{host}:{port}"
 
-    return render_one_file(service, addresses, out, "-f", HAPROXY_CFG, lambda text: _HAPROXY_BIND.sub(bind, text))
+    return render_one_file(
+        service, addresses, out, "-f", HAPROXY_CFG, lambda text: _HAPROXY_BIND.sub(bind, text)
+    )
 
 
 # --- make check -----------------------------------------------------------------------------
@@ -115,7 +117,11 @@ class HaproxySection:
 
     @property
     def binds(self) -> list[tuple[int, list[str]]]:
-        return [(int(line[1].rpartition(":")[2]), line[2:]) for line in self.words("bind") if line[1].rpartition(":")[2].isdigit()]
+        return [
+            (int(line[1].rpartition(":")[2]), line[2:])
+            for line in self.words("bind")
+            if line[1].rpartition(":")[2].isdigit()
+        ]
 
 
 def read_haproxy(path: Path) -> list[HaproxySection]:
@@ -138,7 +144,10 @@ def check_haproxy(stack: Stack, services: list[Service]) -> list[Finding]:
     for service in services:
         path = config_file(service, "-f", HAPROXY_CFG)
         if path is None:
-            problems.append(f"cannot check {service.name}'s routes: haproxy.cfg is no file on the host; mount haproxy/ at /usr/local/etc/haproxy")
+            problems.append(
+                f"cannot check {service.name}'s routes: haproxy.cfg is no file on the host; mount haproxy/ "
+                "at /usr/local/etc/haproxy"
+            )
             continue
         sections = read_haproxy(path)
         for port in routed_ports(service):
@@ -147,40 +156,81 @@ def check_haproxy(stack: Stack, services: list[Service]) -> list[Finding]:
 
 
 def frontend_for(sections: list[HaproxySection], port: int) -> list[HaproxySection]:
-    return [section for section in sections if section.kind == "frontend" and any(bound == port for bound, _ in section.binds)]
+    return [
+        section
+        for section in sections
+        if section.kind == "frontend" and any(bound == port for bound, _ in section.binds)
+    ]
 
 
-def _haproxy_route_problems(stack: Stack, service: Service, port: Port, sections: list[HaproxySection]) -> list[str]:
+def _haproxy_route_problems(
+    stack: Stack, service: Service, port: Port, sections: list[HaproxySection]
+) -> list[str]:
     where = f"{service.name} port {port.published} ({port.name})"
     matching = frontend_for(sections, port.target)
     if len(matching) != 1:
-        return [f"{where}: {len(matching)} frontends in haproxy.cfg bind :{port.target} (want exactly 1); write one with `bind :{port.target}`"]
+        return [
+            f"{where}: {len(matching)} frontends in haproxy.cfg bind :{port.target} (want exactly 1); write "
+            f"one with `bind :{port.target}`"
+        ]
     frontend = matching[0]
     what = f"{where}, frontend {frontend.name}"
     backend_names = [line[1] for line in frontend.words("default_backend")]
-    backends = [section for section in sections if section.kind == "backend" and section.name in backend_names]
+    backends = [
+        section for section in sections if section.kind == "backend" and section.name in backend_names
+    ]
     if len(backends) != 1 or frontend.words("use_backend"):
-        return [f"{what}: routes to {len(backends)} backends (want exactly one `default_backend`, no use_backend); give it one"]
+        return [
+            f"{what}: routes to {len(backends)} backends (want exactly one `default_backend`, no "
+            "use_backend); give it one"
+        ]
     servers = [f"http://{line[2]}" for line in backends[0].words("server") if len(line) > 2]
     problems = upstream_problems(stack, what, servers, route_apps(port))
-    strips = any(f"regsub(^{stack.prefix}/?,/)" in "".join(line[2:]) for line in frontend.words("http-request", "set-path"))
+    strips = any(
+        f"regsub(^{stack.prefix}/?,/)" in "".join(line[2:])
+        for line in frontend.words("http-request", "set-path")
+    )
     if strips != bool(port.route.strips):
-        fix = f"add `http-request set-path %[path,regsub(^{stack.prefix}/?,/)]`" if not strips else "remove its set-path"
-        problems.append(f"{what}: {'strips' if strips else 'keeps'} {stack.prefix} but x-route says strips: {str(bool(port.route.strips)).lower()}; {fix}")
-    if not frontend.words("http-request", "return") or not any(f"{stack.prefix}/" in line for line in frontend.words("http-request", "return")):
-        problems.append(f"{what}: answers paths outside {stack.prefix}/ too; add `http-request return status 404 ... unless {{ path_beg {stack.prefix}/ }}`")
+        fix = (
+            f"add `http-request set-path %[path,regsub(^{stack.prefix}/?,/)]`"
+            if not strips
+            else "remove its set-path"
+        )
+        problems.append(
+            f"{what}: {'strips' if strips else 'keeps'} {stack.prefix} but x-route says strips: "
+            f"{str(bool(port.route.strips)).lower()}; {fix}"
+        )
+    if not frontend.words("http-request", "return") or not any(
+        f"{stack.prefix}/" in line for line in frontend.words("http-request", "return")
+    ):
+        problems.append(
+            f"{what}: answers paths outside {stack.prefix}/ too; add `http-request return status 404 ... "
+            f"unless {{ path_beg {stack.prefix}/ }}`"
+        )
     sets_proto = bool(frontend.words("http-request", "set-header", "X-Forwarded-Proto"))
     if port.route.defaults and sets_proto:
-        problems.append(f"{what}: is a `defaults: true` route but sets X-Forwarded-Proto; remove it so HAProxy's default shows")
+        problems.append(
+            f"{what}: is a `defaults: true` route but sets X-Forwarded-Proto; remove it so HAProxy's default "
+            "shows"
+        )
     if not port.route.defaults and not sets_proto:
-        problems.append(f"{what}: does not `http-request set-header X-Forwarded-Proto`, so a client's forged one reaches the app; add it, or mark the route `defaults: true`")
+        problems.append(
+            f"{what}: does not `http-request set-header X-Forwarded-Proto`, "
+            "so a client's forged one reaches the app; add it, or mark the route `defaults: true`"
+        )
     return problems
 
 
 def haproxy_tls(service: Service) -> dict[int, PortTls]:
-    """For the tls check: port → (terminates TLS?, {what: certificate path}) of the frontends' binds on it."""
+    """For the tls check: port → (terminates TLS?, {what: certificate path}) of the frontends'
+    binds on it."""
     path = config_file(service, "-f", HAPROXY_CFG)
-    binds = [bind for section in (read_haproxy(path) if path else []) if section.kind == "frontend" for bind in section.binds]
+    binds = [
+        bind
+        for section in (read_haproxy(path) if path else [])
+        if section.kind == "frontend"
+        for bind in section.binds
+    ]
     found: dict[int, PortTls] = {}
     for port in {bound for bound, _ in binds}:
         options = [words for bound, words in binds if bound == port]

@@ -40,8 +40,17 @@ class Nginx:
 
     def argv(self, binary: str, config: Path, run_dir: Path) -> list[str]:
         # -p/-c keep nginx inside the run folder; -e and pid keep it off /var/log and /run.
-        return [binary, "-p", f"{run_dir}/", "-c", str(config), "-e", "stderr",
-                "-g", f"daemon off; pid {run_dir}/nginx.pid;"]
+        return [
+            binary,
+            "-p",
+            f"{run_dir}/",
+            "-c",
+            str(config),
+            "-e",
+            "stderr",
+            "-g",
+            f"daemon off; pid {run_dir}/nginx.pid;",
+        ]
 
     def env(self, run_dir: Path) -> dict[str, str]:
         return {}

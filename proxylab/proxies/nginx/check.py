@@ -50,9 +50,16 @@ def read_nginx_servers(path: Path) -> list[NginxServer]:
     servers = []
     for start in re.finditer(r"\bserver\s*\{", text):
         body = _braced(text, start.end())
-        locations = {match[1].split()[-1]: _directives(match[2]) for match in re.finditer(r"\blocation\s+([^{]+?)\s*\{([^{}]*)\}", body)}
+        locations = {
+            match[1].split()[-1]: _directives(match[2])
+            for match in re.finditer(r"\blocation\s+([^{]+?)\s*\{([^{}]*)\}", body)
+        }
         top = _directives(re.sub(r"\blocation\s+[^{]+\{[^{}]*\}", "", body))
-        listen = [port for name, args in top if name == "listen" and (port := listen_port(args.split()[0])) is not None]
+        listen = [
+            port
+            for name, args in top
+            if name == "listen" and (port := listen_port(args.split()[0])) is not None
+        ]
         servers.append(NginxServer(path, listen, top, locations))
     return servers
 
@@ -61,7 +68,10 @@ def read_nginx_upstreams(path: Path) -> dict[str, list[str]]:
     """`upstream NAME { server host:port ...; }` blocks: NAME → ["http://host:port", ...]."""
     text = re.sub(r"#[^\n]*", "", path.read_text())
     blocks = re.finditer(r"\bupstream\s+([\w.-]+)\s*\{([^{}]*)\}", text)
-    return {match[1]: [f"http://{args.split()[0]}" for name, args in _directives(match[2]) if name == "server"] for match in blocks}
+    return {
+        match[1]: [f"http://{args.split()[0]}" for name, args in _directives(match[2]) if name == "server"]
+        for match in blocks
+    }
 
 
 def _nginx_upstream_urls(proxy_pass: str, upstreams: Mapping[str, list[str]]) -> list[str]:
@@ -78,40 +88,62 @@ def check_nginx(stack: Stack, services: list[Service]) -> list[Finding]:
     for service in services:
         templates = service.host_path(f"{NGINX_PREFIX}/templates")
         if templates is None or not templates.is_dir():
-            problems.append(f"cannot check {service.name}'s routes: {NGINX_PREFIX}/templates is no folder on the host; mount nginx/templates there")
+            problems.append(
+                f"cannot check {service.name}'s routes: {NGINX_PREFIX}/templates is no folder on the host; "
+                "mount nginx/templates there"
+            )
             continue
         paths = sorted(templates.glob("*.template"))
         servers = [server for path in paths for server in read_nginx_servers(path)]
         upstreams = {name: members for path in paths for name, members in read_nginx_upstreams(path).items()}
         snippet = service.host_path(f"{NGINX_PREFIX}/{FORWARDED_SNIPPET}")
-        if any(("include", FORWARDED_SNIPPET) in server.all_directives() for server in servers) and not (snippet and snippet.is_file()):
-            problems.append(f"{service.name}: routes include {FORWARDED_SNIPPET}, which no volume provides; mount nginx/snippets at {NGINX_PREFIX}/snippets")
+        if any(("include", FORWARDED_SNIPPET) in server.all_directives() for server in servers) and not (
+            snippet and snippet.is_file()
+        ):
+            problems.append(
+                f"{service.name}: routes include {FORWARDED_SNIPPET}, which no volume provides; mount "
+                f"nginx/snippets at {NGINX_PREFIX}/snippets"
+            )
         for port in routed_ports(service):
             problems += _nginx_route_problems(stack, service, port, servers, upstreams)
     return verdict("nginx", problems, "every Nginx port has a server block that routes as its x-route says")
 
 
-def _nginx_route_problems(stack: Stack, service: Service, port: Port, servers: list[NginxServer], upstreams: Mapping[str, list[str]]) -> list[str]:
+def _nginx_route_problems(
+    stack: Stack, service: Service, port: Port, servers: list[NginxServer], upstreams: Mapping[str, list[str]]
+) -> list[str]:
     where = f"{service.name} port {port.published} ({port.name})"
     matching = [server for server in servers if port.target in server.listen]
     if len(matching) != 1:
-        return [f"{where}: {len(matching)} server blocks in nginx/templates/ listen on {port.target} (want exactly 1); write one with `listen {port.target};`"]
+        return [
+            f"{where}: {len(matching)} server blocks in nginx/templates/ listen on {port.target} (want "
+            f"exactly 1); write one with `listen {port.target};`"
+        ]
     server = matching[0]
     if port.route.rewrite == "ingress-nginx":
         return _ingress_route_problems(stack, where, port, server)
     location = server.locations.get(f"{stack.prefix}/")
     if location is None:
-        return [f"{where}: its server block ({server.source.name}) has no `location {stack.prefix}/`; add one"]
+        return [
+            f"{where}: its server block ({server.source.name}) has no `location {stack.prefix}/`; add one"
+        ]
     proxy_pass = next((args for name, args in location if name == "proxy_pass"), "")
     if port.route.via is not None:
-        return _via_problems(stack, where, port, proxy_pass) + _nginx_header_problems(where, server, defaults=False)
+        return _via_problems(stack, where, port, proxy_pass) + _nginx_header_problems(
+            where, server, defaults=False
+        )
     problems = upstream_problems(stack, where, _nginx_upstream_urls(proxy_pass, upstreams), route_apps(port))
     strips = bool(re.match(r"\w+://[^/]+/", proxy_pass))
     if strips != bool(port.route.strips):
         fix = "end proxy_pass with `/`" if not strips else "remove the path after host:port in proxy_pass"
-        problems.append(f"{where}: proxy_pass {proxy_pass} {'strips' if strips else 'keeps'} {stack.prefix} but x-route says strips: {str(bool(port.route.strips)).lower()}; {fix}")
+        problems.append(
+            f"{where}: proxy_pass {proxy_pass} {'strips' if strips else 'keeps'} {stack.prefix} but x-route "
+            f"says strips: {str(bool(port.route.strips)).lower()}; {fix}"
+        )
     route = port.route
-    problems += _nginx_header_problems(where, server, defaults=route.defaults, host=route.host, omits=route.omits)
+    problems += _nginx_header_problems(
+        where, server, defaults=route.defaults, host=route.host, omits=route.omits
+    )
     return problems
 
 
@@ -121,13 +153,22 @@ def _via_problems(stack: Stack, where: str, port: Port, proxy_pass: str) -> list
     via = port.route.via
     inner = next((route for route in stack.routes if route.port == via and route.proxy), None)
     if inner is None:
-        return [f"{where}: x-route.via is {via}, which is no proxy route in compose.yaml; name an inner proxy's published port"]
+        return [
+            f"{where}: x-route.via is {via}, which is no proxy route in compose.yaml; name an inner proxy's "
+            "published port"
+        ]
     target = next(p.target for p in stack.services[inner.proxy].ports if p.published == via)
     problems = []
     if proxy_pass != f"http://{inner.proxy}:{target}":
-        problems.append(f"{where}: proxy_pass {proxy_pass or '(none)'} but x-route.via names {inner.proxy} port {via}; write `proxy_pass http://{inner.proxy}:{target};` (no path: the inner route strips)")
+        problems.append(
+            f"{where}: proxy_pass {proxy_pass or '(none)'} but x-route.via names {inner.proxy} port {via}; "
+            f"write `proxy_pass http://{inner.proxy}:{target};` (no path: the inner route strips)"
+        )
     if inner.app != port.route.app or inner.strips != bool(port.route.strips):
-        problems.append(f"{where}: x-route says app {port.route.app}, strips {bool(port.route.strips)}, but the inner route {via} leads to {inner.app}, strips {inner.strips}; make them agree")
+        problems.append(
+            f"{where}: x-route says app {port.route.app}, strips {bool(port.route.strips)}, but the inner "
+            f"route {via} leads to {inner.app}, strips {inner.strips}; make them agree"
+        )
     return problems
 
 
@@ -136,40 +177,75 @@ def _ingress_route_problems(stack: Stack, where: str, port: Port, server: NginxS
     `rewrite ... /$2 break;` (strips) and proxy_pass with no path, plus the x-forwarded-prefix
     annotation's header and the normal forwarded headers."""
     pattern = f"^{stack.prefix}(/|$)(.*)"
-    location = next((directives for key, directives in server.locations.items() if key.strip('"') == pattern), None)
+    location = next(
+        (directives for key, directives in server.locations.items() if key.strip('"') == pattern), None
+    )
     if location is None:
-        return [f'{where}: x-route says rewrite: ingress-nginx but its server block has no `location ~* "{pattern}"`; write the regex location the controller generates']
+        return [
+            f'{where}: x-route says rewrite: ingress-nginx but its server block has no `location ~* '
+            f'"{pattern}"`; write the regex location the controller generates'
+        ]
     proxy_pass = next((args for name, args in location if name == "proxy_pass"), "")
     problems = upstream_problems(stack, where, [proxy_pass], route_apps(port))
     if re.match(r"\w+://[^/]+/", proxy_pass):
-        problems.append(f"{where}: proxy_pass {proxy_pass} has a path; with rewrite-target the rewrite alone changes the path, so remove it")
+        problems.append(
+            f"{where}: proxy_pass {proxy_pass} has a path; with rewrite-target the rewrite alone changes the "
+            "path, so remove it"
+        )
     rewrites = [args.split() for name, args in location if name == "rewrite"]
     strips = any(len(words) == 3 and words[1] == "/$2" and words[2] == "break" for words in rewrites)
     if strips != bool(port.route.strips):
-        fix = "add `rewrite \"(?i)<prefix>(/|$)(.*)\" /$2 break;`" if not strips else "remove the rewrite"
-        problems.append(f"{where}: {'rewrites to /$2' if strips else 'does not rewrite to /$2'} but x-route says strips: {str(bool(port.route.strips)).lower()}; {fix}")
+        fix = 'add `rewrite "(?i)<prefix>(/|$)(.*)" /$2 break;`' if not strips else "remove the rewrite"
+        problems.append(
+            f"{where}: {'rewrites to /$2' if strips else 'does not rewrite to /$2'} but x-route says strips: "
+            f"{str(bool(port.route.strips)).lower()}; {fix}"
+        )
     if strips and ("proxy_set_header", f'X-Forwarded-Prefix "{stack.prefix}"') not in location:
-        problems.append(f'{where}: misses the x-forwarded-prefix annotation\'s `proxy_set_header X-Forwarded-Prefix "{stack.prefix}";`')
+        problems.append(
+            f'{where}: misses the x-forwarded-prefix annotation\'s `proxy_set_header X-Forwarded-Prefix '
+            f'"{stack.prefix}";`'
+        )
     return problems + _nginx_header_problems(where, server, defaults=False)
 
 
-def _nginx_header_problems(where: str, server: NginxServer, *, defaults: bool, host: str | None = None, omits: tuple[str, ...] = ()) -> list[str]:
+def _nginx_header_problems(
+    where: str, server: NginxServer, *, defaults: bool, host: str | None = None, omits: tuple[str, ...] = ()
+) -> list[str]:
     names = [name for name, _ in server.all_directives()]
     if omits:
         # A normal route less a directive or two, written out in full (the snippet cannot be undone).
         if ("include", FORWARDED_SNIPPET) in server.all_directives():
-            return [f"{where}: x-route says it omits {list(omits)}, so it must write its headers out instead of including {FORWARDED_SNIPPET}"]
-        kept = [line for line in omits if any(f"{name} {args}".startswith(line) for name, args in server.all_directives())]
-        return [f"{where}: x-route says it omits `{line}`, but the block has it; remove it or drop it from `omits`" for line in kept]
+            return [
+                f"{where}: x-route says it omits {list(omits)}, so it must write its headers out instead of "
+                f"including {FORWARDED_SNIPPET}"
+            ]
+        kept = [
+            line
+            for line in omits
+            if any(f"{name} {args}".startswith(line) for name, args in server.all_directives())
+        ]
+        return [
+            f"{where}: x-route says it omits `{line}`, but the block has it; remove it or drop it from "
+            "`omits`"
+            for line in kept
+        ]
     if host is not None:
         # A route that differs from the normal ones only in its Host header, written out in full.
         if ("proxy_set_header", f"Host {host}") not in server.all_directives():
-            return [f"{where}: x-route says host: {host} but the block does not `proxy_set_header Host {host};`"]
+            return [
+                f"{where}: x-route says host: {host} but the block does not `proxy_set_header Host {host};`"
+            ]
         if ("include", FORWARDED_SNIPPET) in server.all_directives():
-            return [f"{where}: sets its own Host, so it must not also include {FORWARDED_SNIPPET} (Nginx would send Host twice)"]
+            return [
+                f"{where}: sets its own Host, so it must not also include {FORWARDED_SNIPPET} (Nginx would "
+                "send Host twice)"
+            ]
         return []
     if defaults and ("proxy_set_header" in names or "include" in names):
-        return [f"{where}: is a `defaults: true` route but sets headers; remove its proxy_set_header and include lines so Nginx's defaults show"]
+        return [
+            f"{where}: is a `defaults: true` route but sets headers; remove its proxy_set_header and include "
+            "lines so Nginx's defaults show"
+        ]
     if defaults:
         return []
     if ("include", FORWARDED_SNIPPET) in server.all_directives():
@@ -211,17 +287,37 @@ def nginx_tls_problems(service: Service) -> list[str]:
 
 def _nginx_port_problems(service: Service, port: Port, server: NginxServer) -> list[str]:
     where = f"{service.name} port {port.published} ({port.name})"
-    listens = [args.split() for name, args in server.directives if name == "listen" and args.split()[0].endswith(str(port.target))]
+    listens = [
+        args.split()
+        for name, args in server.directives
+        if name == "listen" and args.split()[0].endswith(str(port.target))
+    ]
     terminates = any("ssl" in words[1:] for words in listens)
     wanted = port.route.tls
     if terminates != wanted:
         fix = f"write `listen {port.target} ssl;`" if wanted else "remove `ssl` from its listen"
-        return [f"{where}: {'terminates' if terminates else 'does not terminate'} TLS but x-route says tls: {str(wanted).lower()}; {fix}"]
+        return [
+            f"{where}: {'terminates' if terminates else 'does not terminate'} TLS but x-route says tls: "
+            f"{str(wanted).lower()}; {fix}"
+        ]
     if not wanted:
         return []
     directives = dict(server.directives)
-    problems = cert_problems(service, where, {"ssl_certificate": directives.get("ssl_certificate"), "ssl_certificate_key": directives.get("ssl_certificate_key")})
-    sets_proto = ("proxy_set_header", "X-Forwarded-Proto $scheme") in server.all_directives() or ("include", FORWARDED_SNIPPET) in server.all_directives()
+    problems = cert_problems(
+        service,
+        where,
+        {
+            "ssl_certificate": directives.get("ssl_certificate"),
+            "ssl_certificate_key": directives.get("ssl_certificate_key"),
+        },
+    )
+    sets_proto = ("proxy_set_header", "X-Forwarded-Proto $scheme") in server.all_directives() or (
+        "include",
+        FORWARDED_SNIPPET,
+    ) in server.all_directives()
     if not sets_proto and not port.route.defaults:
-        problems.append(f"{where}: sends no `X-Forwarded-Proto $scheme`, so the app cannot learn the client used https; include {FORWARDED_SNIPPET}")
+        problems.append(
+            f"{where}: sends no `X-Forwarded-Proto $scheme`, so the app cannot learn the client used https; "
+            f"include {FORWARDED_SNIPPET}"
+        )
     return problems

@@ -40,7 +40,11 @@ def render_nginx(service: Service, addresses: NativeAddresses, out: Path) -> Pat
         (conf_d / template.name.removesuffix(".template")).write_text(_native_nginx(text, service, addresses))
     main = out / "nginx.conf"
     if not main.is_file():
-        raise ProxylabError("nginx", "compose.yaml mounts no /etc/nginx/nginx.conf", "mount nginx/nginx.conf as the image's main config")
+        raise ProxylabError(
+            "nginx",
+            "compose.yaml mounts no /etc/nginx/nginx.conf",
+            "mount nginx/nginx.conf as the image's main config",
+        )
     return main
 
 

@@ -27,21 +27,34 @@ def render_traefik(service: Service, addresses: NativeAddresses, out: Path) -> P
         # the address each of them connects from (the edge's own 127.30.0.5, lab 12).
         forwarded = entrypoint.get("forwardedHeaders") or {}
         if "trustedIPs" in forwarded:
-            forwarded["trustedIPs"] = [addresses.native_trust_item(str(item)) for item in forwarded["trustedIPs"]]
+            forwarded["trustedIPs"] = [
+                addresses.native_trust_item(str(item)) for item in forwarded["trustedIPs"]
+            ]
     provider = static.get("providers", {}).get("file", {})
     if "directory" in provider:
-        provider["directory"] = str(_native_dynamic(service, addresses, provider["directory"], out / "dynamic"))
+        provider["directory"] = str(
+            _native_dynamic(service, addresses, provider["directory"], out / "dynamic")
+        )
     out.mkdir(parents=True, exist_ok=True)
     target = out / "traefik.yml"
-    target.write_text("# Generated from traefik/traefik.yml by proxylab's native backend: addresses and paths only.\n" + yaml.safe_dump(static, sort_keys=False))
+    target.write_text(
+        "# Generated from traefik/traefik.yml by proxylab's native backend: addresses and paths only.\n"
+        + yaml.safe_dump(static, sort_keys=False)
+    )
     return target
 
 
 def _native_dynamic(service: Service, addresses: NativeAddresses, container_dir: str, out: Path) -> Path:
     source = service.host_path(container_dir)
     if source is None or not source.is_dir():
-        raise ProxylabError("traefik", f"file provider directory {container_dir} maps to no folder", "check traefik's volumes in compose.yaml")
+        raise ProxylabError(
+            "traefik",
+            f"file provider directory {container_dir} maps to no folder",
+            "check traefik's volumes in compose.yaml",
+        )
     out.mkdir(parents=True, exist_ok=True)
     for path in sorted(source.glob("*.y*ml")):
-        (out / path.name).write_text(host_paths(addresses.rewrite_service_refs(path.read_text()), service, container_dir))
+        (out / path.name).write_text(
+            host_paths(addresses.rewrite_service_refs(path.read_text()), service, container_dir)
+        )
     return out
