@@ -24,7 +24,10 @@ def native(stack: Stack) -> dict[str, str]:
     """The app's packages as the app services run them (PROXYLAB_APP_VENV's when set), and each
     proxy compose.yaml runs, as its native binary says, keyed by the proxy's name."""
     venv = app_venv()
-    versions = app_packages(venv / "bin" / "python") if venv else {name: metadata.version(name) for name in APP_PACKAGES}
+    if venv is not None:
+        versions = app_packages(venv / "bin" / "python")
+    else:
+        versions = {name: metadata.version(name) for name in APP_PACKAGES}
     for proxy in proxies.every():
         service = proxies.pinned_service(stack, proxy)
         if service is not None:

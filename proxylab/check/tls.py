@@ -26,4 +26,5 @@ def check_tls(stack: Stack) -> list[Finding]:
         for service in proxies.services_of(stack, proxy):
             problems += proxy.tls_problems(service)
     tls_ports = sum(1 for route in stack.routes if route.tls)
-    return verdict("tls", problems, f"{tls_ports} TLS ports terminate TLS with .run/certs' certificate; no other port does")
+    passed = f"{tls_ports} TLS ports terminate TLS with .run/certs' certificate; no other port does"
+    return verdict("tls", problems, passed)

@@ -35,17 +35,30 @@ def host_paths(text: str, service: Service, copied: str) -> str:
     return text
 
 
-def render_one_file(service: Service, addresses: NativeAddresses, out: Path, flag: str, default: str, bind_listeners: Callable[[str], str]) -> Path:
+def render_one_file(
+    service: Service,
+    addresses: NativeAddresses,
+    out: Path,
+    flag: str,
+    default: str,
+    bind_listeners: Callable[[str], str],
+) -> Path:
     """The native copy of a proxy's single config file (Caddyfile, haproxy.cfg): the file `flag`
     names in the service's command, else `default`; `bind_listeners` gives each listener its
     native address, then service names become addresses and mounted paths the host paths behind
     them. The copy keeps the default's file name; return its path."""
     container_path = _option_value(service.command or [], flag) or default
     source = mounted_file(service, container_path, "config")
-    text = host_paths(addresses.rewrite_service_refs(bind_listeners(source.read_text())), service, str(Path(container_path).parent))
+    text = host_paths(
+        addresses.rewrite_service_refs(bind_listeners(source.read_text())),
+        service,
+        str(Path(container_path).parent),
+    )
     out.mkdir(parents=True, exist_ok=True)
     target = out / Path(default).name
-    target.write_text(f"# Generated from {source.name} by proxylab's native backend: addresses and paths only.\n{text}")
+    target.write_text(
+        f"# Generated from {source.name} by proxylab's native backend: addresses and paths only.\n{text}"
+    )
     return target
 
 
@@ -53,7 +66,11 @@ def mounted_file(service: Service, container_path: str, what: str) -> Path:
     """The host file a container path maps to through the service's volumes."""
     source = service.host_path(container_path)
     if source is None or not source.is_file():
-        raise ProxylabError(service.name, f"{what} {container_path} maps to no file through the volumes", f"check {service.name}'s volumes in compose.yaml")
+        raise ProxylabError(
+            service.name,
+            f"{what} {container_path} maps to no file through the volumes",
+            f"check {service.name}'s volumes in compose.yaml",
+        )
     return source
 
 

@@ -54,7 +54,8 @@ def test_every_proxy_has_the_protocols_members_with_its_signatures(name: str) ->
     proxy = proxies.by_name(name)
     for member, wanted in vars(Proxy).items():
         if inspect.isfunction(wanted) and not member.startswith("_"):
-            assert inspect.signature(getattr(proxy, member)) == inspect.signature(wanted.__get__(proxy)), member
+            bound = wanted.__get__(proxy)
+            assert inspect.signature(getattr(proxy, member)) == inspect.signature(bound), member
     for attribute in Proxy.__annotations__:
         assert getattr(proxy, attribute) is not None, attribute
 
