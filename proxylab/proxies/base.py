@@ -41,7 +41,6 @@ class Proxy(Protocol):
     """One proxy, everything proxylab knows about it."""
 
     name: str  # the table's key, the image's repository and the check's name: "nginx"
-    title: str  # as messages name it: "Nginx"
     stop_signal: signal.Signals  # what its image's STOPSIGNAL says (SIGTERM without one)
     version_command: tuple[str, ...]  # asked in its container: ("nginx", "-v")
     version_pattern: str  # finds the version in that command's output

@@ -52,7 +52,6 @@ TOOL = GoTool(
 
 class Caddy:
     name = "caddy"
-    title = "Caddy"
     stop_signal = signal.SIGTERM  # the image declares no STOPSIGNAL
     version_command = ("caddy", "version")
     version_pattern = r"^(v\S+)"

@@ -42,7 +42,6 @@ DEBIAN_PACKAGE = "haproxy"
 
 class Haproxy:
     name = "haproxy"
-    title = "HAProxy"
     stop_signal = signal.SIGUSR1  # the image's STOPSIGNAL (images/debian/haproxy/Dockerfile too)
     version_command = ("haproxy", "-v")
     version_pattern = r"HAProxy version (\S+)"

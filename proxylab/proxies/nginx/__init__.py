@@ -30,7 +30,6 @@ DEBIAN_PACKAGE = "nginx-light"
 
 class Nginx:
     name = "nginx"
-    title = "Nginx"
     stop_signal = signal.SIGQUIT  # the image's STOPSIGNAL (images/debian/nginx/Dockerfile too)
     version_command = ("nginx", "-v")
     version_pattern = r"nginx/(\S+)"

@@ -36,7 +36,6 @@ TOOL = GoTool(
 
 class Traefik:
     name = "traefik"
-    title = "Traefik"
     stop_signal = signal.SIGTERM  # the image declares no STOPSIGNAL
     version_command = ("traefik", "version")
     version_pattern = r"Version:\s+(\S+)"
