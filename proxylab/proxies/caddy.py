@@ -51,6 +51,8 @@ TOOL = GoTool(
 
 
 class Caddy:
+    """Caddy as proxylab runs, stops, configures, checks and asks it (the Proxy Protocol)."""
+
     name = "caddy"
     stop_signal = signal.SIGTERM  # the image declares no STOPSIGNAL
     version_command = ("caddy", "version")

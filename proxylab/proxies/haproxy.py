@@ -41,6 +41,8 @@ DEBIAN_PACKAGE = "haproxy"
 
 
 class Haproxy:
+    """HAProxy as proxylab runs, stops, configures, checks and asks it (the Proxy Protocol)."""
+
     name = "haproxy"
     stop_signal = signal.SIGUSR1  # the image's STOPSIGNAL (images/debian/haproxy/Dockerfile too)
     version_command = ("haproxy", "-v")

@@ -29,6 +29,8 @@ DEBIAN_PACKAGE = "nginx-light"
 
 
 class Nginx:
+    """Nginx as proxylab runs, stops, configures, checks and asks it (the Proxy Protocol)."""
+
     name = "nginx"
     stop_signal = signal.SIGQUIT  # the image's STOPSIGNAL (images/debian/nginx/Dockerfile too)
     version_command = ("nginx", "-v")

@@ -35,6 +35,8 @@ TOOL = GoTool(
 
 
 class Traefik:
+    """Traefik as proxylab runs, stops, configures, checks and asks it (the Proxy Protocol)."""
+
     name = "traefik"
     stop_signal = signal.SIGTERM  # the image declares no STOPSIGNAL
     version_command = ("traefik", "version")
