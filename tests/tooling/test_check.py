@@ -24,7 +24,7 @@ from proxylab.check import (
 from proxylab.check.schema import compose_pins, schema_file
 from proxylab.compose import Stack
 from proxylab.errors import ProxylabError
-from proxylab.proxies.nginx.check import read_nginx_servers
+from proxylab.proxies.nginx.config import read_nginx_servers
 
 CHECKS = ["schema", "compose", "files", "ports", "trust", "traefik", "nginx", "caddy", "haproxy", "tls", "readme"]
 
