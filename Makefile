@@ -36,11 +36,11 @@ $(FASTAPI_RUN_VENV)/.installed: pyproject.toml constraints.txt
 
 ## traefik: build Traefik for the native backend (cached in ~/.cache/proxylab, once per version and Go release)
 traefik: venv
-	$(PY) -c 'from proxylab.native.go_build import TRAEFIK; print(TRAEFIK.ensure(TRAEFIK.module_version()))'
+	$(PY) -c 'from proxylab.proxies.traefik import TOOL; print(TOOL.ensure(TOOL.module_version()))'
 
 ## caddy: build Caddy for the native backend (cached in ~/.cache/proxylab, once per version and Go release)
 caddy: venv
-	$(PY) -c 'from proxylab.native.go_build import CADDY; print(CADDY.ensure(CADDY.module_version()))'
+	$(PY) -c 'from proxylab.proxies.caddy import TOOL; print(TOOL.ensure(TOOL.module_version()))'
 
 ## engine: a Docker engine where none runs (docker.io, dockerd, Compose v2 built once); Docker Desktop never needs it
 engine:

@@ -80,7 +80,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
                                      f"run the same command to see it fail: cd {app_dir} && {' '.join(argv)}")
         for proxy in layout.PROXIES:
             mine = [c for c in configs if c.proxy == proxy]
-            routes = [proxies.Route(c.port, c.strips, f"{layout.HOST}:{c.app.port}") for c in mine]
+            routes = [proxies.Entrance(c.port, c.strips, f"{layout.HOST}:{c.app.port}") for c in mine]
             out = run_dir / proxy
             out.mkdir()
             processes.start(proxy, proxies.start_argv(proxy, routes, prefix, out, log=console.print))

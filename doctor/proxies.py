@@ -1,6 +1,6 @@
 """The proxies' configurations for the doctor: each proxy in front of a user's app, rendered.
 
-What: `start_argv` writes one proxy's whole configuration for a set of routes into a folder and
+What: `start_argv` writes one proxy's whole configuration for a set of entrances into a folder and
 returns the command that runs it in the foreground; `snippet` is one route's section as a user
 copies it into their own configuration; `version_argv` asks a proxy for its version.
 When: the doctor starts every proxy of PROXIES with one strip and one keep route per app mode.
@@ -13,8 +13,9 @@ sends it), X-Forwarded-Prefix on strip routes. Every forwarding header an app co
 (X-Forwarded-*, X-Real-IP, Forwarded) is the proxy's own or removed, never a client's; only
 X-Forwarded-For is appended to, which uvicorn reads from the right.
 Everything listens on 127.0.0.1 only; nothing has an admin API, dashboard or status listener.
-The binaries are the pinned ones: Traefik and Caddy built at compose.yaml's image tags
-(proxylab/native/go_build.py), Debian's nginx and haproxy.
+The binaries, command lines and environments are proxylab's own (proxylab/proxies): Traefik and
+Caddy built at compose.yaml's image tags, Debian's nginx and haproxy, each started as the native
+backend starts it; only the configuration, rendered from doctor/templates, is the doctor's.
 """
 
 from __future__ import annotations
@@ -31,9 +32,12 @@ import jinja2
 
 from proxylab import compose
 from proxylab.errors import ProxylabError
-from proxylab.native.go_build import CADDY, TRAEFIK, GoTool, image_version
+from proxylab.proxies import PROXIES as TABLE
+from proxylab.proxies import by_name, pinned_service
+from proxylab.proxies.base import Proxy
 
-PROXIES: tuple[str, ...] = ("traefik", "nginx", "caddy", "haproxy")
+# Every proxy proxylab runs, in its table's order.
+PROXIES: tuple[str, ...] = tuple(TABLE)
 
 # Each proxy's template in doctor/templates/; each has a `route` and a whole-config macro.
 TEMPLATES = {"traefik": "traefik.yml.j2", "nginx": "nginx.conf.j2", "caddy": "Caddyfile.j2", "haproxy": "haproxy.cfg.j2"}
@@ -63,7 +67,7 @@ _TEMPLATES = jinja2.Environment(
 
 
 @dataclass(frozen=True)
-class Route:
+class Entrance:
     """One configuration's entrance: the proxy listens on 127.0.0.1:`port` and forwards requests
     for `prefix` and everything under it to `upstream` ("127.0.0.1:9701"), stripping the prefix or not."""
 
@@ -73,7 +77,7 @@ class Route:
 
 
 def route_name(strips: bool, upstream: str) -> str:
-    """A route's name in the configs (router, frontend, server-block comment): what it does and
+    """An entrance's name in the configs (router, frontend, server-block comment): what it does and
     where to, "strip-to-127-0-0-1-9701"; unique among a configuration's routes (start_argv checks)."""
     return f"{'strip' if strips else 'keep'}-to-{re.sub(r'[^A-Za-z0-9]+', '-', upstream).strip('-')}"
 
@@ -86,8 +90,9 @@ def snippet(proxy: str, strips: bool, prefix: str, upstream: str = "app:8000") -
     return f"{WHERE_IT_GOES[proxy]}\n{section}\n"
 
 
-def start_argv(proxy: str, routes: Sequence[Route], prefix: str, out: Path, log: Callable[[str], Any] = print) -> list[str]:
-    """Write the proxy's whole config for these routes into folder `out` (it exists and is empty;
+def start_argv(proxy: str, entrances: Sequence[Entrance], prefix: str, out: Path,
+               log: Callable[[str], Any] = print) -> list[str]:
+    """Write the proxy's whole config for these entrances into folder `out` (it exists and is empty;
     every file the proxy writes — pid, temp dirs, logs — must stay in it) and return the argv that
     runs the proxy in the FOREGROUND (logs to stdout/stderr); SIGTERM stops it.
 
@@ -95,66 +100,68 @@ def start_argv(proxy: str, routes: Sequence[Route], prefix: str, out: Path, log:
     loaded the routers, and answers its own 404 ("404 page not found", text/plain) for 0.1-0.4 s
     (measured); wait until a request through each route reaches the app."""
     _check_prefix(prefix)
-    _check_routes(routes)
+    _check_entrances(entrances)
     if proxy not in PROXIES:
         raise ProxylabError(f"proxy {proxy!r}", f"is not one the doctor knows ({', '.join(PROXIES)})", "pick one of those")
-    return _STARTERS[proxy](routes, prefix, out.resolve(), log)
+    out = out.resolve()
+    running = by_name(proxy)
+    binary = _binary(running, log)
+    argv = running.argv(binary, _CONFIGS[proxy](entrances, prefix, out), out)
+    env = running.env(out)
+    if not env:
+        return argv
+    # Caddy keeps its data (instance.uuid, storage locks) and config under XDG_DATA_HOME and
+    # XDG_CONFIG_HOME, by default in ~/.local/share and ~/.config: `env` points both into `out`,
+    # then becomes Caddy (the same process, so signals reach Caddy itself).
+    return [shutil.which("env") or "/usr/bin/env", *(f"{key}={value}" for key, value in env.items()), *argv]
 
 
 def version_argv(proxy: str) -> list[str]:
-    """The argv that prints the proxy's version (on stdout or stderr), for reports."""
-    if proxy in _GO_TOOLS:
-        return [str(_go_binary(proxy, print)), "version"]
-    return [_debian_binary(proxy), "-v"]
+    """The argv that prints the proxy's version (on stdout or stderr), for reports: the command
+    its image answers (`traefik version`, `nginx -v`), run with the native binary."""
+    running = by_name(proxy)
+    return [_binary(running, print), *running.version_command[1:]]
 
 
-# --- one starter per proxy ------------------------------------------------------------------
+# --- one configuration per proxy, written into `out`; each returns the file its argv takes ------
 
 
-def _traefik(routes: Sequence[Route], prefix: str, out: Path, log: Callable[[str], Any]) -> list[str]:
-    binary = _go_binary("traefik", log)
+def _traefik(entrances: Sequence[Entrance], prefix: str, out: Path) -> Path:
     dynamic = out / "dynamic"
     dynamic.mkdir(exist_ok=True)
-    described = _described("traefik", routes, prefix)
+    described = _described("traefik", entrances, prefix)
     for route in described:
         # One file per route, exactly the route macro (the snippet): the file provider merges them.
         (dynamic / f"{route['name']}.yml").write_text(route["section"] + "\n")
     config = out / "traefik.yml"
     config.write_text(_module("traefik").static(described, str(dynamic)) + "\n")
-    return [str(binary), f"--configFile={config}"]
+    return config
 
 
-def _nginx(routes: Sequence[Route], prefix: str, out: Path, log: Callable[[str], Any]) -> list[str]:
-    nginx = _debian_binary("nginx")
+def _nginx(entrances: Sequence[Entrance], prefix: str, out: Path) -> Path:
     config = out / "nginx.conf"
     config.write_text(_module("nginx").config(str(out), os.geteuid() == 0) + "\n")
     (out / "conf.d").mkdir(exist_ok=True)
-    (out / "conf.d" / "routes.conf").write_text(_module("nginx").servers(_described("nginx", routes, prefix), prefix) + "\n")
-    # -p: relative paths resolve in `out`; -e: the log nginx opens before reading the config.
-    return [nginx, "-p", f"{out}/", "-c", str(config), "-e", "stderr"]
+    servers = _module("nginx").servers(_described("nginx", entrances, prefix), prefix)
+    (out / "conf.d" / "routes.conf").write_text(servers + "\n")
+    return config
 
 
-def _caddy(routes: Sequence[Route], prefix: str, out: Path, log: Callable[[str], Any]) -> list[str]:
-    binary = _go_binary("caddy", log)
+def _caddy(entrances: Sequence[Entrance], prefix: str, out: Path) -> Path:
     config = out / "Caddyfile"
-    config.write_text(_module("caddy").config(_described("caddy", routes, prefix), prefix))
-    # Caddy keeps its data (instance.uuid, storage locks) and config under XDG_DATA_HOME and
-    # XDG_CONFIG_HOME, by default in ~/.local/share and ~/.config: `env` points both into `out`,
-    # then becomes Caddy (the same process, so signals reach Caddy itself).
-    env = shutil.which("env") or "/usr/bin/env"
-    return [env, f"XDG_DATA_HOME={out}/data", f"XDG_CONFIG_HOME={out}/config",
-            str(binary), "run", "--config", str(config), "--adapter", "caddyfile"]
+    config.write_text(_module("caddy").config(_described("caddy", entrances, prefix), prefix))
+    return config
 
 
-def _haproxy(routes: Sequence[Route], prefix: str, out: Path, log: Callable[[str], Any]) -> list[str]:
-    haproxy = _debian_binary("haproxy")
+def _haproxy(entrances: Sequence[Entrance], prefix: str, out: Path) -> Path:
     config = out / "haproxy.cfg"
-    config.write_text(_module("haproxy").config(_described("haproxy", routes, prefix)) + "\n")
-    # -db: foreground, no daemon, no pid file.
-    return [haproxy, "-db", "-f", str(config)]
+    config.write_text(_module("haproxy").config(_described("haproxy", entrances, prefix)) + "\n")
+    return config
 
 
-_STARTERS = {"traefik": _traefik, "nginx": _nginx, "caddy": _caddy, "haproxy": _haproxy}
+_CONFIGS: dict[str, Callable[[Sequence[Entrance], str, Path], Path]] = {
+    "traefik": _traefik, "nginx": _nginx, "caddy": _caddy, "haproxy": _haproxy,
+}
 
 
 # --- rendering --------------------------------------------------------------------------------
@@ -176,15 +183,15 @@ def _section(proxy: str, strips: bool, prefix: str, upstream: str, listener: str
     return str(macro(strips, prefix, upstream))
 
 
-def _described(proxy: str, routes: Sequence[Route], prefix: str) -> list[dict[str, Any]]:
+def _described(proxy: str, entrances: Sequence[Entrance], prefix: str) -> list[dict[str, Any]]:
     """What the whole-config macro needs of each route: its name, port and section."""
     described = []
-    for route in routes:
-        name = route_name(route.strips, route.upstream)
+    for entrance in entrances:
+        name = route_name(entrance.strips, entrance.upstream)
         # Traefik's entrypoint is named as its route; HAProxy binds the address itself.
-        listener = f"127.0.0.1:{route.port}" if proxy == "haproxy" else name
-        section = _section(proxy, route.strips, prefix, route.upstream, listener)
-        described.append({"name": name, "port": route.port, "section": section})
+        listener = f"127.0.0.1:{entrance.port}" if proxy == "haproxy" else name
+        section = _section(proxy, entrance.strips, prefix, entrance.upstream, listener)
+        described.append({"name": name, "port": entrance.port, "section": section})
     return described
 
 
@@ -194,38 +201,25 @@ def _check_prefix(prefix: str) -> None:
                             "pass --prefix as the public path the app is served under, e.g. --prefix /api/v1")
 
 
-def _check_routes(routes: Sequence[Route]) -> None:
-    ports = [route.port for route in routes]
-    names = [route_name(route.strips, route.upstream) for route in routes]
-    if not routes:
-        raise ProxylabError("routes", "none given", "give the proxy at least one Route")
+def _check_entrances(entrances: Sequence[Entrance]) -> None:
+    ports = [entrance.port for entrance in entrances]
+    names = [route_name(entrance.strips, entrance.upstream) for entrance in entrances]
+    if not entrances:
+        raise ProxylabError("entrances", "none given", "give the proxy at least one Entrance")
     if len(set(ports)) != len(ports) or len(set(names)) != len(names):
-        raise ProxylabError("routes", f"two share a port or a (strips, upstream) pair: {routes}", "give each route its own port and upstream")
+        raise ProxylabError("entrances", f"two share a port or a (strips, upstream) pair: {entrances}",
+                            "give each entrance its own port and upstream")
 
 
-# --- the binaries -----------------------------------------------------------------------------
-
-_GO_TOOLS: dict[str, GoTool] = {"traefik": TRAEFIK, "caddy": CADDY}
-
-_DEBIAN_PACKAGES = {"nginx": "nginx-light", "haproxy": "haproxy"}
+# --- the binary -------------------------------------------------------------------------------
 
 
-def _go_binary(proxy: str, log: Callable[[str], Any]) -> Path:
-    """Traefik or Caddy at compose.yaml's image tag, built once (proxylab/native/go_build.py)."""
+def _binary(proxy: Proxy, log: Callable[[str], Any]) -> str:
+    """The proxy's native binary at compose.yaml's image tag: the tag pins a built proxy's version."""
     stack = compose.load()
-    service = next((name for name, svc in stack.services.items() if (svc.image or "").startswith(f"{proxy}:")), None)
+    service = pinned_service(stack, proxy)
     if service is None:
-        raise ProxylabError(proxy, f"compose.yaml has no {proxy} service, whose image tag pins its version", f"restore the {proxy} service in compose.yaml")
-    return _GO_TOOLS[proxy].ensure(image_version(stack.image_tag(service)), log=log)
-
-
-# Where Debian installs them; a user's PATH does not always include sbin.
-_SBIN = Path("/usr/sbin")
-
-
-def _debian_binary(proxy: str) -> str:
-    """Debian's nginx or haproxy, from PATH or /usr/sbin."""
-    found = shutil.which(proxy) or (str(_SBIN / proxy) if (_SBIN / proxy).exists() else None)
-    if found is None:
-        raise ProxylabError(proxy, "is not installed", f"install Debian's package: apt-get install {_DEBIAN_PACKAGES[proxy]} (`make deps` does this)")
-    return found
+        raise ProxylabError(proxy.name,
+                            f"compose.yaml has no {proxy.name} service, whose image tag pins its version",
+                            f"restore the {proxy.name} service in compose.yaml")
+    return proxy.binary(stack.image_tag(service.name), log)

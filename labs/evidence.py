@@ -33,8 +33,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from proxylab.native.go_build import CADDY, TRAEFIK, built_with, go_env
+from proxylab.native.go_build import built_with, go_env
 from proxylab.paths import REPO
+from proxylab.proxies.caddy import TOOL as CADDY
+from proxylab.proxies.traefik import TOOL as TRAEFIK
 
 KINDS = ("python", "file", "traefik", "caddy", "go", "nginx")
 _LINE = re.compile(r"^(?P<kind>[a-z]+): (?P<reference>\S+?)(?:: (?P<text>.+))?$")

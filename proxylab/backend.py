@@ -59,8 +59,7 @@ class Backend(Protocol):
         ...
 
     def versions(self) -> dict[str, str]:
-        """fastapi, starlette, uvicorn and each proxy (traefik, nginx, caddy, haproxy) as they run (what
-        every report prints)."""
+        """fastapi, starlette, uvicorn and each proxy as they run (what every report prints)."""
         ...
 
     # --- what a lab needs to know: how addresses look inside the stack --------------------------

@@ -31,7 +31,7 @@ class Route:
     proxy: str | None  # the proxy service, or None when the port is the app's own
     host_ip: str
     port: int
-    app: str
+    app: str  # "" when the x-route names none: `make check`'s ports check says so
     strips: bool | None  # None for direct routes: there is no proxy to strip anything
     defaults: bool = False  # the proxy's own defaults, kept on purpose (see nginx/)
     host: str | None = None  # the Host header the proxy sends, where it is not the client's
@@ -85,7 +85,7 @@ class Port:
     host_ip: str
     published: int
     target: int
-    route: Mapping[str, Any] | None
+    route: Route | None  # the port's x-route, read once when compose.yaml is loaded
 
 
 @dataclass(frozen=True)
@@ -169,32 +169,8 @@ class Stack:
     @property
     def routes(self) -> list[Route]:
         """Every published port that carries an `x-route`, in file order."""
-        routes = []
-        for service in self.services.values():
-            for port in service.ports:
-                if port.route is None:
-                    continue
-                is_proxy = "strips" in port.route
-                routes.append(
-                    Route(
-                        name=port.name,
-                        proxy=service.name if is_proxy else None,
-                        host_ip=port.host_ip,
-                        port=port.published,
-                        app=str(port.route["app"]),
-                        strips=bool(port.route["strips"]) if is_proxy else None,
-                        defaults=bool(port.route.get("defaults", False)),
-                        host=port.route.get("host"),
-                        replicas=tuple(str(name) for name in port.route.get("replicas") or ()),
-                        strategy=port.route.get("strategy"),
-                        tls=bool(port.route.get("tls", False)),
-                        omits=tuple(str(line) for line in port.route.get("omits") or ()),
-                        via=int(port.route["via"]) if port.route.get("via") is not None else None,
-                        rewrite=port.route.get("rewrite"),
-                        prefix=self.prefix,
-                    )
-                )
-        return routes
+        ports = (port for service in self.services.values() for port in service.ports)
+        return [port.route for port in ports if port.route is not None]
 
     def route(self, port: int) -> Route | None:
         """The route published on `port`, or None when no service publishes it."""
@@ -269,11 +245,12 @@ def _model(path: Path, data: Mapping[str, Any], root: Path) -> Stack:
     meta = data.get("x-proxylab", {})
     native = meta.get("native", {})
     network = next(iter(data.get("networks", {}).values()))
-    services = {name: _service(root, name, spec) for name, spec in data["services"].items()}
+    prefix = meta.get("prefix", "")
+    services = {name: _service(root, name, spec, prefix) for name, spec in data["services"].items()}
     return Stack(
         path=path,
         services=services,
-        prefix=meta.get("prefix", ""),
+        prefix=prefix,
         lab_subnet=ipaddress.ip_network(network["ipam"]["config"][0]["subnet"]),
         native_subnet=ipaddress.ip_network(native.get("subnet", "127.30.0.0/24")),
         native_source_address=native.get("source-address", "127.0.0.1"),
@@ -291,7 +268,7 @@ def _seconds(service: str, key: str, value: Any) -> float | None:
     return float(value)
 
 
-def _service(root: Path, name: str, spec: Mapping[str, Any]) -> Service:
+def _service(root: Path, name: str, spec: Mapping[str, Any], prefix: str) -> Service:
     build = spec.get("build")
     context = build.get("context") if isinstance(build, dict) else build
     networks = spec.get("networks") or {}
@@ -303,7 +280,7 @@ def _service(root: Path, name: str, spec: Mapping[str, Any]) -> Service:
         command=_as_list(spec.get("command")),
         environment={str(k): "" if v is None else str(v) for k, v in _as_dict(spec.get("environment")).items()},
         ipv4_address=address,
-        ports=[_port(name, item) for item in spec.get("ports", [])],
+        ports=[_port(name, item, prefix) for item in spec.get("ports", [])],
         volumes=[_volume(root, item) for item in spec.get("volumes", [])],
         healthcheck=_healthcheck(spec.get("healthcheck")),
         depends_on=_depends_on(spec.get("depends_on")),
@@ -312,15 +289,42 @@ def _service(root: Path, name: str, spec: Mapping[str, Any]) -> Service:
     )
 
 
-def _port(service: str, item: Any) -> Port:
+def _port(service: str, item: Any, prefix: str) -> Port:
     if not isinstance(item, dict):
         raise ValueError(f"{service}: write ports in the long form (name, host_ip, published, target)")
+    name = item.get("name", f"{service}-{item['target']}")
+    host_ip = item.get("host_ip", "0.0.0.0")
+    published = int(item["published"])
+    raw = item.get("x-route")
     return Port(
-        name=item.get("name", f"{service}-{item['target']}"),
-        host_ip=item.get("host_ip", "0.0.0.0"),
-        published=int(item["published"]),
+        name=name,
+        host_ip=host_ip,
+        published=published,
         target=int(item["target"]),
-        route=item.get("x-route"),
+        route=None if raw is None else _route(service, name, host_ip, published, raw, prefix),
+    )
+
+
+def _route(service: str, name: str, host_ip: str, published: int, raw: Mapping[str, Any],
+           prefix: str) -> Route:
+    """A port's `x-route` as a Route: a proxy route when it says `strips`, else the app's own port."""
+    is_proxy = "strips" in raw
+    return Route(
+        name=name,
+        proxy=service if is_proxy else None,
+        host_ip=host_ip,
+        port=published,
+        app=str(raw["app"]) if raw.get("app") is not None else "",
+        strips=bool(raw["strips"]) if is_proxy else None,
+        defaults=bool(raw.get("defaults", False)),
+        host=raw.get("host"),
+        replicas=tuple(str(app) for app in raw.get("replicas") or ()),
+        strategy=raw.get("strategy"),
+        tls=bool(raw.get("tls", False)),
+        omits=tuple(str(line) for line in raw.get("omits") or ()),
+        via=int(raw["via"]) if raw.get("via") is not None else None,
+        rewrite=raw.get("rewrite"),
+        prefix=prefix,
     )
 
 

@@ -23,10 +23,11 @@ import docker
 import requests
 from docker.errors import DockerException
 
-from proxylab import versions
+from proxylab import proxies
 from proxylab.compose import Stack
 from proxylab.errors import ProxylabError
 from proxylab.paths import REPO
+from proxylab.proxies.base import parse_version
 from proxylab.status import ServiceStatus
 
 PROJECT_LABEL = "com.docker.compose.project"
@@ -182,14 +183,18 @@ class ComposeBackend:
         return self.stack.services[service].ipv4_address or ""
 
     def versions(self) -> dict[str, str]:
-        """Asked inside the containers that run: the app's packages, `traefik version`, `nginx -v`,
-        `caddy version`, `haproxy -v`."""
+        """Asked inside the containers that run: the app's packages, and each proxy's own version
+        command (`traefik version`, `nginx -v`, ...: proxylab/proxies), keyed by the proxy's name."""
         packages = "from importlib.metadata import version; print(*(version(n) for n in ('fastapi', 'starlette', 'uvicorn')))"
         found = dict(zip(("fastapi", "starlette", "uvicorn"), self._exec("app-server-root-path", ["python", "-c", packages]).split()))
-        asked = (("traefik", ["traefik", "version"]), ("nginx", ["nginx", "-v"]), ("caddy", ["caddy", "version"]), ("haproxy", ["haproxy", "-v"]))
-        for name, command in (item for item in asked if item[0] in self.stack.services):
-            image = (self._first(name).attrs.get("Config") or {}).get("Image", "?")
-            found[name] = f"{versions.parse(name, self._exec(name, command))} (container {name}, image {image})"
+        for proxy in proxies.every():
+            service = proxies.pinned_service(self.stack, proxy)
+            if service is None:
+                continue
+            image = (self._first(service.name).attrs.get("Config") or {}).get("Image", "?")
+            answer = self._exec(service.name, list(proxy.version_command))
+            version = parse_version(proxy.version_pattern, answer)
+            found[proxy.name] = f"{version} (container {service.name}, image {image})"
         return found
 
     def _exec(self, service: str, command: list[str]) -> str:

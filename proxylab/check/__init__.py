@@ -3,8 +3,10 @@
 What: eleven checks that need no Docker engine and no running stack. `schema` validates against the
 Compose Specification and `compose` with Compose's own loader (proxylab/check/schema.py); `files` finds what compose.yaml mounts or builds; `ports` finds clashing
 published ports and routes to unknown apps; `trust` compares each app's FORWARDED_ALLOW_IPS with
-the proxies' addresses; `traefik`, `nginx`, `caddy` and `haproxy` read traefik/, nginx/,
-caddy/Caddyfile and haproxy/haproxy.cfg and confirm each port routes the way its `x-route` says; `tls` that exactly the `tls: true` ports terminate TLS with .run/certs; `readme` compares README.md's route table with compose.yaml.
+the proxies' addresses; then one check per proxy of proxylab/proxies' table (`traefik`, `nginx`,
+`caddy`, `haproxy`), each reading its own config and confirming each port routes the way its
+`x-route` says; `tls` that exactly the `tls: true` ports terminate TLS with .run/certs; `readme`
+compares README.md's route table with compose.yaml.
 When: before `make up`, and in CI. Each failing Finding names the thing, the cause and the next step.
 Why: compose.yaml is the one source of truth, but each proxy's config repeats every route in its
 own words. If one drifts, a lab would measure a different route from the one its port promises.
@@ -17,10 +19,8 @@ from pathlib import Path
 
 import yaml
 
-from proxylab.check.caddy import check_caddy
+from proxylab import proxies
 from proxylab.check.common import (
-    FORWARDED_SNIPPET,
-    NGINX_PREFIX,
     README_BEGIN,
     README_END,
     TRUST_ALL_SERVICES,
@@ -28,22 +28,18 @@ from proxylab.check.common import (
     forwarded_allow_ips,
 )
 from proxylab.check.files import check_files
-from proxylab.check.haproxy import check_haproxy
-from proxylab.check.nginx import NginxServer, check_nginx, read_nginx_servers, read_nginx_upstreams
 from proxylab.check.ports import check_ports
 from proxylab.check.readme import check_readme, describe_app, route_table_markdown
 from proxylab.check.schema import check_compose_config, check_schema
 from proxylab.check.tls import check_tls
-from proxylab.check.traefik import check_traefik
 from proxylab.check.trust import check_trust
 from proxylab.compose import Stack
 from proxylab.paths import REPO
 
 __all__ = [
-    "FORWARDED_SNIPPET", "NGINX_PREFIX", "README_BEGIN", "README_END", "TRUST_ALL_SERVICES", "Finding",
-    "NginxServer", "check_caddy", "check_compose_config", "check_files", "check_haproxy", "check_nginx", "check_ports", "check_readme", "check_schema",
-    "check_tls", "check_traefik", "check_trust", "describe_app", "forwarded_allow_ips", "read_nginx_servers",
-    "read_nginx_upstreams", "route_table_markdown", "run_checks",
+    "README_BEGIN", "README_END", "TRUST_ALL_SERVICES", "Finding",
+    "check_compose_config", "check_files", "check_ports", "check_readme", "check_schema",
+    "check_tls", "check_trust", "describe_app", "forwarded_allow_ips", "route_table_markdown", "run_checks",
 ]
 
 
@@ -55,10 +51,8 @@ def run_checks(stack: Stack, *, schema_path: Path | None = None, readme: Path = 
         ("files", lambda: check_files(stack)),
         ("ports", lambda: check_ports(stack)),
         ("trust", lambda: check_trust(stack)),
-        ("traefik", lambda: check_traefik(stack)),
-        ("nginx", lambda: check_nginx(stack)),
-        ("caddy", lambda: check_caddy(stack)),
-        ("haproxy", lambda: check_haproxy(stack)),
+        # One check per proxy, named after it: each reads its own config (proxylab/proxies/).
+        *((proxy.name, lambda proxy=proxy: proxy.check(stack)) for proxy in proxies.every()),
         ("tls", lambda: check_tls(stack)),
         ("readme", lambda: check_readme(stack, readme)),
     ]

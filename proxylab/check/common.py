@@ -1,8 +1,13 @@
-"""What every check shares: the Finding type, constants, and small readers of compose services."""
+"""What every check shares: the Finding type, constants, and small readers of compose services.
+
+The proxies' own checks (proxylab/proxies/<proxy>) use the public helpers here too: how a route's
+upstreams, strip and TLS are compared with x-route, and how a verdict is reported.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,9 +27,6 @@ TRUST_NOBODY_SERVICES = frozenset({"app-trusts-nobody", "app-https-redirect-untr
 # Only these may trust, besides the proxies that forward to them, a CIDR network of outer proxies:
 # lab 12's chain (client → edge → Traefik → app), where only trusting every hop finds the client.
 TRUST_CHAIN_SERVICES = frozenset({"app-trusts-the-chain"})
-# Where the nginx image keeps its config; `include` and the templates folder are relative to it.
-NGINX_PREFIX = "/etc/nginx"
-FORWARDED_SNIPPET = "snippets/forwarded-headers.conf"
 # What a proxy's config says of one port for the tls check: does it terminate TLS there, and with
 # which files ({what: container path}, e.g. {"crt": "/etc/proxylab/certs/server-with-key.pem"}).
 PortTls = tuple[bool, dict[str, str | None]]
@@ -39,7 +41,7 @@ class Finding:
     message: str
 
 
-class _Unchecked(Exception):
+class Unchecked(Exception):
     """A file a check needs is missing or unreadable; the message says which one and what to do."""
 
 
@@ -50,10 +52,10 @@ class _Unchecked(Exception):
 
 def forwarded_allow_ips(service: Service) -> str | None:
     """What uvicorn trusts: --forwarded-allow-ips wins over the FORWARDED_ALLOW_IPS variable."""
-    return _option(service.command or [], "--forwarded-allow-ips") or service.environment.get("FORWARDED_ALLOW_IPS")
+    return command_option(service.command or [], "--forwarded-allow-ips") or service.environment.get("FORWARDED_ALLOW_IPS")
 
 
-def _option(argv: list[str], flag: str) -> str | None:
+def command_option(argv: list[str], flag: str) -> str | None:
     """`--flag value` or `--flag=value` in a command; flags compare case-insensitively (Traefik's do)."""
     for index, arg in enumerate(argv):
         name, equals, value = arg.partition("=")
@@ -65,14 +67,14 @@ def _option(argv: list[str], flag: str) -> str | None:
     return None
 
 
-def _config_file(service: Service, flag: str, default: str) -> Path | None:
+def config_file(service: Service, flag: str, default: str) -> Path | None:
     """The host file behind the config a proxy's command names with `flag` (else `default`, the
     image's own path); None where the volumes mount no file there."""
-    path = service.host_path(_option(service.command or [], flag) or default)
+    path = service.host_path(command_option(service.command or [], flag) or default)
     return path if path is not None and path.is_file() else None
 
 
-def _upstream_problems(stack: Stack, where: str, urls: list[str], apps: tuple[str, ...]) -> list[str]:
+def upstream_problems(stack: Stack, where: str, urls: list[str], apps: tuple[str, ...]) -> list[str]:
     """Every upstream URL names one of `apps` at a port it listens on, and every app is named.
 
     `apps` is x-route.app, or x-route.replicas for a route that balances over replicas (lab 07).
@@ -97,13 +99,13 @@ def _upstream_problems(stack: Stack, where: str, urls: list[str], apps: tuple[st
 
 def _container_ports(service: Service) -> set[int]:
     ports = {port.target for port in service.ports}
-    if _option(service.command or [], "--port") or _option(service.command or [], "--bind"):
+    if command_option(service.command or [], "--port") or command_option(service.command or [], "--bind"):
         # uvicorn's --port, Hypercorn's --bind HOST:PORT: Service.server_port reads either.
         ports.add(service.server_port)
     return ports
 
 
-def _go_tool_version_problems(tool: GoTool, service: Service) -> list[str]:
+def go_tool_version_problems(tool: GoTool, service: Service) -> list[str]:
     """The native backend builds `tool` from tools/<name>/go.mod: it must be the image's version."""
     try:
         required = tool.module_version()
@@ -114,26 +116,21 @@ def _go_tool_version_problems(tool: GoTool, service: Service) -> list[str]:
     return [f"{service.name}: image {service.image} but tools/{tool.name}/go.mod requires {tool.module} {required}; make both the same version"]
 
 
-def _services_of_image(stack: Stack, repository: str) -> list[Service]:
-    """Services whose image is `repository[:tag]`, e.g. every `traefik:v3.6.12` service."""
-    return [service for service in stack.services.values() if re.sub(r"[:@].*$", "", (service.image or "").rsplit("/", 1)[-1]) == repository]
-
-
 def _app_services(stack: Stack) -> list[Service]:
-    apps = {app for service in stack.services.values() for port in _routed_ports(service) for app in _route_apps(port)}
+    apps = {app for service in stack.services.values() for port in routed_ports(service) for app in route_apps(port)}
     return [service for name, service in stack.services.items() if name in apps]
 
 
-def _routed_ports(service: Service) -> list[Port]:
+def routed_ports(service: Service) -> list[Port]:
     return [port for port in service.ports if port.route is not None]
 
 
-def _listen_port(address: str) -> int | None:
+def listen_port(address: str) -> int | None:
     port = address.rpartition(":")[2]
     return int(port) if port.isdigit() else None
 
 
-def _verdict(check: str, problems: list[str], passed: str) -> list[Finding]:
+def verdict(check: str, problems: list[str], passed: str) -> list[Finding]:
     if not problems:
         return [Finding(check, True, passed)]
     return [Finding(check, False, problem) for problem in problems]
@@ -148,6 +145,38 @@ def is_generated_certs(path: Path | None) -> bool:
     return path is not None and path.parts[-2:] == (".run", "certs")
 
 
-def _route_apps(port: Port) -> tuple[str, ...]:
+def route_apps(port: Port) -> tuple[str, ...]:
     """The services a route's proxy must forward to: x-route.replicas, else x-route.app."""
-    return tuple(str(name) for name in port.route.get("replicas") or ()) or (str(port.route["app"]),)
+    return port.route.upstreams
+
+
+# --- what each proxy's TLS check shares ------------------------------------------------------
+
+
+def cert_problems(service: Service, where: str, paths: Mapping[str, str | None]) -> list[str]:
+    problems = []
+    for what, container_path in paths.items():
+        if not container_path:
+            problems.append(f"{where}: names no {what}; point it at a file in a volume of .run/certs")
+            continue
+        host = service.host_path(container_path)
+        if host is None or not is_generated_certs(host.parent):
+            problems.append(f"{where}: {what} {container_path} is not in .run/certs through the volumes (maps to {host}); mount ./.run/certs and use a file in it")
+    return problems
+
+
+def terminates_problems(service: Service, tls: Mapping[int, PortTls], how: str) -> list[str]:
+    """Caddy and HAProxy: each route terminates TLS iff x-route says tls, with .run/certs' files.
+
+    `tls` is what the proxy's config says of each port it listens on: (terminates?, {what: path})."""
+    problems = []
+    for port in routed_ports(service):
+        where = f"{service.name} port {port.published} ({port.name})"
+        terminates, paths = tls.get(port.target, (False, {}))
+        wanted = port.route.tls
+        if terminates != wanted:
+            fix = how.format(port=port.target) if wanted else "serve plain http there"
+            problems.append(f"{where}: {'terminates' if terminates else 'does not terminate'} TLS but x-route says tls: {str(wanted).lower()}; {fix}")
+        elif terminates:
+            problems += cert_problems(service, where, paths)
+    return problems

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from proxylab import proxies
 from proxylab.check.common import (
     Finding,
-    _services_of_image,
     _shown,
-    _Unchecked,
-    _verdict,
     is_generated_certs,
+    verdict,
 )
-from proxylab.check.traefik import _traefik_dynamic_dir, _traefik_static
 from proxylab.compose import Service, Stack
 
 # --- files ----------------------------------------------------------------------------------
@@ -32,12 +30,10 @@ def check_files(stack: Stack) -> list[Finding]:
             if not volume.source.exists() and not is_generated_certs(volume.source)
         ]
         problems += _build_problems(service)
-    for service in _services_of_image(stack, "traefik"):
-        try:
-            _traefik_dynamic_dir(service, _traefik_static(service))
-        except _Unchecked as exc:
-            problems.append(str(exc))
-    return _verdict("files", problems, "every volume source, build context, Dockerfile and Traefik config exists")
+    for proxy in proxies.every():
+        for service in proxies.services_of(stack, proxy):
+            problems += proxy.file_problems(service)
+    return verdict("files", problems, "every volume source, build context, Dockerfile and Traefik config exists")
 
 
 def _build_problems(service: Service) -> list[str]:

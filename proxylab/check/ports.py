@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from proxylab.check.common import (
     Finding,
-    _verdict,
+    verdict,
 )
 from proxylab.compose import Stack
 
@@ -25,12 +25,15 @@ def check_ports(stack: Stack) -> list[Finding]:
             if port.target in targets:
                 problems.append(f"{service.name}: container port {port.target} is published twice; the native backend binds one host port per container port, so publish it once")
             targets.add(port.target)
-            app = (port.route or {}).get("app")
-            unknown = [name for name in (port.route or {}).get("replicas") or () if name not in stack.services]
+            if port.route is None:
+                continue
+            unknown = [name for name in port.route.replicas if name not in stack.services]
             if unknown:
                 problems.append(f"route {where} (port {port.published}): x-route.replicas names {', '.join(unknown)}, not services in compose.yaml")
-            if port.route is not None and app not in stack.services:
+            if port.route.app not in stack.services:
+                # "" is an x-route that names no app; the message calls it None, as YAML would.
+                app = port.route.app or None
                 problems.append(f"route {where} (port {port.published}): x-route.app {app!r} is not a service in compose.yaml; name one of {', '.join(stack.services)}")
-    return _verdict("ports", problems, f"{len(owners)} host ports, each published once; every route names a service")
+    return verdict("ports", problems, f"{len(owners)} host ports, each published once; every route names a service")
 
 

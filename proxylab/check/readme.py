@@ -9,7 +9,7 @@ from proxylab.check.common import (
     README_BEGIN,
     README_END,
     Finding,
-    _option,
+    command_option,
     forwarded_allow_ips,
 )
 from proxylab.compose import Route, Service, Stack
@@ -53,7 +53,7 @@ def describe_app(service: Service) -> str:
     server = Path(command[0]).name if command else "uvicorn"
     if command[:2] == ["fastapi", "run"]:  # fastapi-cli's production command, as the docs start the app
         server = "fastapi run"
-    if root_path := _option(command, "--root-path"):
+    if root_path := command_option(command, "--root-path"):
         parts.append(f"{server} --root-path {root_path}")
     if app_root_path := service.environment.get("PROXYLAB_APP_ROOT_PATH"):
         parts.append(f'FastAPI(root_path="{app_root_path}")')

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from jsonschema import Draft7Validator, ValidationError
 
-from proxylab.check.common import Finding, _verdict
+from proxylab.check.common import Finding, verdict
 from proxylab.compose import Stack
 from proxylab.errors import ProxylabError
 from proxylab.paths import CACHE_DIR, COMPOSE_PINS, REPO
@@ -84,7 +84,7 @@ def check_schema(stack: Stack, schema_path: Path | None = None) -> list[Finding]
     # checked as the 127.0.0.1 Compose would use, and a PROXYLAB_BIND that breaks the file is caught.
     errors = sorted(validator.iter_errors(dict(stack.raw)), key=lambda error: error.json_path)
     problems = [f"{stack.path.name} at {error.json_path}: {_schema_message(error)}; change it to what the Compose Specification allows" for error in errors]
-    return _verdict("schema", problems, f"{stack.path.name} follows the Compose Specification ({SCHEMA_MODULE} schema)")
+    return verdict("schema", problems, f"{stack.path.name} follows the Compose Specification ({SCHEMA_MODULE} schema)")
 
 
 def check_compose_config(stack: Stack) -> list[Finding]:
@@ -96,7 +96,7 @@ def check_compose_config(stack: Stack) -> list[Finding]:
     done = subprocess.run([docker, "compose", "-f", str(stack.path), "--project-directory", str(REPO), "config", "--quiet"],
                           capture_output=True, text=True, timeout=60)
     problems = [f"{stack.path.name}: {line}" for line in done.stderr.strip().splitlines()] if done.returncode else []
-    return _verdict("compose", problems, f"Compose {version} loads {stack.path.name}")
+    return verdict("compose", problems, f"Compose {version} loads {stack.path.name}")
 
 
 @functools.cache

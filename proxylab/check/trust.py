@@ -10,8 +10,8 @@ from proxylab.check.common import (
     TRUST_NOBODY_SERVICES,
     Finding,
     _app_services,
-    _verdict,
     forwarded_allow_ips,
+    verdict,
 )
 from proxylab.compose import Service, Stack
 
@@ -29,7 +29,7 @@ def check_trust(stack: Stack) -> list[Finding]:
             problems += _chain_trust_problems(stack, service)
         else:
             problems += _trust_problems(service, expected)
-    return _verdict("trust", problems, f"every app trusts exactly the proxies ({','.join(expected)}), the chain's hops, or is built to trust all or none")
+    return verdict("trust", problems, f"every app trusts exactly the proxies ({','.join(expected)}), the chain's hops, or is built to trust all or none")
 
 
 def _chain_trust_problems(stack: Stack, service: Service) -> list[str]:

@@ -1,5 +1,6 @@
-"""Traefik and Caddy for the native backend (and Caddy for the proxylab/caddy image): each built
-from its own Go module, cached by version and Go release.
+"""Proxies built from their own Go module for the native backend (and for the proxylab/caddy
+image), cached by version and Go release: the GoTool each Go proxy's home declares (TOOL in
+proxylab/proxies/traefik and proxylab/proxies/caddy.py).
 
 tools/<name>/go.mod requires the proxy's module at the image's version, with its go.sum, so
 `go build` there is reproducible, needs only the Go module proxy and produces the program the
@@ -119,20 +120,3 @@ def built_with(binary: Path) -> str | None:
 def image_version(tag: str) -> str:
     """The module version an image tag names: traefik:v3.6.12 runs v3.6.12, caddy:2.11.9-alpine v2.11.9."""
     return "v" + tag.split("-", 1)[0].removeprefix("v")
-
-
-TRAEFIK = GoTool(
-    name="traefik",
-    title="Traefik",
-    module="github.com/traefik/traefik/v3",
-    package="github.com/traefik/traefik/v3/cmd/traefik",
-    version_variable="github.com/traefik/traefik/v3/pkg/version.Version",
-)
-CADDY = GoTool(
-    name="caddy",
-    title="Caddy",
-    module="github.com/caddyserver/caddy/v2",
-    package="github.com/caddyserver/caddy/v2/cmd/caddy",
-    # Caddy's release builds may set CustomVersion for exactly this.
-    version_variable="github.com/caddyserver/caddy/v2.CustomVersion",
-)

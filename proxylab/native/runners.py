@@ -4,11 +4,9 @@
   run from the build context with the executable of its image's virtualenv (see service_venv), its
   listen flags (--host/--port, Hypercorn's --bind) moved to the native address; a one-shot service
   of that image (`certs`) runs its command with container paths mapped through its volumes;
-- traefik:<tag>: the Traefik binary built at that tag, with a native copy of its config;
-- nginx:<tag>: Debian's nginx with a native copy of /etc/nginx, touching no system config;
-- caddy:<tag>: the Caddy binary built at that tag, with a native copy of its Caddyfile and its
-  storage in the run folder (not ~/.local/share/caddy);
-- haproxy:<tag>: Debian's haproxy (2.6, like the image's branch) with a native copy of haproxy.cfg;
+- a proxy's image (proxylab/proxies' table: traefik, nginx, caddy, haproxy): its Proxy's binary,
+  command line and environment, on the native copy of its config that the Proxy renders into
+  the service's run folder, touching no system config;
 - redis:<tag>: Debian's redis-server with a config of its own in the run folder, bound to the
   service's native address, persisting nothing (the image's version differs: `make versions`).
 """
@@ -22,11 +20,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from proxylab import proxies
 from proxylab.compose import Service, Stack
 from proxylab.errors import ProxylabError
 from proxylab.native.addresses import NativeAddresses
-from proxylab.native.go_build import CADDY, TRAEFIK, image_version
-from proxylab.native.render import render_caddy, render_haproxy, render_nginx, render_traefik
 
 # What a native process inherits from the caller's environment; the rest comes from compose.yaml,
 # so a variable set in your shell (PROXYLAB_APP_ROOT_PATH, say) cannot leak into an app.
@@ -99,28 +96,26 @@ def process_spec(stack: Stack, name: str, run_dir: Path, log=print) -> ProcessSp
     addresses = NativeAddresses(stack)
     image = service.image or ""
     context = stack.build_context(name)
+    proxy = proxies.of_service(service)
+    extra: dict[str, str] = {}
     if context is not None and name in stack.oneshots:
         argv, cwd = _oneshot(service), context
     elif context is not None:
         argv, cwd = _app(service, addresses, service_venv(stack, name)), context
-    elif image.startswith("traefik:"):
-        argv, cwd = _traefik(stack, service, addresses, run_dir / name, log), run_dir / name
-    elif image.startswith("nginx:"):
-        argv, cwd = _nginx(service, addresses, run_dir / name), run_dir / name
+    elif proxy is not None:
+        out = run_dir / name
+        binary = proxy.binary(stack.image_tag(name), log)
+        argv, cwd, extra = proxy.argv(binary, proxy.render(service, addresses, out), out), out, proxy.env(out)
     elif image.startswith("redis:"):
         argv, cwd = _redis(service, addresses, run_dir / name), run_dir / name
-    elif image.startswith("caddy:"):
-        argv, cwd = _caddy(stack, service, addresses, run_dir / name, log), run_dir / name
-    elif image.startswith("haproxy:"):
-        argv, cwd = _haproxy(service, addresses, run_dir / name), run_dir / name
     else:
-        raise ProxylabError(f"service {name}", f"the native backend does not know how to run image {image!r}", "add a runner in proxylab/native/runners.py")
+        raise ProxylabError(f"service {name}", f"the native backend does not know how to run image {image!r}",
+                            "add a home for it in proxylab/proxies/ (a proxy) "
+                            "or a runner in proxylab/native/runners.py")
     env = {key: os.environ[key] for key in _INHERITED if key in os.environ}
     # Service names in values (PROXYLAB_REDIS_URL=redis://redis:6379/0) become native addresses too.
     env.update({key: addresses.rewrite_environment_value(addresses.rewrite_service_refs(value)) for key, value in service.environment.items()})
-    if image.startswith("caddy:"):
-        # Where the image keeps Caddy's data and config (/data, /config): the run folder natively.
-        env.update(XDG_DATA_HOME=str(run_dir / name / "data"), XDG_CONFIG_HOME=str(run_dir / name / "config"))
+    env.update(extra)  # the proxy's own, such as where Caddy keeps its data: its run folder
     health = service.healthcheck.url if service.healthcheck else None
     return ProcessSpec(
         service=name,
@@ -216,33 +211,3 @@ def _set_option(argv: list[str], flag: str, value: str) -> None:
         argv[argv.index(flag) + 1] = value
     else:
         argv.extend([flag, value])
-
-
-def _traefik(stack: Stack, service: Service, addresses: NativeAddresses, out: Path, log) -> list[str]:
-    binary = TRAEFIK.ensure(image_version(stack.image_tag(service.name)), log=log)
-    config = render_traefik(service, addresses, out)
-    return [str(binary), f"--configFile={config}"]
-
-
-def _nginx(service: Service, addresses: NativeAddresses, out: Path) -> list[str]:
-    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
-    if nginx is None:
-        raise ProxylabError("nginx", "is not installed", "install Debian's package: apt-get install nginx-light (.ci/run does this)")
-    main = render_nginx(service, addresses, out)
-    # -p/-c keep nginx inside the run folder; -e and pid keep it off /var/log and /run.
-    return [nginx, "-p", f"{out}/", "-c", str(main), "-e", "stderr", "-g", f"daemon off; pid {out}/nginx.pid;"]
-
-
-def _caddy(stack: Stack, service: Service, addresses: NativeAddresses, out: Path, log) -> list[str]:
-    binary = CADDY.ensure(image_version(stack.image_tag(service.name)), log=log)
-    config = render_caddy(service, addresses, out)
-    return [str(binary), "run", "--config", str(config), "--adapter", "caddyfile"]
-
-
-def _haproxy(service: Service, addresses: NativeAddresses, out: Path) -> list[str]:
-    haproxy = shutil.which("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None)
-    if haproxy is None:
-        raise ProxylabError("haproxy", "is not installed", "install Debian's package: apt-get install haproxy (scripts/install-debian-deps.sh does this)")
-    config = render_haproxy(service, addresses, out)
-    # -db: foreground, as compose.yaml's command says; the rest of that command is the config.
-    return [haproxy, "-db", "-f", str(config)]

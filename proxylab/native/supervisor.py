@@ -22,7 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from proxylab import ports, versions
+from proxylab import ports, proxies, versions
 from proxylab.compose import Stack
 from proxylab.errors import ProxylabError
 from proxylab.native.addresses import NativeAddresses
@@ -32,8 +32,6 @@ from proxylab.native.runners import ProcessSpec, process_spec
 from proxylab.paths import RUN_DIR
 from proxylab.status import ServiceStatus
 
-# What Compose would send: nginx's image declares STOPSIGNAL SIGQUIT (graceful), others SIGTERM.
-_STOP_SIGNALS = {"nginx": signal.SIGQUIT}
 _POLL_S = 0.2
 # How long a one-shot service (`certs`) may run before the start gives up on it.
 _ONESHOT_TIMEOUT_S = 60.0
@@ -221,9 +219,17 @@ class NativeBackend:
 
     def _stop_one(self, name: str, entry: dict) -> str:
         began = time.monotonic()
-        stop_group(entry["pid"], entry["started"], _STOP_SIGNALS.get(name, signal.SIGTERM))
+        stop_group(entry["pid"], entry["started"], self._stop_signal(name))
         self.log(f"stopped {name:<22} in {time.monotonic() - began:.1f}s")
         return name
+
+    def _stop_signal(self, service: str) -> signal.Signals:
+        """What Compose would send: a proxy's image's STOPSIGNAL (nginx's SIGQUIT, for the edge
+        too; haproxy's SIGUSR1), SIGTERM for every other service and for one compose.yaml no
+        longer has. stop_group kills what the signal has not stopped within the grace period."""
+        known = self.stack.services.get(service)
+        proxy = proxies.of_service(known) if known is not None else None
+        return proxy.stop_signal if proxy is not None else signal.SIGTERM
 
     def clean_leftovers(self) -> None:
         """A killed `up` leaves processes and a state file behind: stop them first."""
@@ -274,7 +280,7 @@ class NativeBackend:
         entry = self._state().get(service)
         began = time.monotonic()
         if entry is not None and is_alive(entry["pid"], entry["started"]):
-            stop_group(entry["pid"], entry["started"], sig or _STOP_SIGNALS.get(service, signal.SIGTERM))
+            stop_group(entry["pid"], entry["started"], sig or self._stop_signal(service))
         return time.monotonic() - began
 
     def start_service(self, service: str, wait: bool = True) -> float:
@@ -292,7 +298,7 @@ class NativeBackend:
         return time.monotonic() - began
 
     def versions(self) -> dict[str, str]:
-        """The virtualenv's packages, the native Traefik build and Debian's nginx."""
+        """The virtualenv's packages and each proxy's native binary (proxylab/versions.py)."""
         return versions.native(self.stack)
 
     def is_running(self) -> bool:

@@ -21,21 +21,23 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from doctor import proxies
-from doctor.proxies import PROXIES, Route
+from doctor.proxies import PROXIES, Entrance
 from doctor.servers import Processes, wait_traefik_routing
 from proxylab import compose
 from proxylab.errors import ProxylabError
 from proxylab.native.go_build import image_version
 from proxylab.paths import REPO
+from proxylab.proxies import base as proxy_base
 
 PREFIX = "/api/v1"
 PLAIN_APP, ROOT_PATH_APP = 9780, 9781
 
 
-def routes_of(proxy: str) -> tuple[Route, Route]:
+def routes_of(proxy: str) -> tuple[Entrance, Entrance]:
     """The proxy's strip route (to the app without root_path) and keep route (to the app with it)."""
     port = 9790 + 2 * PROXIES.index(proxy)
-    return Route(port, True, f"127.0.0.1:{PLAIN_APP}"), Route(port + 1, False, f"127.0.0.1:{ROOT_PATH_APP}")
+    return (Entrance(port, True, f"127.0.0.1:{PLAIN_APP}"),
+            Entrance(port + 1, False, f"127.0.0.1:{ROOT_PATH_APP}"))
 
 
 # --- running things: doctor.servers starts, waits for and stops them, as in a doctor run ---
@@ -74,7 +76,7 @@ def proxy(request: pytest.FixtureRequest, echo_apps: None, tmp_path_factory: pyt
         yield name
 
 
-def get(http: requests.Session, route: Route, path: str, **headers: str) -> requests.Response:
+def get(http: requests.Session, route: Entrance, path: str, **headers: str) -> requests.Response:
     return http.get(f"http://127.0.0.1:{route.port}{path}", headers=headers, allow_redirects=False, timeout=10)
 
 
@@ -292,7 +294,7 @@ def untrusted_client() -> requests.Session:
     return session
 
 
-def _forged(proxy: str, strips: bool, untrusted_client: requests.Session) -> tuple[Route, dict]:
+def _forged(proxy: str, strips: bool, untrusted_client: requests.Session) -> tuple[Entrance, dict]:
     route = routes_of(proxy)[0 if strips else 1]
     return route, get(untrusted_client, route, f"{PREFIX}/echo/x", **FORGED).json()
 
@@ -375,7 +377,7 @@ def test_version_argv_reports_the_pinned_proxies() -> None:
 def test_a_missing_debian_proxy_is_named_with_the_package_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Without nginx the doctor must say what is missing and how to install it, not crash."""
     monkeypatch.setattr(proxies.shutil, "which", lambda _: None)
-    monkeypatch.setattr(proxies, "_SBIN", tmp_path)
+    monkeypatch.setattr(proxy_base, "_SBIN", tmp_path)
     with pytest.raises(ProxylabError) as raised:
         proxies.start_argv("nginx", routes_of("nginx"), PREFIX, tmp_path)
     assert (raised.value.thing, "apt-get install nginx-light" in raised.value.next_step) == ("nginx", True)

@@ -18,13 +18,13 @@ from proxylab.check import (
     Finding,
     check_compose_config,
     check_schema,
-    read_nginx_servers,
     route_table_markdown,
     run_checks,
 )
 from proxylab.check.schema import compose_pins, schema_file
 from proxylab.compose import Stack
 from proxylab.errors import ProxylabError
+from proxylab.proxies.nginx.config import read_nginx_servers
 
 CHECKS = ["schema", "compose", "files", "ports", "trust", "traefik", "nginx", "caddy", "haproxy", "tls", "readme"]
 

@@ -13,7 +13,8 @@ from pathlib import Path
 from proxylab.check import check_files, check_tls, check_trust
 from proxylab.compose import Stack
 from proxylab.native.addresses import NativeAddresses
-from proxylab.native.render import render_nginx, render_traefik
+from proxylab.proxies.nginx.render import render_nginx
+from proxylab.proxies.traefik.render import render_traefik
 
 
 def failures(findings, check: str) -> list[str]:

@@ -13,7 +13,8 @@ from pathlib import Path
 from proxylab import yamlload
 from proxylab.compose import Stack
 from proxylab.native.addresses import NativeAddresses
-from proxylab.native.render import render_nginx, render_traefik
+from proxylab.proxies.nginx.render import render_nginx
+from proxylab.proxies.traefik.render import render_traefik
 
 
 def test_the_edge_connects_from_its_own_address_and_the_others_from_loopback(real_stack: Stack) -> None:

@@ -1,4 +1,4 @@
-"""The native copies of the Caddy and HAProxy configs (proxylab/native/render.py).
+"""The native copies of the Caddy and HAProxy configs (proxylab/proxies/caddy.py, haproxy.py).
 
 They may differ from caddy/Caddyfile and haproxy/haproxy.cfg only in addresses and paths; the
 binaries that run them (the cached Caddy build, Debian's haproxy) must accept them as written.
@@ -17,8 +17,10 @@ import pytest
 
 from proxylab.compose import Stack
 from proxylab.native.addresses import NativeAddresses
-from proxylab.native.go_build import CADDY, image_version
-from proxylab.native.render import render_caddy, render_haproxy
+from proxylab.native.go_build import image_version
+from proxylab.proxies.caddy import TOOL as CADDY
+from proxylab.proxies.caddy import render_caddy
+from proxylab.proxies.haproxy import render_haproxy
 
 
 def test_every_caddy_site_binds_where_compose_publishes_it(real_stack: Stack, tmp_path: Path) -> None:

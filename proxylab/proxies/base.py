@@ -1,0 +1,126 @@
+"""What proxylab asks of a proxy, and the helpers the four homes share.
+
+What: `Proxy`, the Protocol every home in proxylab/proxies/ implements: how its binary is had,
+the command line and environment that run it on a config file, the signal that stops it, the
+native copy of its config, the static check of its routes against x-route, the TLS part of that
+check, and how it tells its version natively and in a container. Below it, the shared ways a
+binary is had: built from a Go module (Traefik, Caddy: proxylab/native/go_build.py) or found
+where Debian installs it (nginx, haproxy).
+When: through the table in proxylab/proxies/__init__.py; nothing imports a home by name except
+where a test or a tool needs that one proxy.
+Why a Protocol: the native runner, the supervisor, `make check`, the version reports and the
+doctor ask the same object, so a proxy's facts cannot drift apart between them (Starlette's
+`_utils.py` names what it needs the same way).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import signal
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from proxylab.errors import ProxylabError
+from proxylab.native.go_build import GoTool, image_version
+
+if TYPE_CHECKING:
+    from proxylab.check.common import Finding
+    from proxylab.compose import Service, Stack
+    from proxylab.native.addresses import NativeAddresses
+
+Log = Callable[[str], object]
+
+# Where Debian installs nginx and haproxy; a user's PATH does not always include sbin.
+_SBIN = Path("/usr/sbin")
+
+
+class Proxy(Protocol):
+    """One proxy, everything proxylab knows about it."""
+
+    name: str  # the table's key, the image's repository and the check's name: "nginx"
+    stop_signal: signal.Signals  # what its image's STOPSIGNAL says (SIGTERM without one)
+    version_command: tuple[str, ...]  # asked in its container: ("nginx", "-v")
+    version_pattern: str  # finds the version in that command's output
+
+    def binary(self, image_tag: str, log: Log) -> str:
+        """The executable that runs it natively, at the image's version where it is built."""
+        ...
+
+    def argv(self, binary: str, config: Path, run_dir: Path) -> list[str]:
+        """The command that runs it in the foreground on `config`, keeping its files in `run_dir`."""
+        ...
+
+    def env(self, run_dir: Path) -> dict[str, str]:
+        """Variables it needs besides the service's own, to keep its state in `run_dir`."""
+        ...
+
+    def render(self, service: Service, addresses: NativeAddresses, out: Path) -> Path:
+        """The native copy of the service's config in `out`; return the file `argv` takes."""
+        ...
+
+    def file_problems(self, service: Service) -> list[str]:
+        """`make check`'s files check: the config files its command names exist on the host."""
+        ...
+
+    def check(self, stack: Stack) -> list[Finding]:
+        """`make check`: each port of each service of this proxy routes as its x-route says."""
+        ...
+
+    def tls_problems(self, service: Service) -> list[str]:
+        """`make check`'s tls check for one service: exactly the `tls: true` ports terminate TLS."""
+        ...
+
+    def native_version(self, image_tag: str) -> str:
+        """What the native binary says it is, beside the image's tag, for reports."""
+        ...
+
+
+# --- Debian's packages ----------------------------------------------------------------------
+
+
+def debian_binary(name: str, package: str) -> str:
+    """Debian's `name` from PATH or /usr/sbin; else an error naming the package to install."""
+    found = shutil.which(name) or (str(_SBIN / name) if (_SBIN / name).exists() else None)
+    if found is None:
+        raise ProxylabError(
+            name,
+            "is not installed",
+            f"install Debian's package: apt-get install {package} (`make deps` does this)",
+        )
+    return found
+
+
+def debian_version(name: str, pattern: str) -> str | None:
+    """What Debian's `name -v` says (haproxy on stdout, nginx on stderr); None where not installed."""
+    binary = shutil.which(name) or str(_SBIN / name)
+    try:
+        done = subprocess.run([binary, "-v"], capture_output=True, text=True)
+    except OSError:
+        return None
+    return parse_version(pattern, done.stdout + done.stderr)
+
+
+# --- built from a Go module -----------------------------------------------------------------
+
+
+def go_binary(tool: GoTool, image_tag: str, log: Log) -> str:
+    """Traefik or Caddy built at the image's version, once (proxylab/native/go_build.py)."""
+    return str(tool.ensure(image_version(image_tag), log=log))
+
+
+def go_version(tool: GoTool, pattern: str, image_tag: str) -> str:
+    """What the binary built for the image's version says it is, or that it is not built yet."""
+    binary = tool.binary_path(image_version(image_tag))
+    if not binary.is_file():
+        return f"{image_tag} (image tag; native binary not built)"
+    out = subprocess.run([str(binary), "version"], capture_output=True, text=True).stdout
+    return f"{parse_version(pattern, out)} (native build; image {tool.name}:{image_tag})"
+
+
+def parse_version(pattern: str, text: str) -> str:
+    """The version `pattern` finds in a proxy's answer; "?" when it is not there."""
+    match = re.search(pattern, text)
+    return match[1] if match else "?"
