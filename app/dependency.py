@@ -28,13 +28,15 @@ class RedisDependency:
         self.url = url
         self.timeout_s = timeout_s
         # No retries: a probe wants today's answer, fast; the next probe is the retry.
-        self._client = Redis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s, retry=None)
+        self._client = Redis.from_url(
+            url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s, retry=None
+        )
 
     async def problem(self) -> str | None:
         """None when Redis answers PING in time, else why not (names the URL's host, not secrets)."""
         try:
             await asyncio.wait_for(self._client.ping(), timeout=self.timeout_s)
-        except (RedisError, OSError, asyncio.TimeoutError) as error:
+        except (TimeoutError, RedisError, OSError) as error:
             return f"redis unreachable: {type(error).__name__}: {error}".rstrip(": ")
         return None
 

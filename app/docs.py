@@ -30,7 +30,9 @@ DOCS_ASSETS_PATH = "/docs-assets"
 # fastapi_offline ships these files in its package; we only borrow the folder.
 OFFLINE_ASSETS_DIRECTORY = files("fastapi_offline") / "static"
 REDOC_CSP = "img-src 'self' data:"
-OFFLINE_ASSET_NAMES = frozenset({"swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js", "favicon.png"})
+OFFLINE_ASSET_NAMES = frozenset(
+    {"swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js", "favicon.png"}
+)
 
 
 def add_offline_docs(app: FastAPI) -> None:

@@ -55,5 +55,7 @@ class TrustedForwardedPrefixMiddleware:
         if client is not None and self.trusted.includes(client[0]):
             await self.believe(scope, receive, send)
             return
-        scope["headers"] = [(name, value) for name, value in scope.get("headers", []) if name.lower() != _HEADER]
+        scope["headers"] = [
+            (name, value) for name, value in scope.get("headers", []) if name.lower() != _HEADER
+        ]
         await self.app(scope, receive, send)

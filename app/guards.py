@@ -33,7 +33,9 @@ class GuardsMiddleware:
             guarded = HTTPSRedirectMiddleware(guarded)
         if settings.trusted_hosts:
             # Outermost: a forged Host is refused before any redirect is built from it.
-            guarded = TrustedHostMiddleware(guarded, allowed_hosts=list(settings.trusted_hosts), www_redirect=False)
+            guarded = TrustedHostMiddleware(
+                guarded, allowed_hosts=list(settings.trusted_hosts), www_redirect=False
+            )
         self.guarded = guarded
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -48,5 +50,5 @@ def _is_probe(scope: Scope) -> bool:
     path: str = scope.get("path", "")
     root_path: str = scope.get("root_path", "")
     if root_path and path.startswith(root_path):
-        path = path[len(root_path):]
+        path = path[len(root_path) :]
     return path.startswith(PROBE_PREFIX)

@@ -95,5 +95,7 @@ async def startup(request: Request) -> JSONResponse:
     health = _health_of(request)
     if not health.has_started:
         remaining_s = round(health.remaining_warmup_s, 3)
-        return JSONResponse({"status": "starting", "remaining_s": remaining_s}, status_code=SERVICE_UNAVAILABLE)
+        return JSONResponse(
+            {"status": "starting", "remaining_s": remaining_s}, status_code=SERVICE_UNAVAILABLE
+        )
     return JSONResponse({"status": "started"})

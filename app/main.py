@@ -104,9 +104,15 @@ def add_forwarding(app: FastAPI, settings: Settings) -> None:
     if settings.forwarded_prefix == "trusted":
         from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-        allowed = UVICORN_DEFAULT_FORWARDED_ALLOW_IPS if settings.forwarded_allow_ips is None else settings.forwarded_allow_ips
+        allowed = (
+            UVICORN_DEFAULT_FORWARDED_ALLOW_IPS
+            if settings.forwarded_allow_ips is None
+            else settings.forwarded_allow_ips
+        )
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=allowed)
-        app.add_middleware(TrustedForwardedPrefixMiddleware, trusted=TrustedPeers.parse(settings.forwarded_allow_ips))
+        app.add_middleware(
+            TrustedForwardedPrefixMiddleware, trusted=TrustedPeers.parse(settings.forwarded_allow_ips)
+        )
     elif settings.forwarded_prefix == "docs":
         app.add_middleware(ForwardedPrefixMiddleware)
 
@@ -122,7 +128,9 @@ def create_server_app(settings: Settings | None = None) -> ASGIApp:
         return app
     from app.proxy_fix import TrustedProxyFix
 
-    return TrustedProxyFix(app, trusted=TrustedPeers.parse(settings.forwarded_allow_ips), mode=settings.proxy_fix)
+    return TrustedProxyFix(
+        app, trusted=TrustedPeers.parse(settings.forwarded_allow_ips), mode=settings.proxy_fix
+    )
 
 
 app = create_server_app()

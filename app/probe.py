@@ -45,9 +45,13 @@ def probe(url: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line, probe once, print the failure reason to stderr."""
-    parser = argparse.ArgumentParser(prog="python -m app.probe", description="Exit 0 if URL answers 2xx, else 1.")
+    parser = argparse.ArgumentParser(
+        prog="python -m app.probe", description="Exit 0 if URL answers 2xx, else 1."
+    )
     parser.add_argument("url", help="e.g. http://127.0.0.1:8000/health/ready")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds (default: %(default)s)")
+    parser.add_argument(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds (default: %(default)s)"
+    )
     arguments = parser.parse_args(argv)
     reason = probe(arguments.url, arguments.timeout)
     if reason is not None:

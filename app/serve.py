@@ -55,7 +55,9 @@ class DrainingServer(uvicorn.Server):
             return
         self.health.begin_draining()
         self.drain_deadline = time.monotonic() + self.drain_s
-        logger.info("%s: not ready; serving %.1fs more before shutting down", signal.Signals(sig).name, self.drain_s)
+        logger.info(
+            "%s: not ready; serving %.1fs more before shutting down", signal.Signals(sig).name, self.drain_s
+        )
 
     async def on_tick(self, counter: int) -> bool:
         """uvicorn's 0.1 s tick: the drain window ends here."""
@@ -88,7 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--root-path", default="")
     parser.add_argument("--drain-seconds", type=float, default=None, help="default: PROXYLAB_DRAIN_SECONDS")
     parser.add_argument("--timeout-keep-alive", type=int, default=5, help="uvicorn's default: 5")
-    parser.add_argument("--timeout-graceful-shutdown", type=int, default=10, help="seconds in-flight work gets")
+    parser.add_argument(
+        "--timeout-graceful-shutdown", type=int, default=10, help="seconds in-flight work gets"
+    )
     server = build_server(parser.parse_args(argv))
     server.run()
     return 0 if server.started else 3

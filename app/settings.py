@@ -84,15 +84,27 @@ class Settings:
                 "PROXYLAB_ROOT_PATH_IN_SERVERS", env.get("PROXYLAB_ROOT_PATH_IN_SERVERS") or "true"
             ),
             extra_servers=_parse_servers("PROXYLAB_EXTRA_SERVERS", env.get("PROXYLAB_EXTRA_SERVERS", "")),
-            startup_delay_s=_parse_seconds("PROXYLAB_STARTUP_DELAY", env.get("PROXYLAB_STARTUP_DELAY") or "0"),
+            startup_delay_s=_parse_seconds(
+                "PROXYLAB_STARTUP_DELAY", env.get("PROXYLAB_STARTUP_DELAY") or "0"
+            ),
             forwarded_allow_ips=env.get("FORWARDED_ALLOW_IPS"),
-            lifespan_delay_s=_parse_seconds("PROXYLAB_LIFESPAN_DELAY", env.get("PROXYLAB_LIFESPAN_DELAY") or "0"),
+            lifespan_delay_s=_parse_seconds(
+                "PROXYLAB_LIFESPAN_DELAY", env.get("PROXYLAB_LIFESPAN_DELAY") or "0"
+            ),
             redis_url=_parse_redis_url("PROXYLAB_REDIS_URL", env.get("PROXYLAB_REDIS_URL") or ""),
             drain_s=_parse_seconds("PROXYLAB_DRAIN_SECONDS", env.get("PROXYLAB_DRAIN_SECONDS") or "0"),
-            https_redirect=_parse_bool("PROXYLAB_HTTPS_REDIRECT", env.get("PROXYLAB_HTTPS_REDIRECT") or "false"),
+            https_redirect=_parse_bool(
+                "PROXYLAB_HTTPS_REDIRECT", env.get("PROXYLAB_HTTPS_REDIRECT") or "false"
+            ),
             trusted_hosts=_parse_hosts("PROXYLAB_TRUSTED_HOSTS", env.get("PROXYLAB_TRUSTED_HOSTS") or ""),
-            forwarded_prefix=_parse_choice("PROXYLAB_FORWARDED_PREFIX", env.get("PROXYLAB_FORWARDED_PREFIX") or "", FORWARDED_PREFIX_MODES),
-            proxy_fix=_parse_choice("PROXYLAB_PROXY_FIX", env.get("PROXYLAB_PROXY_FIX") or "", PROXY_FIX_MODES),
+            forwarded_prefix=_parse_choice(
+                "PROXYLAB_FORWARDED_PREFIX",
+                env.get("PROXYLAB_FORWARDED_PREFIX") or "",
+                FORWARDED_PREFIX_MODES,
+            ),
+            proxy_fix=_parse_choice(
+                "PROXYLAB_PROXY_FIX", env.get("PROXYLAB_PROXY_FIX") or "", PROXY_FIX_MODES
+            ),
         )
 
     @property
@@ -134,7 +146,9 @@ def _parse_hosts(name: str, raw: str) -> tuple[str, ...]:
     hosts = tuple(item.strip() for item in raw.split(",") if item.strip())
     bad = [host for host in hosts if ":" in host and not host.startswith("[") or "/" in host]
     if bad:
-        raise SettingsError(f"{name}={raw!r} lists {bad[0]!r}; give host names without port or path, e.g. 127.0.0.1,localhost,*.example.com")
+        raise SettingsError(
+            f"{name}={raw!r} lists {bad[0]!r}; give host names without port or path, e.g. 127.0.0.1,localhost,*.example.com"
+        )
     return hosts
 
 
@@ -142,7 +156,9 @@ def _parse_redis_url(name: str, raw: str) -> str | None:
     if not raw:
         return None
     if not raw.startswith(("redis://", "rediss://")):
-        raise SettingsError(f"{name}={raw!r} is not a redis:// URL; use e.g. redis://redis:6379/0, or leave it empty")
+        raise SettingsError(
+            f"{name}={raw!r} is not a redis:// URL; use e.g. redis://redis:6379/0, or leave it empty"
+        )
     return raw
 
 

@@ -64,7 +64,7 @@ async def echo_socket(websocket: WebSocket) -> None:
         while not health.is_draining:
             try:
                 message = await asyncio.wait_for(websocket.receive_text(), timeout=TICK_S)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 continue
             await websocket.send_text(message)
     except WebSocketDisconnect:

@@ -31,11 +31,18 @@ from proxylab.paths import REPORTS_DIR
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--smoke", action="store_true", help="1 s per target, 1 repeat, 1 cold start, no test suite")
-    parser.add_argument("--out", type=Path, default=REPORTS_DIR, help="where the JSON and PNG go (default reports/)")
-    parser.add_argument("--cold-starts", type=int, help="down-then-up cycles to time (0 skips; restarts the stack)")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--smoke", action="store_true", help="1 s per target, 1 repeat, 1 cold start, no test suite"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=REPORTS_DIR, help="where the JSON and PNG go (default reports/)"
+    )
+    parser.add_argument(
+        "--cold-starts", type=int, help="down-then-up cycles to time (0 skips; restarts the stack)"
+    )
     parser.add_argument("--repeats", type=int, help="load runs per target and path")
     args = parser.parse_args(argv)
     plan = Plan.smoke() if args.smoke else Plan.full()
@@ -60,10 +67,16 @@ def _run(plan: Plan, out: Path, stem: str) -> int:
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
     table.print_report(report, console, previous)
     console.print(f"\nwrote {json_path} and {png_path}")
-    failed = [f"{name} {target}" for name, path in report["load"]["paths"].items()
-              for target, data in path["targets"].items() if data["errors"] or data["non_2xx"]]
+    failed = [
+        f"{name} {target}"
+        for name, path in report["load"]["paths"].items()
+        for target, data in path["targets"].items()
+        if data["errors"] or data["non_2xx"]
+    ]
     if failed:
-        errors.print(f"error: requests failed on {', '.join(failed)}: these numbers measure failures; read `make logs`")
+        errors.print(
+            f"error: requests failed on {', '.join(failed)}: these numbers measure failures; read `make logs`"
+        )
         return EXPECTATION_FAILED
     return OK
 

@@ -20,7 +20,7 @@ from proxylab.native.runners import process_spec
 
 
 def state(backend: Backend) -> str:
-    """"running" (every service healthy), "stopped" (none running) or "partial"."""
+    """ "running" (every service healthy), "stopped" (none running) or "partial"."""
     statuses = backend.status()
     if all(status.is_healthy for status in statuses):
         return "running"

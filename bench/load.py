@@ -19,13 +19,21 @@ from instruments.load_targets import Target
 from instruments.wrk import Load, LoadRun, measure
 
 # The figures a table shows; ratio is target / direct (above 1 is more throughput or slower latency).
-FIGURES = {"requests_per_s": lambda run: run.requests_per_s,
-           "p50_ms": lambda run: run.latency_ms["p50"],
-           "p99_ms": lambda run: run.latency_ms["p99"]}
+FIGURES = {
+    "requests_per_s": lambda run: run.requests_per_s,
+    "p50_ms": lambda run: run.latency_ms["p50"],
+    "p99_ms": lambda run: run.latency_ms["p99"],
+}
 
 
-def measure_paths(targets: list[Target], paths: dict[str, str], load: Load, repeats: int,
-                  warmup_s: int = 0, log: Callable[[str], None] = print) -> dict[str, Any]:
+def measure_paths(
+    targets: list[Target],
+    paths: dict[str, str],
+    load: Load,
+    repeats: int,
+    warmup_s: int = 0,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
     """{path name: {"path", "targets": {target: summary}}} for every path, see `summarise`."""
     result = {}
     for name, path in paths.items():
@@ -37,8 +45,10 @@ def measure_paths(targets: list[Target], paths: dict[str, str], load: Load, repe
             for target in targets:
                 run = measure(target.url(path), load)
                 runs[target.name].append(run)
-                log(f"{name:<5} {target.name:<8} repeat {repeat}/{repeats}: {run.requests_per_s:8.0f} req/s, "
-                    f"p50 {run.latency_ms['p50']:.2f} ms, p99 {run.latency_ms['p99']:.2f} ms")
+                log(
+                    f"{name:<5} {target.name:<8} repeat {repeat}/{repeats}: {run.requests_per_s:8.0f} req/s, "
+                    f"p50 {run.latency_ms['p50']:.2f} ms, p99 {run.latency_ms['p99']:.2f} ms"
+                )
         result[name] = {"path": path, "targets": summarise(targets, path, load, runs)}
     return result
 

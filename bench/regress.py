@@ -63,7 +63,10 @@ def change(seconds: float, before: float) -> str:
 def compare(previous: dict[str, Any] | None, current: dict[str, Any]) -> list[Session]:
     """Per backend, the `make test` session in `current` against the one `previous` recorded."""
     found = current.get("test_sessions", {})
-    return [_session(backend, _sessions(previous).get(backend), found.get(backend), previous) for backend in BACKENDS]
+    return [
+        _session(backend, _sessions(previous).get(backend), found.get(backend), previous)
+        for backend in BACKENDS
+    ]
 
 
 def timed(previous: dict[str, Any] | None, current: dict[str, Any]) -> SuiteTime | None:
@@ -72,7 +75,9 @@ def timed(previous: dict[str, Any] | None, current: dict[str, Any]) -> SuiteTime
     if "seconds" not in now:
         return None
     before = (previous or {}).get("test_suite", {}).get("seconds")
-    return SuiteTime(TIMED, now["seconds"], before, change="" if before is None else change(now["seconds"], before))
+    return SuiteTime(
+        TIMED, now["seconds"], before, change="" if before is None else change(now["seconds"], before)
+    )
 
 
 def load_previous(path: Path, log: Callable[[str], None]) -> dict[str, Any] | None:
@@ -85,7 +90,9 @@ def load_previous(path: Path, log: Callable[[str], None]) -> dict[str, Any] | No
         log(f"{path.name} from the previous bench is unreadable ({error}): no changes to show this time")
         return None
     if not isinstance(report, dict):
-        log(f"{path.name} from the previous bench is not a report (a JSON {type(report).__name__}): no changes to show this time")
+        log(
+            f"{path.name} from the previous bench is not a report (a JSON {type(report).__name__}): no changes to show this time"
+        )
         return None
     return report
 
@@ -93,23 +100,42 @@ def load_previous(path: Path, log: Callable[[str], None]) -> dict[str, Any] | No
 def _sessions(report: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     """Backend → a session that has figures (entries that say `missing` are left out)."""
     found = (report or {}).get("test_sessions", {})
-    return {backend: data for backend, data in found.items() if isinstance(data, dict) and {"wall_seconds", "suites"} <= set(data)}
+    return {
+        backend: data
+        for backend, data in found.items()
+        if isinstance(data, dict) and {"wall_seconds", "suites"} <= set(data)
+    }
 
 
-def _session(backend: str, before: dict[str, Any] | None, now: dict[str, Any] | None,
-             previous: dict[str, Any] | None) -> Session:
+def _session(
+    backend: str, before: dict[str, Any] | None, now: dict[str, Any] | None, previous: dict[str, Any] | None
+) -> Session:
     if now is None or "missing" in now:
-        return Session(backend, (now or {}).get("missing") or f"no make test session recorded on the {backend} backend", "", [])
-    about = f"finished {now.get('finished') or 'at an unrecorded time'}, commit {now.get('commit') or 'unknown'}"
+        return Session(
+            backend,
+            (now or {}).get("missing") or f"no make test session recorded on the {backend} backend",
+            "",
+            [],
+        )
+    about = (
+        f"finished {now.get('finished') or 'at an unrecorded time'}, commit {now.get('commit') or 'unknown'}"
+    )
     if before is None:
-        compared = ("no earlier bench to compare with" if previous is None
-                    else f"the previous bench ({previous.get('started', '?')}) had no {backend} session to compare with")
+        compared = (
+            "no earlier bench to compare with"
+            if previous is None
+            else f"the previous bench ({previous.get('started', '?')}) had no {backend} session to compare with"
+        )
         return Session(backend, about, compared, _rows(now, None))
-    if (now.get("finished"), now.get("commit")) == (before.get("finished"), before.get("commit")) and now.get("finished"):
+    if (now.get("finished"), now.get("commit")) == (before.get("finished"), before.get("commit")) and now.get(
+        "finished"
+    ):
         compared = "the same session as the previous bench: run make test for new figures"
     else:
-        compared = (f"vs the session the previous bench found (finished {before.get('finished') or '?'}, "
-                    f"commit {before.get('commit') or 'unknown'})")
+        compared = (
+            f"vs the session the previous bench found (finished {before.get('finished') or '?'}, "
+            f"commit {before.get('commit') or 'unknown'})"
+        )
     return Session(backend, about, compared, _rows(now, before))
 
 
@@ -118,15 +144,22 @@ def _rows(now: dict[str, Any], before: dict[str, Any] | None) -> list[SuiteTime]
     wall_before = None if before is None else (before["wall_seconds"], _tests(before))
     rows = [_row(SESSION, now["wall_seconds"], _tests(now), wall_before)]
     if before is None:
-        return rows + [SuiteTime(suite["suite"], suite["seconds"], None, suite["tests"]) for suite in now["suites"]]
+        return rows + [
+            SuiteTime(suite["suite"], suite["seconds"], None, suite["tests"]) for suite in now["suites"]
+        ]
     earlier = {suite["suite"]: suite for suite in before["suites"]}
     for suite in now["suites"]:
         old = earlier.pop(suite["suite"], None)
         if old is None:
             rows.append(SuiteTime(suite["suite"], suite["seconds"], None, suite["tests"], change="new"))
         else:
-            rows.append(_row(suite["suite"], suite["seconds"], suite["tests"], (old["seconds"], old["tests"])))
-    return rows + [SuiteTime(name, None, old["seconds"], None, old["tests"], change="removed") for name, old in earlier.items()]
+            rows.append(
+                _row(suite["suite"], suite["seconds"], suite["tests"], (old["seconds"], old["tests"]))
+            )
+    return rows + [
+        SuiteTime(name, None, old["seconds"], None, old["tests"], change="removed")
+        for name, old in earlier.items()
+    ]
 
 
 def _row(suite: str, seconds: float, tests: int, before: tuple[float, int] | None) -> SuiteTime:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from bench import coldstart, machine, sessions, suite
@@ -38,20 +38,36 @@ class Plan:
 
     @classmethod
     def full(cls) -> Plan:
-        return cls("full", wrk.Load(threads=2, connections=16, seconds=10), repeats=3, warmup_s=2, cold_starts=3, time_suite=True)
+        return cls(
+            "full",
+            wrk.Load(threads=2, connections=16, seconds=10),
+            repeats=3,
+            warmup_s=2,
+            cold_starts=3,
+            time_suite=True,
+        )
 
     @classmethod
     def smoke(cls) -> Plan:
-        return cls("smoke", wrk.Load(threads=2, connections=16, seconds=1), repeats=1, warmup_s=0, cold_starts=1, time_suite=False)
+        return cls(
+            "smoke",
+            wrk.Load(threads=2, connections=16, seconds=1),
+            repeats=1,
+            warmup_s=0,
+            cold_starts=1,
+            time_suite=False,
+        )
 
 
-def run_bench(plan: Plan, stack: Stack, backend: Backend, log: Callable[[str], None] = print) -> dict[str, Any]:
+def run_bench(
+    plan: Plan, stack: Stack, backend: Backend, log: Callable[[str], None] = print
+) -> dict[str, Any]:
     """Measure everything `plan` asks for; the report that reports/bench.json stores."""
     wrk.find_wrk()  # fail before touching the stack when the load tool is missing
     chosen = targets(stack)
     report: dict[str, Any] = {
         "mode": plan.mode,
-        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "backend": backend.name,
         "machine": machine.facts(),
         "test_sessions": sessions.last_sessions(),  # before the bench's own session runs
@@ -60,13 +76,20 @@ def run_bench(plan: Plan, stack: Stack, backend: Backend, log: Callable[[str], N
     try:
         report["cold_start"] = _cold_start(plan, backend, chosen, log)
         report["test_suite"] = _test_suite(plan, log)
-        if plan.time_suite and coldstart.state(backend) != "running":  # a test session may stop what it found unhealthy
+        if (
+            plan.time_suite and coldstart.state(backend) != "running"
+        ):  # a test session may stop what it found unhealthy
             log("the test suite left the stack stopped: starting it again for the load")
             backend.up()
-        log(f"load: wrk -t{plan.load.threads} -c{plan.load.connections}, {plan.load.seconds} s per run, "
-            f"{plan.repeats} repeat(s), targets {', '.join(t.name for t in chosen)}")
+        log(
+            f"load: wrk -t{plan.load.threads} -c{plan.load.connections}, {plan.load.seconds} s per run, "
+            f"{plan.repeats} repeat(s), targets {', '.join(t.name for t in chosen)}"
+        )
         report["load"] = {
-            "tool": wrk.version(), **asdict(plan.load), "repeats": plan.repeats, "warmup_s": plan.warmup_s,
+            "tool": wrk.version(),
+            **asdict(plan.load),
+            "repeats": plan.repeats,
+            "warmup_s": plan.warmup_s,
             "paths": measure_paths(chosen, plan.paths, plan.load, plan.repeats, plan.warmup_s, log),
         }
         report["versions"] = backend.versions()
@@ -74,19 +97,30 @@ def run_bench(plan: Plan, stack: Stack, backend: Backend, log: Callable[[str], N
         if started_here:
             log("stopping the stack the bench started")
             backend.down()
-    report["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    report["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     return report
 
 
-def _cold_start(plan: Plan, backend: Backend, chosen: list[Target], log: Callable[[str], None]) -> dict[str, Any]:
+def _cold_start(
+    plan: Plan, backend: Backend, chosen: list[Target], log: Callable[[str], None]
+) -> dict[str, Any]:
     """Time `plan.cold_starts` down-then-up cycles; with none, only make sure the targets answer."""
     if plan.cold_starts:
         seconds = coldstart.measure_cold_starts(backend, plan.cold_starts, log)
-        return {"repeats": len(seconds), "seconds": [round(s, 3) for s in seconds], **spread(seconds).as_data()}
-    silent = [target.url("/health/live") for target in chosen if not probe(target.url("/health/live"), timeout=2)[0]]
+        return {
+            "repeats": len(seconds),
+            "seconds": [round(s, 3) for s in seconds],
+            **spread(seconds).as_data(),
+        }
+    silent = [
+        target.url("/health/live") for target in chosen if not probe(target.url("/health/live"), timeout=2)[0]
+    ]
     if silent and coldstart.state(backend) != "stopped":
-        raise ProxylabError("the native stack", f"is partly running: no answer from {', '.join(silent)}",
-                            "run `make up` (or `make down`) first; `make status` shows each service")
+        raise ProxylabError(
+            "the native stack",
+            f"is partly running: no answer from {', '.join(silent)}",
+            "run `make up` (or `make down`) first; `make status` shows each service",
+        )
     if silent:
         backend.up()
     return {"skipped": "no cold starts asked for (--cold-starts 0)"}

@@ -32,19 +32,26 @@ def read(path: Path, backend: str) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text())
     except FileNotFoundError:
-        return {"missing": f"no make test session recorded on the {backend} backend ({_shown(path)}); {RUN[backend]}"}
+        return {
+            "missing": f"no make test session recorded on the {backend} backend ({_shown(path)}); {RUN[backend]}"
+        }
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         return {"missing": f"{_shown(path)} is not readable JSON ({error}); {RUN[backend]} to write it again"}
     problem = _problem(data)
     if problem:
-        return {"missing": f"{_shown(path)} is not a session table: {problem}; {RUN[backend]} to write it again"}
+        return {
+            "missing": f"{_shown(path)} is not a session table: {problem}; {RUN[backend]} to write it again"
+        }
     return {
         "backend": backend,
         "file": _shown(path),
         "finished": data.get("finished"),  # absent from files written before it was recorded
         "commit": data.get("commit"),
         "wall_seconds": data["wall_seconds"],
-        "suites": [{"suite": row["suite"], "tests": row["tests"], "seconds": row["seconds"]} for row in data["suites"]],
+        "suites": [
+            {"suite": row["suite"], "tests": row["tests"], "seconds": row["seconds"]}
+            for row in data["suites"]
+        ],
     }
 
 
@@ -57,8 +64,12 @@ def _problem(data: Any) -> str:
     if not isinstance(data.get("suites"), list):
         return "no list under suites"
     for row in data["suites"]:
-        if not (isinstance(row, dict) and isinstance(row.get("suite"), str) and _is_number(row.get("seconds"))
-                and isinstance(row.get("tests"), int)):
+        if not (
+            isinstance(row, dict)
+            and isinstance(row.get("suite"), str)
+            and _is_number(row.get("seconds"))
+            and isinstance(row.get("tests"), int)
+        ):
             return f"a suite row without suite, tests and seconds: {row!r}"
     return ""
 

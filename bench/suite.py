@@ -28,8 +28,11 @@ from proxylab.testtimes import merge
 
 _PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--ignore=tests/bench"]
 # `make test`'s phases that run with the stack up (parallel, then alone), as (name, command).
-PHASES = [(phase.name, [*_PYTEST, *testphases.pytest_args(phase)])
-          for phase in testphases.PHASES if phase.needs_stack]
+PHASES = [
+    (phase.name, [*_PYTEST, *testphases.pytest_args(phase)])
+    for phase in testphases.PHASES
+    if phase.needs_stack
+]
 NO_TESTS = testphases.NO_TESTS
 TIMEOUT_S = 1800
 
@@ -48,8 +51,14 @@ def time_test_suite(stack_running: bool) -> dict[str, Any]:
             times = Path(scratch) / f"test-times.{backend}.{name}.json"
             tables.append(times)
             started = time.monotonic()
-            done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=TIMEOUT_S,
-                                  env={**os.environ, "TEST_TIMES_FILE": str(times)})
+            done = subprocess.run(
+                command,
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT_S,
+                env={**os.environ, "TEST_TIMES_FILE": str(times)},
+            )
             seconds += time.monotonic() - started
             codes.append(0 if done.returncode == NO_TESTS else done.returncode)
             lines = [line for line in done.stdout.splitlines() if line.strip() and not line.startswith(" ")]

@@ -20,25 +20,35 @@ from bench.stats import Spread
 
 def render(report: dict[str, Any], previous: dict[str, Any] | None = None) -> Group:
     """The whole report; `previous` is the report the last bench wrote, for the changes since."""
-    parts: list[Any] = [Text(f"proxylab bench ({report['mode']} mode), {report['started']}", style="bold"),
-                        Text(machine_line(report), style="dim"), Text()]
+    parts: list[Any] = [
+        Text(f"proxylab bench ({report['mode']} mode), {report['started']}", style="bold"),
+        Text(machine_line(report), style="dim"),
+        Text(),
+    ]
     parts.append(overview(report, previous))
     for session in regress.compare(previous, report):
         parts += [Text(), session_table(session)]
     for path in report["load"]["paths"].values():
         parts += [Text(), load_table(path, report["load"])]
     if report["mode"] == "smoke":
-        parts += [Text(), Text("smoke mode: 1 s runs, 1 repeat; these numbers only prove the bench runs.", style="yellow")]
+        parts += [
+            Text(),
+            Text("smoke mode: 1 s runs, 1 repeat; these numbers only prove the bench runs.", style="yellow"),
+        ]
     return Group(*parts)
 
 
-def print_report(report: dict[str, Any], console: Console | None = None, previous: dict[str, Any] | None = None) -> None:
+def print_report(
+    report: dict[str, Any], console: Console | None = None, previous: dict[str, Any] | None = None
+) -> None:
     (console or Console(highlight=False)).print(render(report, previous))
 
 
 def machine_line(report: dict[str, Any]) -> str:
     facts = report["machine"]
-    versions = ", ".join(f"{name} {version.split(' ')[0]}" for name, version in report.get("versions", {}).items())
+    versions = ", ".join(
+        f"{name} {version.split(' ')[0]}" for name, version in report.get("versions", {}).items()
+    )
     return f"{facts['nproc']} CPUs ({facts['cpu_model']}), {report['backend']} backend; {versions}"
 
 
@@ -58,7 +68,12 @@ def overview(report: dict[str, Any], previous: dict[str, Any] | None = None) -> 
     if "skipped" in cold:
         table.add_row("native cold start", "—", "", cold["skipped"])
     else:
-        table.add_row("native cold start", _spread(cold).text("{:.2f}", " s"), "", f"down, then up until all healthy; {cold['repeats']} repeat(s)")
+        table.add_row(
+            "native cold start",
+            _spread(cold).text("{:.2f}", " s"),
+            "",
+            f"down, then up until all healthy; {cold['repeats']} repeat(s)",
+        )
     tests, timed = report["test_suite"], regress.timed(previous, report)
     if timed is None:
         table.add_row(regress.TIMED, "—", "", tests.get("skipped", ""))
@@ -73,21 +88,29 @@ def session_table(session: regress.Session) -> Group | Text:
     if not session.rows:
         return Text(session.about, style="yellow")  # says which backend, why, and what to run
     # The heading as lines of its own: a table's title would wrap at the (narrow) table's width.
-    heading = [Text(f"make test on the {session.backend} backend: {session.about}", style="italic"),
-               Text(session.compared, style="dim")]
+    heading = [
+        Text(f"make test on the {session.backend} backend: {session.about}", style="italic"),
+        Text(session.compared, style="dim"),
+    ]
     table = Table(show_edge=False, header_style="bold")
     table.add_column("suite")
     table.add_column("tests", justify="right")
     table.add_column("seconds", justify="right")
     table.add_column("since last bench", justify="right")
     # Rank 0 is the whole session; then the slowest suites, and below them only what changed.
-    listed = [rank <= SLOWEST_SUITES or row.change not in ("same", "") for rank, row in enumerate(session.rows)]
+    listed = [
+        rank <= SLOWEST_SUITES or row.change not in ("same", "") for rank, row in enumerate(session.rows)
+    ]
     for row in (row for row, show in zip(session.rows, listed) if show):
-        table.add_row(row.suite, _tests(row), "—" if row.seconds is None else f"{row.seconds:.1f} s", change_text(row))
+        table.add_row(
+            row.suite, _tests(row), "—" if row.seconds is None else f"{row.seconds:.1f} s", change_text(row)
+        )
     hidden = [row for row, show in zip(session.rows, listed) if not show]
     if hidden:
         unchanged = ", none changed by more than max(5 s, 10 %)" if hidden[0].change == "same" else ""
-        table.add_row(Text(f"… {len(hidden)} more suites in the JSON report{unchanged}", style="dim"), "", "", "")
+        table.add_row(
+            Text(f"… {len(hidden)} more suites in the JSON report{unchanged}", style="dim"), "", "", ""
+        )
     return Group(*heading, table)
 
 
@@ -115,10 +138,22 @@ def _tests(row: regress.SuiteTime) -> str:
 
 
 def load_table(path: dict[str, Any], load: dict[str, Any]) -> Table:
-    title = (f"{path['path']}: wrk -t{load['threads']} -c{load['connections']}, {load['seconds']} s × {load['repeats']}; "
-             "median (min–max)")
+    title = (
+        f"{path['path']}: wrk -t{load['threads']} -c{load['connections']}, {load['seconds']} s × {load['repeats']}; "
+        "median (min–max)"
+    )
     table = Table(title=title, title_justify="left", show_edge=False, header_style="bold")
-    for column in ("target", "requests/s", "p50 ms", "p99 ms", "req/s vs direct", "p50 vs direct", "p99 vs direct", "errors", "non-2xx"):
+    for column in (
+        "target",
+        "requests/s",
+        "p50 ms",
+        "p99 ms",
+        "req/s vs direct",
+        "p50 vs direct",
+        "p99 vs direct",
+        "errors",
+        "non-2xx",
+    ):
         table.add_column(column, justify="left" if column == "target" else "right")
     for target, data in path["targets"].items():
         ratio = data["ratio_to_direct"]

@@ -49,7 +49,11 @@ def _local_copy(route: Route) -> None:
     asset = LOCAL_COPIES / name
     if asset.is_file():
         kinds = {".js": "application/javascript", ".css": "text/css", ".png": "image/png"}
-        route.fulfill(status=200, body=asset.read_bytes(), content_type=kinds.get(PurePosixPath(name).suffix, "application/octet-stream"))
+        route.fulfill(
+            status=200,
+            body=asset.read_bytes(),
+            content_type=kinds.get(PurePosixPath(name).suffix, "application/octet-stream"),
+        )
     else:
         route.abort("blockedbyclient")
 
@@ -58,9 +62,13 @@ def _visit(browser: Browser, config: Configuration, checks: Checks) -> None:
     url = checks.docs_page_url
     with browser.visit(url) as visit:
         page, log = visit.page, visit.log
-        served = sorted({e.url for e in log.exchanges if urlsplit(e.url).hostname in CDN_HOSTS and e.status == 200})
+        served = sorted(
+            {e.url for e in log.exchanges if urlsplit(e.url).hostname in CDN_HOSTS and e.status == 200}
+        )
         if served:
-            checks.notes.append(f"docs_ui: in Chromium, fastapi-offline's copy stood in for {', '.join(served)}")
+            checks.notes.append(
+                f"docs_ui: in Chromium, fastapi-offline's copy stood in for {', '.join(served)}"
+            )
         if visit.gave_up:
             checks.broken("docs_ui", "browser", f"Chromium, {url}: {visit.gave_up}")
             return
@@ -68,27 +76,51 @@ def _visit(browser: Browser, config: Configuration, checks: Checks) -> None:
             failed = [e for e in log.exchanges if e.resource_type == "script" and e.status != 200]
             elsewhere = [e for e in failed if urlsplit(e.url).netloc != urlsplit(config.origin).netloc]
             if elsewhere:
-                checks.notes.append(f"docs_ui: not checked in Chromium: the page loads {elsewhere[0].url}, from a host this machine "
-                                    "cannot reach and no proxy configuration changes")
+                checks.notes.append(
+                    f"docs_ui: not checked in Chromium: the page loads {elsewhere[0].url}, from a host this machine "
+                    "cannot reach and no proxy configuration changes"
+                )
             elif failed:
-                checks.broken("docs_ui", _kind(failed[0].url, config), f"Chromium, {url}: Swagger UI never started; {failed[0].url} → {failed[0].outcome}")
+                checks.broken(
+                    "docs_ui",
+                    _kind(failed[0].url, config),
+                    f"Chromium, {url}: Swagger UI never started; {failed[0].url} → {failed[0].outcome}",
+                )
             else:
-                checks.notes.append(f"docs_ui: {url} is not a Swagger UI page; the browser check knows only Swagger UI")
+                checks.notes.append(
+                    f"docs_ui: {url} is not a Swagger UI page; the browser check knows only Swagger UI"
+                )
             return
         try:
             page.locator(RENDERED).first.wait_for()
         except Error:
-            checks.broken("docs_ui", "browser", f"Chromium, {url}: Swagger UI showed neither its operations nor an error within the timeout")
+            checks.broken(
+                "docs_ui",
+                "browser",
+                f"Chromium, {url}: Swagger UI showed neither its operations nor an error within the timeout",
+            )
             return
         errors = [" ".join(t.split()) for t in page.locator(ERROR_BOX).all_inner_texts()]
         if errors:
             schema = next((e for e in log.exchanges if e.resource_type in ("fetch", "xhr")), None)
             kind = _kind(schema.url, config) if schema else "browser"
-            checks.broken("docs_ui", kind.replace("asset", "schema-url"), f"Chromium, {url}: Swagger UI shows \"{errors[0]}\"")
+            checks.broken(
+                "docs_ui",
+                kind.replace("asset", "schema-url"),
+                f'Chromium, {url}: Swagger UI shows "{errors[0]}"',
+            )
             return  # the failed request behind the error box is the one it names
         for exchange in log.exchanges:
-            if exchange.resource_type in NOT_LOADED and exchange.status not in (200, 304) and urlsplit(exchange.url).hostname not in CDN_HOSTS:
-                checks.broken("docs_ui", _kind(exchange.url, config), f"Chromium, {url}: {exchange.resource_type} {exchange.url} → {exchange.outcome}")
+            if (
+                exchange.resource_type in NOT_LOADED
+                and exchange.status not in (200, 304)
+                and urlsplit(exchange.url).hostname not in CDN_HOSTS
+            ):
+                checks.broken(
+                    "docs_ui",
+                    _kind(exchange.url, config),
+                    f"Chromium, {url}: {exchange.resource_type} {exchange.url} → {exchange.outcome}",
+                )
         for error in log.page_errors:
             checks.broken("docs_ui", "browser", f"Chromium, {url}: script error: {error}")
 

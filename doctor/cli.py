@@ -36,23 +36,59 @@ from proxylab.paths import REPORTS_DIR, RUN_DIR
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     console = Console(stderr=False, highlight=False)
-    return run_main(lambda: run(args, console), sigterm=True,
-                    interrupted="interrupted: everything the doctor started has been stopped")
+    return run_main(
+        lambda: run(args, console),
+        sigterm=True,
+        interrupted="interrupted: everything the doctor started has been stopped",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m doctor", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m doctor", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("app", metavar="MODULE:ATTR", help="your app, as uvicorn names it (e.g. main:app)")
-    parser.add_argument("--app-dir", default=".", help="the folder to import MODULE from (default: the current one)")
-    parser.add_argument("--prefix", default="/api/v1", help="the path prefix the proxy publishes the app under (default /api/v1)")
-    parser.add_argument("--python", default=sys.executable, help="the interpreter with your app's dependencies (default: proxylab's)")
-    parser.add_argument("--json", type=Path, default=REPORTS_DIR / "doctor.json", help="where the JSON verdict goes (default reports/doctor.json)")
-    parser.add_argument("--markdown", type=Path, default=REPORTS_DIR / "doctor.md", help="where the Markdown report goes (default reports/doctor.md)")
-    parser.add_argument("--expect", metavar="'PROXY strip|keep [--root-path]'",
-                        help="the configuration you deploy: exit 1, with the reasons, when it is broken for this app")
-    parser.add_argument("--port-base", type=int, default=layout.DEFAULT_PORT_BASE, help="first of the ports used, on 127.0.0.1 (default 9700; uses N..N+43)")
-    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium check of the docs UI (the HTTP checks still run)")
+    parser.add_argument(
+        "--app-dir", default=".", help="the folder to import MODULE from (default: the current one)"
+    )
+    parser.add_argument(
+        "--prefix",
+        default="/api/v1",
+        help="the path prefix the proxy publishes the app under (default /api/v1)",
+    )
+    parser.add_argument(
+        "--python",
+        default=sys.executable,
+        help="the interpreter with your app's dependencies (default: proxylab's)",
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=REPORTS_DIR / "doctor.json",
+        help="where the JSON verdict goes (default reports/doctor.json)",
+    )
+    parser.add_argument(
+        "--markdown",
+        type=Path,
+        default=REPORTS_DIR / "doctor.md",
+        help="where the Markdown report goes (default reports/doctor.md)",
+    )
+    parser.add_argument(
+        "--expect",
+        metavar="'PROXY strip|keep [--root-path]'",
+        help="the configuration you deploy: exit 1, with the reasons, when it is broken for this app",
+    )
+    parser.add_argument(
+        "--port-base",
+        type=int,
+        default=layout.DEFAULT_PORT_BASE,
+        help="first of the ports used, on 127.0.0.1 (default 9700; uses N..N+43)",
+    )
+    parser.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="skip the Chromium check of the docs UI (the HTTP checks still run)",
+    )
     return parser
 
 
@@ -76,8 +112,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
             name = f"app-{mode.port}"
             argv = servers.uvicorn_argv(args.python, spec, app_dir, mode.port, mode.flags)
             processes.start(name, argv, cwd=app_dir)
-            processes.wait_listening(name, mode.port, f"your app under uvicorn ({mode.label})",
-                                     f"run the same command to see it fail: cd {app_dir} && {' '.join(argv)}")
+            processes.wait_listening(
+                name,
+                mode.port,
+                f"your app under uvicorn ({mode.label})",
+                f"run the same command to see it fail: cd {app_dir} && {' '.join(argv)}",
+            )
         for proxy in layout.PROXIES:
             mine = [c for c in configs if c.proxy == proxy]
             routes = [proxies.Entrance(c.port, c.strips, f"{layout.HOST}:{c.app.port}") for c in mine]
@@ -88,34 +128,50 @@ def run(args: argparse.Namespace, console: Console) -> int:
                 processes.wait_listening(proxy, c.port, proxy, f"read its log: {processes.log_path(proxy)}")
             if proxy == "traefik":
                 servers.wait_traefik_routing(processes, proxy, [c.public_base + "/" for c in mine])
-        console.print(f"doctor: your app (2 modes) and 4 proxies listening after {time.monotonic() - began:.1f} s; probing 16 configurations")
+        console.print(
+            f"doctor: your app (2 modes) and 4 proxies listening after {time.monotonic() - began:.1f} s; probing 16 configurations"
+        )
         results = [Result(c, probe(c, app, f"http://{layout.HOST}:{plain.port}")) for c in configs]
         browser_version = _browser_pass(results, args.no_browser, console)
         versions = {**app["versions"], **_proxy_versions()}
     report = Run(spec, prefix, str(app_dir), args.python, versions, browser_version, results)
     _write(report, args.json, args.markdown)
     show(report, console)
-    console.print(f"reports: {_shown(args.markdown)}, {_shown(args.json)}; took {time.monotonic() - began:.1f} s; nothing the doctor started is running")
+    console.print(
+        f"reports: {_shown(args.markdown)}, {_shown(args.json)}; took {time.monotonic() - began:.1f} s; nothing the doctor started is running"
+    )
     return _expectation(results, expected, console)
 
 
 def _validated(args: argparse.Namespace) -> tuple[str, str, Path, tuple[str, bool, bool] | None]:
     if ":" not in args.app or not all(args.app.partition(":")[::2]):
-        raise ProxylabError(f"app {args.app!r}", "is not MODULE:ATTR", "name it as uvicorn does, e.g. main:app or myproject.api:app")
+        raise ProxylabError(
+            f"app {args.app!r}",
+            "is not MODULE:ATTR",
+            "name it as uvicorn does, e.g. main:app or myproject.api:app",
+        )
     prefix = "/" + args.prefix.strip("/")
     if prefix == "/":
-        raise ProxylabError(f"--prefix {args.prefix!r}", "is empty", "give the path your proxy publishes the app under, e.g. --prefix /api/v1")
+        raise ProxylabError(
+            f"--prefix {args.prefix!r}",
+            "is empty",
+            "give the path your proxy publishes the app under, e.g. --prefix /api/v1",
+        )
     app_dir = Path(args.app_dir).expanduser().resolve()
     if "/" in args.python:  # a path, relative to where the doctor was started (the app runs in app_dir)
         args.python = str(Path(args.python).expanduser().absolute())
     if not app_dir.is_dir():
-        raise ProxylabError(f"--app-dir {args.app_dir}", "is not a folder", "give the folder your module is imported from")
+        raise ProxylabError(
+            f"--app-dir {args.app_dir}", "is not a folder", "give the folder your module is imported from"
+        )
     expected = None
     if args.expect:
         try:
             expected = layout.parse_label(args.expect)
         except ValueError as error:
-            raise ProxylabError("--expect", str(error), "e.g. --expect 'traefik strip --root-path'") from error
+            raise ProxylabError(
+                "--expect", str(error), "e.g. --expect 'traefik strip --root-path'"
+            ) from error
     return args.app, prefix, app_dir, expected
 
 
@@ -154,7 +210,13 @@ def _expectation(results: list[Result], expected: tuple[str, bool, bool] | None,
     if expected is None:
         return OK
     proxy, strips, rooted = expected
-    result = next(r for r in results if r.config.proxy == proxy and r.config.strips == strips and (r.config.server_root_path is not None) == rooted)
+    result = next(
+        r
+        for r in results
+        if r.config.proxy == proxy
+        and r.config.strips == strips
+        and (r.config.server_root_path is not None) == rooted
+    )
     if result.works:
         console.print(f"[bold green]expected configuration `{result.config.label}` works for this app[/]")
         return OK

@@ -42,7 +42,10 @@ def main(argv: list[str]) -> int:
     for part in (attribute or "app").split("."):
         if not hasattr(app, part):
             names = sorted(n for n in vars(module) if not n.startswith("_"))
-            print(f"module {module_name!r} has no attribute {part!r}; it has: {', '.join(names[:20])}", file=sys.stderr)
+            print(
+                f"module {module_name!r} has no attribute {part!r}; it has: {', '.join(names[:20])}",
+                file=sys.stderr,
+            )
             return NO_ATTRIBUTE
         app = getattr(app, part)
     problem = _not_asgi(app)
@@ -62,8 +65,10 @@ def _not_asgi(app: object) -> str | None:
         return f"it is a {type(app).__name__}, which cannot be called, so it is not an ASGI app"
     call = app if inspect.isfunction(app) or inspect.ismethod(app) else type(app).__call__
     if inspect.isfunction(call) and not inspect.iscoroutinefunction(call):
-        return ("it is a plain (not async) function; an app factory? pass the app it builds, "
-                "e.g. `app = create_app()` in a module, and name that")
+        return (
+            "it is a plain (not async) function; an app factory? pass the app it builds, "
+            "e.g. `app = create_app()` in a module, and name that"
+        )
     return None
 
 
@@ -182,7 +187,12 @@ def _one_file(static: object) -> dict:
                         "size": len(data),
                         "sha256": hashlib.sha256(data).hexdigest(),
                     }
-    return {"directory": str(directories[0]) if directories else None, "file": None, "size": None, "sha256": None}
+    return {
+        "directory": str(directories[0]) if directories else None,
+        "file": None,
+        "size": None,
+        "sha256": None,
+    }
 
 
 if __name__ == "__main__":

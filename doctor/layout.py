@@ -55,7 +55,9 @@ class Configuration:
     @property
     def label(self) -> str:
         """`traefik strip --root-path`: the words `--expect` takes."""
-        return " ".join([self.proxy, "strip" if self.strips else "keep", *(["--root-path"] if self.app.root_path else [])])
+        return " ".join(
+            [self.proxy, "strip" if self.strips else "keep", *(["--root-path"] if self.app.root_path else [])]
+        )
 
     @property
     def public_base(self) -> str:
@@ -75,7 +77,9 @@ def configurations(prefix: str, port_base: int = DEFAULT_PORT_BASE) -> list[Conf
     plain, rooted = app_modes(prefix, port_base)
     found = []
     for k, proxy in enumerate(PROXIES, start=1):
-        for offset, (strips, app) in enumerate([(True, plain), (True, rooted), (False, plain), (False, rooted)]):
+        for offset, (strips, app) in enumerate(
+            [(True, plain), (True, rooted), (False, plain), (False, rooted)]
+        ):
             found.append(Configuration(proxy, strips, app, port_base + 10 * k + offset, prefix))
     return found
 
@@ -83,7 +87,14 @@ def configurations(prefix: str, port_base: int = DEFAULT_PORT_BASE) -> list[Conf
 def parse_label(text: str) -> tuple[str, bool, bool]:
     """`traefik strip --root-path` → ("traefik", True, True); raises ValueError with what is wrong."""
     words = text.split()
-    if len(words) not in (2, 3) or words[0] not in PROXIES or words[1] not in ("strip", "keep") or words[2:] not in ([], ["--root-path"]):
-        raise ValueError(f"{text!r} is not a configuration; write PROXY strip|keep [--root-path], "
-                         f"PROXY one of {', '.join(PROXIES)}, e.g. 'traefik strip --root-path'")
+    if (
+        len(words) not in (2, 3)
+        or words[0] not in PROXIES
+        or words[1] not in ("strip", "keep")
+        or words[2:] not in ([], ["--root-path"])
+    ):
+        raise ValueError(
+            f"{text!r} is not a configuration; write PROXY strip|keep [--root-path], "
+            f"PROXY one of {', '.join(PROXIES)}, e.g. 'traefik strip --root-path'"
+        )
     return words[0], words[1] == "strip", len(words) == 3

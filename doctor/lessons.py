@@ -28,52 +28,94 @@ class Lesson:
         return f"python -m labs present {self.lab}"
 
 
-KEEP_PLAIN = Lesson("02", "A plain app behind a proxy that keeps /api/v1",
-                    "the proxy passes PREFIX/… whole and the app has no route under PREFIX "
-                    "(starlette.routing.Router routes the path it receives)")
-KEEP_ROOTED = Lesson("02", "--root-path behind a proxy that keeps /api/v1",
-                     "uvicorn puts --root-path in front of the path that already starts with it "
-                     "(uvicorn.protocols.http.h11_impl.H11Protocol.handle_events): PREFIXPREFIX/…; "
-                     "starlette._utils.get_route_path removes one PREFIX and no route matches the rest")
+KEEP_PLAIN = Lesson(
+    "02",
+    "A plain app behind a proxy that keeps /api/v1",
+    "the proxy passes PREFIX/… whole and the app has no route under PREFIX "
+    "(starlette.routing.Router routes the path it receives)",
+)
+KEEP_ROOTED = Lesson(
+    "02",
+    "--root-path behind a proxy that keeps /api/v1",
+    "uvicorn puts --root-path in front of the path that already starts with it "
+    "(uvicorn.protocols.http.h11_impl.H11Protocol.handle_events): PREFIXPREFIX/…; "
+    "starlette._utils.get_route_path removes one PREFIX and no route matches the rest",
+)
 STRIP = {
-    "traefik": Lesson("13", "Traefik: stripPrefix, and X-Forwarded-Prefix comes with it",
-                      "Traefik's stripPrefix removes PREFIX before the app sees the path"),
-    "nginx": Lesson("13", "Nginx: `location /api/v1/` and proxy_pass ending in /",
-                    "nginx's proxy_pass with a URI (the trailing /) replaces the matched PREFIX/"),
-    "caddy": Lesson("13", "Caddy: handle_path, and three X-Forwarded-* headers unasked",
-                    "Caddy's handle_path removes PREFIX before reverse_proxy"),
-    "haproxy": Lesson("13", "HAProxy: set-path with regsub, and only what it is told",
-                      "HAProxy's http-request set-path removes PREFIX"),
+    "traefik": Lesson(
+        "13",
+        "Traefik: stripPrefix, and X-Forwarded-Prefix comes with it",
+        "Traefik's stripPrefix removes PREFIX before the app sees the path",
+    ),
+    "nginx": Lesson(
+        "13",
+        "Nginx: `location /api/v1/` and proxy_pass ending in /",
+        "nginx's proxy_pass with a URI (the trailing /) replaces the matched PREFIX/",
+    ),
+    "caddy": Lesson(
+        "13",
+        "Caddy: handle_path, and three X-Forwarded-* headers unasked",
+        "Caddy's handle_path removes PREFIX before reverse_proxy",
+    ),
+    "haproxy": Lesson(
+        "13",
+        "HAProxy: set-path with regsub, and only what it is told",
+        "HAProxy's http-request set-path removes PREFIX",
+    ),
 }
-DOCS_URL_NO_ROOT = Lesson("01", "What the docs page on the app directly asks the browser for",
-                          "FastAPI's docs page names root_path + openapi_url (fastapi.applications.FastAPI.setup); "
-                          "with no root_path that is a path outside PREFIX, which the proxy does not route")
-DOCS_URL_BY_HAND = Lesson("01", "What the docs page on the app directly asks the browser for",
-                          "the page names a URL without the root_path: written by hand? FastAPI's own docs route "
-                          "prefixes it with request.scope['root_path'] (fastapi.applications.FastAPI.setup)")
-NO_SERVERS = Lesson("03", "root_path_in_servers=False (the docs' tutorial004)",
-                    "the schema has no servers, so \"Try it out\" calls the page's origin + the operation's path, "
-                    "outside PREFIX; FastAPI adds {'url': root_path} only when there is a root_path "
-                    "(fastapi.applications.FastAPI.setup)")
-SERVERS = Lesson("03", "The root_path becomes the first server",
-                 "Swagger UI sends \"Try it out\" to the first server; FastAPI makes it the root_path "
-                 "(fastapi.applications.FastAPI.setup), so a wrong root_path is a wrong server")
-SLASH_NO_ROOT = Lesson("02", "The trailing-slash redirect loses the prefix",
-                       "Starlette builds the trailing-slash redirect's Location from the scheme, Host and path the "
-                       "app received (starlette.datastructures.URL, in starlette.routing.Router.app), not from the "
-                       "root_path: with PREFIX stripped, only a path that carries PREFIX again keeps it, which is "
-                       "what --root-path PREFIX does (uvicorn prepends it to the path); a root_path in the scope "
-                       "alone, FastAPI(root_path=...) or X-Forwarded-Prefix, fixes url_for but not this Location")
-BY_HAND_LOCATION = Lesson("02", "The same redirect with --root-path keeps the prefix",
-                          "with --root-path the path carries PREFIX, so Starlette's own redirects keep it; this "
-                          "Location does not, so it was not built from the request (request.url_for, "
-                          "starlette.datastructures.URL) but written by hand")
-OTHER_ORIGIN = Lesson("05", "$host instead of $http_host: the port is lost",
-                      "the app builds absolute URLs from the Host it receives (starlette.datastructures.URL); "
-                      "a proxy that changes Host sends users elsewhere")
-MOUNT = Lesson("03", "A mounted sub-application under the prefix",
-               "Starlette's Mount extends root_path by its own path (starlette.routing.Mount.matches), "
-               "so a sub-app's URLs carry PREFIX only when the root_path does")
+DOCS_URL_NO_ROOT = Lesson(
+    "01",
+    "What the docs page on the app directly asks the browser for",
+    "FastAPI's docs page names root_path + openapi_url (fastapi.applications.FastAPI.setup); "
+    "with no root_path that is a path outside PREFIX, which the proxy does not route",
+)
+DOCS_URL_BY_HAND = Lesson(
+    "01",
+    "What the docs page on the app directly asks the browser for",
+    "the page names a URL without the root_path: written by hand? FastAPI's own docs route "
+    "prefixes it with request.scope['root_path'] (fastapi.applications.FastAPI.setup)",
+)
+NO_SERVERS = Lesson(
+    "03",
+    "root_path_in_servers=False (the docs' tutorial004)",
+    "the schema has no servers, so \"Try it out\" calls the page's origin + the operation's path, "
+    "outside PREFIX; FastAPI adds {'url': root_path} only when there is a root_path "
+    "(fastapi.applications.FastAPI.setup)",
+)
+SERVERS = Lesson(
+    "03",
+    "The root_path becomes the first server",
+    'Swagger UI sends "Try it out" to the first server; FastAPI makes it the root_path '
+    "(fastapi.applications.FastAPI.setup), so a wrong root_path is a wrong server",
+)
+SLASH_NO_ROOT = Lesson(
+    "02",
+    "The trailing-slash redirect loses the prefix",
+    "Starlette builds the trailing-slash redirect's Location from the scheme, Host and path the "
+    "app received (starlette.datastructures.URL, in starlette.routing.Router.app), not from the "
+    "root_path: with PREFIX stripped, only a path that carries PREFIX again keeps it, which is "
+    "what --root-path PREFIX does (uvicorn prepends it to the path); a root_path in the scope "
+    "alone, FastAPI(root_path=...) or X-Forwarded-Prefix, fixes url_for but not this Location",
+)
+BY_HAND_LOCATION = Lesson(
+    "02",
+    "The same redirect with --root-path keeps the prefix",
+    "with --root-path the path carries PREFIX, so Starlette's own redirects keep it; this "
+    "Location does not, so it was not built from the request (request.url_for, "
+    "starlette.datastructures.URL) but written by hand",
+)
+OTHER_ORIGIN = Lesson(
+    "05",
+    "$host instead of $http_host: the port is lost",
+    "the app builds absolute URLs from the Host it receives (starlette.datastructures.URL); "
+    "a proxy that changes Host sends users elsewhere",
+)
+MOUNT = Lesson(
+    "03",
+    "A mounted sub-application under the prefix",
+    "Starlette's Mount extends root_path by its own path (starlette.routing.Mount.matches), "
+    "so a sub-app's URLs carry PREFIX only when the root_path does",
+)
 
 
 def lesson(symptom: Symptom, config: Configuration) -> Lesson:
@@ -96,5 +138,16 @@ def lesson(symptom: Symptom, config: Configuration) -> Lesson:
     return Lesson(chosen.lab, chosen.step, chosen.why.replace("PREFIX", config.prefix))
 
 
-ALL = [KEEP_PLAIN, KEEP_ROOTED, *STRIP.values(), DOCS_URL_NO_ROOT, DOCS_URL_BY_HAND, NO_SERVERS, SERVERS,
-       SLASH_NO_ROOT, BY_HAND_LOCATION, OTHER_ORIGIN, MOUNT]
+ALL = [
+    KEEP_PLAIN,
+    KEEP_ROOTED,
+    *STRIP.values(),
+    DOCS_URL_NO_ROOT,
+    DOCS_URL_BY_HAND,
+    NO_SERVERS,
+    SERVERS,
+    SLASH_NO_ROOT,
+    BY_HAND_LOCATION,
+    OTHER_ORIGIN,
+    MOUNT,
+]

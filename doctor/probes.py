@@ -118,7 +118,9 @@ def under_prefix(url: str, config: Configuration) -> bool:
     return same_origin and (parts.path == config.prefix or parts.path.startswith(config.prefix + "/"))
 
 
-def _docs_ui(config: Configuration, app: dict, through: Client, direct: Client, direct_base: str, checks: Checks) -> str | None:
+def _docs_ui(
+    config: Configuration, app: dict, through: Client, direct: Client, direct_base: str, checks: Checks
+) -> str | None:
     """The docs page and each same-origin asset it names; returns the page URL when it loaded."""
     docs = app.get("docs_url")
     if not docs:
@@ -127,8 +129,11 @@ def _docs_ui(config: Configuration, app: dict, through: Client, direct: Client, 
     url = config.public_base + docs
     page, baseline = through.get(url), direct.get(direct_base + docs)
     if page.status != baseline.status:
-        checks.broken("docs_ui", "not-found" if page.status == 404 else "docs-page",
-                      f"the docs page {url} answered {page.shown}; directly it answers {baseline.status}")
+        checks.broken(
+            "docs_ui",
+            "not-found" if page.status == 404 else "docs-page",
+            f"the docs page {url} answered {page.shown}; directly it answers {baseline.status}",
+        )
         return None
     checks.docs_page_url = url
     html = page.body.decode(errors="replace")
@@ -140,7 +145,11 @@ def _docs_ui(config: Configuration, app: dict, through: Client, direct: Client, 
         answer = through.get(schema_url)
         if answer.status != 200:
             kind = "schema-url-outside-prefix" if not under_prefix(schema_url, config) else "schema-url"
-            checks.broken("docs_ui", kind, f"the docs page asks for its schema at {schema_url}, which answers {answer.shown} through {config.proxy}")
+            checks.broken(
+                "docs_ui",
+                kind,
+                f"the docs page asks for its schema at {schema_url}, which answers {answer.shown} through {config.proxy}",
+            )
     checks.ok("docs_ui")
     return url
 
@@ -155,7 +164,9 @@ def _asset(config: Configuration, url: str, through: Client, checks: Checks) -> 
         checks.broken("docs_ui", kind, f"the docs page loads {url}, which answers {answer.shown}")
 
 
-def _schema(config: Configuration, app: dict, through: Client, checks: Checks, page_url: str | None) -> str | None:
+def _schema(
+    config: Configuration, app: dict, through: Client, checks: Checks, page_url: str | None
+) -> str | None:
     """The schema at PREFIX + openapi_url, and whether each of its servers lies under the prefix."""
     path = app.get("openapi_url")
     if not path:
@@ -165,38 +176,66 @@ def _schema(config: Configuration, app: dict, through: Client, checks: Checks, p
     answer = through.get(url)
     schema = _json(answer.body) if answer.status == 200 else None
     if not isinstance(schema, dict) or "openapi" not in schema:
-        checks.broken("schema", "not-found" if answer.status == 404 else "schema",
-                      f"the schema {url} answered {answer.shown}" + ("" if answer.status != 200 else ", not an OpenAPI document"))
+        checks.broken(
+            "schema",
+            "not-found" if answer.status == 404 else "schema",
+            f"the schema {url} answered {answer.shown}"
+            + ("" if answer.status != 200 else ", not an OpenAPI document"),
+        )
         return None
     checks.schema = schema
     checks.ok("schema")
     for server in schema.get("servers") or []:
         server_url = urljoin(page_url or url, server.get("url", ""))
         if not under_prefix(server_url.rstrip("/") or server_url, config):
-            checks.broken("schema", "server-outside-prefix",
-                          f"the schema's server {server.get('url')!r} resolves to {server_url}, outside {config.public_base}")
+            checks.broken(
+                "schema",
+                "server-outside-prefix",
+                f"the schema's server {server.get('url')!r} resolves to {server_url}, outside {config.public_base}",
+            )
     return url
 
 
-def _operations(config: Configuration, through: Client, direct: Client, direct_base: str, checks: Checks, page_url: str | None) -> None:
+def _operations(
+    config: Configuration,
+    through: Client,
+    direct: Client,
+    direct_base: str,
+    checks: Checks,
+    page_url: str | None,
+) -> None:
     """Each GET operation needing no input, at the URL "Try it out" builds: the first server's
     URL resolved against the docs page, or the page's origin when the schema has no servers."""
     schema = checks.schema
     if schema is None:
         if checks.status["schema"] == "broken":
-            checks.broken("operations", "no-schema", "no operation can be tried: the schema does not load through the proxy")
+            checks.broken(
+                "operations",
+                "no-schema",
+                "no operation can be tried: the schema does not load through the proxy",
+            )
         return
     servers = schema.get("servers") or []
     base = urljoin(page_url, servers[0].get("url", "/")) if servers else urljoin(page_url, "/")
     operations = [path for path, item in (schema.get("paths") or {}).items() if _callable_get(path, item)]
     if len(operations) > MAX_OPERATIONS:
-        checks.notes.append(f"operations: {MAX_OPERATIONS} of {len(operations)} GET operations tried, in schema order")
+        checks.notes.append(
+            f"operations: {MAX_OPERATIONS} of {len(operations)} GET operations tried, in schema order"
+        )
     for path in operations[:MAX_OPERATIONS]:
         url = base.rstrip("/") + path
         answer, baseline = through.get(url), direct.get(direct_base + path)
         if answer.status != baseline.status:
-            kind = "operation-outside-prefix" if not under_prefix(url, config) else ("not-found" if answer.status == 404 else "operation")
-            checks.broken("operations", kind, f"GET {path} as \"Try it out\" sends it, {url}, answered {answer.shown}; directly it answers {baseline.status}")
+            kind = (
+                "operation-outside-prefix"
+                if not under_prefix(url, config)
+                else ("not-found" if answer.status == 404 else "operation")
+            )
+            checks.broken(
+                "operations",
+                kind,
+                f'GET {path} as "Try it out" sends it, {url}, answered {answer.shown}; directly it answers {baseline.status}',
+            )
         else:
             checks.ok("operations")
 
@@ -207,16 +246,24 @@ def _callable_get(path: str, item: dict) -> bool:
     if operation is None or "{" in path:
         return False
     parameters = [*(item.get("parameters") or []), *(operation.get("parameters") or [])]
-    return not any(p.get("required") for p in parameters if isinstance(p, dict)) and not (operation.get("requestBody") or {}).get("required")
+    return not any(p.get("required") for p in parameters if isinstance(p, dict)) and not (
+        operation.get("requestBody") or {}
+    ).get("required")
 
 
-def _redirects(config: Configuration, app: dict, through: Client, direct: Client, direct_base: str, checks: Checks) -> None:
+def _redirects(
+    config: Configuration, app: dict, through: Client, direct: Client, direct_base: str, checks: Checks
+) -> None:
     """Every path the app redirects directly (its trailing-slash twins and any route that
     redirects): through the proxy the Location must stay on the proxy's origin and prefix."""
     candidates = []
     for route in app.get("routes", []):
         path = route["path"]
-        if route["has_path_params"] or path in DOCS_HELPERS or path in (app.get("openapi_url"), app.get("docs_url"), app.get("redoc_url")):
+        if (
+            route["has_path_params"]
+            or path in DOCS_HELPERS
+            or path in (app.get("openapi_url"), app.get("docs_url"), app.get("redoc_url"))
+        ):
             continue
         candidates.append(path)
         if path != "/":
@@ -228,17 +275,28 @@ def _redirects(config: Configuration, app: dict, through: Client, direct: Client
         url = config.public_base + path
         answer = through.get(url)
         if answer.status is None or not 300 <= answer.status < 400:
-            checks.broken("redirects", "not-found" if answer.status == 404 else "redirect-status",
-                          f"GET {url} answered {answer.shown}; directly it redirects ({baseline.status})")
+            checks.broken(
+                "redirects",
+                "not-found" if answer.status == 404 else "redirect-status",
+                f"GET {url} answered {answer.shown}; directly it redirects ({baseline.status})",
+            )
             continue
         target = urljoin(url, answer.location or "")
         wanted = urljoin(direct_base + path, baseline.location).removeprefix(direct_base)
         if not under_prefix(target, config):
             origin_ok = target.startswith(config.origin + "/")
-            checks.broken("redirects", "location-outside-prefix" if origin_ok else "location-origin",
-                          f"GET {url} redirects to {answer.location}, " + ("outside " + config.prefix if origin_ok else f"not to {config.origin}"))
+            checks.broken(
+                "redirects",
+                "location-outside-prefix" if origin_ok else "location-origin",
+                f"GET {url} redirects to {answer.location}, "
+                + ("outside " + config.prefix if origin_ok else f"not to {config.origin}"),
+            )
         elif target != config.public_base + wanted:
-            checks.broken("redirects", "location-path", f"GET {url} redirects to {target}; the app's own redirect goes to {wanted}")
+            checks.broken(
+                "redirects",
+                "location-path",
+                f"GET {url} redirects to {target}; the app's own redirect goes to {wanted}",
+            )
         else:
             checks.ok("redirects")
 
@@ -246,24 +304,35 @@ def _redirects(config: Configuration, app: dict, through: Client, direct: Client
 def _static(config: Configuration, app: dict, through: Client, checks: Checks) -> None:
     for mount in app.get("static", []):
         if not mount.get("file"):
-            checks.notes.append(f"static: the mount {mount['path']} serves an empty or missing folder ({mount.get('directory')}); nothing to fetch")
+            checks.notes.append(
+                f"static: the mount {mount['path']} serves an empty or missing folder ({mount.get('directory')}); nothing to fetch"
+            )
             continue
         url = f"{config.public_base}{mount['path'].rstrip('/')}/{mount['file']}"
         answer = through.get(url)
         if answer.status != 200:
-            checks.broken("static", "not-found" if answer.status == 404 else "static",
-                          f"{url} (from {mount['directory']}) answered {answer.shown}")
+            checks.broken(
+                "static",
+                "not-found" if answer.status == 404 else "static",
+                f"{url} (from {mount['directory']}) answered {answer.shown}",
+            )
         elif hashlib.sha256(answer.body).hexdigest() != mount["sha256"]:
             checks.broken("static", "static-body", f"{url} answered 200 but not with the file's bytes")
         else:
             checks.ok("static")
 
 
-def _mounts(config: Configuration, app: dict, through: Client, direct: Client, direct_base: str, checks: Checks) -> None:
+def _mounts(
+    config: Configuration, app: dict, through: Client, direct: Client, direct_base: str, checks: Checks
+) -> None:
     """Each mounted sub-app's own GET routes (no path parameters), and where its docs page
     sends the browser for its schema."""
     for mount in app.get("mounts", []):
-        paths = [r["path"] for r in mount.get("routes", []) if not r["has_path_params"] and r["path"] not in DOCS_HELPERS]
+        paths = [
+            r["path"]
+            for r in mount.get("routes", [])
+            if not r["has_path_params"] and r["path"] not in DOCS_HELPERS
+        ]
         if not paths:
             checks.notes.append(f"mounts: {mount['path']} has no GET route without parameters to try")
         for path in paths:
@@ -271,15 +340,21 @@ def _mounts(config: Configuration, app: dict, through: Client, direct: Client, d
             url = config.public_base + app_path
             answer, baseline = through.get(url), direct.get(direct_base + app_path)
             if answer.status != baseline.status:
-                checks.broken("mounts", "not-found" if answer.status == 404 else "mount",
-                              f"{url}, in the sub-app mounted at {mount['path']}, answered {answer.shown}; directly it answers {baseline.status}")
+                checks.broken(
+                    "mounts",
+                    "not-found" if answer.status == 404 else "mount",
+                    f"{url}, in the sub-app mounted at {mount['path']}, answered {answer.shown}; directly it answers {baseline.status}",
+                )
                 continue
             checks.ok("mounts")
             if path == mount.get("docs_url") and answer.status == 200:
                 found = _SCHEMA_URL.search(answer.body.decode(errors="replace"))
                 if found and not under_prefix(urljoin(url, found[1]), config):
-                    checks.broken("mounts", "schema-url-outside-prefix",
-                                  f"the sub-app's docs page {url} asks for its schema at {urljoin(url, found[1])}, outside {config.prefix}")
+                    checks.broken(
+                        "mounts",
+                        "schema-url-outside-prefix",
+                        f"the sub-app's docs page {url} asks for its schema at {urljoin(url, found[1])}, outside {config.prefix}",
+                    )
 
 
 def _json(body: bytes) -> object:

@@ -40,7 +40,12 @@ from proxylab.proxies.base import Proxy
 PROXIES: tuple[str, ...] = tuple(TABLE)
 
 # Each proxy's template in doctor/templates/; each has a `route` and a whole-config macro.
-TEMPLATES = {"traefik": "traefik.yml.j2", "nginx": "nginx.conf.j2", "caddy": "Caddyfile.j2", "haproxy": "haproxy.cfg.j2"}
+TEMPLATES = {
+    "traefik": "traefik.yml.j2",
+    "nginx": "nginx.conf.j2",
+    "caddy": "Caddyfile.j2",
+    "haproxy": "haproxy.cfg.j2",
+}
 
 # Where a snippet listens, written generically: the user's own entrypoint / bind line.
 GENERIC_LISTENERS = {"traefik": "web", "haproxy": ":80"}
@@ -90,8 +95,9 @@ def snippet(proxy: str, strips: bool, prefix: str, upstream: str = "app:8000") -
     return f"{WHERE_IT_GOES[proxy]}\n{section}\n"
 
 
-def start_argv(proxy: str, entrances: Sequence[Entrance], prefix: str, out: Path,
-               log: Callable[[str], Any] = print) -> list[str]:
+def start_argv(
+    proxy: str, entrances: Sequence[Entrance], prefix: str, out: Path, log: Callable[[str], Any] = print
+) -> list[str]:
     """Write the proxy's whole config for these entrances into folder `out` (it exists and is empty;
     every file the proxy writes — pid, temp dirs, logs — must stay in it) and return the argv that
     runs the proxy in the FOREGROUND (logs to stdout/stderr); SIGTERM stops it.
@@ -102,7 +108,9 @@ def start_argv(proxy: str, entrances: Sequence[Entrance], prefix: str, out: Path
     _check_prefix(prefix)
     _check_entrances(entrances)
     if proxy not in PROXIES:
-        raise ProxylabError(f"proxy {proxy!r}", f"is not one the doctor knows ({', '.join(PROXIES)})", "pick one of those")
+        raise ProxylabError(
+            f"proxy {proxy!r}", f"is not one the doctor knows ({', '.join(PROXIES)})", "pick one of those"
+        )
     out = out.resolve()
     running = by_name(proxy)
     binary = _binary(running, log)
@@ -160,7 +168,10 @@ def _haproxy(entrances: Sequence[Entrance], prefix: str, out: Path) -> Path:
 
 
 _CONFIGS: dict[str, Callable[[Sequence[Entrance], str, Path], Path]] = {
-    "traefik": _traefik, "nginx": _nginx, "caddy": _caddy, "haproxy": _haproxy,
+    "traefik": _traefik,
+    "nginx": _nginx,
+    "caddy": _caddy,
+    "haproxy": _haproxy,
 }
 
 
@@ -176,7 +187,9 @@ def _section(proxy: str, strips: bool, prefix: str, upstream: str, listener: str
     """One route's section, the proxy's `route` macro. Traefik's and HAProxy's name the route and
     where it listens (an entrypoint, a bind address); Nginx's and Caddy's go inside a listener."""
     if proxy not in PROXIES:
-        raise ProxylabError(f"proxy {proxy!r}", f"is not one the doctor knows ({', '.join(PROXIES)})", "pick one of those")
+        raise ProxylabError(
+            f"proxy {proxy!r}", f"is not one the doctor knows ({', '.join(PROXIES)})", "pick one of those"
+        )
     macro = _module(proxy).route
     if proxy in GENERIC_LISTENERS:
         return str(macro(route_name(strips, upstream), strips, prefix, upstream, listener))
@@ -197,8 +210,11 @@ def _described(proxy: str, entrances: Sequence[Entrance], prefix: str) -> list[d
 
 def _check_prefix(prefix: str) -> None:
     if not _PREFIX.match(prefix):
-        raise ProxylabError(f"prefix {prefix!r}", "is not a path like /api/v1 (segments of letters, digits, . _ ~ -, no trailing slash)",
-                            "pass --prefix as the public path the app is served under, e.g. --prefix /api/v1")
+        raise ProxylabError(
+            f"prefix {prefix!r}",
+            "is not a path like /api/v1 (segments of letters, digits, . _ ~ -, no trailing slash)",
+            "pass --prefix as the public path the app is served under, e.g. --prefix /api/v1",
+        )
 
 
 def _check_entrances(entrances: Sequence[Entrance]) -> None:
@@ -207,8 +223,11 @@ def _check_entrances(entrances: Sequence[Entrance]) -> None:
     if not entrances:
         raise ProxylabError("entrances", "none given", "give the proxy at least one Entrance")
     if len(set(ports)) != len(ports) or len(set(names)) != len(names):
-        raise ProxylabError("entrances", f"two share a port or a (strips, upstream) pair: {entrances}",
-                            "give each entrance its own port and upstream")
+        raise ProxylabError(
+            "entrances",
+            f"two share a port or a (strips, upstream) pair: {entrances}",
+            "give each entrance its own port and upstream",
+        )
 
 
 # --- the binary -------------------------------------------------------------------------------
@@ -219,7 +238,9 @@ def _binary(proxy: Proxy, log: Callable[[str], Any]) -> str:
     stack = compose.load()
     service = pinned_service(stack, proxy)
     if service is None:
-        raise ProxylabError(proxy.name,
-                            f"compose.yaml has no {proxy.name} service, whose image tag pins its version",
-                            f"restore the {proxy.name} service in compose.yaml")
+        raise ProxylabError(
+            proxy.name,
+            f"compose.yaml has no {proxy.name} service, whose image tag pins its version",
+            f"restore the {proxy.name} service in compose.yaml",
+        )
     return proxy.binary(stack.image_tag(service.name), log)

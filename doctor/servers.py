@@ -46,15 +46,27 @@ class Processes:
     def log_path(self, name: str) -> Path:
         return self.run_dir / f"{name}.log"
 
-    def start(self, name: str, argv: list[str], cwd: Path | None = None, env: dict | None = None) -> subprocess.Popen:
+    def start(
+        self, name: str, argv: list[str], cwd: Path | None = None, env: dict | None = None
+    ) -> subprocess.Popen:
         log = self.log_path(name).open("wb")
         try:
-            process = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                       stderr=subprocess.STDOUT, start_new_session=True,
-                                       preexec_fn=unblock_stop_signals)
+            process = subprocess.Popen(
+                argv,
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=unblock_stop_signals,
+            )
         except FileNotFoundError as error:
-            raise ProxylabError(argv[0], f"cannot be started ({error.strerror})",
-                                "check that it is installed (`make deps`, `make traefik caddy`) or give --python a real interpreter") from error
+            raise ProxylabError(
+                argv[0],
+                f"cannot be started ({error.strerror})",
+                "check that it is installed (`make deps`, `make traefik caddy`) or give --python a real interpreter",
+            ) from error
         finally:
             log.close()
         self.started[name] = process
@@ -89,11 +101,19 @@ class Processes:
             if ports.listening(HOST, port):
                 return time.monotonic() - began
             if process.poll() is not None:
-                raise ProxylabError(what, f"exited with status {process.returncode} before listening on {HOST}:{port}",
-                                    next_step, details=self.last_lines(name))
+                raise ProxylabError(
+                    what,
+                    f"exited with status {process.returncode} before listening on {HOST}:{port}",
+                    next_step,
+                    details=self.last_lines(name),
+                )
             time.sleep(0.05)
-        raise ProxylabError(what, f"did not listen on {HOST}:{port} within {STARTUP_S:.0f} s",
-                            next_step, details=self.last_lines(name))
+        raise ProxylabError(
+            what,
+            f"did not listen on {HOST}:{port} within {STARTUP_S:.0f} s",
+            next_step,
+            details=self.last_lines(name),
+        )
 
 
 def wait_traefik_routing(processes: Processes, name: str, urls: list[str]) -> float:
@@ -113,8 +133,12 @@ def wait_traefik_routing(processes: Processes, name: str, urls: list[str]) -> fl
         if processes.started[name].poll() is not None:
             break
         time.sleep(0.05)
-    raise ProxylabError("traefik", f"did not route to the app within {STARTUP_S:.0f} s of listening",
-                        f"read its log: {processes.log_path(name)}", details=processes.last_lines(name))
+    raise ProxylabError(
+        "traefik",
+        f"did not route to the app within {STARTUP_S:.0f} s of listening",
+        f"read its log: {processes.log_path(name)}",
+        details=processes.last_lines(name),
+    )
 
 
 def check_ports_free(wanted: dict[int, str], port_base: int) -> None:
@@ -124,34 +148,58 @@ def check_ports_free(wanted: dict[int, str], port_base: int) -> None:
             raise ProxylabError(
                 f"port {ports.describe(HOST, port)} ({role})",
                 f"is already in use by {ports.owner(port, HOST)}",
-                f"stop that process, or give the doctor other ports: --port-base N (now {port_base}; it uses N to N+43)")
+                f"stop that process, or give the doctor other ports: --port-base N (now {port_base}; it uses N to N+43)",
+            )
 
 
 def inspect_app(python: str, spec: str, app_dir: Path, run_dir: Path) -> dict:
     """The app's routes, docs and mounts, read by importing it in `python`, never in this process."""
     out = run_dir / "app.json"
     try:
-        result = subprocess.run([python, str(INSPECTOR), spec, str(app_dir), str(out)], cwd=app_dir,
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [python, str(INSPECTOR), spec, str(app_dir), str(out)],
+            cwd=app_dir,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     except FileNotFoundError as error:
-        raise ProxylabError(f"--python {python}", "is not an interpreter that can be run",
-                            "give the path of your project's python (e.g. .venv/bin/python)") from error
+        raise ProxylabError(
+            f"--python {python}",
+            "is not an interpreter that can be run",
+            "give the path of your project's python (e.g. .venv/bin/python)",
+        ) from error
     except subprocess.TimeoutExpired as error:
-        raise ProxylabError(spec, "took over 60 s to import", "importing the app must not block (no server start at import time)") from error
+        raise ProxylabError(
+            spec,
+            "took over 60 s to import",
+            "importing the app must not block (no server start at import time)",
+        ) from error
     tail = "\n".join(result.stderr.strip().splitlines()[-LOG_LINES_SHOWN:])
     module = spec.partition(":")[0]
     if result.returncode == 10:
         last = result.stderr.strip().splitlines()[-1:] or ["(no message)"]
-        raise ProxylabError(f"module {module}", f"does not import: {last[0]}",
-                            f"run `{python} -c 'import {module}'` from {app_dir} and fix what it says; --app-dir sets that folder",
-                            details=tail)
+        raise ProxylabError(
+            f"module {module}",
+            f"does not import: {last[0]}",
+            f"run `{python} -c 'import {module}'` from {app_dir} and fix what it says; --app-dir sets that folder",
+            details=tail,
+        )
     if result.returncode == 11:
         raise ProxylabError(spec, result.stderr.strip(), "name the attribute that holds the app: MODULE:ATTR")
     if result.returncode == 12:
-        raise ProxylabError(spec, f"is not an ASGI app: {result.stderr.strip()}", "name the FastAPI (or Starlette) app object: MODULE:ATTR")
+        raise ProxylabError(
+            spec,
+            f"is not an ASGI app: {result.stderr.strip()}",
+            "name the FastAPI (or Starlette) app object: MODULE:ATTR",
+        )
     if result.returncode != 0:
-        raise ProxylabError(f"reading {spec}", f"failed with status {result.returncode}",
-                            f"check that {python} is a Python 3 with your app's dependencies", details=tail)
+        raise ProxylabError(
+            f"reading {spec}",
+            f"failed with status {result.returncode}",
+            f"check that {python} is a Python 3 with your app's dependencies",
+            details=tail,
+        )
     return json.loads(out.read_text())
 
 
@@ -159,5 +207,18 @@ def uvicorn_argv(python: str, spec: str, app_dir: Path, port: int, flags: list[s
     """How the doctor runs the user's app: uvicorn's defaults, on loopback, one port per mode.
     --forwarded-allow-ips 127.0.0.1 is uvicorn's own default, said out loud: the proxies connect
     from 127.0.0.1, and the recommendation names the same flag for the user's proxy address."""
-    return [python, "-m", "uvicorn", spec, "--app-dir", str(app_dir), "--host", HOST, "--port", str(port),
-            "--forwarded-allow-ips", "127.0.0.1", *flags]
+    return [
+        python,
+        "-m",
+        "uvicorn",
+        spec,
+        "--app-dir",
+        str(app_dir),
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--forwarded-allow-ips",
+        "127.0.0.1",
+        *flags,
+    ]

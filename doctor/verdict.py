@@ -19,8 +19,10 @@ from doctor.probes import Checks
 from doctor.proxies import snippet
 
 # What the user's proxy is, seen from the app: the doctor's proxies connect from 127.0.0.1.
-PROXY_ADDRESS_NOTE = ("--forwarded-allow-ips: the address your proxy connects from (the doctor's "
-                      "proxies ran on 127.0.0.1); in Compose or Kubernetes its IP or subnet, never '*'")
+PROXY_ADDRESS_NOTE = (
+    "--forwarded-allow-ips: the address your proxy connects from (the doctor's "
+    "proxies ran on 127.0.0.1); in Compose or Kubernetes its IP or subnet, never '*'"
+)
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,28 @@ def deploy(result: Result, spec: str) -> dict[str, str]:
     """The three things to copy for one configuration."""
     config = result.config
     root = ["--root-path", config.prefix] if config.server_root_path else []
-    uvicorn = ["uvicorn", spec, "--host", "0.0.0.0", "--port", "8000", *root, "--forwarded-allow-ips", "127.0.0.1"]
-    fastapi_run = ["fastapi", "run", "--entrypoint", spec, "--port", "8000", *root, "--forwarded-allow-ips", "127.0.0.1"]
+    uvicorn = [
+        "uvicorn",
+        spec,
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "8000",
+        *root,
+        "--forwarded-allow-ips",
+        "127.0.0.1",
+    ]
+    fastapi_run = [
+        "fastapi",
+        "run",
+        "--entrypoint",
+        spec,
+        "--port",
+        "8000",
+        *root,
+        "--forwarded-allow-ips",
+        "127.0.0.1",
+    ]
     return {
         "server_command": shlex.join(uvicorn),
         "fastapi_run": shlex.join(fastapi_run),

@@ -68,15 +68,21 @@ class Request:
     @property
     def request_target(self) -> str:
         """What goes on the request line."""
-        return self.target or self.url[_ORIGIN.match(self.url).end():] or "/"
+        return self.target or self.url[_ORIGIN.match(self.url).end() :] or "/"
 
     def wire_headers(self) -> list[tuple[str, str]]:
         """Every header as sent, in curl's order: its defaults unless given, the given ones, the body's."""
         given = {name.lower() for name in self.headers}
         scheme, host, port = self.origin
         default_port = (scheme, port) in (("http", 80), ("https", 443))
-        defaults = [("Host", host if default_port else f"{host}:{port}"), ("User-Agent", CURL_USER_AGENT), ("Accept", "*/*")]
-        headers = [(name, value) for name, value in defaults if name.lower() not in given] + list(self.headers.items())
+        defaults = [
+            ("Host", host if default_port else f"{host}:{port}"),
+            ("User-Agent", CURL_USER_AGENT),
+            ("Accept", "*/*"),
+        ]
+        headers = [(name, value) for name, value in defaults if name.lower() not in given] + list(
+            self.headers.items()
+        )
         if self.body is not None:
             headers.append(("Content-Length", str(len(self.body.encode()))))
             if "content-type" not in given:
@@ -126,16 +132,27 @@ class Response:
     def fields(self) -> dict[str, Any]:
         """What a lab's dotted field names read: status, headers.x, body.x, text, error, hops."""
         return {
-            "status": self.status, "reason": self.reason, "headers": self.headers,
-            "body": self.json, "text": self.text, "error": self.error, "hops": self.hops,
+            "status": self.status,
+            "reason": self.reason,
+            "headers": self.headers,
+            "body": self.json,
+            "text": self.text,
+            "error": self.error,
+            "hops": self.hops,
         }
 
     def raw(self, limit: int = 1500) -> str:
         """The response as it would print with curl -i, cut at `limit` characters."""
         if self.status is None:
             return f"(no HTTP response: {self.error})"
-        head = f"HTTP/1.1 {self.status} {self.reason}\n" + "\n".join(f"{k}: {v}" for k, v in self.headers.items())
-        body = self.text if len(self.text) <= limit else self.text[:limit] + f"\n… ({len(self.text) - limit} more characters)"
+        head = f"HTTP/1.1 {self.status} {self.reason}\n" + "\n".join(
+            f"{k}: {v}" for k, v in self.headers.items()
+        )
+        body = (
+            self.text
+            if len(self.text) <= limit
+            else self.text[:limit] + f"\n… ({len(self.text) - limit} more characters)"
+        )
         return f"{head}\n\n{body}"
 
 
@@ -160,7 +177,9 @@ def open_connection(request: Request, timeout: float = DEFAULT_TIMEOUT_S) -> htt
     source = (request.source, 0) if request.source else None
     connection = _connect(scheme, host, port, timeout, source)
     try:
-        connection.putrequest(request.method, request.request_target, skip_host=True, skip_accept_encoding=True)
+        connection.putrequest(
+            request.method, request.request_target, skip_host=True, skip_accept_encoding=True
+        )
         for name, value in request.wire_headers():
             connection.putheader(name, value)
         connection.endheaders(request.body.encode() if request.body is not None else None)
@@ -181,16 +200,22 @@ def _send_once(request: Request, timeout: float) -> Response:
         for name, value in answer.getheaders():
             key = name.lower()
             headers[key] = f"{headers[key]}, {value}" if key in headers else value
-        return Response(answer.status, answer.reason, headers, answer.read().decode("utf-8", errors="replace"))
+        return Response(
+            answer.status, answer.reason, headers, answer.read().decode("utf-8", errors="replace")
+        )
     except (OSError, http.client.HTTPException) as exc:
         return Response(None, error=f"{type(exc).__name__}: {exc}")
     finally:
         connection.close()
 
 
-def _connect(scheme: str, host: str, port: int, timeout: float, source: tuple[str, int] | None) -> http.client.HTTPConnection:
+def _connect(
+    scheme: str, host: str, port: int, timeout: float, source: tuple[str, int] | None
+) -> http.client.HTTPConnection:
     if scheme == "https":
-        return http.client.HTTPSConnection(host, port, timeout=timeout, source_address=source, context=_lab_ca())
+        return http.client.HTTPSConnection(
+            host, port, timeout=timeout, source_address=source, context=_lab_ca()
+        )
     return http.client.HTTPConnection(host, port, timeout=timeout, source_address=source)
 
 
@@ -212,12 +237,16 @@ _ASSETS = re.compile(r"""(?:src|href)=["']([^"']+)["']""")
 class DocsProbe:
     page: Response
     openapi_url: str | None  # as the page writes it
-    schema: Response | None  # the URL resolved as a browser would; fetched even where a browser never asks (scripts 404)
+    schema: (
+        Response | None
+    )  # the URL resolved as a browser would; fetched even where a browser never asks (scripts 404)
     assets: list[str]
 
     def fields(self) -> dict[str, Any]:
         return {
-            "status": self.page.status, "openapi_url": self.openapi_url, "assets": self.assets,
+            "status": self.page.status,
+            "openapi_url": self.openapi_url,
+            "assets": self.assets,
             "schema": self.schema.fields() if self.schema else None,
         }
 

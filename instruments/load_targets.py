@@ -24,7 +24,13 @@ from proxylab.errors import ProxylabError
 
 APP = "app-server-root-path"
 ROUTE_NAME = f"strip-to-{APP}"  # the name of each proxy's stripping route to APP
-NAMES = ("direct", "traefik", "nginx", "caddy", "haproxy")  # direct first: the baseline every ratio divides by
+NAMES = (
+    "direct",
+    "traefik",
+    "nginx",
+    "caddy",
+    "haproxy",
+)  # direct first: the baseline every ratio divides by
 # /app is the docs' page (the full echo report); /health/live is the cheapest answer the app
 # has, so there the proxy's own cost is the largest share of each request.
 PATHS = {"app": "/app", "live": "/health/live"}
@@ -52,5 +58,13 @@ def _route(stack: Stack, name: str) -> Route:
             continue
         if proxy is None or (route.name == ROUTE_NAME and route.strips):
             return route
-    wanted = f"a route named {ROUTE_NAME} on {name} that strips the prefix" if proxy else f"a published port of {APP}"
-    raise ProxylabError(f"bench target {name}", f"compose.yaml has no {wanted}", "restore it in compose.yaml (`make routes` lists the routes)")
+    wanted = (
+        f"a route named {ROUTE_NAME} on {name} that strips the prefix"
+        if proxy
+        else f"a published port of {APP}"
+    )
+    raise ProxylabError(
+        f"bench target {name}",
+        f"compose.yaml has no {wanted}",
+        "restore it in compose.yaml (`make routes` lists the routes)",
+    )

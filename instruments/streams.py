@@ -56,7 +56,10 @@ class WebSocketOpen:
         if self.url.startswith("wss://"):
             shown = CA_PATH.relative_to(REPO) if CA_PATH.is_relative_to(REPO) else CA_PATH
             words.insert(0, f"SSL_CERT_FILE={shown}")
-        return " ".join(shlex.quote(word) if "=" not in word else word for word in words) + f"\n# then type: {self.message}"
+        return (
+            " ".join(shlex.quote(word) if "=" not in word else word for word in words)
+            + f"\n# then type: {self.message}"
+        )
 
 
 @dataclass(frozen=True)
@@ -69,14 +72,24 @@ class WebSocketResult:
     error: str | None = None
 
     def fields(self) -> dict[str, Any]:
-        return {"status": self.status, "reason": self.reason, "headers": self.headers,
-                "report": self.report, "echo": self.echo, "error": self.error}
+        return {
+            "status": self.status,
+            "reason": self.reason,
+            "headers": self.headers,
+            "report": self.report,
+            "echo": self.echo,
+            "error": self.error,
+        }
 
     def raw(self) -> str:
         if self.status is None:
             return f"(no handshake answer: {self.error})"
-        head = f"HTTP/1.1 {self.status} {self.reason}\n" + "\n".join(f"{k}: {v}" for k, v in self.headers.items())
-        return f"{head}\n\nfirst message: {json.dumps(self.report)}\necho: {self.echo!r}" + (f"\nerror: {self.error}" if self.error else "")
+        head = f"HTTP/1.1 {self.status} {self.reason}\n" + "\n".join(
+            f"{k}: {v}" for k, v in self.headers.items()
+        )
+        return f"{head}\n\nfirst message: {json.dumps(self.report)}\necho: {self.echo!r}" + (
+            f"\nerror: {self.error}" if self.error else ""
+        )
 
 
 def open_websocket(request: WebSocketOpen, timeout: float = DEFAULT_TIMEOUT_S) -> WebSocketResult:
@@ -107,14 +120,18 @@ async def _open(request: WebSocketOpen, timeout: float) -> WebSocketResult:
                 echo = await asyncio.wait_for(socket.recv(), timeout)
             except (WebSocketException, TimeoutError) as exc:
                 return WebSocketResult(status, reason, headers, error=f"{type(exc).__name__}: {exc}")
-            return WebSocketResult(status, reason, headers, _json(first), echo if isinstance(echo, str) else None)
+            return WebSocketResult(
+                status, reason, headers, _json(first), echo if isinstance(echo, str) else None
+            )
     except SecurityError as exc:
         # connect() follows redirects, as browsers do for ws:// (websockets' max_redirects, 10).
         return WebSocketResult(None, error=f"{REDIRECT_LOOP}: {exc}")
     except InvalidStatus as exc:
         response = exc.response
         headers = {name.lower(): value for name, value in response.headers.raw_items()}
-        return WebSocketResult(response.status_code, response.reason_phrase, headers, error=f"{type(exc).__name__}: {exc}")
+        return WebSocketResult(
+            response.status_code, response.reason_phrase, headers, error=f"{type(exc).__name__}: {exc}"
+        )
     except (OSError, WebSocketException, TimeoutError) as exc:
         return WebSocketResult(None, error=f"{type(exc).__name__}: {exc}")
 
@@ -160,9 +177,13 @@ class EventStream:
 
     def fields(self) -> dict[str, Any]:
         return {
-            "status": self.status, "headers": self.headers, "events": self.events, "streamed": self.streamed,
+            "status": self.status,
+            "headers": self.headers,
+            "events": self.events,
+            "streamed": self.streamed,
             "first_event_s": round(self.arrivals[0], 2) if self.arrivals else None,
-            "last_event_s": round(self.arrivals[-1], 2) if self.arrivals else None, "error": self.error,
+            "last_event_s": round(self.arrivals[-1], 2) if self.arrivals else None,
+            "error": self.error,
         }
 
     def raw(self) -> str:

@@ -37,8 +37,16 @@ class Load:
     timeout_s: int = 5  # a request slower than this counts as a timeout error
 
     def argv(self, url: str, wrk: str = "wrk") -> list[str]:
-        return [wrk, f"-t{self.threads}", f"-c{self.connections}", f"-d{self.seconds}s",
-                f"--timeout={self.timeout_s}s", "-s", str(SCRIPT), url]
+        return [
+            wrk,
+            f"-t{self.threads}",
+            f"-c{self.connections}",
+            f"-d{self.seconds}s",
+            f"--timeout={self.timeout_s}s",
+            "-s",
+            str(SCRIPT),
+            url,
+        ]
 
     def command(self, url: str) -> str:
         """The command line a person could paste (from the repository root)."""
@@ -74,23 +82,32 @@ def find_wrk() -> str:
     """The wrk executable; a clear error naming the Debian package when it is missing."""
     found = shutil.which("wrk")
     if found is None:
-        raise ProxylabError("wrk (the HTTP load generator `make bench` and lab 10 use)",
-                            "is not installed: no `wrk` on PATH",
-                            "run `make deps`, or `sudo apt-get install wrk` (Debian's package wrk)")
+        raise ProxylabError(
+            "wrk (the HTTP load generator `make bench` and lab 10 use)",
+            "is not installed: no `wrk` on PATH",
+            "run `make deps`, or `sudo apt-get install wrk` (Debian's package wrk)",
+        )
     return found
 
 
 def measure(url: str, load: Load) -> LoadRun:
     """Run wrk once against `url` at `load`; ProxylabError if wrk fails or prints no result."""
     if urlsplit(url).hostname not in LOOPBACK:
-        raise ProxylabError(f"bench URL {url}", "is not on loopback", "measure 127.0.0.1 only: a remote URL measures the network")
+        raise ProxylabError(
+            f"bench URL {url}",
+            "is not on loopback",
+            "measure 127.0.0.1 only: a remote URL measures the network",
+        )
     argv = load.argv(url, find_wrk())
     done = subprocess.run(argv, capture_output=True, text=True, timeout=load.seconds + load.timeout_s + 30)
     line = next((line for line in done.stdout.splitlines() if line.startswith(MARKER)), None)
     if done.returncode != 0 or line is None:
-        raise ProxylabError(f"wrk against {url}", f"exited with code {done.returncode} and no result line",
-                            "run the command below by hand; is the stack up (`make status`)?",
-                            details=f"$ {load.command(url)}\n{done.stdout}{done.stderr}".strip())
+        raise ProxylabError(
+            f"wrk against {url}",
+            f"exited with code {done.returncode} and no result line",
+            "run the command below by hand; is the stack up (`make status`)?",
+            details=f"$ {load.command(url)}\n{done.stdout}{done.stderr}".strip(),
+        )
     return parse(url, line.removeprefix(MARKER))
 
 

@@ -29,21 +29,30 @@ from proxylab.paths import REPORTS_DIR
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m labs", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m labs", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="number, title, time and step count of every lab")
     shown = commands.add_parser("present", help="present labs step by step, pausing between steps")
     shown.add_argument("labs", nargs="*", metavar="LAB", help="lab numbers (01) or names")
-    verify = commands.add_parser("verify", help="labs as assertions on live traffic: no pauses, one line per step")
-    verify.add_argument("labs", nargs="*", metavar="LAB", help="lab numbers (01) or names; every lab when none")
+    verify = commands.add_parser(
+        "verify", help="labs as assertions on live traffic: no pauses, one line per step"
+    )
+    verify.add_argument(
+        "labs", nargs="*", metavar="LAB", help="lab numbers (01) or names; every lab when none"
+    )
     verify.add_argument("--reports", type=Path, default=REPORTS_DIR, help="where junit.xml and labs.json go")
-    handout = commands.add_parser("handouts", help="write reports/handouts/NN-slug.md from a real run of each lab")
+    handout = commands.add_parser(
+        "handouts", help="write reports/handouts/NN-slug.md from a real run of each lab"
+    )
     handout.add_argument("labs", nargs="*", metavar="LAB")
     handout.add_argument("--out", type=Path, default=handouts.HANDOUTS_DIR)
     args = parser.parse_args(argv)
     if args.command == "present" and not args.labs:
-        parser.error("name the lab to present: `python -m labs present 01` (`python -m labs list` shows them)")
+        parser.error(
+            "name the lab to present: `python -m labs present 01` (`python -m labs list` shows them)"
+        )
     # A log (CI, a pipe) is read in a wide window: 120 columns there, the terminal's own width here.
     console = Console(highlight=False, width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 120)
     command = {"list": _list, "present": _present, "verify": _verify, "handouts": _handouts}[args.command]
@@ -60,7 +69,9 @@ def _list(args: argparse.Namespace, console: Console) -> int:
             lab = load_lab(path)
         except LabFileError as error:
             errors.append(error)
-            table.add_row(path.name[:2], Text(f"{path.name}: cannot be loaded (below)", style="bold red"), "", "")
+            table.add_row(
+                path.name[:2], Text(f"{path.name}: cannot be loaded (below)", style="bold red"), "", ""
+            )
             continue
         table.add_row(lab.number, lab.title, lab.time, str(len(lab.steps)))
     console.print(table)
@@ -95,7 +106,9 @@ def _verify(args: argparse.Namespace, console: Console) -> int:
 def _handouts(args: argparse.Namespace, console: Console) -> int:
     written = handouts.generate(select(args.labs), args.out)
     for path, ok in written:
-        console.print(f"{'✓' if ok else '✗ (not every step as expected)'} {path}", style=None if ok else "bold red")
+        console.print(
+            f"{'✓' if ok else '✗ (not every step as expected)'} {path}", style=None if ok else "bold red"
+        )
     return OK if all(ok for _, ok in written) else EXPECTATION_FAILED
 
 

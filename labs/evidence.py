@@ -66,7 +66,14 @@ def parse_evidence(line: object) -> Evidence:
 
 def resolve(evidence: Evidence) -> str | None:
     """None when the evidence is where the line says, else why it is not."""
-    return {"python": _python, "file": _file, "traefik": _traefik, "caddy": _caddy, "go": _go, "nginx": _nginx}[evidence.kind](evidence)
+    return {
+        "python": _python,
+        "file": _file,
+        "traefik": _traefik,
+        "caddy": _caddy,
+        "go": _go,
+        "nginx": _nginx,
+    }[evidence.kind](evidence)
 
 
 def _python(evidence: Evidence) -> str | None:
@@ -78,8 +85,14 @@ def _python(evidence: Evidence) -> str | None:
     other = REPO / FASTAPI_RUN_VENV / "bin" / "python"
     if not other.exists():
         return f"{problem}, and {FASTAPI_RUN_VENV} (where fastapi-cli lives) is missing: run `make venv`"
-    done = subprocess.run([str(other), "-c", _FIND_IN_OTHER_ENV, evidence.reference], capture_output=True, text=True, cwd="/")
-    return None if done.returncode == 0 else f"{problem}; in {FASTAPI_RUN_VENV}: {done.stdout.strip() or done.stderr.strip()}"
+    done = subprocess.run(
+        [str(other), "-c", _FIND_IN_OTHER_ENV, evidence.reference], capture_output=True, text=True, cwd="/"
+    )
+    return (
+        None
+        if done.returncode == 0
+        else f"{problem}; in {FASTAPI_RUN_VENV}: {done.stdout.strip() or done.stderr.strip()}"
+    )
 
 
 # The virtualenv `make venv` makes for `fastapi run` (proxylab/native/runners.py IMAGE_VENVS).
@@ -140,8 +153,10 @@ def _go(evidence: Evidence) -> str | None:
         binary = tool.binary_path(tool.module_version())
         built = built_with(binary)
         if built is not None and built != reading:
-            return (f"{binary} was built with {built}, but the standard library read here is {reading}'s: "
-                    f"run `make {tool.name}`, which builds it again with {reading}")
+            return (
+                f"{binary} was built with {built}, but the standard library read here is {reading}'s: "
+                f"run `make {tool.name}`, which builds it again with {reading}"
+            )
     return _contains(root / "src" / evidence.reference, evidence.text or "")
 
 
@@ -154,7 +169,9 @@ def _nginx(evidence: Evidence) -> str | None:
     line = f"add_header X-Evidence ${name[1:]};" if name.startswith("$") else f"{name} x;"
     with tempfile.TemporaryDirectory() as folder:
         config = Path(folder) / "nginx.conf"
-        config.write_text(f"error_log stderr;\npid {folder}/nginx.pid;\nevents {{}}\nhttp {{ server {{ listen 127.0.0.1:1; location / {{ {line} }} }} }}\n")
+        config.write_text(
+            f"error_log stderr;\npid {folder}/nginx.pid;\nevents {{}}\nhttp {{ server {{ listen 127.0.0.1:1; location / {{ {line} }} }} }}\n"
+        )
         done = subprocess.run([binary, "-t", "-p", folder, "-c", str(config)], capture_output=True, text=True)
     unknown = f'unknown directive "{name}"' in done.stderr or f'unknown "{name[1:]}" variable' in done.stderr
     return f"{binary} knows no directive or variable {name!r}" if unknown else None

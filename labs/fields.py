@@ -130,6 +130,9 @@ def _same_number(actual: Any, expected: Any) -> bool:
     """200 == 200.0, but True is not 1: YAML booleans and numbers stay apart."""
     numbers = (int, float)
     return (
-        isinstance(actual, numbers) and isinstance(expected, numbers)
-        and not isinstance(actual, bool) and not isinstance(expected, bool) and actual == expected
+        isinstance(actual, numbers)
+        and isinstance(expected, numbers)
+        and not isinstance(actual, bool)
+        and not isinstance(expected, bool)
+        and actual == expected
     )

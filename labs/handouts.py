@@ -63,7 +63,9 @@ Evidence:
 """
 
 
-def generate(paths: list[Path], directory: Path = HANDOUTS_DIR, context: Context | None = None) -> list[tuple[Path, bool]]:
+def generate(
+    paths: list[Path], directory: Path = HANDOUTS_DIR, context: Context | None = None
+) -> list[tuple[Path, bool]]:
     """Run each lab and write its handout; (path, every step as expected) per lab."""
     labs = [load_lab(path) for path in paths]
     context = context or connect()
@@ -83,10 +85,20 @@ def generate(paths: list[Path], directory: Path = HANDOUTS_DIR, context: Context
 
 
 def render(lab: Lab, results: list[StepResult], backend: str, versions: str) -> str:
-    environment = jinja2.Environment(autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    environment = jinja2.Environment(
+        autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined
+    )
     template = environment.from_string(TEMPLATE)
-    return template.render(lab=lab, results=results, backend=backend, versions=versions, command=_command,
-                           md=_md, cell_of=cell, expected=_expected)
+    return template.render(
+        lab=lab,
+        results=results,
+        backend=backend,
+        versions=versions,
+        command=_command,
+        md=_md,
+        cell_of=cell,
+        expected=_expected,
+    )
 
 
 def _command(command: str) -> str:

@@ -68,7 +68,9 @@ def run_load(url: str, rate: int, duration_s: float) -> LoadResult:
     return result
 
 
-def _one(host: str, port: int, target: str, local: threading.local, result: LoadResult, lock: threading.Lock) -> None:
+def _one(
+    host: str, port: int, target: str, local: threading.local, result: LoadResult, lock: threading.Lock
+) -> None:
     began = time.monotonic()
     status = _get(host, port, target, local)
     elapsed_ms = (time.monotonic() - began) * 1000

@@ -89,7 +89,9 @@ def find_labs(directory: Path = LABS_DIR) -> list[Path]:
     seen: dict[str, Path] = {}
     for path in paths:
         if path.name[:2] in seen:
-            raise LabFileError(path, f"lab number {path.name[:2]} is taken by {seen[path.name[:2]].name}; number labs once")
+            raise LabFileError(
+                path, f"lab number {path.name[:2]} is taken by {seen[path.name[:2]].name}; number labs once"
+            )
         seen[path.name[:2]] = path
     return paths
 
@@ -109,7 +111,9 @@ def select(wanted: list[str], directory: Path = LABS_DIR) -> list[Path]:
         key = key.zfill(2) if key.isdigit() else key
         match = [path for path in paths if path.stem == key or path.name[:2] == key]
         if not match:
-            raise ProxylabError(f"lab {word}", f"no such lab in {_shown(directory)}/", "`python -m labs list` shows the labs")
+            raise ProxylabError(
+                f"lab {word}", f"no such lab in {_shown(directory)}/", "`python -m labs list` shows the labs"
+            )
         chosen += match
     return chosen
 
@@ -117,7 +121,10 @@ def select(wanted: list[str], directory: Path = LABS_DIR) -> list[Path]:
 def load_lab(path: Path) -> Lab:
     """Read and check one lab file; LabFileError on any fault."""
     if not FILE_NAME.match(path.name):
-        raise LabFileError(path, "a lab file is named NN-slug.yaml (two digits, lower-case slug), e.g. 01-behind-a-stripping-proxy.yaml")
+        raise LabFileError(
+            path,
+            "a lab file is named NN-slug.yaml (two digits, lower-case slug), e.g. 01-behind-a-stripping-proxy.yaml",
+        )
     try:
         with path.open(encoding="utf-8") as stream:  # a stream: YAML's error names the file
             data = yamlload.safe_load(stream)
@@ -140,7 +147,10 @@ def load_lab(path: Path) -> Lab:
         raise LabFileError(path, f"`backends:` is a list of {' and '.join(BACKENDS)}")
     side_by_side = data.get("side_by_side") or []
     if not isinstance(side_by_side, list) or any(name not in BACKENDS for name in side_by_side):
-        raise LabFileError(path, f"`side_by_side:` is a list of backends ({' and '.join(BACKENDS)}) where steps that share no service run at once")
+        raise LabFileError(
+            path,
+            f"`side_by_side:` is a list of backends ({' and '.join(BACKENDS)}) where steps that share no service run at once",
+        )
     return Lab(
         path=path,
         title=_text(path, data, "title", None),
@@ -164,7 +174,9 @@ def _step(path: Path, number: int, spec: Any) -> Step:
     actions = [key for key in spec if key in KINDS]
     if len(actions) != 1:
         found = f"{len(actions)} ({', '.join(actions)})" if actions else "none"
-        raise LabFileError(path, f"a step takes exactly one action ({', '.join(KINDS)}); found {found}", where)
+        raise LabFileError(
+            path, f"a step takes exactly one action ({', '.join(KINDS)}); found {found}", where
+        )
     kind = KINDS[actions[0]]
     try:
         action = kind.parse(spec[kind.name])
@@ -191,18 +203,37 @@ def _step(path: Path, number: int, spec: Any) -> Step:
         sources = tuple(parse_evidence(line) for line in evidence)
     except ValueError as error:
         raise LabFileError(path, str(error), where) from None
-    return Step(number, title, kind.name, action, tuple(show), expectations, _text(path, spec, "why", where).strip(), sources)
+    return Step(
+        number,
+        title,
+        kind.name,
+        action,
+        tuple(show),
+        expectations,
+        _text(path, spec, "why", where).strip(),
+        sources,
+    )
 
 
 def _check_field(path: Path, where: tuple[int, str | None], kind: StepKind, name: Any) -> None:
     if not isinstance(name, str) or not FIELD_NAME.match(name):
-        raise LabFileError(path, f"{name!r} is not a dotted field name (like body.path or schema.body.servers.0.url)", where)
+        raise LabFileError(
+            path, f"{name!r} is not a dotted field name (like body.path or schema.body.servers.0.url)", where
+        )
     if name.split(".")[0] not in kind.fields:
-        raise LabFileError(path, f"{name!r} is not a field of a {kind.name} step ({', '.join(kind.fields)})", where)
+        raise LabFileError(
+            path, f"{name!r} is not a field of a {kind.name} step ({', '.join(kind.fields)})", where
+        )
 
 
-def _check_keys(path: Path, data: Mapping[str, Any], allowed: tuple[str, ...], what: str,
-                where: tuple[int, str | None] | None, hint: str = "") -> None:
+def _check_keys(
+    path: Path,
+    data: Mapping[str, Any],
+    allowed: tuple[str, ...],
+    what: str,
+    where: tuple[int, str | None] | None,
+    hint: str = "",
+) -> None:
     unknown = [key for key in data if key not in allowed]
     if unknown:
         named = [key for key in allowed if key not in KINDS]

@@ -35,7 +35,9 @@ MAX_LINES = 8  # lines of one value (a dict of headers shows one header per line
 KEYS = "Enter: next step · s: skip the next step · q: quit"
 
 
-def present(lab: Lab, context: Context, console: Console, interactive: bool | None = None) -> list[StepResult]:
+def present(
+    lab: Lab, context: Context, console: Console, interactive: bool | None = None
+) -> list[StepResult]:
     """Walk `lab` step by step, pausing between steps when stdin is a terminal."""
     interactive = sys.stdin.isatty() if interactive is None else interactive
     console.print(Rule(Text(f"Lab {lab.number}: {lab.title}", style="bold")))
@@ -43,8 +45,13 @@ def present(lab: Lab, context: Context, console: Console, interactive: bool | No
     console.print(Text(lab.goal))
     console.print()
     if not lab.runs_on(context.backend.name):
-        console.print(Text(f"This lab runs on the {' and '.join(lab.backends)} backend only; the stack runs on "
-                           f"{context.backend.name}: `make down`, then `BACKEND=native make up`.", style="yellow"))
+        console.print(
+            Text(
+                f"This lab runs on the {' and '.join(lab.backends)} backend only; the stack runs on "
+                f"{context.backend.name}: `make down`, then `BACKEND=native make up`.",
+                style="yellow",
+            )
+        )
         return [skip_step(lab, step, context) for step in lab.steps]
     results: list[StepResult] = []
     choice = _pause(console) if interactive else "next"
@@ -57,7 +64,9 @@ def present(lab: Lab, context: Context, console: Console, interactive: bool | No
             choice = "next"
             continue
         console.print()
-        console.print(Rule(Text(f"Step {step.number}/{len(lab.steps)} · {step.title}", style="bold cyan"), align="left"))
+        console.print(
+            Rule(Text(f"Step {step.number}/{len(lab.steps)} · {step.title}", style="bold cyan"), align="left")
+        )
         console.print(command_text(step.action.command(context)))
         results.append(run_step(lab, step, context))
         console.print(step_details(results[-1], raw=not results[-1].ok))
@@ -87,7 +96,15 @@ def step_details(result: StepResult, raw: bool) -> Group:
     if result.step.evidence:
         parts.append(Text("Evidence: " + "; ".join(map(str, result.step.evidence)), style="dim"))
     if raw:
-        parts.append(Panel(Text(readable_raw(result.raw)), title="the raw response", title_align="left", border_style="red", expand=False))
+        parts.append(
+            Panel(
+                Text(readable_raw(result.raw)),
+                title="the raw response",
+                title_align="left",
+                border_style="red",
+                expand=False,
+            )
+        )
     return Group(*parts)
 
 
@@ -102,16 +119,23 @@ def fields_table(result: StepResult) -> Table:
             table.add_row("", verdict.field, Text("—", style="dim"), Text(cell(verdict.actual)))
             continue
         style = "green" if verdict.ok else "bold red"
-        table.add_row(Text("✓" if verdict.ok else "✗", style=style), verdict.field,
-                      Text(expected_cell(verdict), style="green" if verdict.ok else "bold"),
-                      Text(cell(verdict.actual), style=style))
+        table.add_row(
+            Text("✓" if verdict.ok else "✗", style=style),
+            verdict.field,
+            Text(expected_cell(verdict), style="green" if verdict.ok else "bold"),
+            Text(cell(verdict.actual), style=style),
+        )
     return table
 
 
 def cell(value: Any) -> str:
     """A value for a table cell: a flat mapping one `key: value` per line, a list too long for
     one line one `- item` per line, every line cut at LINE_WIDTH."""
-    if isinstance(value, Mapping) and value and not any(isinstance(v, (Mapping, list)) for v in value.values()):
+    if (
+        isinstance(value, Mapping)
+        and value
+        and not any(isinstance(v, (Mapping, list)) for v in value.values())
+    ):
         lines = [f"{key}: {text(item)}" for key, item in value.items()]
     elif isinstance(value, list) and len(text(value)) > LINE_WIDTH:
         lines = [f"- {text(item)}" for item in value]
@@ -131,7 +155,9 @@ def readable_raw(raw: str, max_lines: int = 40) -> str:
     except ValueError:
         pass
     lines = f"{head}{separator}{body}".splitlines()
-    return "\n".join(lines[:max_lines] + ([f"… {len(lines) - max_lines} more lines"] if len(lines) > max_lines else []))
+    return "\n".join(
+        lines[:max_lines] + ([f"… {len(lines) - max_lines} more lines"] if len(lines) > max_lines else [])
+    )
 
 
 def expected_cell(verdict: Verdict) -> str:
@@ -160,13 +186,20 @@ def verify_header(run: VerifyRun) -> Group:
     grid = Table.grid(padding=(0, 2))
     for name, version in named_versions(run.versions).items():
         grid.add_row(name, version)
-    return Group(Text(f"labs verified on the {run.backend} backend, {run.timestamp}", style="bold"), grid, Text())
+    return Group(
+        Text(f"labs verified on the {run.backend} backend, {run.timestamp}", style="bold"), grid, Text()
+    )
 
 
 def verify_line(result: StepResult) -> Group:
     if result.skipped:
         where = ", ".join(result.lab.backends)
-        return Group(Text(f"- {result.lab.number} step {result.step.number}  {result.step.title}  (skipped: runs on {where} only)", style="yellow"))
+        return Group(
+            Text(
+                f"- {result.lab.number} step {result.step.number}  {result.step.title}  (skipped: runs on {where} only)",
+                style="yellow",
+            )
+        )
     mark = Text("✓ ", style="green") if result.ok else Text("✗ ", style="bold red")
     line = mark + Text(f"{result.lab.number} step {result.step.number}  {result.step.title}")
     if result.ok:
@@ -181,7 +214,9 @@ def verify_summary(run: VerifyRun) -> Text:
     held = len(run.results) - len(failed) - len(skipped)
     summary = f"{len(run.results)} steps in {labs} lab{'s' if labs != 1 else ''}: {held} as expected"
     summary += f", {len(skipped)} skipped on this backend" if skipped else ""
-    return Text(summary + (f", {len(failed)} not" if failed else ""), style="bold red" if failed else "bold green")
+    return Text(
+        summary + (f", {len(failed)} not" if failed else ""), style="bold red" if failed else "bold green"
+    )
 
 
 def _pause(console: Console) -> str:

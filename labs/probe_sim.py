@@ -105,7 +105,9 @@ def _run(base_url: str, schedule: _Schedule, now: float, result: Simulation) -> 
     schedule.failures = 0 if ok else schedule.failures + 1
     verdict = _decide(schedule, ok, now, result)
     tally = "ok" if ok else f"fail {schedule.failures}/{probe.failure_threshold}"
-    result.timeline.append(f"t={now:4.1f}s {probe.kind:<9} {probe.path:<15} {answer:<8} {tally:<9} → {verdict}")
+    result.timeline.append(
+        f"t={now:4.1f}s {probe.kind:<9} {probe.path:<15} {answer:<8} {tally:<9} → {verdict}"
+    )
 
 
 def _decide(schedule: _Schedule, ok: bool, now: float, result: Simulation) -> str:

@@ -21,14 +21,19 @@ VALUE_WIDTH = 60  # characters of one value in the plain-text table
 
 def explain(result: StepResult) -> str:
     """A step's outcome as plain text: where, the command, expected vs actual, the raw answer."""
-    lines = [f"lab {result.lab.name}, step {result.step.number}: {result.step.title}", f"  $ {result.command}"]
+    lines = [
+        f"lab {result.lab.name}, step {result.step.number}: {result.step.title}",
+        f"  $ {result.command}",
+    ]
     rows = [("", "field", "expected", "actual")]
     for verdict in result.verdicts:
         mark = "" if verdict.expected is None else ("✓" if verdict.ok else "✗")
         rows.append((mark, verdict.field, _cut(verdict.expected or "-"), _cut(text(verdict.actual))))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    lines += ["  " + "  ".join(value.ljust(widths[i]) if i < 3 else value for i, value in enumerate(row)).rstrip()
-              for row in rows]
+    lines += [
+        "  " + "  ".join(value.ljust(widths[i]) if i < 3 else value for i, value in enumerate(row)).rstrip()
+        for row in rows
+    ]
     if not result.ok:
         lines += ["  the raw response:", *("  | " + line for line in result.raw.splitlines())]
     return "\n".join(lines)
@@ -36,7 +41,14 @@ def explain(result: StepResult) -> str:
 
 def named_versions(versions: dict[str, str]) -> dict[str, str]:
     """a backend's versions() keys as people write the names: fastapi → FastAPI."""
-    names = {"fastapi": "FastAPI", "starlette": "Starlette", "traefik": "Traefik", "nginx": "Nginx", "caddy": "Caddy", "haproxy": "HAProxy"}
+    names = {
+        "fastapi": "FastAPI",
+        "starlette": "Starlette",
+        "traefik": "Traefik",
+        "nginx": "Nginx",
+        "caddy": "Caddy",
+        "haproxy": "HAProxy",
+    }
     return {names.get(key, key): value for key, value in versions.items()}
 
 
@@ -54,17 +66,27 @@ def junit_tree(run: VerifyRun) -> ET.Element:
     suites = ET.Element("testsuites", name="labs", tests=str(len(run.results)), failures=str(failures))
     for name in dict.fromkeys(result.lab.name for result in run.results):
         results = [result for result in run.results if result.lab.name == name]
-        suite = ET.SubElement(suites, "testsuite", name=f"labs.{name}", tests=str(len(results)),
-                              failures=str(sum(not r.ok for r in results)), errors="0", skipped="0",
-                              timestamp=run.timestamp)
+        suite = ET.SubElement(
+            suites,
+            "testsuite",
+            name=f"labs.{name}",
+            tests=str(len(results)),
+            failures=str(sum(not r.ok for r in results)),
+            errors="0",
+            skipped="0",
+            timestamp=run.timestamp,
+        )
         properties = ET.SubElement(suite, "properties")
         for key, value in {"backend": run.backend, **run.versions}.items():
             ET.SubElement(properties, "property", name=key, value=value)
         for result in results:
-            case = ET.SubElement(suite, "testcase", classname=f"labs.{name}",
-                                 name=f"{result.step.number} {result.step.title}")
+            case = ET.SubElement(
+                suite, "testcase", classname=f"labs.{name}", name=f"{result.step.number} {result.step.title}"
+            )
             if not result.ok:
-                message = "; ".join(f"{c.field}: expected {c.expected}, got {text(c.actual)}" for c in result.mismatches)
+                message = "; ".join(
+                    f"{c.field}: expected {c.expected}, got {text(c.actual)}" for c in result.mismatches
+                )
                 ET.SubElement(case, "failure", message=message).text = explain(result)
     ET.indent(suites)
     return suites
@@ -73,17 +95,26 @@ def junit_tree(run: VerifyRun) -> ET.Element:
 def labs_json(run: VerifyRun) -> dict[str, Any]:
     labs: dict[str, dict[str, Any]] = {}
     for result in run.results:
-        lab = labs.setdefault(result.lab.name, {"lab": result.lab.name, "title": result.lab.title, "ok": True, "steps": []})
+        lab = labs.setdefault(
+            result.lab.name, {"lab": result.lab.name, "title": result.lab.title, "ok": True, "steps": []}
+        )
         lab["ok"] = lab["ok"] and result.ok
         lab["steps"].append(step_json(result))
-    return {"backend": run.backend, "timestamp": run.timestamp, "versions": run.versions, "ok": run.ok,
-            "labs": list(labs.values())}
+    return {
+        "backend": run.backend,
+        "timestamp": run.timestamp,
+        "versions": run.versions,
+        "ok": run.ok,
+        "labs": list(labs.values()),
+    }
 
 
 def step_json(result: StepResult) -> dict[str, Any]:
     """One step: `fields` holds every shown field's actual value; `absent` names those missing."""
     return {
-        "number": result.step.number, "title": result.step.title, "kind": result.step.kind,
+        "number": result.step.number,
+        "title": result.step.title,
+        "kind": result.step.kind,
         "curl": result.command,
         "fields": {c.field: None if c.actual is MISSING else c.actual for c in result.verdicts},
         "absent": [c.field for c in result.verdicts if c.actual is MISSING],

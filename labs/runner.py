@@ -11,7 +11,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +78,16 @@ def run_step(lab: Lab, step: Step, context: Context) -> StepResult:
         if expectation is None:
             verdicts.append(Verdict(name, actual))
             continue
-        verdicts.append(Verdict(name, actual, expectation.kind, expectation.describe(context),
-                            expectation.as_data(context), expectation.holds(actual, context)))
+        verdicts.append(
+            Verdict(
+                name,
+                actual,
+                expectation.kind,
+                expectation.describe(context),
+                expectation.as_data(context),
+                expectation.holds(actual, context),
+            )
+        )
     return StepResult(lab, step, step.action.command(context), tuple(verdicts), outcome.raw)
 
 
@@ -87,7 +95,9 @@ def skip_step(lab: Lab, step: Step, context: Context) -> StepResult:
     return StepResult(lab, step, step.action.command(context), skipped=True)
 
 
-def run_lab(lab: Lab, context: Context, on_step: Callable[[StepResult], None] = lambda _: None) -> list[StepResult]:
+def run_lab(
+    lab: Lab, context: Context, on_step: Callable[[StepResult], None] = lambda _: None
+) -> list[StepResult]:
     """Every step of `lab` with no pause; `on_step` sees each result, in file order, as it comes.
     On the backends a lab names in `side_by_side:`, steps that restart and load disjoint sets of
     services run at once (labs/side_by_side.py); every other step, and every step elsewhere, runs
@@ -99,13 +109,20 @@ def run_lab(lab: Lab, context: Context, on_step: Callable[[StepResult], None] = 
             on_step(result)
         return results
     together = context.backend.name in lab.side_by_side
-    return run_side_by_side(lab.steps, lambda step: shares(step.action, context) if together else None,
-                            lambda step: run_step(lab, step, context), on_step)
+    return run_side_by_side(
+        lab.steps,
+        lambda step: shares(step.action, context) if together else None,
+        lambda step: run_step(lab, step, context),
+        on_step,
+    )
 
 
-def verify(paths: list[Path], context: Context | None = None,
-          on_start: Callable[[VerifyRun], None] = lambda _: None,
-          on_step: Callable[[StepResult], None] = lambda _: None) -> VerifyRun:
+def verify(
+    paths: list[Path],
+    context: Context | None = None,
+    on_start: Callable[[VerifyRun], None] = lambda _: None,
+    on_step: Callable[[StepResult], None] = lambda _: None,
+) -> VerifyRun:
     """Load every lab first (a bad file fails before any traffic), make sure the stack answers, run them all.
 
     `on_start` sees the run (backend, versions) before the first step, so output can name the
@@ -113,7 +130,7 @@ def verify(paths: list[Path], context: Context | None = None,
     labs = [load_lab(path) for path in paths]
     context = context or connect()
     require_stack(labs, context)
-    timestamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    timestamp = datetime.now(UTC).isoformat(timespec="seconds")
     run = VerifyRun(context.backend.name, context.backend.versions(), timestamp, [])
     on_start(run)
     for lab in labs:
@@ -135,8 +152,10 @@ def require_stack(labs: list[Lab], context: Context) -> None:
     if silent:
         where = ", ".join(f"{address} ({label})" for address, label in silent.items())
         raise ProxylabError(
-            "the stack is not running", "run `make up`",
-            f"`make status` shows each service ({context.backend.name} backend)", f"no answer on {where}",
+            "the stack is not running",
+            "run `make up`",
+            f"`make status` shows each service ({context.backend.name} backend)",
+            f"no answer on {where}",
         )
 
 

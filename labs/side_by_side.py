@@ -23,8 +23,12 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 
-def run_side_by_side(items: Sequence[Item], shares: Callable[[Item], frozenset[str] | None],
-                     run: Callable[[Item], Result], on_result: Callable[[Result], None]) -> list[Result]:
+def run_side_by_side(
+    items: Sequence[Item],
+    shares: Callable[[Item], frozenset[str] | None],
+    run: Callable[[Item], Result],
+    on_result: Callable[[Result], None],
+) -> list[Result]:
     """`run` each item, side by side where `shares` allows; `on_result` sees each result in order."""
     results: list[Result] = []
     pending: list[tuple[frozenset[str], Future]] = []

@@ -37,7 +37,9 @@ TRUSTED, UNTRUSTED = "127.0.0.1", "127.0.0.77"
 FORGED = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
 
 
-def get(port: int, path: str, source: str = TRUSTED, headers: dict[str, str] | None = None) -> tuple[int | str, dict]:
+def get(
+    port: int, path: str, source: str = TRUSTED, headers: dict[str, str] | None = None
+) -> tuple[int | str, dict]:
     """One GET from `source`; (status, JSON body) or (error name, {})."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=3, source_address=(source, 0))
     try:
@@ -58,15 +60,23 @@ def free_port() -> int:
 
 
 def start_server(port: int) -> subprocess.Popen:
-    env = {**os.environ, "FORWARDED_ALLOW_IPS": TRUSTED, "PROXYLAB_STARTUP_DELAY": "2", "PROXYLAB_DRAIN_SECONDS": "2"}
+    env = {
+        **os.environ,
+        "FORWARDED_ALLOW_IPS": TRUSTED,
+        "PROXYLAB_STARTUP_DELAY": "2",
+        "PROXYLAB_DRAIN_SECONDS": "2",
+    }
     argv = [sys.executable, "-m", "app.serve", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
-    print(f"$ FORWARDED_ALLOW_IPS={TRUSTED} PROXYLAB_STARTUP_DELAY=2 PROXYLAB_DRAIN_SECONDS=2 python {' '.join(argv[1:])}")
+    print(
+        f"$ FORWARDED_ALLOW_IPS={TRUSTED} PROXYLAB_STARTUP_DELAY=2 PROXYLAB_DRAIN_SECONDS=2 python {' '.join(argv[1:])}"
+    )
     server = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 20
     while get(port, "/health/live")[0] != 200:
         if server.poll() is not None or time.monotonic() > deadline:
-            raise ProxylabError("the app", f"did not start (exit code {server.poll()})",
-                                "run the command above to see why")
+            raise ProxylabError(
+                "the app", f"did not start (exit code {server.poll()})", "run the command above to see why"
+            )
         time.sleep(0.1)
     return server
 
@@ -83,8 +93,10 @@ def walk_through(port: int, server: subprocess.Popen) -> bool:
     print("\n2. Forwarded headers: uvicorn believes them only from --forwarded-allow-ips")
     for source in (TRUSTED, UNTRUSTED):
         _, body = get(port, "/app", source, FORGED)
-        print(f"   from {source:<11} X-Forwarded-For {FORGED['X-Forwarded-For']}, -Proto https → "
-              f"client {body.get('client_host')}, scheme {body.get('scheme')}")
+        print(
+            f"   from {source:<11} X-Forwarded-For {FORGED['X-Forwarded-For']}, -Proto https → "
+            f"client {body.get('client_host')}, scheme {body.get('scheme')}"
+        )
     print(f"   {TRUSTED} is a trusted hop: the app takes the header's client and scheme. {UNTRUSTED}")
     print("   is not: the headers are ignored and the app sees the real peer. Never trust '*'.")
 

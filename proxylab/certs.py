@@ -71,9 +71,19 @@ def give_to_owner_of(paths: list[Path], reference: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m proxylab.certs", description="Make the lab's CA and server certificate, once.")
-    parser.add_argument("folder", type=Path, nargs="?", default=CERTS_DIR, help="where ca.pem, server.pem and server-key.pem go")
-    parser.add_argument("--owner-of", type=Path, help="give the folder (and .run above it) and the files to this path's owner")
+    parser = argparse.ArgumentParser(
+        prog="python -m proxylab.certs", description="Make the lab's CA and server certificate, once."
+    )
+    parser.add_argument(
+        "folder",
+        type=Path,
+        nargs="?",
+        default=CERTS_DIR,
+        help="where ca.pem, server.pem and server-key.pem go",
+    )
+    parser.add_argument(
+        "--owner-of", type=Path, help="give the folder (and .run above it) and the files to this path's owner"
+    )
     args = parser.parse_args(argv)
     return run_main(lambda: _make(args))
 
@@ -82,7 +92,14 @@ def _make(args: argparse.Namespace) -> int:
     kept = all((args.folder / name).is_file() for name in (CA_FILE, CERT_FILE, KEY_FILE, COMBINED_FILE))
     paths = ensure_certs(args.folder)
     if args.owner_of is not None:
-        made = [args.folder, *(parent for parent in args.folder.parents if parent.is_relative_to(args.owner_of) and parent != args.owner_of)]
+        made = [
+            args.folder,
+            *(
+                parent
+                for parent in args.folder.parents
+                if parent.is_relative_to(args.owner_of) and parent != args.owner_of
+            ),
+        ]
         give_to_owner_of([*made, *paths], args.owner_of)
     print(f"{'kept' if kept else 'made'} {', '.join(path.name for path in paths)} in {args.folder}")
     return OK

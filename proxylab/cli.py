@@ -23,7 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m proxylab", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     up = commands.add_parser("up", help="start the stack and wait until every service is healthy")
-    up.add_argument("--attach", action="store_true", help="stay in the foreground, show logs, stop everything on Ctrl-C")
+    up.add_argument(
+        "--attach", action="store_true", help="stay in the foreground, show logs, stop everything on Ctrl-C"
+    )
     commands.add_parser("down", help="stop every service; leaves no process and no listening port")
     commands.add_parser("status", help="each service, where it listens, and its health")
     logs = commands.add_parser("logs", help="the last lines of each service's log")
@@ -36,8 +38,11 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("backend", help="the backend `up` would use now: native or compose (starts nothing)")
     args = parser.parse_args(argv)
     # `make down` from another terminal sends SIGTERM: treat it like Ctrl-C, so `up` cleans up.
-    return run_main(lambda: COMMANDS[args.command](args), sigterm=True,
-                    interrupted="interrupted: everything that was started has been stopped")
+    return run_main(
+        lambda: COMMANDS[args.command](args),
+        sigterm=True,
+        interrupted="interrupted: everything that was started has been stopped",
+    )
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -49,7 +54,9 @@ def _up(args: argparse.Namespace) -> int:
     print(f"TLS: the lab's CA is {ca.relative_to(REPO)} (curl --cacert {ca.relative_to(REPO)})")
     try:
         seconds = backend.up()
-        print(f"all {len(stack.services)} services healthy in {seconds:.1f}s; `make status` lists them, `make down` stops them")
+        print(
+            f"all {len(stack.services)} services healthy in {seconds:.1f}s; `make status` lists them, `make down` stops them"
+        )
         if not args.attach:
             return 0
         print("attached: Ctrl-C stops every service")
@@ -124,6 +131,12 @@ def _backend(_: argparse.Namespace) -> int:
 
 
 COMMANDS = {
-    "up": _up, "down": _down, "status": _status, "logs": _logs,
-    "check": _check, "routes": _routes, "versions": _versions, "backend": _backend,
+    "up": _up,
+    "down": _down,
+    "status": _status,
+    "logs": _logs,
+    "check": _check,
+    "routes": _routes,
+    "versions": _versions,
+    "backend": _backend,
 }

@@ -39,7 +39,9 @@ class Route:
     strategy: str | None = None  # lab 07's shutdown strategy: plain, drain or retries
     tls: bool = False  # the proxy terminates TLS on this port (lab 08); the app behind sees http
     omits: tuple[str, ...] = ()  # directives of the normal route this one leaves out (lab 12)
-    via: int | None = None  # an outer proxy's route: the published port of the inner route it forwards to (lab 12)
+    via: int | None = (
+        None  # an outer proxy's route: the published port of the inner route it forwards to (lab 12)
+    )
     rewrite: str | None = None  # a foreign way of stripping, reproduced: `ingress-nginx` (lab 13)
     prefix: str = ""  # the stack's public prefix (x-proxylab.prefix), which a proxy route serves under
 
@@ -180,8 +182,14 @@ class Stack:
     def oneshots(self) -> list[str]:
         """Services others wait for to finish (`service_completed_successfully`), like `certs`:
         they run once and exit 0 rather than stay up."""
-        return [name for name in self.services if any(
-            other.depends_on.get(name) == "service_completed_successfully" for other in self.services.values())]
+        return [
+            name
+            for name in self.services
+            if any(
+                other.depends_on.get(name) == "service_completed_successfully"
+                for other in self.services.values()
+            )
+        ]
 
     def build_context(self, service: str) -> Path | None:
         """Where the service's image is built from: its own `build:`, or that of the service that
@@ -189,7 +197,14 @@ class Stack:
         own = self.services[service]
         if own.build_context is not None or own.image is None:
             return own.build_context
-        return next((other.build_context for other in self.services.values() if other.image == own.image and other.build_context), None)
+        return next(
+            (
+                other.build_context
+                for other in self.services.values()
+                if other.image == own.image and other.build_context
+            ),
+            None,
+        )
 
     @property
     def proxies(self) -> list[str]:
@@ -212,7 +227,9 @@ class Stack:
         while remaining:
             wave = [name for name, svc in remaining.items() if set(svc.depends_on) <= done]
             if not wave:
-                raise ProxylabError("compose.yaml", f"depends_on has a cycle among {sorted(remaining)}", "break the cycle")
+                raise ProxylabError(
+                    "compose.yaml", f"depends_on has a cycle among {sorted(remaining)}", "break the cycle"
+                )
             waves.append(wave)
             done.update(wave)
             for name in wave:
@@ -220,7 +237,9 @@ class Stack:
         return waves
 
 
-def load(path: Path = COMPOSE_FILE, env: Mapping[str, str] | None = None, project_dir: Path | None = None) -> Stack:
+def load(
+    path: Path = COMPOSE_FILE, env: Mapping[str, str] | None = None, project_dir: Path | None = None
+) -> Stack:
     """Read, interpolate and model compose.yaml. Raises ProxylabError naming what is wrong.
 
     Relative paths resolve against `project_dir` (Compose's --project-directory), by default
@@ -238,7 +257,9 @@ def load(path: Path = COMPOSE_FILE, env: Mapping[str, str] | None = None, projec
     try:
         return _model(path, data, project_dir or REPO)
     except (KeyError, TypeError, ValueError) as exc:
-        raise ProxylabError(str(path), f"does not have the shape proxylab reads: {exc!r}", "run `make check`") from exc
+        raise ProxylabError(
+            str(path), f"does not have the shape proxylab reads: {exc!r}", "run `make check`"
+        ) from exc
 
 
 def _model(path: Path, data: Mapping[str, Any], root: Path) -> Stack:
@@ -272,13 +293,19 @@ def _service(root: Path, name: str, spec: Mapping[str, Any], prefix: str) -> Ser
     build = spec.get("build")
     context = build.get("context") if isinstance(build, dict) else build
     networks = spec.get("networks") or {}
-    address = next((net.get("ipv4_address") for net in networks.values() if isinstance(net, dict)), None) if isinstance(networks, dict) else None
+    address = (
+        next((net.get("ipv4_address") for net in networks.values() if isinstance(net, dict)), None)
+        if isinstance(networks, dict)
+        else None
+    )
     return Service(
         name=name,
         image=spec.get("image"),
         build_context=(root / context).resolve() if context else None,
         command=_as_list(spec.get("command")),
-        environment={str(k): "" if v is None else str(v) for k, v in _as_dict(spec.get("environment")).items()},
+        environment={
+            str(k): "" if v is None else str(v) for k, v in _as_dict(spec.get("environment")).items()
+        },
         ipv4_address=address,
         ports=[_port(name, item, prefix) for item in spec.get("ports", [])],
         volumes=[_volume(root, item) for item in spec.get("volumes", [])],
@@ -305,8 +332,9 @@ def _port(service: str, item: Any, prefix: str) -> Port:
     )
 
 
-def _route(service: str, name: str, host_ip: str, published: int, raw: Mapping[str, Any],
-           prefix: str) -> Route:
+def _route(
+    service: str, name: str, host_ip: str, published: int, raw: Mapping[str, Any], prefix: str
+) -> Route:
     """A port's `x-route` as a Route: a proxy route when it says `strips`, else the app's own port."""
     is_proxy = "strips" in raw
     return Route(
@@ -387,5 +415,9 @@ def _dotenv(path: Path) -> dict[str, str]:
     """Compose reads .env beside compose.yaml; so does the native backend."""
     if not path.is_file():
         return {}
-    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line and not line.lstrip().startswith("#"))
+    pairs = (
+        line.split("=", 1)
+        for line in path.read_text().splitlines()
+        if "=" in line and not line.lstrip().startswith("#")
+    )
     return {key.strip(): value.strip().strip("'\"") for key, value in pairs}

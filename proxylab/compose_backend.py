@@ -42,13 +42,21 @@ Run = Callable[..., subprocess.CompletedProcess]
 
 
 def _no_engine() -> ProxylabError:
-    return ProxylabError("docker", "no Docker engine answers", "use the native backend: BACKEND=native make up")
+    return ProxylabError(
+        "docker", "no Docker engine answers", "use the native backend: BACKEND=native make up"
+    )
 
 
 def docker_answers(timeout: float = 5.0, *, run: Run = subprocess.run) -> bool:
     """True when `docker info` reaches an engine within `timeout` seconds; False on any failure."""
     try:
-        result = run(["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, text=True, timeout=timeout, check=False)
+        result = run(
+            ["docker", "info", "--format", "{{.ServerVersion}}"],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return False
     return result.returncode == 0
@@ -62,7 +70,9 @@ class ComposeBackend:
 
     name = "compose"
 
-    def __init__(self, stack: Stack, run: Run = subprocess.run, client_factory: Callable[[], Any] = docker.from_env) -> None:
+    def __init__(
+        self, stack: Stack, run: Run = subprocess.run, client_factory: Callable[[], Any] = docker.from_env
+    ) -> None:
         self.stack = stack
         self._run = run
         self._client_factory = client_factory
@@ -83,7 +93,11 @@ class ComposeBackend:
         files = [REPO / name for name in listed]
         missing = [str(path) for path in files if not path.is_file()]
         if missing:
-            raise ProxylabError(f"COMPOSE_FILE={os.environ['COMPOSE_FILE']}", f"names no file at {', '.join(missing)}", "set it to compose.yaml, or compose.yaml:compose.debian.yaml")
+            raise ProxylabError(
+                f"COMPOSE_FILE={os.environ['COMPOSE_FILE']}",
+                f"names no file at {', '.join(missing)}",
+                "set it to compose.yaml, or compose.yaml:compose.debian.yaml",
+            )
         return [str(path) for path in files]
 
     def up(self) -> float:
@@ -105,21 +119,35 @@ class ComposeBackend:
             return error
         details = [error.details, ""] if error.details else []
         for status in failing:
-            details += [f"{status.name}: {status.state}{', ' + status.health if status.health else ''}", *self.tail(status.name, 10).splitlines(), ""]
+            details += [
+                f"{status.name}: {status.state}{', ' + status.health if status.health else ''}",
+                *self.tail(status.name, 10).splitlines(),
+                "",
+            ]
         names = ", ".join(status.name for status in failing)
-        return ProxylabError(error.thing, f"{error.cause}; not healthy: {names}", f"`make logs S={failing[0].name}` shows more; `make down` stops the rest", "\n".join(details).rstrip())
+        return ProxylabError(
+            error.thing,
+            f"{error.cause}; not healthy: {names}",
+            f"`make logs S={failing[0].name}` shows more; `make down` stops the rest",
+            "\n".join(details).rstrip(),
+        )
 
     def down(self) -> list[str]:
         """Stop and remove the containers and the lab network; return the services that had containers."""
         order = list(self.stack.services)
-        running = sorted({c.labels.get(SERVICE_LABEL, c.name) for c in self._containers()}, key=lambda name: _rank(order, name))
+        running = sorted(
+            {c.labels.get(SERVICE_LABEL, c.name) for c in self._containers()},
+            key=lambda name: _rank(order, name),
+        )
         self._compose("down", "--remove-orphans", "--timeout", str(STOP_TIMEOUT_S))
         return running
 
     def status(self) -> list[ServiceStatus]:
         """One entry per container, in compose.yaml's service order."""
         order = list(self.stack.services)
-        containers = sorted(self._containers(), key=lambda c: (_rank(order, c.labels.get(SERVICE_LABEL)), _number(c)))
+        containers = sorted(
+            self._containers(), key=lambda c: (_rank(order, c.labels.get(SERVICE_LABEL)), _number(c))
+        )
         return [_status(container, self.stack.oneshots) for container in containers]
 
     def tail(self, service: str, lines: int = 50) -> str:
@@ -162,11 +190,18 @@ class ComposeBackend:
         while wait and time.monotonic() < deadline:
             for container in containers:
                 container.reload()
-            if all(((c.attrs.get("State") or {}).get("Health") or {}).get("Status", "healthy") == "healthy" for c in containers):
+            if all(
+                ((c.attrs.get("State") or {}).get("Health") or {}).get("Status", "healthy") == "healthy"
+                for c in containers
+            ):
                 return time.monotonic() - began
             time.sleep(0.2)
         if wait:
-            raise ProxylabError(f"service {service}", f"was not healthy within {WAIT_TIMEOUT_S}s of starting", "run `make logs S=" + service + "`")
+            raise ProxylabError(
+                f"service {service}",
+                f"was not healthy within {WAIT_TIMEOUT_S}s of starting",
+                "run `make logs S=" + service + "`",
+            )
         return time.monotonic() - began
 
     # --- how addresses look inside the lab network -------------------------------------------
@@ -186,7 +221,12 @@ class ComposeBackend:
         """Asked inside the containers that run: the app's packages, and each proxy's own version
         command (`traefik version`, `nginx -v`, ...: proxylab/proxies), keyed by the proxy's name."""
         packages = "from importlib.metadata import version; print(*(version(n) for n in ('fastapi', 'starlette', 'uvicorn')))"
-        found = dict(zip(("fastapi", "starlette", "uvicorn"), self._exec("app-server-root-path", ["python", "-c", packages]).split()))
+        found = dict(
+            zip(
+                ("fastapi", "starlette", "uvicorn"),
+                self._exec("app-server-root-path", ["python", "-c", packages]).split(),
+            )
+        )
         for proxy in proxies.every():
             service = proxies.pinned_service(self.stack, proxy)
             if service is None:
@@ -212,7 +252,12 @@ class ComposeBackend:
         if result.returncode == 0:
             return
         tail = "\n".join((result.stderr or "").splitlines()[-_STDERR_TAIL:])
-        raise ProxylabError(f"docker compose {args[0]}", f"exited with status {result.returncode}", "read Compose's last lines below; `make status` shows each service", details=tail)
+        raise ProxylabError(
+            f"docker compose {args[0]}",
+            f"exited with status {result.returncode}",
+            "read Compose's last lines below; `make status` shows each service",
+            details=tail,
+        )
 
     def _first(self, service: str) -> Any:
         """The service's lowest-numbered container (its only one, but for replicas)."""
@@ -228,7 +273,11 @@ class ComposeBackend:
         # between (a one-shot, a container being recreated, a `down` in progress) is no longer there.
         containers = client.containers.list(all=True, filters={"label": labels}, ignore_removed=True)
         if required and not containers:
-            raise ProxylabError(f"service {service}", "has no container in this project", "run `make up` first, or check the name with `make status`")
+            raise ProxylabError(
+                f"service {service}",
+                "has no container in this project",
+                "run `make up` first, or check the name with `make status`",
+            )
         return containers
 
 
@@ -239,7 +288,9 @@ def _status(container: Any, oneshots: list[str]) -> ServiceStatus:
     if name in oneshots and status == "exited" and state.get("ExitCode") == 0:
         status = "completed"
     ports = (container.attrs.get("NetworkSettings") or {}).get("Ports") or {}
-    addresses = sorted({f"{bind['HostIp']}:{bind['HostPort']}" for binds in ports.values() for bind in binds or []})
+    addresses = sorted(
+        {f"{bind['HostIp']}:{bind['HostPort']}" for binds in ports.values() for bind in binds or []}
+    )
     return ServiceStatus(
         name=name,
         state=status,

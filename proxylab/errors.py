@@ -25,4 +25,3 @@ class ProxylabError(Exception):
         if self.details:
             text += "\n" + "\n".join(f"  | {line}" for line in self.details.splitlines())
         return text
-

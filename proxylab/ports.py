@@ -62,7 +62,11 @@ def _readlink(fd: Path) -> str:
 
 
 def _listening_inodes(port: int, host: str | None = None) -> set[str]:
-    wanted = None if host is None else {ipaddress.ip_address(host), ipaddress.ip_address("0.0.0.0"), ipaddress.ip_address("::")}
+    wanted = (
+        None
+        if host is None
+        else {ipaddress.ip_address(host), ipaddress.ip_address("0.0.0.0"), ipaddress.ip_address("::")}
+    )
     inodes = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
@@ -84,7 +88,11 @@ def _address(hex_address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     """/proc/net/tcp{,6}'s local address (32-bit words in host byte order) as an address; an
     IPv4-mapped IPv6 address as its IPv4 address."""
     words = bytes.fromhex(hex_address)
-    raw = b"".join(words[i:i + 4][::-1] for i in range(0, len(words), 4)) if sys.byteorder == "little" else words
+    raw = (
+        b"".join(words[i : i + 4][::-1] for i in range(0, len(words), 4))
+        if sys.byteorder == "little"
+        else words
+    )
     address = ipaddress.ip_address(raw)
     mapped = getattr(address, "ipv4_mapped", None)
     return mapped or address
@@ -92,4 +100,8 @@ def _address(hex_address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
 
 def describe(host: str, port: int) -> str:
     """'127.0.0.1:9999' in the form people type."""
-    return f"[{host}]:{port}" if isinstance(ipaddress.ip_address(host), ipaddress.IPv6Address) else f"{host}:{port}"
+    return (
+        f"[{host}]:{port}"
+        if isinstance(ipaddress.ip_address(host), ipaddress.IPv6Address)
+        else f"{host}:{port}"
+    )

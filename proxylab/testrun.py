@@ -67,8 +67,16 @@ def _terminated(*_: object) -> None:
 
 def stop(backend: str) -> bool:
     """`proxylab down` for a stack this run started; its one line is not shown."""
-    return subprocess.run([sys.executable, "-m", "proxylab", "down"], cwd=REPO, stdout=subprocess.DEVNULL,
-                          env={**os.environ, "BACKEND": backend}, check=False).returncode == 0
+    return (
+        subprocess.run(
+            [sys.executable, "-m", "proxylab", "down"],
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            env={**os.environ, "BACKEND": backend},
+            check=False,
+        ).returncode
+        == 0
+    )
 
 
 def stack_is_healthy(backend: str) -> bool:
@@ -94,8 +102,9 @@ def engine_answers() -> bool:
     """A Docker engine answers and the Compose plugin is there."""
     for command in (["docker", "info"], ["docker", "compose", "version"]):
         try:
-            done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60,
-                                  check=False)
+            done = subprocess.run(
+                command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60, check=False
+            )
         except (OSError, subprocess.TimeoutExpired):
             return False
         if done.returncode != 0:
@@ -165,8 +174,12 @@ class Run:
     def _merge(self, backend: str, wall: float) -> None:
         """The backend's table over all phases, printed and written (a failure here fails nothing)."""
         try:
-            data = testtimes.merge(backend, wall, self.stack_seconds,
-                                   [PHASES_DIR / f"{backend}.{phase.name}.json" for phase in PHASES])
+            data = testtimes.merge(
+                backend,
+                wall,
+                self.stack_seconds,
+                [PHASES_DIR / f"{backend}.{phase.name}.json" for phase in PHASES],
+            )
             out = REPORTS_DIR / f"test-times.{backend}.json"
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(json.dumps(data, indent=2) + "\n")
@@ -175,19 +188,27 @@ class Run:
             return
         print(f"== time by suite ({backend} backend, all phases), slowest first")
         print("\n".join(testtimes.table_lines(data["suites"])))
-        print(f"{data['wall_seconds']:>8.1f} s  wall clock for the {backend} backend"
-              " (the suites ran partly side by side)")
+        print(
+            f"{data['wall_seconds']:>8.1f} s  wall clock for the {backend} backend"
+            " (the suites ran partly side by side)"
+        )
 
 
 def compose_skipped() -> list[str]:
     """Why the Compose session does not run, in the lines `make test` prints; [] when it runs."""
     if not engine_answers():
-        return [("== make test: the Compose session was SKIPPED: no Docker engine answers"
-                 " (or no Compose plugin)."),
-                "   On Debian, `make engine` installs and starts one; Docker Desktop works as it is."]
+        return [
+            (
+                "== make test: the Compose session was SKIPPED: no Docker engine answers"
+                " (or no Compose plugin)."
+            ),
+            "   On Debian, `make engine` installs and starts one; Docker Desktop works as it is.",
+        ]
     if native_is_running():
-        return ["== make test: the Compose session was SKIPPED: a native stack (`make up`) holds the ports.",
-                "   `make down`, then `make test` runs both sessions."]
+        return [
+            "== make test: the Compose session was SKIPPED: a native stack (`make up`) holds the ports.",
+            "   `make down`, then `make test` runs both sessions.",
+        ]
     return []
 
 
@@ -201,8 +222,10 @@ def summary(backends: Sequence[str]) -> list[str]:
         except (OSError, ValueError):
             continue
         slowest = ", ".join(f"{row['suite']} {row['seconds']:.0f} s" for row in data["suites"][:3])
-        lines.append(f"== make test: {backend} {data['wall_seconds']:.0f} s (slowest: {slowest}; "
-                     f"all in reports/test-times.{backend}.json)")
+        lines.append(
+            f"== make test: {backend} {data['wall_seconds']:.0f} s (slowest: {slowest}; "
+            f"all in reports/test-times.{backend}.json)"
+        )
     return lines
 
 
@@ -238,8 +261,9 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(dry_run(extra)))
         return 0
     signal.signal(signal.SIGTERM, _terminated)
-    return run_main(lambda: _session(extra),
-                    interrupted="interrupted: a stack `make test` started has been stopped")
+    return run_main(
+        lambda: _session(extra), interrupted="interrupted: a stack `make test` started has been stopped"
+    )
 
 
 if __name__ == "__main__":

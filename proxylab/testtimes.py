@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from proxylab.paths import REPO
@@ -26,8 +26,14 @@ STACK = "(the session's stack: up and down)"
 def commit() -> str | None:
     """The checked-out commit, short (`git rev-parse --short HEAD`); None outside a git checkout."""
     try:
-        done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
-                              capture_output=True, text=True, timeout=10, check=False)
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     if done.returncode != 0:
@@ -40,7 +46,7 @@ def session(backend: str, wall: float, rows: list[dict]) -> dict:
     session finished, its wall clock and its suites."""
     return {
         "backend": backend,
-        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": commit(),
         "wall_seconds": round(wall, 1),
         "suites": rows,
@@ -60,8 +66,11 @@ def merge(backend: str, wall: float, stack_seconds: float, phases: list[Path]) -
             seconds[row["suite"]] += row["seconds"]
             tests[row["suite"]] += row["tests"]
     seconds[STACK] += stack_seconds  # a line only when the stack was started (no tests of its own)
-    rows = [{"suite": suite, "tests": tests[suite], "seconds": round(s, 1)}
-            for suite, s in seconds.items() if s > 0 or tests[suite]]
+    rows = [
+        {"suite": suite, "tests": tests[suite], "seconds": round(s, 1)}
+        for suite, s in seconds.items()
+        if s > 0 or tests[suite]
+    ]
     return session(backend, wall, sorted(rows, key=lambda row: row["seconds"], reverse=True))
 
 

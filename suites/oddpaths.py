@@ -61,7 +61,12 @@ CASES: dict[str, Case] = {
     "encoded-slash": Case("/api/v1%2Fapp"),
     "long-path": Case(LONG_PATH),
     "header-over-nginx-line": Case("/api/v1/app", {"X-Filler": HEADER_OVER_NGINX_LINE}),
-    "header-over-proxy-limits": Case("/api/v1/app", {"X-Filler": HEADER_OVER_PROXY_LIMITS}, proxies_only=True, racy_through=frozenset({"haproxy"})),
+    "header-over-proxy-limits": Case(
+        "/api/v1/app",
+        {"X-Filler": HEADER_OVER_PROXY_LIMITS},
+        proxies_only=True,
+        racy_through=frozenset({"haproxy"}),
+    ),
     "invalid-host": Case("/api/v1/app", {"Host": "bad host"}),
     # The request line names another host (RFC 9112 3.2.2: servers must accept the absolute form);
     # the Host header is curl's, the route's own address, so the two disagree.
@@ -82,7 +87,9 @@ def probe(stack: Stack) -> tuple[Table, list[str]]:
             if route.proxy in case.racy_through:
                 cells[name] = NOT_SENT_RACE
                 continue
-            response = send(Request(route.base_url + "/", headers=case.headers, source=CLIENT_SOURCE, target=case.target))
+            response = send(
+                Request(route.base_url + "/", headers=case.headers, source=CLIENT_SOURCE, target=case.target)
+            )
             cells[name] = _cell(route, response, _server(stack, route))
             problems += _problems(route.key, name, response)
         table[route.key] = cells
@@ -114,14 +121,20 @@ def _problems(key: str, case: str, response: Response) -> list[str]:
 
 def reached_app(table: Table) -> tuple[int, int]:
     """(requests tried, how many the app itself answered)."""
-    cells = [cell for cells in table.values() for cell in cells.values() if cell not in (NOT_SENT, NOT_SENT_RACE)]
+    cells = [
+        cell for cells in table.values() for cell in cells.values() if cell not in (NOT_SENT, NOT_SENT_RACE)
+    ]
     return len(cells), sum(1 for cell in cells if cell.endswith(" app"))
 
 
 def _suite(stack: Stack) -> tuple[Table, list[str], str]:
     table, problems = probe(stack)
     tried, reached = reached_app(table)
-    return table, problems, f"{tried} odd requests ({len(CASES)} cases × {len(table)} routes); {reached} reached the app"
+    return (
+        table,
+        problems,
+        f"{tried} odd requests ({len(CASES)} cases × {len(table)} routes); {reached} reached the app",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,14 +37,23 @@ CASES: dict[str, dict[str, str]] = {
     "x-forwarded-host": {"X-Forwarded-Host": FORGED_HOST},
     "forwarded": {"Forwarded": f"for={FORGED_CLIENT};proto=https;host={FORGED_HOST}"},
     "x-real-ip": {"X-Real-IP": FORGED_CLIENT},
-    "all": {"X-Forwarded-For": FORGED_CLIENT, "X-Forwarded-Proto": "https", "X-Forwarded-Host": FORGED_HOST,
-            "Forwarded": f"for={FORGED_CLIENT};proto=https;host={FORGED_HOST}", "X-Real-IP": FORGED_CLIENT},
+    "all": {
+        "X-Forwarded-For": FORGED_CLIENT,
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": FORGED_HOST,
+        "Forwarded": f"for={FORGED_CLIENT};proto=https;host={FORGED_HOST}",
+        "X-Real-IP": FORGED_CLIENT,
+    },
 }
 HOSTILE = [name for name in CASES if name != "none"]
 
+
 def probe(stack: Stack, context: Context) -> Table:
     """Every route × every case, in compose.yaml's order."""
-    return {route.key: {case: _cell(route, stack, context, headers) for case, headers in CASES.items()} for route in stack.routes}
+    return {
+        route.key: {case: _cell(route, stack, context, headers) for case, headers in CASES.items()}
+        for route in stack.routes
+    }
 
 
 def _cell(route: Route, stack: Stack, context: Context, headers: dict[str, str]) -> str:
@@ -66,7 +75,9 @@ def _believed(route: Route, context: Context, response: Response) -> str:
     host = urlsplit(url).netloc if url else "—"
     # Like the matrix: a direct route's host is its published port, the same on both backends;
     # through a proxy it may be the upstream's address (Nginx's default Host $proxy_host).
-    return context.normalize(f"{client} {body.get('scheme')} {host}", upstreams=[] if route.is_direct else [route.app])
+    return context.normalize(
+        f"{client} {body.get('scheme')} {host}", upstreams=[] if route.is_direct else [route.app]
+    )
 
 
 def reached_app(table: Table) -> tuple[int, int]:
@@ -78,7 +89,11 @@ def reached_app(table: Table) -> tuple[int, int]:
 def _suite(stack: Stack) -> tuple[Table, list[str], str]:
     table = probe(stack, connect(stack))
     tried, reached = reached_app(table)
-    return table, [], f"{tried} hostile requests ({len(HOSTILE)} cases × {len(table)} routes); {reached} reached the app"
+    return (
+        table,
+        [],
+        f"{tried} hostile requests ({len(HOSTILE)} cases × {len(table)} routes); {reached} reached the app",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -64,9 +64,14 @@ def render_diff(differences: list[Difference], between: str, hint: str = "") -> 
     """A plain-text table of the differing cells only, what they are between, and the next step."""
     if not differences:
         return f"no difference between {between}"
-    rows = [("route", "field", "expected", "actual"), *((d.route, d.field, d.expected, d.actual) for d in differences)]
+    rows = [
+        ("route", "field", "expected", "actual"),
+        *((d.route, d.field, d.expected, d.actual) for d in differences),
+    ]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    lines = [" | ".join([*(cell.ljust(w) for cell, w in zip(row[:3], widths)), row[3]]).rstrip() for row in rows]
+    lines = [
+        " | ".join([*(cell.ljust(w) for cell, w in zip(row[:3], widths)), row[3]]).rstrip() for row in rows
+    ]
     lines.insert(1, "-+-".join("-" * w for w in [*widths, len(rows[0][3])]))
     count = f"{len(differences)} difference{'s' if len(differences) != 1 else ''}"
     return "\n".join([f"{count} between {between}:", "", *lines, *(["", hint] if hint else [])])
@@ -85,11 +90,17 @@ def read_expectation(path: Path, record_with: str, *, require: str | None = None
     try:
         data = json.loads(path.read_text())
     except FileNotFoundError as exc:
-        raise ProxylabError(shown(path), "does not exist", f"record it with `{record_with}`, then review it") from exc
+        raise ProxylabError(
+            shown(path), "does not exist", f"record it with `{record_with}`, then review it"
+        ) from exc
     except ValueError as exc:
-        raise ProxylabError(shown(path), f"is not valid JSON: {exc}", f"restore it from git or run `{record_with}`") from exc
+        raise ProxylabError(
+            shown(path), f"is not valid JSON: {exc}", f"restore it from git or run `{record_with}`"
+        ) from exc
     if require is not None and not (isinstance(data, dict) and isinstance(data.get(require), dict)):
-        raise ProxylabError(shown(path), f"has no `{require}` object", f"restore it from git or run `{record_with}`")
+        raise ProxylabError(
+            shown(path), f"has no `{require}` object", f"restore it from git or run `{record_with}`"
+        )
     return data
 
 
@@ -104,7 +115,10 @@ def write_expectation(path: Path, data: Any, *, sort_keys: bool = False) -> Path
 
 
 def compare_or_record(
-    prog: str, doc: str, expected_file: Path, probe: Callable[[Stack], tuple[Table, list[str], str]],
+    prog: str,
+    doc: str,
+    expected_file: Path,
+    probe: Callable[[Stack], tuple[Table, list[str], str]],
     argv: list[str] | None = None,
 ) -> int:
     """A suite's command line. `probe` returns the live table, problems no run may show, and a
@@ -116,7 +130,9 @@ def compare_or_record(
     return run_main(lambda: _compare_or_record(prog, args, probe))
 
 
-def _compare_or_record(prog: str, args: argparse.Namespace, probe: Callable[[Stack], tuple[Table, list[str], str]]) -> int:
+def _compare_or_record(
+    prog: str, args: argparse.Namespace, probe: Callable[[Stack], tuple[Table, list[str], str]]
+) -> int:
     table, problems, summary = probe(compose.load())
     print(summary)
     for problem in problems:
@@ -126,6 +142,11 @@ def _compare_or_record(prog: str, args: argparse.Namespace, probe: Callable[[Sta
         print(f"recorded {args.expected}; review every row before committing it")
         return 1 if problems else 0
     found = compare(read_expectation(args.expected, f"{prog} --update"), table)
-    print(render_diff(found, f"{shown(args.expected)} and the live table", f"if expected, review and run `{prog} --update`"))
+    print(
+        render_diff(
+            found,
+            f"{shown(args.expected)} and the live table",
+            f"if expected, review and run `{prog} --update`",
+        )
+    )
     return 1 if found or problems else 0
-

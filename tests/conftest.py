@@ -15,7 +15,12 @@ import time
 
 import pytest
 import requests
-from suite_times import charge_stack, pytest_runtest_logreport, pytest_runtest_protocol, pytest_terminal_summary  # noqa: F401  (hooks)
+from suite_times import (  # noqa: F401  (hooks)
+    charge_stack,
+    pytest_runtest_logreport,
+    pytest_runtest_protocol,
+    pytest_terminal_summary,
+)
 
 from proxylab import compose
 from proxylab.backend import Backend, choose
@@ -62,8 +67,11 @@ def running_stack(backend: Backend, stack: compose.Stack):
         return
     if os.environ.get("PYTEST_XDIST_WORKER"):
         # Each worker would start its own stack on the same ports.
-        pytest.fail(f"with pytest -n, the stack must already run: `BACKEND={BACKEND} python -m proxylab up` first "
-                    "(`make test` does), or run pytest without -n", pytrace=False)
+        pytest.fail(
+            f"with pytest -n, the stack must already run: `BACKEND={BACKEND} python -m proxylab up` first "
+            "(`make test` does), or run pytest without -n",
+            pytrace=False,
+        )
     started = time.monotonic()
     backend.up()
     charge_stack(time.monotonic() - started)

@@ -66,7 +66,11 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 def rows() -> list[dict]:
     """Every suite that ran, slowest first, and the stack's own line."""
-    table = [{"suite": suite, "tests": _tests[suite], "seconds": round(max(s, 0.0), 1)} for suite, s in _seconds.items() if suite]
+    table = [
+        {"suite": suite, "tests": _tests[suite], "seconds": round(max(s, 0.0), 1)}
+        for suite, s in _seconds.items()
+        if suite
+    ]
     if _stack_seconds:
         table.append({"suite": STACK, "tests": 0, "seconds": round(_stack_seconds, 1)})
     return sorted(table, key=lambda row: row["seconds"], reverse=True)

@@ -37,8 +37,14 @@ from proxylab.paths import CERTS_DIR
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 )
 VIEWPORT = {"width": 1280, "height": 800}
 TIMEOUT_MS = 10_000  # any single wait: a page, a render, a click; the pages answer in well under 2 s
@@ -110,8 +116,14 @@ def trust_lab_certificate(cert: Path = CERTS_DIR / CERT_FILE) -> list[str]:
     """Chromium's flag that accepts the proxies' certificate (.run/certs/server.pem) and no other."""
     if not cert.is_file():
         return []
-    spki = x509.load_pem_x509_certificate(cert.read_bytes()).public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
-    return [f"--ignore-certificate-errors-spki-list={base64.b64encode(hashlib.sha256(spki).digest()).decode()}"]
+    spki = (
+        x509.load_pem_x509_certificate(cert.read_bytes())
+        .public_key()
+        .public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    )
+    return [
+        f"--ignore-certificate-errors-spki-list={base64.b64encode(hashlib.sha256(spki).digest()).decode()}"
+    ]
 
 
 def navigation_failure(error: Error) -> str | None:
@@ -139,16 +151,25 @@ def open_browser(executable: Path = CHROMIUM) -> Iterator[Browser]:
     with tempfile.TemporaryDirectory(prefix="proxylab-chromium-") as profile, sync_playwright() as playwright:
         try:
             context = playwright.chromium.launch_persistent_context(
-                profile, executable_path=str(executable), args=[*LAUNCH_ARGS, *trust_lab_certificate()], headless=True,
-                viewport=VIEWPORT, device_scale_factor=1, service_workers="block",
+                profile,
+                executable_path=str(executable),
+                args=[*LAUNCH_ARGS, *trust_lab_certificate()],
+                headless=True,
+                viewport=VIEWPORT,
+                device_scale_factor=1,
+                service_workers="block",
             )
         except Error as error:
             raise ProxylabError(
-                f"chromium ({executable})", "Playwright could not start it",
-                "run the same launch by hand: .venv/bin/python -m suites.browser --port 9999", details=error.message,
+                f"chromium ({executable})",
+                "Playwright could not start it",
+                "run the same launch by hand: .venv/bin/python -m suites.browser --port 9999",
+                details=error.message,
             ) from error
         context.set_default_timeout(TIMEOUT_MS)
         try:
-            yield Browser(context, OfflineGuard().install(context), context.browser.version if context.browser else "?")
+            yield Browser(
+                context, OfflineGuard().install(context), context.browser.version if context.browser else "?"
+            )
         finally:
             context.close()

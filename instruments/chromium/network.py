@@ -82,7 +82,8 @@ class NetworkLog:
     def matching(self, path_suffix: str, resource_types: tuple[str, ...] = ()) -> list[Exchange]:
         """Exchanges whose URL path ends with `path_suffix` (of these resource types, if given)."""
         return [
-            exchange for exchange in self.exchanges
+            exchange
+            for exchange in self.exchanges
             if urlsplit(exchange.url).path.endswith(path_suffix)
             and (not resource_types or exchange.resource_type in resource_types)
         ]
@@ -98,7 +99,8 @@ class NetworkLog:
             shown = f": {body[:BODY_SHOWN]}{'…' if len(body) > BODY_SHOWN else ''}" if body else ""
             return f"GET {self.exchanges[0].url if self.exchanges else '?'} {page_status}{shown}"
         parts = [
-            f"{e.method} {e.url} {e.outcome}" for e in self.exchanges
+            f"{e.method} {e.url} {e.outcome}"
+            for e in self.exchanges
             if e.resource_type in LOADING_TYPES and not (e.status and e.status < 400)
         ]
         parts += [f"page error: {message}" for message in self.page_errors]

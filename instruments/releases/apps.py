@@ -34,8 +34,11 @@ def app_services(stack: Stack, only: Iterable[str] | None = None) -> list[str]:
     their command would not exist in it; they keep running today's pins, as the proxies do."""
     wanted = None if only is None else set(only)
     return [
-        name for name in stack.services
-        if stack.build_context(name) is not None and name not in stack.oneshots and image_venv(stack, name) is None
+        name
+        for name in stack.services
+        if stack.build_context(name) is not None
+        and name not in stack.oneshots
+        and image_venv(stack, name) is None
         and (wanted is None or name in wanted)
     ]
 
@@ -43,7 +46,8 @@ def app_services(stack: Stack, only: Iterable[str] | None = None) -> list[str]:
 def require_native(backend: Backend) -> None:
     if backend.name != "native":
         raise ProxylabError(
-            f"the {backend.name} backend", "runs the apps from one image built with today's pins",
+            f"the {backend.name} backend",
+            "runs the apps from one image built with today's pins",
             "release sets run on the native backend: `make down`, then BACKEND=native (make drift does this itself)",
         )
 
@@ -94,7 +98,11 @@ def _wait(backend: Backend, services: set[str], healthy: bool) -> None:
         if not waiting:
             return
         time.sleep(0.3)
-    raise _fault(backend, sorted(waiting), f"was not {'healthy' if healthy else 'answering'} within {READY_WITHIN_S:.0f}s after a restart")
+    raise _fault(
+        backend,
+        sorted(waiting),
+        f"was not {'healthy' if healthy else 'answering'} within {READY_WITHIN_S:.0f}s after a restart",
+    )
 
 
 def _answers(addresses: list[str]) -> bool:

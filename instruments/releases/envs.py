@@ -35,7 +35,11 @@ PIP_CACHE = DRIFT_CACHE / "pip"
 def _constraints() -> list[str]:
     """constraints.txt minus uvicorn, Starlette and FastAPI: everything else stays at proxylab's pins."""
     lines = [line.strip() for line in (REPO / "constraints.txt").read_text().splitlines()]
-    return [line for line in lines if "==" in line and not line.startswith("#") and line.split("==")[0].lower() not in COMPONENTS]
+    return [
+        line
+        for line in lines
+        if "==" in line and not line.startswith("#") and line.split("==")[0].lower() not in COMPONENTS
+    ]
 
 
 def _app_dependencies() -> list[str]:
@@ -43,12 +47,18 @@ def _app_dependencies() -> list[str]:
     pins them (what app/Dockerfile installs): a server or library added there joins every set."""
     with (REPO / "pyproject.toml").open("rb") as stream:
         dependencies = tomllib.load(stream)["project"]["dependencies"]
-    return [line for line in dependencies if re.split(r"[=<>!~\[ ;]", line, maxsplit=1)[0].lower() not in COMPONENTS]
+    return [
+        line
+        for line in dependencies
+        if re.split(r"[=<>!~\[ ;]", line, maxsplit=1)[0].lower() not in COMPONENTS
+    ]
 
 
 def env_key(release_set: ReleaseSet) -> str:
     """What the environment installs, hashed: the set, the other pins and the interpreter."""
-    text = "\n".join([*release_set.requirements, *_app_dependencies(), *_constraints(), f"python {sys.version_info[:3]}"])
+    text = "\n".join(
+        [*release_set.requirements, *_app_dependencies(), *_constraints(), f"python {sys.version_info[:3]}"]
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -73,16 +83,31 @@ def ensure_env(release_set: ReleaseSet, log: Callable[[str], None] = print) -> P
     constraints_file.write_text("\n".join(constraints) + "\n")
     try:
         _run(release_set, [sys.executable, "-m", "venv", str(target)])
-        _run(release_set, [
-            str(target / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-            "--cache-dir", str(PIP_CACHE), "-c", str(constraints_file), *release_set.requirements, *_app_dependencies(),
-        ])
+        _run(
+            release_set,
+            [
+                str(target / "bin" / "python"),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--cache-dir",
+                str(PIP_CACHE),
+                "-c",
+                str(constraints_file),
+                *release_set.requirements,
+                *_app_dependencies(),
+            ],
+        )
     except ProxylabError:
         shutil.rmtree(target, ignore_errors=True)
         raise
     finally:
         constraints_file.unlink(missing_ok=True)
-    freeze = subprocess.run([str(target / "bin" / "python"), "-m", "pip", "freeze"], capture_output=True, text=True, check=True)
+    freeze = subprocess.run(
+        [str(target / "bin" / "python"), "-m", "pip", "freeze"], capture_output=True, text=True, check=True
+    )
     (target / "lock.txt").write_text(f"# {release_set}\n{freeze.stdout}")
     return target
 
@@ -99,7 +124,8 @@ def _run(release_set: ReleaseSet, argv: list[str]) -> None:
     if done.returncode != 0:
         tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-6:])
         raise ProxylabError(
-            f"the environment of {release_set}", f"could not be built ({' '.join(argv[2:4])} exited {done.returncode}):\n{tail}",
+            f"the environment of {release_set}",
+            f"could not be built ({' '.join(argv[2:4])} exited {done.returncode}):\n{tail}",
             "check that PyPI is reachable, that the versions exist there, and that FastAPI's Starlette range allows the pair "
             "(e.g. FastAPI 0.109 needs Starlette 0.35.x)",
         )

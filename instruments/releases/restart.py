@@ -39,8 +39,11 @@ def restart(context: Context, set_text: str, services: list[str], log=print) -> 
     known = app_services(context.stack)
     unknown = [name for name in services if name not in known]
     if unknown or not services:
-        raise ProxylabError(f"service {unknown[0] if unknown else '(none)'}", "is not an app service of compose.yaml",
-                            f"name one or more of: {', '.join(known)}")
+        raise ProxylabError(
+            f"service {unknown[0] if unknown else '(none)'}",
+            "is not an app service of compose.yaml",
+            f"name one or more of: {', '.join(known)}",
+        )
     began = time.monotonic()
     env = ensure_env(release_set, log=log)
     run_apps(context.backend, env, services, healthy=False)

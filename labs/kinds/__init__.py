@@ -18,6 +18,8 @@ from __future__ import annotations
 from labs.kinds import bench, request, stack, streams, versions
 from labs.kinds.base import Action, Outcome, StepKind
 
-KINDS: dict[str, StepKind] = {kind.name: kind for module in (request, stack, bench, streams, versions) for kind in module.KINDS}
+KINDS: dict[str, StepKind] = {
+    kind.name: kind for module in (request, stack, bench, streams, versions) for kind in module.KINDS
+}
 
 __all__ = ["KINDS", "Action", "Outcome", "StepKind"]

@@ -57,7 +57,9 @@ class StepKind:
             raise ValueError(f"`{self.name}:` takes a mapping ({', '.join(self.keys)}), not {spec!r}")
         unknown = [key for key in spec if key not in self.keys]
         if unknown:
-            raise ValueError(f"`{self.name}:` has unknown key {unknown[0]!r} (allowed: {', '.join(self.keys)})")
+            raise ValueError(
+                f"`{self.name}:` has unknown key {unknown[0]!r} (allowed: {', '.join(self.keys)})"
+            )
         if self.keys[0] not in spec:
             raise ValueError(f"`{self.name}:` needs `{self.keys[0]}`")
         return self.build(spec)

@@ -51,7 +51,7 @@ def _row(run: LoadRun, direct: LoadRun) -> dict[str, Any]:
         "p50_ms": round(latency["p50"], 2),
         "p99_ms": round(latency["p99"], 2),
         "vs_direct": f"{_ratio(run.requests_per_s, direct.requests_per_s)} req/s, "
-                     f"{_ratio(latency['p50'], base['p50'])} p50, {_ratio(latency['p99'], base['p99'])} p99",
+        f"{_ratio(latency['p50'], base['p50'])} p50, {_ratio(latency['p99'], base['p99'])} p99",
         "errors": run.error_count,
         "non_2xx": run.non_2xx,
     }
@@ -65,14 +65,20 @@ def _bench(spec: Mapping[str, Any]) -> BenchAction:
     path = spec["path"]
     if not isinstance(path, str) or not path.startswith("/"):
         raise ValueError(f"`path:` is the app's path, like /app, not {path!r}")
-    numbers = {key: spec.get(key, default) for key, default in (("seconds", 2), ("connections", 16), ("threads", 2))}
+    numbers = {
+        key: spec.get(key, default) for key, default in (("seconds", 2), ("connections", 16), ("threads", 2))
+    }
     for key, value in numbers.items():
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ValueError(f"`{key}:` takes a whole number of at least 1, not {value!r}")
-    return BenchAction(path, Load(threads=numbers["threads"], connections=numbers["connections"], seconds=numbers["seconds"]))
+    return BenchAction(
+        path, Load(threads=numbers["threads"], connections=numbers["connections"], seconds=numbers["seconds"])
+    )
 
 
-BENCH = StepKind("bench", ("path", "seconds", "connections", "threads"), TARGET_FIELDS, _bench, changes_the_stack=True)
+BENCH = StepKind(
+    "bench", ("path", "seconds", "connections", "threads"), TARGET_FIELDS, _bench, changes_the_stack=True
+)
 
 
 # --- bench-report: the last `make bench` ---------------------------------------------------------
@@ -103,7 +109,8 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "measured": f"{report.get('started', '?')} ({report.get('mode', '?')} mode)",
         "machine": f"{report['machine']['nproc']} CPUs, {report['machine']['cpu_model']}",
-        "cold_start": cold.get("skipped") or f"{cold['median']:.2f} s ({cold['min']:.2f}–{cold['max']:.2f}), {cold['repeats']} repeats",
+        "cold_start": cold.get("skipped")
+        or f"{cold['median']:.2f} s ({cold['min']:.2f}–{cold['max']:.2f}), {cold['repeats']} repeats",
         "make_test": tests.get("skipped") or f"{tests['seconds']:.0f} s: {tests['summary']}",
     }
     app = report["load"]["paths"].get("app", {}).get("targets", {})
@@ -114,7 +121,7 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
             "p50_ms": _spread(data["p50_ms"], "{:.2f}"),
             "p99_ms": _spread(data["p99_ms"], "{:.2f}"),
             "vs_direct": f"{ratio['requests_per_s']['median']:.2f}× req/s, {ratio['p50_ms']['median']:.2f}× p50, "
-                         f"{ratio['p99_ms']['median']:.2f}× p99",
+            f"{ratio['p99_ms']['median']:.2f}× p99",
         }
     return fields
 
@@ -129,7 +136,11 @@ def _report(spec: Mapping[str, Any]) -> BenchReportAction:
     return BenchReportAction(spec["file"])
 
 
-BENCH_REPORT = StepKind("bench-report", ("file",),
-                  ("found", "how", "measured", "machine", "cold_start", "make_test", *TARGET_FIELDS), _report)
+BENCH_REPORT = StepKind(
+    "bench-report",
+    ("file",),
+    ("found", "how", "measured", "machine", "cold_start", "make_test", *TARGET_FIELDS),
+    _report,
+)
 
 KINDS = (BENCH, BENCH_REPORT)

@@ -30,7 +30,15 @@ class RequestAction:
         """The request with placeholders in its URL, header values and source filled in."""
         headers = {name: context.expand(value) for name, value in self.headers.items()}
         source = context.expand(self.source) if self.source else None
-        return Request(context.expand(self.url), self.method, headers, source, self.body, self.follow_redirects, self.target)
+        return Request(
+            context.expand(self.url),
+            self.method,
+            headers,
+            source,
+            self.body,
+            self.follow_redirects,
+            self.target,
+        )
 
     def command(self, context: Context) -> str:
         return self.request(context).as_curl()
@@ -59,8 +67,10 @@ def _request(spec: Mapping[str, Any]) -> RequestAction:
 
 
 REQUEST = StepKind(
-    "request", ("url", "method", "headers", "from", "body", "follow_redirects", "target"),
-    ("status", "reason", "headers", "body", "text", "error", "hops"), _request,
+    "request",
+    ("url", "method", "headers", "from", "body", "follow_redirects", "target"),
+    ("status", "reason", "headers", "body", "text", "error", "hops"),
+    _request,
 )
 
 
@@ -88,7 +98,9 @@ class DocsAction:
 
 
 DOCS = StepKind(
-    "docs", ("url", "from"), ("status", "openapi_url", "assets", "schema"),
+    "docs",
+    ("url", "from"),
+    ("status", "openapi_url", "assets", "schema"),
     lambda spec: DocsAction(_url(spec), _string(spec, "from", None)),
 )
 
@@ -125,5 +137,6 @@ def _boolean(spec: Mapping[str, Any], key: str) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"`{key}:` takes true or false, not {value!r}")
     return value
+
 
 KINDS = (REQUEST, DOCS)

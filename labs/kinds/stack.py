@@ -34,8 +34,9 @@ from proxylab.context import Context
 from proxylab.errors import ProxylabError
 
 _PROBE_PATHS = {"startup": "/health/startup", "liveness": "/health/live", "readiness": "/health/ready"}
-_RESTART_TIMEOUT_S = 150.0  # a stop (10 s, then killed) and a start that never turns healthy (Compose gives up at 120 s)
-
+_RESTART_TIMEOUT_S = (
+    150.0  # a stop (10 s, then killed) and a start that never turns healthy (Compose gives up at 120 s)
+)
 
 
 def _wait_ready(url: str, timeout_s: float = 30.0) -> float | None:
@@ -61,14 +62,24 @@ class ServiceAction:
 
     def run(self, context: Context) -> Outcome:
         backend = context.backend
-        seconds = backend.stop_service(self.service) if self.verb == "stop" else backend.start_service(self.service)
+        seconds = (
+            backend.stop_service(self.service) if self.verb == "stop" else backend.start_service(self.service)
+        )
         state = "stopped" if self.verb == "stop" else "healthy"
-        return Outcome({"service": self.service, "state": state, "seconds": round(seconds, 1)}, f"{self.service}: {state}")
+        return Outcome(
+            {"service": self.service, "state": state, "seconds": round(seconds, 1)},
+            f"{self.service}: {state}",
+        )
 
 
 STOP, START = (
-    StepKind(verb, ("service",), ("service", "state", "seconds"), lambda spec, verb=verb: ServiceAction(str(spec["service"]), verb),
-             changes_the_stack=True)
+    StepKind(
+        verb,
+        ("service",),
+        ("service", "state", "seconds"),
+        lambda spec, verb=verb: ServiceAction(str(spec["service"]), verb),
+        changes_the_stack=True,
+    )
     for verb in ("stop", "start")
 )
 
@@ -81,7 +92,10 @@ class ProbeSimAction:
     restart_service: str | None  # restart this service first: t=0 is its container start
 
     def command(self, context: Context) -> str:
-        shown = "; ".join(f"{p.kind} {p.path} delay={p.initial_delay_s:g}s period={p.period_s:g}s failureThreshold={p.failure_threshold}" for p in self.probes)
+        shown = "; ".join(
+            f"{p.kind} {p.path} delay={p.initial_delay_s:g}s period={p.period_s:g}s failureThreshold={p.failure_threshold}"
+            for p in self.probes
+        )
         return f"python -m labs.probe_sim  # {shown}"
 
     def urls(self, context: Context) -> list[str]:
@@ -95,7 +109,12 @@ class ProbeSimAction:
         result = simulate(self.url, list(self.probes), self.duration_s)
         if self.restart_service:
             _wait_ready(self.url + _PROBE_PATHS["readiness"])
-        fields = {"decision": result.decision, "restart_at_s": result.restart_at_s, "ready_at_s": result.ready_at_s, "timeline": result.timeline}
+        fields = {
+            "decision": result.decision,
+            "restart_at_s": result.restart_at_s,
+            "ready_at_s": result.ready_at_s,
+            "timeline": result.timeline,
+        }
         return Outcome(fields, "\n".join(result.timeline))
 
 
@@ -105,14 +124,32 @@ def _probe_sim(spec: Mapping[str, Any]) -> ProbeSimAction:
         if kind not in spec:
             continue
         item = spec[kind] or {}
-        probes.append(Probe(kind, str(item.get("path", _PROBE_PATHS[kind])), float(item.get("initialDelaySeconds", 0)),
-                            float(item.get("periodSeconds", 1)), int(item.get("failureThreshold", 3)), float(item.get("timeoutSeconds", 1))))
+        probes.append(
+            Probe(
+                kind,
+                str(item.get("path", _PROBE_PATHS[kind])),
+                float(item.get("initialDelaySeconds", 0)),
+                float(item.get("periodSeconds", 1)),
+                int(item.get("failureThreshold", 3)),
+                float(item.get("timeoutSeconds", 1)),
+            )
+        )
     restart = spec.get("restart")
-    return ProbeSimAction(str(spec["url"]).rstrip("/"), tuple(probes), float(spec.get("duration", 10)), str(restart) if restart else None)
+    return ProbeSimAction(
+        str(spec["url"]).rstrip("/"),
+        tuple(probes),
+        float(spec.get("duration", 10)),
+        str(restart) if restart else None,
+    )
 
 
-PROBE_SIM = StepKind("probe-sim", ("url", "restart", "duration", "startup", "liveness", "readiness"),
-                  ("decision", "restart_at_s", "ready_at_s", "timeline"), _probe_sim, changes_the_stack=True)
+PROBE_SIM = StepKind(
+    "probe-sim",
+    ("url", "restart", "duration", "startup", "liveness", "readiness"),
+    ("decision", "restart_at_s", "ready_at_s", "timeline"),
+    _probe_sim,
+    changes_the_stack=True,
+)
 
 
 @dataclass(frozen=True)
@@ -124,8 +161,10 @@ class RollingRestartAction:
     signal_at_s: float
 
     def command(self, context: Context) -> str:
-        return (f"# {self.rate} GET/s to {self.url} for {self.duration_s:g}s; at t={self.signal_at_s:g}s:\n"
-                f"docker kill -s SIGTERM <{self.replica}> && docker start <{self.replica}>   # natively: kill -TERM <pid>, then start it again")
+        return (
+            f"# {self.rate} GET/s to {self.url} for {self.duration_s:g}s; at t={self.signal_at_s:g}s:\n"
+            f"docker kill -s SIGTERM <{self.replica}> && docker start <{self.replica}>   # natively: kill -TERM <pid>, then start it again"
+        )
 
     def urls(self, context: Context) -> list[str]:
         return [self.url]
@@ -145,10 +184,15 @@ class RollingRestartAction:
         if errors or restart.is_alive():
             raise self._restart_failed(errors[0] if errors else None)
         fields = {
-            "requests": result.requests, "ok": result.ok, "non_2xx": result.non_2xx,
-            "connection_errors": result.connection_errors, "failed": result.failed,
-            "p50_ms": result.percentile_ms(0.50), "p99_ms": result.percentile_ms(0.99),
-            "statuses": dict(sorted(result.statuses.items())), **timings,
+            "requests": result.requests,
+            "ok": result.ok,
+            "non_2xx": result.non_2xx,
+            "connection_errors": result.connection_errors,
+            "failed": result.failed,
+            "p50_ms": result.percentile_ms(0.50),
+            "p99_ms": result.percentile_ms(0.99),
+            "statuses": dict(sorted(result.statuses.items())),
+            **timings,
         }
         return Outcome(fields, "\n".join(f"{key}: {value}" for key, value in fields.items()))
 
@@ -163,19 +207,46 @@ class RollingRestartAction:
         """The counts of a load whose replica was not restarted mean nothing: say so instead."""
         if isinstance(error, ProxylabError):
             return error
-        cause = f"{type(error).__name__}: {error}" if error else f"still under way {_RESTART_TIMEOUT_S:g} s after the load ended"
-        return ProxylabError(f"the restart of {self.replica}", cause,
-                             f"`make status` shows whether it runs again, `make logs S={self.replica}` what it did")
+        cause = (
+            f"{type(error).__name__}: {error}"
+            if error
+            else f"still under way {_RESTART_TIMEOUT_S:g} s after the load ended"
+        )
+        return ProxylabError(
+            f"the restart of {self.replica}",
+            cause,
+            f"`make status` shows whether it runs again, `make logs S={self.replica}` what it did",
+        )
 
 
 def _rolling_restart(spec: Mapping[str, Any]) -> RollingRestartAction:
-    return RollingRestartAction(str(spec["url"]), str(spec["replica"]), int(spec.get("rate", 100)),
-                                float(spec.get("duration", 20)), float(spec.get("signal_at", 3)))
+    return RollingRestartAction(
+        str(spec["url"]),
+        str(spec["replica"]),
+        int(spec.get("rate", 100)),
+        float(spec.get("duration", 20)),
+        float(spec.get("signal_at", 3)),
+    )
 
 
-ROLLING_RESTART = StepKind("rolling-restart", ("url", "replica", "rate", "duration", "signal_at"),
-                  ("requests", "ok", "non_2xx", "connection_errors", "failed", "p50_ms", "p99_ms", "statuses", "stop_s", "start_s"),
-                  _rolling_restart, changes_the_stack=True)
+ROLLING_RESTART = StepKind(
+    "rolling-restart",
+    ("url", "replica", "rate", "duration", "signal_at"),
+    (
+        "requests",
+        "ok",
+        "non_2xx",
+        "connection_errors",
+        "failed",
+        "p50_ms",
+        "p99_ms",
+        "statuses",
+        "stop_s",
+        "start_s",
+    ),
+    _rolling_restart,
+    changes_the_stack=True,
+)
 
 
 @dataclass(frozen=True)
@@ -204,10 +275,16 @@ class KeepaliveAction:
             except (OSError, http.client.HTTPException) as error:
                 answers.append(f"connection closed by the server ({type(error).__name__})")
         connection.close()
-        return Outcome({"first": answers[0], "second": answers[1]}, f"first: {answers[0]}\nsecond: {answers[1]}")
+        return Outcome(
+            {"first": answers[0], "second": answers[1]}, f"first: {answers[0]}\nsecond: {answers[1]}"
+        )
 
 
-KEEPALIVE = StepKind("keepalive", ("url", "idle"), ("first", "second"),
-                  lambda spec: KeepaliveAction(str(spec["url"]), float(spec.get("idle", 1))))
+KEEPALIVE = StepKind(
+    "keepalive",
+    ("url", "idle"),
+    ("first", "second"),
+    lambda spec: KeepaliveAction(str(spec["url"]), float(spec.get("idle", 1))),
+)
 
 KINDS = (STOP, START, PROBE_SIM, ROLLING_RESTART, KEEPALIVE)

@@ -48,7 +48,9 @@ def _websocket(spec: Mapping[str, Any]) -> WebSocketAction:
     return WebSocketAction(url, _string(spec, "message", ECHO_MESSAGE))
 
 
-WEBSOCKET = StepKind("websocket", ("url", "message"), ("status", "reason", "headers", "report", "echo", "error"), _websocket)
+WEBSOCKET = StepKind(
+    "websocket", ("url", "message"), ("status", "reason", "headers", "report", "echo", "error"), _websocket
+)
 
 
 # --- sse: an event stream, timed ------------------------------------------------------------------
@@ -60,7 +62,9 @@ class EventStreamAction:
     source: str | None = None
 
     def stream(self, context: Context) -> EventStreamRequest:
-        return EventStreamRequest(context.expand(self.url), context.expand(self.source) if self.source else None)
+        return EventStreamRequest(
+            context.expand(self.url), context.expand(self.source) if self.source else None
+        )
 
     def command(self, context: Context) -> str:
         return self.stream(context).as_curl()
@@ -74,7 +78,9 @@ class EventStreamAction:
 
 
 SSE = StepKind(
-    "sse", ("url", "from"), ("status", "headers", "events", "streamed", "first_event_s", "last_event_s", "error"),
+    "sse",
+    ("url", "from"),
+    ("status", "headers", "events", "streamed", "first_event_s", "last_event_s", "error"),
     lambda spec: EventStreamAction(_url(spec), _string(spec, "from", None)),
 )
 

@@ -46,6 +46,11 @@ def _release_set(spec: Mapping[str, Any]) -> ReleaseSetAction:
     return ReleaseSetAction(str(spec["set"]), tuple(services))
 
 
-RELEASE_SET = StepKind("release-set", ("set", "services"), ("services", "uvicorn", "starlette", "fastapi", "seconds"), _release_set,
-                       changes_the_stack=True)
+RELEASE_SET = StepKind(
+    "release-set",
+    ("set", "services"),
+    ("services", "uvicorn", "starlette", "fastapi", "seconds"),
+    _release_set,
+    changes_the_stack=True,
+)
 KINDS = (RELEASE_SET,)

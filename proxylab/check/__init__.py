@@ -37,13 +37,27 @@ from proxylab.compose import Stack
 from proxylab.paths import REPO
 
 __all__ = [
-    "README_BEGIN", "README_END", "TRUST_ALL_SERVICES", "Finding",
-    "check_compose_config", "check_files", "check_ports", "check_readme", "check_schema",
-    "check_tls", "check_trust", "describe_app", "forwarded_allow_ips", "route_table_markdown", "run_checks",
+    "README_BEGIN",
+    "README_END",
+    "TRUST_ALL_SERVICES",
+    "Finding",
+    "check_compose_config",
+    "check_files",
+    "check_ports",
+    "check_readme",
+    "check_schema",
+    "check_tls",
+    "check_trust",
+    "describe_app",
+    "forwarded_allow_ips",
+    "route_table_markdown",
+    "run_checks",
 ]
 
 
-def run_checks(stack: Stack, *, schema_path: Path | None = None, readme: Path = REPO / "README.md") -> list[Finding]:
+def run_checks(
+    stack: Stack, *, schema_path: Path | None = None, readme: Path = REPO / "README.md"
+) -> list[Finding]:
     """Run every check, in a fixed order; a check that crashes on a malformed file fails, naming it."""
     checks: list[tuple[str, Callable[[], list[Finding]]]] = [
         ("schema", lambda: check_schema(stack, schema_path)),
@@ -61,7 +75,9 @@ def run_checks(stack: Stack, *, schema_path: Path | None = None, readme: Path = 
         try:
             findings += check()
         except (OSError, KeyError, TypeError, ValueError, AttributeError, yaml.YAMLError) as exc:
-            findings.append(Finding(name, False, f"the {name} check could not read its files: {exc!r}; fix the file it names"))
+            findings.append(
+                Finding(
+                    name, False, f"the {name} check could not read its files: {exc!r}; fix the file it names"
+                )
+            )
     return findings
-
-

@@ -45,14 +45,14 @@ class Unchecked(Exception):
     """A file a check needs is missing or unreadable; the message says which one and what to do."""
 
 
-
-
 # --- shared helpers -------------------------------------------------------------------------
 
 
 def forwarded_allow_ips(service: Service) -> str | None:
     """What uvicorn trusts: --forwarded-allow-ips wins over the FORWARDED_ALLOW_IPS variable."""
-    return command_option(service.command or [], "--forwarded-allow-ips") or service.environment.get("FORWARDED_ALLOW_IPS")
+    return command_option(service.command or [], "--forwarded-allow-ips") or service.environment.get(
+        "FORWARDED_ALLOW_IPS"
+    )
 
 
 def command_option(argv: list[str], flag: str) -> str | None:
@@ -89,11 +89,15 @@ def upstream_problems(stack: Stack, where: str, urls: list[str], apps: tuple[str
         allowed = _container_ports(stack.services[host]) if host in stack.services else set()
         if host not in apps or port not in allowed:
             wanted = " or ".join(apps)
-            problems.append(f"{where}: forwards to {url or '(nothing)'} but x-route names {wanted}; point it at http://{app}:{min(allowed, default=8000)}")
+            problems.append(
+                f"{where}: forwards to {url or '(nothing)'} but x-route names {wanted}; point it at http://{app}:{min(allowed, default=8000)}"
+            )
         seen.add(host)
     missing = [name for name in apps if name not in seen]
     if missing and not problems:
-        problems.append(f"{where}: x-route.replicas names {', '.join(missing)}, which the proxy never forwards to; add it as a server")
+        problems.append(
+            f"{where}: x-route.replicas names {', '.join(missing)}, which the proxy never forwards to; add it as a server"
+        )
     return problems
 
 
@@ -110,14 +114,23 @@ def go_tool_version_problems(tool: GoTool, service: Service) -> list[str]:
     try:
         required = tool.module_version()
     except (OSError, ProxylabError) as exc:
-        return [f"tools/{tool.name}/go.mod cannot say which {tool.title} it builds ({exc}); restore it from git"]
+        return [
+            f"tools/{tool.name}/go.mod cannot say which {tool.title} it builds ({exc}); restore it from git"
+        ]
     if image_version((service.image or "").rpartition(":")[2]) == required:
         return []
-    return [f"{service.name}: image {service.image} but tools/{tool.name}/go.mod requires {tool.module} {required}; make both the same version"]
+    return [
+        f"{service.name}: image {service.image} but tools/{tool.name}/go.mod requires {tool.module} {required}; make both the same version"
+    ]
 
 
 def _app_services(stack: Stack) -> list[Service]:
-    apps = {app for service in stack.services.values() for port in routed_ports(service) for app in route_apps(port)}
+    apps = {
+        app
+        for service in stack.services.values()
+        for port in routed_ports(service)
+        for app in route_apps(port)
+    }
     return [service for name, service in stack.services.items() if name in apps]
 
 
@@ -140,6 +153,7 @@ def _shown(path: Path) -> str:
     """A path as a person finds it: relative to the repo when it is inside."""
     return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
 
+
 def is_generated_certs(path: Path | None) -> bool:
     """`<project>/.run/certs`: the folder `python -m proxylab up` fills (proxylab/certs.py)."""
     return path is not None and path.parts[-2:] == (".run", "certs")
@@ -161,7 +175,9 @@ def cert_problems(service: Service, where: str, paths: Mapping[str, str | None])
             continue
         host = service.host_path(container_path)
         if host is None or not is_generated_certs(host.parent):
-            problems.append(f"{where}: {what} {container_path} is not in .run/certs through the volumes (maps to {host}); mount ./.run/certs and use a file in it")
+            problems.append(
+                f"{where}: {what} {container_path} is not in .run/certs through the volumes (maps to {host}); mount ./.run/certs and use a file in it"
+            )
     return problems
 
 
@@ -176,7 +192,9 @@ def terminates_problems(service: Service, tls: Mapping[int, PortTls], how: str) 
         wanted = port.route.tls
         if terminates != wanted:
             fix = how.format(port=port.target) if wanted else "serve plain http there"
-            problems.append(f"{where}: {'terminates' if terminates else 'does not terminate'} TLS but x-route says tls: {str(wanted).lower()}; {fix}")
+            problems.append(
+                f"{where}: {'terminates' if terminates else 'does not terminate'} TLS but x-route says tls: {str(wanted).lower()}; {fix}"
+            )
         elif terminates:
             problems += cert_problems(service, where, paths)
     return problems

@@ -33,18 +33,22 @@ def check_files(stack: Stack) -> list[Finding]:
     for proxy in proxies.every():
         for service in proxies.services_of(stack, proxy):
             problems += proxy.file_problems(service)
-    return verdict("files", problems, "every volume source, build context, Dockerfile and Traefik config exists")
+    return verdict(
+        "files", problems, "every volume source, build context, Dockerfile and Traefik config exists"
+    )
 
 
 def _build_problems(service: Service) -> list[str]:
     if service.build_context is None:
         return []
     if not service.build_context.is_dir():
-        return [f"{service.name}: build context {_shown(service.build_context)} does not exist; fix `build.context`"]
+        return [
+            f"{service.name}: build context {_shown(service.build_context)} does not exist; fix `build.context`"
+        ]
     build = service.raw.get("build")
     dockerfile = build.get("dockerfile", "Dockerfile") if isinstance(build, Mapping) else "Dockerfile"
     if (service.build_context / dockerfile).is_file():
         return []
-    return [f"{service.name}: Dockerfile {_shown(service.build_context / dockerfile)} does not exist; write it or fix `build.dockerfile`"]
-
-
+    return [
+        f"{service.name}: Dockerfile {_shown(service.build_context / dockerfile)} does not exist; write it or fix `build.dockerfile`"
+    ]

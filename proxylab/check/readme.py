@@ -20,7 +20,9 @@ from proxylab.paths import REPO
 
 def check_readme(stack: Stack, readme: Path = REPO / "README.md") -> list[Finding]:
     """README.md's route table is the one route_table_markdown() makes from compose.yaml."""
-    paste = f"paste the output of `python -m proxylab routes --markdown` between {README_BEGIN} and {README_END}"
+    paste = (
+        f"paste the output of `python -m proxylab routes --markdown` between {README_BEGIN} and {README_END}"
+    )
     text = readme.read_text() if readme.is_file() else ""
     if README_BEGIN not in text or README_END not in text.partition(README_BEGIN)[2]:
         return [Finding("readme", False, f"{readme.name} has no route table; {paste}")]
@@ -28,8 +30,18 @@ def check_readme(stack: Stack, readme: Path = REPO / "README.md") -> list[Findin
     expected = route_table_markdown(stack).strip()
     if table == expected:
         return [Finding("readme", True, f"{readme.name}'s route table matches compose.yaml")]
-    first = next(line for line, want in zip_longest(table.splitlines(), expected.splitlines(), fillvalue="") if line != want)
-    return [Finding("readme", False, f"{readme.name}'s route table differs from compose.yaml (first at {first or '(end)'!r}); {paste}")]
+    first = next(
+        line
+        for line, want in zip_longest(table.splitlines(), expected.splitlines(), fillvalue="")
+        if line != want
+    )
+    return [
+        Finding(
+            "readme",
+            False,
+            f"{readme.name}'s route table differs from compose.yaml (first at {first or '(end)'!r}); {paste}",
+        )
+    ]
 
 
 def route_table_markdown(stack: Stack) -> str:
@@ -81,7 +93,11 @@ _FORWARDED_PREFIX = {
     "trusted": "root_path from X-Forwarded-Prefix, the proxies' only",
 }
 
-_STRATEGY_NOTES = {"plain": "plain uvicorn shutdown", "drain": "drain window (app.serve)", "retries": "proxy retries"}
+_STRATEGY_NOTES = {
+    "plain": "plain uvicorn shutdown",
+    "drain": "drain window (app.serve)",
+    "retries": "proxy retries",
+}
 
 
 def _note(route: Route) -> str:
@@ -93,7 +109,9 @@ def _note(route: Route) -> str:
     if route.rewrite == "ingress-nginx":
         return "Kubernetes ingress-nginx rewrite-target"
     if route.strategy:
-        return f"lab 07: {len(route.upstreams)} replicas, {_STRATEGY_NOTES.get(route.strategy, route.strategy)}"
+        return (
+            f"lab 07: {len(route.upstreams)} replicas, {_STRATEGY_NOTES.get(route.strategy, route.strategy)}"
+        )
     if route.defaults:
         return f"{route.proxy} defaults"
     if route.host:
@@ -101,11 +119,12 @@ def _note(route: Route) -> str:
     if route.via is not None:
         return f"lab 12: a chain, through Traefik's {route.via}"
     if route.name.startswith("chain-"):
-        return "lab 12: a chain's inner hop, " + {"chain-default": "forwardedHeaders default", "chain-insecure": "forwardedHeaders.insecure"}.get(route.name, "trustedIPs: the edge")
+        return "lab 12: a chain's inner hop, " + {
+            "chain-default": "forwardedHeaders default",
+            "chain-insecure": "forwardedHeaders.insecure",
+        }.get(route.name, "trustedIPs: the edge")
     if route.omits:
         return "lab 12: without " + " or ".join(f"`{line}`" for line in route.omits)
     if route.name.startswith("docs-"):
         return "the FastAPI docs' URL"
     return ""
-
-

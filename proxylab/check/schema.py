@@ -48,7 +48,11 @@ def schema_file(compose_version: str | None = None) -> Path:
     go_mod = Path(_download(COMPOSE_MODULE, compose_version)["GoMod"]).read_text()
     required = re.search(rf"{re.escape(SCHEMA_MODULE)} (v\S+)", go_mod)
     if required is None:
-        raise ProxylabError(f"{COMPOSE_MODULE}@{compose_version}", f"requires no {SCHEMA_MODULE}", "pin a Compose v2 release in tools/compose/versions.env")
+        raise ProxylabError(
+            f"{COMPOSE_MODULE}@{compose_version}",
+            f"requires no {SCHEMA_MODULE}",
+            "pin a Compose v2 release in tools/compose/versions.env",
+        )
     schema = Path(_download(SCHEMA_MODULE, required[1])["Dir"]) / "schema" / "compose-spec.json"
     cached.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(schema, cached)
@@ -59,14 +63,24 @@ def _download(module: str, version: str) -> dict[str, str]:
     """`go mod download -json` of one module version: its Dir and GoMod in the module cache."""
     go = shutil.which("go")
     if go is None:
-        raise ProxylabError("go", "is not on PATH", f"install Go to fetch the Compose schema ({module}@{version})")
+        raise ProxylabError(
+            "go", "is not on PATH", f"install Go to fetch the Compose schema ({module}@{version})"
+        )
     with tempfile.TemporaryDirectory() as outside_any_module:
-        done = subprocess.run([go, "mod", "download", "-json", f"{module}@{version}"], cwd=outside_any_module,
-                              capture_output=True, text=True, timeout=600)
+        done = subprocess.run(
+            [go, "mod", "download", "-json", f"{module}@{version}"],
+            cwd=outside_any_module,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     answer = json.loads(done.stdout or "{}")
     if done.returncode != 0 or "Dir" not in answer:
-        raise ProxylabError(f"{module}@{version}", f"could not be downloaded: {answer.get('Error') or done.stderr.strip()}",
-                            "check the Go module proxy (GOPROXY) and COMPOSE_VERSION in tools/compose/versions.env")
+        raise ProxylabError(
+            f"{module}@{version}",
+            f"could not be downloaded: {answer.get('Error') or done.stderr.strip()}",
+            "check the Go module proxy (GOPROXY) and COMPOSE_VERSION in tools/compose/versions.env",
+        )
     return answer
 
 
@@ -83,8 +97,13 @@ def check_schema(stack: Stack, schema_path: Path | None = None) -> list[Finding]
     # interp.Interpolate and only then schema.Validate, so host_ip: ${PROXYLAB_BIND:-127.0.0.1} is
     # checked as the 127.0.0.1 Compose would use, and a PROXYLAB_BIND that breaks the file is caught.
     errors = sorted(validator.iter_errors(dict(stack.raw)), key=lambda error: error.json_path)
-    problems = [f"{stack.path.name} at {error.json_path}: {_schema_message(error)}; change it to what the Compose Specification allows" for error in errors]
-    return verdict("schema", problems, f"{stack.path.name} follows the Compose Specification ({SCHEMA_MODULE} schema)")
+    problems = [
+        f"{stack.path.name} at {error.json_path}: {_schema_message(error)}; change it to what the Compose Specification allows"
+        for error in errors
+    ]
+    return verdict(
+        "schema", problems, f"{stack.path.name} follows the Compose Specification ({SCHEMA_MODULE} schema)"
+    )
 
 
 def check_compose_config(stack: Stack) -> list[Finding]:
@@ -92,10 +111,22 @@ def check_compose_config(stack: Stack) -> list[Finding]:
     docker = shutil.which("docker")
     version = _compose_version(docker) if docker else None
     if version is None:
-        return [Finding("compose", True, "skipped: the Docker Compose plugin is not installed (`make engine` builds it)")]
-    done = subprocess.run([docker, "compose", "-f", str(stack.path), "--project-directory", str(REPO), "config", "--quiet"],
-                          capture_output=True, text=True, timeout=60)
-    problems = [f"{stack.path.name}: {line}" for line in done.stderr.strip().splitlines()] if done.returncode else []
+        return [
+            Finding(
+                "compose",
+                True,
+                "skipped: the Docker Compose plugin is not installed (`make engine` builds it)",
+            )
+        ]
+    done = subprocess.run(
+        [docker, "compose", "-f", str(stack.path), "--project-directory", str(REPO), "config", "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    problems = (
+        [f"{stack.path.name}: {line}" for line in done.stderr.strip().splitlines()] if done.returncode else []
+    )
     return verdict("compose", problems, f"Compose {version} loads {stack.path.name}")
 
 
@@ -112,5 +143,9 @@ def _schema_message(error: ValidationError) -> str:
     if error.validator != "additionalProperties" or not isinstance(error.instance, Mapping):
         return error.message
     known, patterns = error.schema.get("properties", {}), error.schema.get("patternProperties", {})
-    unknown = [key for key in error.instance if key not in known and not any(re.search(pattern, key) for pattern in patterns)]
+    unknown = [
+        key
+        for key in error.instance
+        if key not in known and not any(re.search(pattern, key) for pattern in patterns)
+    ]
     return f"{', '.join(map(repr, unknown))} {'is not a key' if len(unknown) == 1 else 'are not keys'} the Compose Specification knows here"

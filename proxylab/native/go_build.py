@@ -45,7 +45,11 @@ class GoTool:
         """The version tools/<name>/go.mod requires, e.g. v3.6.12."""
         match = re.search(rf"{re.escape(self.module)} (v[\w.\-]+)", (self.tools / "go.mod").read_text())
         if not match:
-            raise ProxylabError(f"tools/{self.name}/go.mod", f"requires no {self.module}", f"restore tools/{self.name}/go.mod from git")
+            raise ProxylabError(
+                f"tools/{self.name}/go.mod",
+                f"requires no {self.module}",
+                f"restore tools/{self.name}/go.mod from git",
+            )
         return match[1]
 
     def go_minimum(self) -> str:
@@ -67,28 +71,40 @@ class GoTool:
         required = self.module_version()
         if required != version:
             raise ProxylabError(
-                self.name, f"compose.yaml runs {self.name} {version} but tools/{self.name}/go.mod requires {required}",
+                self.name,
+                f"compose.yaml runs {self.name} {version} but tools/{self.name}/go.mod requires {required}",
                 f"make them agree: update the image tag or rerun the go get in tools/{self.name}",
             )
         go = shutil.which("go")
         if go is None:
             raise ProxylabError(
-                "go", f"the Go toolchain is not on PATH; the native backend builds {self.title} with it",
+                "go",
+                f"the Go toolchain is not on PATH; the native backend builds {self.title} with it",
                 f"install Go {self.go_minimum()} or newer (.ci/run shows how) and retry",
             )
-        log(f"building {self.title} {version} from its Go module into {binary.parent} (first run only; a few minutes)")
+        log(
+            f"building {self.title} {version} from its Go module into {binary.parent} (first run only; a few minutes)"
+        )
         binary.parent.mkdir(parents=True, exist_ok=True)
         partial = binary.with_suffix(".partial")
         started = time.monotonic()
         command = [
-            go, "build", "-trimpath",
-            "-ldflags", f"-s -w -X {self.version_variable}={version}",
-            "-o", str(partial), self.package,
+            go,
+            "build",
+            "-trimpath",
+            "-ldflags",
+            f"-s -w -X {self.version_variable}={version}",
+            "-o",
+            str(partial),
+            self.package,
         ]
-        result = subprocess.run(command, cwd=self.tools, env={**os.environ, "GOFLAGS": "-mod=mod"}, capture_output=True, text=True)
+        result = subprocess.run(
+            command, cwd=self.tools, env={**os.environ, "GOFLAGS": "-mod=mod"}, capture_output=True, text=True
+        )
         if result.returncode != 0:
             raise ProxylabError(
-                f"{self.name} build", f"`{' '.join(command)}` failed in tools/{self.name}",
+                f"{self.name} build",
+                f"`{' '.join(command)}` failed in tools/{self.name}",
                 "read the Go error below; a network error means the Go module proxy was not reachable",
                 details="\n".join((result.stderr or result.stdout).splitlines()[-20:]),
             )

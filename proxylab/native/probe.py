@@ -35,7 +35,9 @@ def _ping_redis(url: str, timeout: float) -> tuple[bool, str]:
     """What `redis-cli -u URL ping` checks: the server answers PING with +PONG."""
     parts = urllib.parse.urlsplit(url)
     try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), timeout=timeout) as sock:
+        with socket.create_connection(
+            (parts.hostname or "127.0.0.1", parts.port or 6379), timeout=timeout
+        ) as sock:
             sock.sendall(b"PING\r\n")
             answer = sock.recv(64)
     except OSError as exc:

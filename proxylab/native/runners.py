@@ -64,8 +64,11 @@ def service_venv(stack: Stack, name: str) -> Path | None:
     if own is None:
         return app_venv()
     if not (own / "bin" / "python").exists():
-        raise ProxylabError(f"service {name}", f"runs from {own}, which does not exist",
-                            "run `make venv`: it makes that virtualenv beside .venv")
+        raise ProxylabError(
+            f"service {name}",
+            f"runs from {own}, which does not exist",
+            "run `make venv`: it makes that virtualenv beside .venv",
+        )
     return own
 
 
@@ -76,8 +79,11 @@ def app_venv() -> Path | None:
         return None
     venv = Path(value)
     if not (venv / "bin" / "python").exists():
-        raise ProxylabError(f"{APP_VENV_VARIABLE}={value}", "is not a virtualenv (no bin/python)",
-                            "unset it, or let `make drift` build the release set's environment")
+        raise ProxylabError(
+            f"{APP_VENV_VARIABLE}={value}",
+            "is not a virtualenv (no bin/python)",
+            "unset it, or let `make drift` build the release set's environment",
+        )
     return venv
 
 
@@ -109,12 +115,19 @@ def process_spec(stack: Stack, name: str, run_dir: Path, log=print) -> ProcessSp
     elif image.startswith("redis:"):
         argv, cwd = _redis(service, addresses, run_dir / name), run_dir / name
     else:
-        raise ProxylabError(f"service {name}", f"the native backend does not know how to run image {image!r}",
-                            "add a home for it in proxylab/proxies/ (a proxy) "
-                            "or a runner in proxylab/native/runners.py")
+        raise ProxylabError(
+            f"service {name}",
+            f"the native backend does not know how to run image {image!r}",
+            "add a home for it in proxylab/proxies/ (a proxy) or a runner in proxylab/native/runners.py",
+        )
     env = {key: os.environ[key] for key in _INHERITED if key in os.environ}
     # Service names in values (PROXYLAB_REDIS_URL=redis://redis:6379/0) become native addresses too.
-    env.update({key: addresses.rewrite_environment_value(addresses.rewrite_service_refs(value)) for key, value in service.environment.items()})
+    env.update(
+        {
+            key: addresses.rewrite_environment_value(addresses.rewrite_service_refs(value))
+            for key, value in service.environment.items()
+        }
+    )
     env.update(extra)  # the proxy's own, such as where Caddy keeps its data: its run folder
     health = service.healthcheck.url if service.healthcheck else None
     return ProcessSpec(
@@ -141,7 +154,11 @@ def _app(service: Service, addresses: NativeAddresses, venv: Path | None) -> lis
     """The app's command from `venv` (None: proxylab's own), listening where the native backend
     puts it, in each server's own flags."""
     if not service.command:
-        raise ProxylabError(f"service {service.name}", "has no command in compose.yaml", "give it `command: [uvicorn, app.main:app, ...]`")
+        raise ProxylabError(
+            f"service {service.name}",
+            "has no command in compose.yaml",
+            "give it `command: [uvicorn, app.main:app, ...]`",
+        )
     argv = list(service.command)
     flags = server_flags(service)
     argv[0] = _venv_executable(argv[0], venv / "bin" if venv else None)
@@ -160,7 +177,11 @@ def server_flags(service: Service) -> str:
     server = _server_name(service.command or [])
     if server not in SERVER_FLAGS:
         known = ", ".join(sorted(SERVER_FLAGS))
-        raise ProxylabError(f"service {service.name}", f"runs {server!r}, whose listen flags the native backend does not know (it knows {known})", "add it to SERVER_FLAGS in proxylab/native/runners.py")
+        raise ProxylabError(
+            f"service {service.name}",
+            f"runs {server!r}, whose listen flags the native backend does not know (it knows {known})",
+            "add it to SERVER_FLAGS in proxylab/native/runners.py",
+        )
     return SERVER_FLAGS[server]
 
 
@@ -175,20 +196,31 @@ def _oneshot(service: Service) -> list[str]:
     """The command as the container runs it: the virtualenv's executable, and every argument that
     is a path inside a volume (`/project/.run/certs`) as the host path behind it."""
     if not service.command:
-        raise ProxylabError(f"service {service.name}", "has no command in compose.yaml", "give it the command to run once")
+        raise ProxylabError(
+            f"service {service.name}", "has no command in compose.yaml", "give it the command to run once"
+        )
     argv = [_venv_executable(service.command[0]), *service.command[1:]]
-    return [argv[0], *(str(service.host_path(arg) or arg) if arg.startswith("/") else arg for arg in argv[1:])]
+    return [
+        argv[0],
+        *(str(service.host_path(arg) or arg) if arg.startswith("/") else arg for arg in argv[1:]),
+    ]
 
 
 def _redis(service: Service, addresses: NativeAddresses, out: Path) -> list[str]:
-    server = shutil.which("redis-server") or ("/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None)
+    server = shutil.which("redis-server") or (
+        "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None
+    )
     if server is None:
-        raise ProxylabError("redis-server", "is not installed", "install Debian's package: apt-get install redis-server (.ci/run does this)")
+        raise ProxylabError(
+            "redis-server",
+            "is not installed",
+            "install Debian's package: apt-get install redis-server (.ci/run does this)",
+        )
     host, port = addresses.bind(service.name, 6379)
     out.mkdir(parents=True, exist_ok=True)
     config = out / "redis.conf"
     # Only what differs from the image: where it listens and that its folder is ours, not /var/lib/redis.
-    config.write_text(f"bind {host}\nport {port}\ndir {out}\ndaemonize no\nlogfile \"\"\nprotected-mode no\n")
+    config.write_text(f'bind {host}\nport {port}\ndir {out}\ndaemonize no\nlogfile ""\nprotected-mode no\n')
     # The compose command's own flags (no persistence) follow, as the image would pass them.
     return [server, str(config), *(service.command or [])[1:]]
 
@@ -196,13 +228,20 @@ def _redis(service: Service, addresses: NativeAddresses, out: Path) -> list[str]
 def _venv_executable(name: str, bin_dir: Path | None = None) -> str:
     candidate = (bin_dir or Path(sys.executable).parent) / name
     if bin_dir is not None and not candidate.exists():
-        raise ProxylabError(str(candidate), f"is not installed in the virtualenv {bin_dir.parent}",
-                            "rebuild it: delete the folder, then `make venv` (.venv-*) or `make drift` (PROXYLAB_APP_VENV) makes it again")
+        raise ProxylabError(
+            str(candidate),
+            f"is not installed in the virtualenv {bin_dir.parent}",
+            "rebuild it: delete the folder, then `make venv` (.venv-*) or `make drift` (PROXYLAB_APP_VENV) makes it again",
+        )
     if candidate.exists():
         return str(candidate)
     found = shutil.which(name)
     if found is None:
-        raise ProxylabError(name, "is not installed in the virtualenv", "run `make venv` (or .ci/run) to install the pinned Python dependencies")
+        raise ProxylabError(
+            name,
+            "is not installed in the virtualenv",
+            "run `make venv` (or .ci/run) to install the pinned Python dependencies",
+        )
     return found
 
 

@@ -42,7 +42,9 @@ class NativeBackend:
 
     name = "native"
 
-    def __init__(self, stack: Stack, run_dir: Path = RUN_DIR / "native", log: Callable[[str], None] = print) -> None:
+    def __init__(
+        self, stack: Stack, run_dir: Path = RUN_DIR / "native", log: Callable[[str], None] = print
+    ) -> None:
         self.stack = stack
         self.run_dir = run_dir
         self.logs_dir = run_dir / "logs"
@@ -58,7 +60,9 @@ class NativeBackend:
         self.clean_leftovers()
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.logs_dir.mkdir(exist_ok=True)
-        specs = {name: process_spec(self.stack, name, self.run_dir, log=self.log) for name in self.stack.services}
+        specs = {
+            name: process_spec(self.stack, name, self.run_dir, log=self.log) for name in self.stack.services
+        }
         self._check_ports_free(specs.values())
         self.stack.start_order()  # a depends_on cycle fails here, before anything starts
         started = time.monotonic()
@@ -83,7 +87,9 @@ class NativeBackend:
                     next_look[name] = now + _POLL_S
                     if self._poll_health(specs[name], children[name], started, deadlines[name]):
                         done.add(name)
-                time.sleep(_POLL_S / 4)  # a service whose dependencies just turned healthy starts within 50 ms
+                time.sleep(
+                    _POLL_S / 4
+                )  # a service whose dependencies just turned healthy starts within 50 ms
         except BaseException:
             self.log("stopping everything that was started")
             self.down()
@@ -93,7 +99,11 @@ class NativeBackend:
     def _head_starts(self) -> tuple[set[str], dict[str, float]]:
         """Services that start before the rest (`x-native-head-start: SECONDS` in compose.yaml)
         and what they depend on; and how long each holds back the others once started."""
-        held = {name: svc.native_head_start for name, svc in self.stack.services.items() if svc.native_head_start is not None}
+        held = {
+            name: svc.native_head_start
+            for name, svc in self.stack.services.items()
+            if svc.native_head_start is not None
+        }
         early, todo = set(), list(held)
         while todo:
             name = todo.pop()
@@ -108,7 +118,9 @@ class NativeBackend:
         check = self.stack.services[service].healthcheck
         return time.monotonic() + (check.deadline if check else 0.0)
 
-    def _poll_health(self, spec: ProcessSpec, child: subprocess.Popen, started: float, deadline: float) -> bool:
+    def _poll_health(
+        self, spec: ProcessSpec, child: subprocess.Popen, started: float, deadline: float
+    ) -> bool:
         """One look at a started service: True once healthy (or completed, for a one-shot);
         raises when it exited, failed or ran out of time."""
         code = child.poll()
@@ -118,7 +130,9 @@ class NativeBackend:
                     raise self._unhealthy(spec.service, f"did not finish within {_ONESHOT_TIMEOUT_S:.0f}s")
                 return False
             if code != 0:
-                raise self._unhealthy(spec.service, f"exited with code {code}; the services after it need it to succeed")
+                raise self._unhealthy(
+                    spec.service, f"exited with code {code}; the services after it need it to succeed"
+                )
             with self._state_lock:
                 state = self._state()
                 state[spec.service]["exit_code"] = code
@@ -132,10 +146,15 @@ class NativeBackend:
             raise self._unhealthy(spec.service, f"exited with code {code} before turning healthy")
         ok, last = probe(spec.health_url, timeout=check.timeout)
         if ok and child.poll() is None:
-            self.log(f"healthy {spec.service:<22} after {time.monotonic() - started:.1f}s ({spec.health_url})")
+            self.log(
+                f"healthy {spec.service:<22} after {time.monotonic() - started:.1f}s ({spec.health_url})"
+            )
             return True
         if time.monotonic() > deadline:
-            raise self._unhealthy(spec.service, f"was not healthy within {check.deadline:.0f}s (last probe of {spec.health_url}: {last})")
+            raise self._unhealthy(
+                spec.service,
+                f"was not healthy within {check.deadline:.0f}s (last probe of {spec.health_url}: {last})",
+            )
         return False
 
     def _check_ports_free(self, specs) -> None:
@@ -158,8 +177,13 @@ class NativeBackend:
                 # A session of its own: a Ctrl-C in the terminal reaches `up`, which stops the
                 # services in order, instead of hitting every process at once.
                 child = subprocess.Popen(
-                    spec.argv, cwd=spec.cwd, env=spec.env, stdin=subprocess.DEVNULL,
-                    stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+                    spec.argv,
+                    cwd=spec.cwd,
+                    env=spec.env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log_file,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
                     # The mask survives exec: without this the service would ignore SIGTERM.
                     preexec_fn=unblock_stop_signals,
                 )
@@ -176,7 +200,12 @@ class NativeBackend:
             time.sleep(_POLL_S)
 
     def _unhealthy(self, service: str, cause: str) -> ProxylabError:
-        return ProxylabError(f"service {service}", cause, f"read its log: {self.logs_dir / (service + '.log')}", details=self.tail(service, 20))
+        return ProxylabError(
+            f"service {service}",
+            cause,
+            f"read its log: {self.logs_dir / (service + '.log')}",
+            details=self.tail(service, 20),
+        )
 
     # --- down -----------------------------------------------------------------------------
 
@@ -205,7 +234,11 @@ class NativeBackend:
         self.state_file.unlink(missing_ok=True)
         busy = [f"{h}:{p}" for entry in state.values() for h, p in entry["binds"] if not ports.can_bind(h, p)]
         if busy:
-            raise ProxylabError("ports " + ", ".join(busy), "are still in use after stopping every service", "find the owner with `ss -ltnp` and stop it")
+            raise ProxylabError(
+                "ports " + ", ".join(busy),
+                "are still in use after stopping every service",
+                "find the owner with `ss -ltnp` and stop it",
+            )
         return stopped
 
     def _stop_levels(self, names: list[str]) -> list[list[str]]:
@@ -252,7 +285,9 @@ class NativeBackend:
                 continue
             if not is_alive(entry["pid"], entry["started"]):
                 done = name in self.stack.oneshots and entry.get("exit_code") == 0
-                result.append(ServiceStatus(name, "completed" if done else "exited", None, f"pid {entry['pid']}"))
+                result.append(
+                    ServiceStatus(name, "completed" if done else "exited", None, f"pid {entry['pid']}")
+                )
                 continue
             health = None
             if entry["health_url"]:
@@ -288,7 +323,9 @@ class NativeBackend:
         spec = process_spec(self.stack, service, self.run_dir, log=self.log)
         # A listener just stopped may take a moment to be released: wait briefly before refusing.
         deadline = time.monotonic() + 5.0
-        while time.monotonic() < deadline and not all(ports.can_bind(host, port) for host, port in spec.binds):
+        while time.monotonic() < deadline and not all(
+            ports.can_bind(host, port) for host, port in spec.binds
+        ):
             time.sleep(0.1)
         self._check_ports_free([spec])
         began = time.monotonic()
@@ -339,8 +376,12 @@ class NativeBackend:
         with self._state_lock:
             state = self._state()
             state[spec.service] = {
-                "pid": pid, "started": start_time(pid), "argv": spec.argv, "binds": spec.binds,
-                "health_url": spec.health_url, "log": str(log_path),
+                "pid": pid,
+                "started": start_time(pid),
+                "argv": spec.argv,
+                "binds": spec.binds,
+                "health_url": spec.health_url,
+                "log": str(log_path),
             }
             self._write_state(state)
 
@@ -360,4 +401,7 @@ def _line_by_line(log: Callable[[str], None]) -> Callable[[str], None]:
 def _holding(held: dict[str, float], started_at: dict[str, float], done: set[str], now: float) -> bool:
     """True while a head-start service has neither had its head start nor turned healthy (one not
     started yet holds the others too)."""
-    return any(name not in done and now < started_at.get(name, float("inf")) + seconds for name, seconds in held.items())
+    return any(
+        name not in done and now < started_at.get(name, float("inf")) + seconds
+        for name, seconds in held.items()
+    )

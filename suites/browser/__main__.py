@@ -30,7 +30,15 @@ from proxylab import compose
 from proxylab.context import connect
 from proxylab.exits import run_main
 from proxylab.paths import REPORTS_DIR
-from suites.browser.expected import EXPECTED_FILE, UPDATE_HINT, against_matrix, compare, load_expected, render_diff, write_expected
+from suites.browser.expected import (
+    EXPECTED_FILE,
+    UPDATE_HINT,
+    against_matrix,
+    compare,
+    load_expected,
+    render_diff,
+    write_expected,
+)
 from suites.browser.run import DESCRIPTIONS, RouteCheck, check_route
 from suites.matrix.expected import EXPECTED_FILE as MATRIX_FILE
 from suites.matrix.expected import load_expected as load_matrix
@@ -40,9 +48,21 @@ from suites.matrix.html import SCREENSHOTS
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m suites.browser", description=__doc__.splitlines()[0])
     parser.add_argument("--update", action="store_true", help="record the live results as the expectation")
-    parser.add_argument("--port", type=int, action="append", help="check only this route (repeatable; with --update, record only these)")
-    parser.add_argument("--expected", type=Path, default=EXPECTED_FILE, help="the expectation file (default: %(default)s)")
-    parser.add_argument("--screenshots", type=Path, default=REPORTS_DIR / SCREENSHOTS, help="where the PNGs go (default: %(default)s)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        action="append",
+        help="check only this route (repeatable; with --update, record only these)",
+    )
+    parser.add_argument(
+        "--expected", type=Path, default=EXPECTED_FILE, help="the expectation file (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--screenshots",
+        type=Path,
+        default=REPORTS_DIR / SCREENSHOTS,
+        help="where the PNGs go (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     return run_main(lambda: _run(args))
 
@@ -61,14 +81,24 @@ def _run(args: argparse.Namespace) -> int:
     if args.update:
         if problems or contradictions:
             return _fail(problems, contradictions, [], "refusing to record results that fail on their own")
-        recorded_with = {"backend": connect(stack).backend.name, "chromium": chromium, "playwright": version("playwright"),
-                         "fastapi-offline (Swagger UI, ReDoc 2.5.3)": version("fastapi-offline")}
+        recorded_with = {
+            "backend": connect(stack).backend.name,
+            "chromium": chromium,
+            "playwright": version("playwright"),
+            "fastapi-offline (Swagger UI, ReDoc 2.5.3)": version("fastapi-offline"),
+        }
         kept = load_expected(args.expected)["routes"] if args.port and args.expected.is_file() else {}
         known = [check.key for check in checks] + [key for key in kept if key not in live]
-        path = write_expected({key: live.get(key) or kept[key] for key in known}, recorded_with, DESCRIPTIONS, args.expected)
+        path = write_expected(
+            {key: live.get(key) or kept[key] for key in known}, recorded_with, DESCRIPTIONS, args.expected
+        )
         print(f"recorded the live results in {path}; review `git diff {path}` before committing it")
         return 0
-    recorded = {key: fields for key, fields in load_expected(args.expected)["routes"].items() if not args.port or key in live}
+    recorded = {
+        key: fields
+        for key, fields in load_expected(args.expected)["routes"].items()
+        if not args.port or key in live
+    }
     differences = compare(recorded, live)
     if problems or contradictions or differences:
         return _fail(problems, contradictions, differences, UPDATE_HINT if differences else "")
@@ -80,13 +110,25 @@ def print_checks(checks: list[RouteCheck], seconds: float, screenshots: Path) ->
     """One row per route: the two pages and where "Try it out" went."""
     console = Console() if Console().is_terminal else Console(width=160)
     table = Table(title="docs pages in Chromium ({P}/docs, {P}/redoc)", title_justify="left")
-    for column in ("route", "docs", "schema", "Try it out → GET /app", "status", "root_path in body", "redoc: GET /app at"):
+    for column in (
+        "route",
+        "docs",
+        "schema",
+        "Try it out → GET /app",
+        "status",
+        "root_path in body",
+        "redoc: GET /app at",
+    ):
         table.add_column(column, overflow="fold", no_wrap=column == "route")
     for check in checks:
         fields = check.fields()
         table.add_row(
-            check.key, _yes(fields["page_renders"]), _yes(fields["schema_loaded"]), fields["try_it_out_url"] or "—",
-            str(fields["try_it_out_status"] or "—"), _yes(fields["response_contains_root_path"]),
+            check.key,
+            _yes(fields["page_renders"]),
+            _yes(fields["schema_loaded"]),
+            fields["try_it_out_url"] or "—",
+            str(fields["try_it_out_status"] or "—"),
+            _yes(fields["response_contains_root_path"]),
             ", ".join(fields["redoc_endpoint_urls"]) if fields["redoc_renders"] else "no",
         )
     console.print(table)

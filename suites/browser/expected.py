@@ -38,7 +38,9 @@ def compare(expected: Fields, actual: Fields) -> list[Difference]:
     return table.compare(_as_text(expected), _as_text(actual))
 
 
-def render_diff(differences: list[Difference], title: str = f"{table.shown(EXPECTED_FILE)} and the browser") -> str:
+def render_diff(
+    differences: list[Difference], title: str = f"{table.shown(EXPECTED_FILE)} and the browser"
+) -> str:
     """A plain table of the differing fields only."""
     return table.render_diff(differences, title)
 
@@ -61,10 +63,19 @@ def against_matrix(results: Fields, matrix_routes: Fields, routes: Sequence[Rout
         servers = [] if cells.get("docs.servers", "—") == "—" else json.loads(cells["docs.servers"])
         endpoints = [server["url"].rstrip("/") + OPERATION_PATH for server in servers] or [OPERATION_PATH]
         if fields.get("redoc_endpoint_urls") != endpoints:
-            found.append(Difference(key, "redoc_endpoint_urls", json.dumps(endpoints), json.dumps(fields.get("redoc_endpoint_urls"))))
+            found.append(
+                Difference(
+                    key,
+                    "redoc_endpoint_urls",
+                    json.dumps(endpoints),
+                    json.dumps(fields.get("redoc_endpoint_urls")),
+                )
+            )
         url = endpoints[0]  # Swagger UI's rule for OpenAPI 3: the first server, else the page's origin
         if fields.get("try_it_out_url") != url:
-            found.append(Difference(key, "try_it_out_url", json.dumps(url), json.dumps(fields.get("try_it_out_url"))))
+            found.append(
+                Difference(key, "try_it_out_url", json.dumps(url), json.dumps(fields.get("try_it_out_url")))
+            )
         elif url == route.public_prefix + OPERATION_PATH:  # the matrix measured this very URL
             status, root_path = int(cells["app.status"]), cells.get("app.root_path") == route.prefix
             for name, implied in (("try_it_out_status", status), ("response_contains_root_path", root_path)):
@@ -78,12 +89,23 @@ def load_expected(path: Path = EXPECTED_FILE) -> dict[str, Any]:
     return read_expectation(path, "python -m suites.browser --update", require="routes")
 
 
-def write_expected(routes: Fields, recorded_with: Mapping[str, str], descriptions: Mapping[str, str], path: Path = EXPECTED_FILE) -> Path:
-    data = {"recorded_with": dict(recorded_with), "fields": dict(descriptions), "routes": {k: dict(v) for k, v in routes.items()}}
+def write_expected(
+    routes: Fields,
+    recorded_with: Mapping[str, str],
+    descriptions: Mapping[str, str],
+    path: Path = EXPECTED_FILE,
+) -> Path:
+    data = {
+        "recorded_with": dict(recorded_with),
+        "fields": dict(descriptions),
+        "routes": {k: dict(v) for k, v in routes.items()},
+    }
     write_expectation(path, data)
     return path
 
 
 def _as_text(fields: Fields) -> dict[str, dict[str, str]]:
-    return {key: {name: json.dumps(value, ensure_ascii=False) for name, value in values.items()} for key, values in fields.items()}
-
+    return {
+        key: {name: json.dumps(value, ensure_ascii=False) for name, value in values.items()}
+        for key, values in fields.items()
+    }

@@ -57,7 +57,9 @@ def check_redoc(browser: Browser, url: str, screenshot: Path | None = None) -> R
             first.wait_for()
             heading = first.inner_text().strip()
             failure = _error_text(page) if heading == ERROR_HEADING else None
-        renders = failure is None and heading is not None and heading.startswith(TITLE) and _shows_operation(page)
+        renders = (
+            failure is None and heading is not None and heading.startswith(TITLE) and _shows_operation(page)
+        )
         if failure is None and not renders:
             failure = f"ReDoc shows {heading!r} but not the operation {OPERATION!r}"
         if renders:

@@ -64,7 +64,9 @@ class RouteCheck:
             "try_it_out_status": tried.status if tried else None,
             "response_contains_root_path": self._shows_root_path(tried.shown_body) if tried else None,
             "redoc_renders": self.redoc.renders,
-            "redoc_endpoint_urls": [same_origin_path(url, self.route.base_url) for url in self.redoc.endpoint_urls],
+            "redoc_endpoint_urls": [
+                same_origin_path(url, self.route.base_url) for url in self.redoc.endpoint_urls
+            ],
             "redoc_failure": self._local(self.redoc.failure),
         }
 
@@ -74,7 +76,9 @@ class RouteCheck:
         found = [f"requested a non-loopback URL (blocked): {url}" for url in untolerated(self.blocked)]
         tried = self.swagger.try_it_out
         if tried and tried.shown_url != tried.url:
-            found.append(f"Swagger's Request URL box says {tried.shown_url} but the browser fetched {tried.url}")
+            found.append(
+                f"Swagger's Request URL box says {tried.shown_url} but the browser fetched {tried.url}"
+            )
         if tried and tried.status is not None and tried.shown_code != str(tried.status):
             found.append(f"Swagger shows code {tried.shown_code!r} but the response was {tried.status}")
         return found
@@ -84,8 +88,15 @@ class RouteCheck:
 
     def network_log(self) -> str:
         """Both pages' requests, for a failing test's message."""
-        lines = [f"{self.route.base_url} {{P}}/docs:", *self.swagger.log.lines(), "{P}/redoc:", *self.redoc.log.lines()]
-        lines += [f"page error: {message}" for message in self.swagger.log.page_errors + self.redoc.log.page_errors]
+        lines = [
+            f"{self.route.base_url} {{P}}/docs:",
+            *self.swagger.log.lines(),
+            "{P}/redoc:",
+            *self.redoc.log.lines(),
+        ]
+        lines += [
+            f"page error: {message}" for message in self.swagger.log.page_errors + self.redoc.log.page_errors
+        ]
         return "\n".join(lines)
 
     def _local(self, text: str | None) -> str | None:
@@ -119,7 +130,8 @@ def check_route(browser: Browser, route: Route, screenshots: Path | None = None)
         if "ERR_CONNECTION_REFUSED" not in error.message:
             raise
         raise ProxylabError(
-            f"route {route.key}", f"nothing answers at {route.base_url}",
+            f"route {route.key}",
+            f"nothing answers at {route.base_url}",
             "start the stack with `make up` (`make status` shows what runs)",
         ) from error
     return RouteCheck(route, swagger, redoc, browser.guard.take())

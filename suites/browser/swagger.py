@@ -83,14 +83,20 @@ def _error_box_text(page: Page) -> str | None:
     if not page.locator(ERROR_BOX).count():
         return None
     title = page.locator(".swagger-ui .info .title").all_inner_texts()
-    errors = [": ".join(line.strip() for line in text.splitlines() if line.strip())
-              for text in page.locator(f"{ERROR_BOX} .error-wrapper").all_inner_texts()]
+    errors = [
+        ": ".join(line.strip() for line in text.splitlines() if line.strip())
+        for text in page.locator(f"{ERROR_BOX} .error-wrapper").all_inner_texts()
+    ]
     return " ".join([*(t.strip() for t in title[:1]), *errors]) or "Swagger UI shows an empty error box"
 
 
 def _missing_operation(page: Page) -> str | None:
     """Operations but not GET /app: the app's routes or tags changed, not the proxy."""
-    return None if page.locator(OPERATION).count() else f"Swagger UI shows operations, but not GET /app ({OPERATION})"
+    return (
+        None
+        if page.locator(OPERATION).count()
+        else f"Swagger UI shows operations, but not GET /app ({OPERATION})"
+    )
 
 
 def _try_it_out(page: Page, block: Locator) -> TryItOut:
@@ -112,7 +118,9 @@ def _try_it_out(page: Page, block: Locator) -> TryItOut:
         failure=request.failure,
         shown_url=block.locator(".request-url pre").inner_text().strip(),
         shown_code=shown_code[0],
-        shown_body=body.locator("pre").first.inner_text() if body.locator("pre").count() else body.inner_text(),
+        shown_body=body.locator("pre").first.inner_text()
+        if body.locator("pre").count()
+        else body.inner_text(),
     )
 
 
@@ -125,4 +133,3 @@ def _screenshot(page: Page, path: Path, down_to: Locator | None) -> None:
     bottom = down_to.evaluate("element => element.getBoundingClientRect().bottom + window.scrollY")
     width = page.viewport_size["width"] if page.viewport_size else 1280
     take_screenshot(page, path, full_page=True, clip={"x": 0, "y": 0, "width": width, "height": bottom + 16})
-

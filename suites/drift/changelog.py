@@ -32,36 +32,91 @@ class Change:
 CHANGES: tuple[Change, ...] = (
     # PR merged 2024-01, released in 0.26.0: h11_impl/httptools_impl build scope["path"] as
     # root_path + the request's path (0.25.0's protocols put the bare path there).
-    Change("uvicorn", "0.26.0", "https://github.com/Kludex/uvicorn/pull/2213", "--root-path is prepended to scope[\"path\"], as the ASGI spec says"),
+    Change(
+        "uvicorn",
+        "0.26.0",
+        "https://github.com/Kludex/uvicorn/pull/2213",
+        '--root-path is prepended to scope["path"], as the ASGI spec says',
+    ),
     # 0.28.0's changelog: "Use X-Forwarded-Proto for WebSockets scheme when the proxy provides it":
     # before it, a websocket's scheme was wss only for X-Forwarded-Proto https, so Traefik's wss became ws.
-    Change("uvicorn", "0.28.0", "https://github.com/Kludex/uvicorn/pull/2258", "a websocket's X-Forwarded-Proto wss is believed (Traefik's wss was read as ws)"),
+    Change(
+        "uvicorn",
+        "0.28.0",
+        "https://github.com/Kludex/uvicorn/pull/2258",
+        "a websocket's X-Forwarded-Proto wss is believed (Traefik's wss was read as ws)",
+    ),
     # 0.31.0's changelog: "Improve ProxyHeadersMiddleware (#2468)": IP networks as trusted hosts,
     # the client on the proxy's own host, an empty X-Forwarded-For keeps the peer.
-    Change("uvicorn", "0.31.0", "https://github.com/Kludex/uvicorn/pull/2468", "ProxyHeadersMiddleware rewritten: CIDR networks in forwarded_allow_ips"),
+    Change(
+        "uvicorn",
+        "0.31.0",
+        "https://github.com/Kludex/uvicorn/pull/2468",
+        "ProxyHeadersMiddleware rewritten: CIDR networks in forwarded_allow_ips",
+    ),
     # Issue #2477: 0.31.0 compared trusted_hosts == "*", so `*` given as a list (gunicorn's
     # --forwarded-allow-ips) stopped trusting everyone; the string form (FORWARDED_ALLOW_IPS=*,
     # what compose.yaml uses) kept working.
-    Change("uvicorn", "0.31.1", "https://github.com/Kludex/uvicorn/pull/2480", "`*` in a list of trusted hosts trusts everyone again"),
+    Change(
+        "uvicorn",
+        "0.31.1",
+        "https://github.com/Kludex/uvicorn/pull/2480",
+        "`*` in a list of trusted hosts trusts everyone again",
+    ),
     # The X-Forwarded-For entry's own port (1.2.3.4:1024) becomes the client port instead of 0
     # (issue #2789). Checked in the released code: 0.45.0's proxy_headers.py adds _parse_host_port
     # and get_trusted_client_address where 0.44.0 set port = 0; the PR number is the one the
     # changelog gives, not found among the threads searched.
-    Change("uvicorn", "0.45.0", "https://github.com/Kludex/uvicorn/pull/2903", "the client port written in X-Forwarded-For is kept"),
+    Change(
+        "uvicorn",
+        "0.45.0",
+        "https://github.com/Kludex/uvicorn/pull/2903",
+        "the client port written in X-Forwarded-For is kept",
+    ),
     # PR merged 2026-05: X-Forwarded-For / -Proto sent more than once are ignored altogether.
-    Change("uvicorn", "0.48.0", "https://github.com/Kludex/uvicorn/pull/2944", "duplicate X-Forwarded-For/-Proto headers are ignored"),
+    Change(
+        "uvicorn",
+        "0.48.0",
+        "https://github.com/Kludex/uvicorn/pull/2944",
+        "duplicate X-Forwarded-For/-Proto headers are ignored",
+    ),
     # PR merged 2026-06: repeated X-Forwarded-For fields are joined (RFC 9110 5.3); -Proto keeps the last.
-    Change("uvicorn", "0.49.0", "https://github.com/Kludex/uvicorn/pull/2971", "duplicate X-Forwarded-For fields are joined, -Proto keeps the last"),
+    Change(
+        "uvicorn",
+        "0.49.0",
+        "https://github.com/Kludex/uvicorn/pull/2971",
+        "duplicate X-Forwarded-For fields are joined, -Proto keeps the last",
+    ),
     # Starlette 0.33.0: routing and mounts no longer rewrite scope["path"]/["root_path"]; a
     # Mount adds to root_path and keeps the full path (route_root_path was its first spelling).
-    Change("starlette", "0.33.0", "https://github.com/Kludex/starlette/pull/2352", "routing stops overwriting path and root_path"),
+    Change(
+        "starlette",
+        "0.33.0",
+        "https://github.com/Kludex/starlette/pull/2352",
+        "routing stops overwriting path and root_path",
+    ),
     # Starlette 0.35.0: get_route_path strips root_path from path, so path must include root_path.
-    Change("starlette", "0.35.0", "https://github.com/Kludex/starlette/pull/2400", "path includes root_path; routes match path minus root_path"),
+    Change(
+        "starlette",
+        "0.35.0",
+        "https://github.com/Kludex/starlette/pull/2400",
+        "path includes root_path; routes match path minus root_path",
+    ),
     # Issue #2599: root_path /product also stripped from /products; 0.38.4 strips it only on a
     # segment boundary.
-    Change("starlette", "0.38.4", "https://github.com/Kludex/starlette/pull/2600", "root_path is stripped only on a segment boundary"),
+    Change(
+        "starlette",
+        "0.38.4",
+        "https://github.com/Kludex/starlette/pull/2600",
+        "root_path is stripped only on a segment boundary",
+    ),
     # FastAPI 0.109.0's pyproject: starlette>=0.35.0,<0.36.0 (0.108.0: >=0.29.0,<0.33.0).
-    Change("fastapi", "0.109.0", "https://github.com/fastapi/fastapi/releases/tag/0.109.0", "requires Starlette 0.35 (root_path in path)"),
+    Change(
+        "fastapi",
+        "0.109.0",
+        "https://github.com/fastapi/fastapi/releases/tag/0.109.0",
+        "requires Starlette 0.35 (root_path in path)",
+    ),
 )
 
 

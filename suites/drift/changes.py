@@ -66,7 +66,10 @@ class CellChange:
             "field": self.drift.field_name,
             "before": self.before,
             "after": self.after,
-            "reference": "; ".join(f"{e.reference} ({e.component} {e.version}: {e.summary})" for e in self.entries) or NO_ENTRY,
+            "reference": "; ".join(
+                f"{e.reference} ({e.component} {e.version}: {e.summary})" for e in self.entries
+            )
+            or NO_ENTRY,
         }
 
 
@@ -93,7 +96,8 @@ def changes(grid: Grid) -> list[CellChange]:
             if before == after:
                 continue
             entries = tuple(
-                entry for name in COMPONENTS
+                entry
+                for name in COMPONENTS
                 for entry in references(name, before_set.version(name), after_set.version(name))
             )
             found.append(CellChange(before_set, after_set, drift, before, after, entries))
@@ -105,7 +109,9 @@ def crossed_entries(grid: Grid) -> list[Change]:
     crossed = set()
     for before, after in zip(grid.runs, grid.runs[1:]):
         for name in COMPONENTS:
-            crossed.update(references(name, before.release_set.version(name), after.release_set.version(name)))
+            crossed.update(
+                references(name, before.release_set.version(name), after.release_set.version(name))
+            )
     return [entry for entry in CHANGES if entry in crossed]
 
 

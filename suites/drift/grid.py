@@ -43,19 +43,19 @@ def _grid(*sets: str) -> list[ReleaseSet]:
 _OLD = "starlette==0.32.0.post1,fastapi==0.108.0"
 _STARLETTE_038 = "fastapi==0.112.2"
 DEFAULT_GRID: list[ReleaseSet] = _grid(
-    f"uvicorn==0.25.0,{_OLD}",                                  # before uvicorn #2213
-    f"uvicorn==0.26.0,{_OLD}",                                  # uvicorn #2213
-    f"uvicorn==0.30.6,{_OLD}",                                  # the last uvicorn before #2468
-    "uvicorn==0.30.6,starlette==0.35.1,fastapi==0.109.0",        # Starlette #2352, #2400; FastAPI 0.109
-    f"uvicorn==0.30.6,starlette==0.38.3,{_STARLETTE_038}",      # the last Starlette before #2600
-    f"uvicorn==0.30.6,starlette==0.38.4,{_STARLETTE_038}",      # Starlette #2600
-    f"uvicorn==0.31.0,starlette==0.38.4,{_STARLETTE_038}",      # uvicorn #2468
-    f"uvicorn==0.31.1,starlette==0.38.4,{_STARLETTE_038}",      # uvicorn #2480
-    f"uvicorn==0.44.0,starlette==0.38.4,{_STARLETTE_038}",      # the last uvicorn before #2903
-    f"uvicorn==0.45.0,starlette==0.38.4,{_STARLETTE_038}",      # uvicorn #2903
-    f"uvicorn==0.48.0,starlette==0.38.4,{_STARLETTE_038}",      # uvicorn #2944
-    f"uvicorn==0.49.0,starlette==0.38.4,{_STARLETTE_038}",      # uvicorn #2971
-    str(PINNED),                                                # today's pins
+    f"uvicorn==0.25.0,{_OLD}",  # before uvicorn #2213
+    f"uvicorn==0.26.0,{_OLD}",  # uvicorn #2213
+    f"uvicorn==0.30.6,{_OLD}",  # the last uvicorn before #2468
+    "uvicorn==0.30.6,starlette==0.35.1,fastapi==0.109.0",  # Starlette #2352, #2400; FastAPI 0.109
+    f"uvicorn==0.30.6,starlette==0.38.3,{_STARLETTE_038}",  # the last Starlette before #2600
+    f"uvicorn==0.30.6,starlette==0.38.4,{_STARLETTE_038}",  # Starlette #2600
+    f"uvicorn==0.31.0,starlette==0.38.4,{_STARLETTE_038}",  # uvicorn #2468
+    f"uvicorn==0.31.1,starlette==0.38.4,{_STARLETTE_038}",  # uvicorn #2480
+    f"uvicorn==0.44.0,starlette==0.38.4,{_STARLETTE_038}",  # the last uvicorn before #2903
+    f"uvicorn==0.45.0,starlette==0.38.4,{_STARLETTE_038}",  # uvicorn #2903
+    f"uvicorn==0.48.0,starlette==0.38.4,{_STARLETTE_038}",  # uvicorn #2944
+    f"uvicorn==0.49.0,starlette==0.38.4,{_STARLETTE_038}",  # uvicorn #2971
+    str(PINNED),  # today's pins
 )
 
 
@@ -76,7 +76,9 @@ class Grid:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def probe_set(stack: Stack, context: Context, release_set: ReleaseSet) -> dict[str, dict[str, dict[str, str]]]:
+def probe_set(
+    stack: Stack, context: Context, release_set: ReleaseSet
+) -> dict[str, dict[str, dict[str, str]]]:
     matrix = probe_matrix(stack, context, versions=release_set.as_dict())
     return {MATRIX: matrix.cells(), SPOOFING: spoofing.probe(stack, context)}
 
@@ -85,7 +87,11 @@ def run_grid(sets: list[ReleaseSet], log: Callable[[str], None] = print, stack: 
     stack = stack or compose.load()
     backend = choose(stack, log=lambda _: None, wanted="native")
     if backend.is_running():
-        raise ProxylabError("a native stack", "is already running (make up)", "`make down` first: make drift starts and stops a stack of its own")
+        raise ProxylabError(
+            "a native stack",
+            "is already running (make up)",
+            "`make down` first: make drift starts and stops a stack of its own",
+        )
     grid = Grid()
     began = time.monotonic()
     envs = [ensure_env(release_set, log=log) for release_set in sets]
@@ -104,7 +110,9 @@ def run_grid(sets: list[ReleaseSet], log: Callable[[str], None] = print, stack: 
             _check_versions(release_set, versions)
             tables = probe_set(stack, context, release_set)
             seconds = round(time.monotonic() - set_began, 1)
-            log(f"[{index + 1}/{len(sets)}] {release_set.label}: {len(tables[MATRIX])} routes probed in {seconds}s")
+            log(
+                f"[{index + 1}/{len(sets)}] {release_set.label}: {len(tables[MATRIX])} routes probed in {seconds}s"
+            )
             grid.runs.append(SetRun(release_set, versions, tables, seconds))
     finally:
         backend.down()
@@ -116,4 +124,8 @@ def _check_versions(release_set: ReleaseSet, versions: dict[str, str]) -> None:
     """The apps must report the set's versions: a wrong interpreter would make the grid a lie."""
     for name, wanted in release_set.as_dict().items():
         if versions.get(name) != wanted:
-            raise ProxylabError(f"the apps' {name}", f"is {versions.get(name)}, not {wanted}", "delete ~/.cache/proxylab/drift and run again")
+            raise ProxylabError(
+                f"the apps' {name}",
+                f"is {versions.get(name)}, not {wanted}",
+                "delete ~/.cache/proxylab/drift and run again",
+            )

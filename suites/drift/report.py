@@ -32,10 +32,17 @@ def report_data(grid: Grid) -> dict:
         "sets": [run.release_set.as_dict() for run in grid.runs],
         "changes": [change.as_json() for change in changes(grid)],
         "cells": [
-            {"route": d.route, "field": d.field_name, "values": dict(zip((r.release_set.label for r in grid.runs), d.values))}
+            {
+                "route": d.route,
+                "field": d.field_name,
+                "values": dict(zip((r.release_set.label for r in grid.runs), d.values)),
+            }
             for d in drifting_cells(grid)
         ],
-        "silent": [{"component": e.component, "version": e.version, "reference": e.reference, "summary": e.summary} for e in silent_entries(grid)],
+        "silent": [
+            {"component": e.component, "version": e.version, "reference": e.reference, "summary": e.summary}
+            for e in silent_entries(grid)
+        ],
         "routes": len(grid.runs[0].tables["matrix"]) if grid.runs else 0,
         "timings": {**grid.timings, "per_set_s": {run.release_set.label: run.seconds for run in grid.runs}},
     }
@@ -49,37 +56,80 @@ def _by_step(rows: list[dict]) -> dict[tuple[str, str, str, str], list[dict]]:
     """The changes grouped by the step (components, versions, reference) they happened in."""
     steps: dict[tuple[str, str, str, str], list[dict]] = {}
     for row in rows:
-        steps.setdefault((row["component"], row["from_version"], row["to_version"], row["reference"]), []).append(row)
+        steps.setdefault(
+            (row["component"], row["from_version"], row["to_version"], row["reference"]), []
+        ).append(row)
     return steps
 
 
 def render_markdown(data: dict) -> str:
     lines = [
-        "# Version drift: the same routes across uvicorn, Starlette and FastAPI releases", "",
+        "# Version drift: the same routes across uvicorn, Starlette and FastAPI releases",
+        "",
         f"Backend **{data['backend']}** (the Compose backend runs the same app from one image with today's pins); "
         f"proxies unchanged: Traefik {data['proxies']['traefik']}, Nginx {data['proxies']['nginx']}. "
-        f"{data['routes']} routes of compose.yaml, the matrix's cells and the spoofing table's cases, per set.", "",
-        "## Release sets", "", "| # | " + " | ".join(COMPONENTS) + " |", "| --- |" + " --- |" * len(COMPONENTS),
+        f"{data['routes']} routes of compose.yaml, the matrix's cells and the spoofing table's cases, per set.",
+        "",
+        "## Release sets",
+        "",
+        "| # | " + " | ".join(COMPONENTS) + " |",
+        "| --- |" + " --- |" * len(COMPONENTS),
     ]
-    lines += [f"| {i} | " + " | ".join(s[name] for name in COMPONENTS) + " |" for i, s in enumerate(data["sets"], 1)]
-    lines += ["", f"## What changed, and where ({len(data['changes'])} cells)", "",
-              "Step by step between neighbouring sets; a step that changed no cell is not listed.", ""]
+    lines += [
+        f"| {i} | " + " | ".join(s[name] for name in COMPONENTS) + " |" for i, s in enumerate(data["sets"], 1)
+    ]
+    lines += [
+        "",
+        f"## What changed, and where ({len(data['changes'])} cells)",
+        "",
+        "Step by step between neighbouring sets; a step that changed no cell is not listed.",
+        "",
+    ]
     for (component, low, high, reference), rows in _by_step(data["changes"]).items():
-        lines += [f"### {component} {low} → {high}: {len(rows)} cells", "", f"Changelog entries this step crosses: {reference}", "",
-                  "| route | field | before | after |", "| --- | --- | --- | --- |"]
-        lines += [f"| {_md_cell(c['route'])} | {_md_cell(c['field'])} | {_md_cell(c['before'])} | {_md_cell(c['after'])} |" for c in rows]
+        lines += [
+            f"### {component} {low} → {high}: {len(rows)} cells",
+            "",
+            f"Changelog entries this step crosses: {reference}",
+            "",
+            "| route | field | before | after |",
+            "| --- | --- | --- | --- |",
+        ]
+        lines += [
+            f"| {_md_cell(c['route'])} | {_md_cell(c['field'])} | {_md_cell(c['before'])} | {_md_cell(c['after'])} |"
+            for c in rows
+        ]
         lines.append("")
     if data["silent"]:
-        lines += ["", "## Listed changes no cell shows", "",
-                  "The grid crosses these entries, but no route × field of the matrix or the spoofing table changed with them:", ""]
-        lines += [f"- {e['component']} {e['version']}: {e['summary']} ({e['reference']})" for e in data["silent"]]
+        lines += [
+            "",
+            "## Listed changes no cell shows",
+            "",
+            "The grid crosses these entries, but no route × field of the matrix or the spoofing table changed with them:",
+            "",
+        ]
+        lines += [
+            f"- {e['component']} {e['version']}: {e['summary']} ({e['reference']})" for e in data["silent"]
+        ]
     labels = [" ".join(f"{n[0]}{s[n]}" for n in COMPONENTS) for s in data["sets"]]
-    lines += ["", "## Every drifting cell, per set", "", "| route | field | " + " | ".join(f"#{i}" for i in range(1, len(labels) + 1)) + " |",
-              "| --- | --- |" + " --- |" * len(labels)]
+    lines += [
+        "",
+        "## Every drifting cell, per set",
+        "",
+        "| route | field | " + " | ".join(f"#{i}" for i in range(1, len(labels) + 1)) + " |",
+        "| --- | --- |" + " --- |" * len(labels),
+    ]
     for cell in data["cells"]:
-        lines.append(f"| {_md_cell(cell['route'])} | {_md_cell(cell['field'])} | " + " | ".join(_md_cell(v) for v in cell["values"].values()) + " |")
+        lines.append(
+            f"| {_md_cell(cell['route'])} | {_md_cell(cell['field'])} | "
+            + " | ".join(_md_cell(v) for v in cell["values"].values())
+            + " |"
+        )
     t = data["timings"]
-    lines += ["", f"Took {t.get('total_s', '?')} s (environments {t.get('environments_s', '?')} s, stack start {t.get('stack_up_s', '?')} s).", ""]
+    lines += [
+        "",
+        f"Took {t.get('total_s', '?')} s (environments {t.get('environments_s', '?')} s, stack start {t.get('stack_up_s', '?')} s).",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -90,7 +140,10 @@ td.changed{background:#ffe08a;font-weight:bold}code{font-size:12px}"""
 
 def render_html(data: dict) -> str:
     e = html.escape
-    sets = "".join(f"<tr><td>{i}</td>" + "".join(f"<td>{e(s[n])}</td>" for n in COMPONENTS) + "</tr>" for i, s in enumerate(data["sets"], 1))
+    sets = "".join(
+        f"<tr><td>{i}</td>" + "".join(f"<td>{e(s[n])}</td>" for n in COMPONENTS) + "</tr>"
+        for i, s in enumerate(data["sets"], 1)
+    )
     change_rows = "".join(
         f"<tr><td>{e(c['route'])}</td><td>{e(c['field'])}</td><td><code>{e(c['before'])}</code></td><td><code>{e(c['after'])}</code></td>"
         f"<td>{e(c['component'])} {e(c['from_version'])} → {e(c['to_version'])}</td><td>{e(c['reference'])}</td></tr>"
@@ -104,15 +157,18 @@ def render_html(data: dict) -> str:
             tds.append(f'<td class="{"changed" if changed else ""}"><code>{e(value)}</code></td>')
             previous = value
         cell_rows.append(f"<tr><td>{e(cell['route'])}</td><td>{e(cell['field'])}</td>{''.join(tds)}</tr>")
-    silent = "".join(f"<li>{e(s['component'])} {e(s['version'])}: {e(s['summary'])} ({e(s['reference'])})</li>" for s in data["silent"])
+    silent = "".join(
+        f"<li>{e(s['component'])} {e(s['version'])}: {e(s['summary'])} ({e(s['reference'])})</li>"
+        for s in data["silent"]
+    )
     heads = "".join(f"<th>#{i}</th>" for i in range(1, len(data["sets"]) + 1))
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>proxylab: version drift</title><style>{_STYLE}</style></head><body>
 <h1>Version drift across uvicorn, Starlette and FastAPI releases</h1>
-<p>Backend {e(data['backend'])}; proxies unchanged: Traefik {e(data['proxies']['traefik'])}, Nginx {e(data['proxies']['nginx'])}; {data['routes']} routes.</p>
-<h2>Release sets</h2><table><tr><th>#</th>{''.join(f'<th>{n}</th>' for n in COMPONENTS)}</tr>{sets}</table>
+<p>Backend {e(data["backend"])}; proxies unchanged: Traefik {e(data["proxies"]["traefik"])}, Nginx {e(data["proxies"]["nginx"])}; {data["routes"]} routes.</p>
+<h2>Release sets</h2><table><tr><th>#</th>{"".join(f"<th>{n}</th>" for n in COMPONENTS)}</tr>{sets}</table>
 <h2>What changed, and where</h2><table><tr><th>route</th><th>field</th><th>before</th><th>after</th><th>first release with it</th><th>reference</th></tr>{change_rows}</table>
-<h2>Listed changes no cell shows</h2><ul>{silent or '<li>none</li>'}</ul>
-<h2>Every drifting cell, per set</h2><table><tr><th>route</th><th>field</th>{heads}</tr>{''.join(cell_rows)}</table>
+<h2>Listed changes no cell shows</h2><ul>{silent or "<li>none</li>"}</ul>
+<h2>Every drifting cell, per set</h2><table><tr><th>route</th><th>field</th>{heads}</tr>{"".join(cell_rows)}</table>
 </body></html>
 """
 

@@ -20,6 +20,14 @@ from suites.matrix.probe import Matrix, Row, probe_matrix, probe_route, probe_ro
 from suites.table import Difference, compare
 
 __all__ = [
-    "Difference", "Matrix", "Row", "compare", "load_expected", "probe_matrix", "probe_route", "probe_routes",
-    "render_diff", "write_expected",
+    "Difference",
+    "Matrix",
+    "Row",
+    "compare",
+    "load_expected",
+    "probe_matrix",
+    "probe_route",
+    "probe_routes",
+    "render_diff",
+    "write_expected",
 ]

@@ -33,8 +33,15 @@ from suites.table import compare
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m suites.matrix", description=__doc__.splitlines()[0])
     parser.add_argument("--update", action="store_true", help="record the live matrix as the expectation")
-    parser.add_argument("--expected", type=Path, default=EXPECTED_FILE, help="the expectation file (default: %(default)s)")
-    parser.add_argument("--reports", type=Path, default=REPORTS_DIR, help="where matrix.{md,html,json} go (default: %(default)s)")
+    parser.add_argument(
+        "--expected", type=Path, default=EXPECTED_FILE, help="the expectation file (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--reports",
+        type=Path,
+        default=REPORTS_DIR,
+        help="where matrix.{md,html,json} go (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     return run_main(lambda: _run(args))
 
@@ -80,7 +87,8 @@ def _require_answers(matrix: Matrix) -> None:
     """Nothing answering is a stopped stack, not a behaviour change: say so instead of diffing."""
     if matrix.rows and all(row.cells["app.status"] == NO_ANSWER for row in matrix.rows):
         raise ProxylabError(
-            "the stack", f"no route answered ({matrix.backend} backend)",
+            "the stack",
+            f"no route answered ({matrix.backend} backend)",
             "run `make status`; start it with `make up` (BACKEND=native make up without Docker)",
         )
 

@@ -49,7 +49,10 @@ def load_expected(path: Path = EXPECTED_FILE) -> dict:
 def expectation_data(matrix: Matrix) -> dict:
     """The file's content for `matrix`, with no timestamp: recording the same behaviour twice
     gives the same bytes (write_expectation sorts the keys)."""
-    return {"recorded_with": {"backend": matrix.backend, "versions": matrix.versions}, "routes": matrix.cells()}
+    return {
+        "recorded_with": {"backend": matrix.backend, "versions": matrix.versions},
+        "routes": matrix.cells(),
+    }
 
 
 def write_expected(matrix: Matrix, path: Path = EXPECTED_FILE) -> Path:

@@ -34,7 +34,7 @@ DESCRIPTIONS = {
     "docs.status": "status of GET {P}/docs (Swagger UI)",
     "docs.openapi_url": "the schema URL the docs page asks the browser for",
     "docs.schema_url_status": "status of that schema URL, fetched by the probe itself through the same route; a "
-                              "browser asks for it only if the page's scripts load (suites/expected/docs_ui.json)",
+    "browser asks for it only if the page's scripts load (suites/expected/docs_ui.json)",
     "docs.servers": "the schema's servers, as compact JSON",
     "redirect.status": "status of GET {P}/items (Starlette's trailing-slash redirect, not followed)",
     "redirect.location": "its Location header, after the proxy's rewriting",
@@ -72,7 +72,11 @@ SHORT_TITLES = {
 
 ROUTE_COLUMNS = ("port", "proxy", "strips", "app")
 # What a route does without a directive of the normal Nginx route (x-route `omits`), in a few words.
-_OMITTED = {"proxy_set_header Upgrade": "no Upgrade", "proxy_buffering off": "buffering on", "proxy_http_version 1.1": "HTTP/1.0"}
+_OMITTED = {
+    "proxy_set_header Upgrade": "no Upgrade",
+    "proxy_buffering off": "buffering on",
+    "proxy_http_version 1.1": "HTTP/1.0",
+}
 
 
 def route_columns(route: Route) -> tuple[str, str, str, str]:

@@ -31,18 +31,27 @@ def render_markdown(matrix: Matrix, expected: Mapping[str, Mapping[str, str]] | 
     ]
     for row in matrix.rows:
         recorded = None if expected is None else expected.get(row.key)
-        cells = [_cell(row.cells[name], None if recorded is None else recorded.get(name, "(no cell)")) for name in FIELDS]
+        cells = [
+            _cell(row.cells[name], None if recorded is None else recorded.get(name, "(no cell)"))
+            for name in FIELDS
+        ]
         port, *described = route_columns(row.route)
         if expected is not None and recorded is None:
             port = f"**{port} (new)**"  # a route the expectation does not know
         lines.append("| " + " | ".join([port, *described, *cells]) + " |")
     gone = [key for key in (expected or {}) if key not in matrix.cells()]
     if gone:
-        lines += ["", "Recorded in suites/expected/matrix.json but gone from compose.yaml: " + ", ".join(f"`{key}`" for key in gone)]
+        lines += [
+            "",
+            "Recorded in suites/expected/matrix.json but gone from compose.yaml: "
+            + ", ".join(f"`{key}`" for key in gone),
+        ]
     lines += ["", "Columns:", "", *(f"- `{name}`: {_escape(text)}" for name, text in DESCRIPTIONS.items())]
     if expected is not None:
-        lines.append("- a cell written `actual` ≠ `recorded` differs from suites/expected/matrix.json; "
-                     "a port marked (new) is a route it does not record")
+        lines.append(
+            "- a cell written `actual` ≠ `recorded` differs from suites/expected/matrix.json; "
+            "a port marked (new) is a route it does not record"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -18,12 +18,18 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from instruments.client import DocsProbe, Request, Response, probe_docs, send
 from instruments.streams import (
-    REDIRECT_LOOP, SSE_TICKS, EventStream, EventStreamRequest, WebSocketOpen, WebSocketResult, open_websocket,
+    REDIRECT_LOOP,
+    SSE_TICKS,
+    EventStream,
+    EventStreamRequest,
+    WebSocketOpen,
+    WebSocketResult,
+    open_websocket,
     read_events,
 )
 from proxylab.compose import Route, Stack
@@ -68,9 +74,13 @@ class Matrix:
             "versions": self.versions,
             "routes": {
                 row.key: {
-                    "port": row.route.port, "proxy": row.route.proxy, "strips": row.route.strips,
-                    "app": row.route.app, "defaults": row.route.defaults,
-                    "host": getattr(row.route, "host", None), "cells": row.cells,
+                    "port": row.route.port,
+                    "proxy": row.route.proxy,
+                    "strips": row.route.strips,
+                    "app": row.route.app,
+                    "defaults": row.route.defaults,
+                    "host": getattr(row.route, "host", None),
+                    "cells": row.cells,
                 }
                 for row in self.rows
             },
@@ -79,8 +89,10 @@ class Matrix:
 
 def probe_matrix(stack: Stack, context: Context, versions: dict[str, str] | None = None) -> Matrix:
     """Probe every route of `stack` in compose.yaml's order."""
-    rows = [Row(route, cells) for route, cells in zip(stack.routes, probe_routes(stack.routes, stack, context))]
-    taken_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    rows = [
+        Row(route, cells) for route, cells in zip(stack.routes, probe_routes(stack.routes, stack, context))
+    ]
+    taken_at = datetime.now(UTC).replace(microsecond=0).isoformat()
     return Matrix(context.backend.name, versions or context.backend.versions(), taken_at, rows)
 
 
@@ -92,13 +104,20 @@ def probe_routes(routes: list[Route], stack: Stack, context: Context) -> list[di
     return [probe_route(route, stack, context, streamed) for route, streamed in zip(routes, streams)]
 
 
-def probe_route(route: Route, stack: Stack, context: Context, streams: dict[str, str] | None = None) -> dict[str, str]:
+def probe_route(
+    route: Route, stack: Stack, context: Context, streams: dict[str, str] | None = None
+) -> dict[str, str]:
     """The cells of one route, normalized for the backend (`streams`: its ws.* and sse.* cells,
     when the caller probed them already)."""
     app = send(Request(route.url("/app"), source=CLIENT_SOURCE))
     docs = probe_docs(route.url("/docs"), source=CLIENT_SOURCE)
     redirect = send(Request(route.url("/items"), source=CLIENT_SOURCE))
-    cells = {**_app_cells(app), **_docs_cells(docs), **_redirect_cells(redirect), **(streams or _stream_cells(route))}
+    cells = {
+        **_app_cells(app),
+        **_docs_cells(docs),
+        **_redirect_cells(redirect),
+        **(streams or _stream_cells(route)),
+    }
     return {name: _normalize(route, context, name, cells[name]) for name in FIELDS}
 
 
@@ -125,7 +144,13 @@ def _app_cells(response: Response) -> dict[str, str]:
     body = response.json if response.status == 200 else None
     if not isinstance(body, dict):
         body = {}
-    names = {"root_path": "root_path", "path": "path", "url_for": "url_for", "client": "client_host", "scheme": "scheme"}
+    names = {
+        "root_path": "root_path",
+        "path": "path",
+        "url_for": "url_for",
+        "client": "client_host",
+        "scheme": "scheme",
+    }
     cells = {f"app.{cell}": _text(body.get(key)) for cell, key in names.items()}
     return {"app.status": _status(response), **cells}
 
@@ -137,12 +162,17 @@ def _docs_cells(docs: DocsProbe) -> dict[str, str]:
         "docs.status": _status(docs.page),
         "docs.openapi_url": _text(docs.openapi_url),
         "docs.schema_url_status": _status(docs.schema) if docs.schema is not None else NONE,
-        "docs.servers": NONE if servers is None else json.dumps(servers, separators=(",", ":"), ensure_ascii=False),
+        "docs.servers": NONE
+        if servers is None
+        else json.dumps(servers, separators=(",", ":"), ensure_ascii=False),
     }
 
 
 def _redirect_cells(response: Response) -> dict[str, str]:
-    return {"redirect.status": _status(response), "redirect.location": _text(response.headers.get("location"))}
+    return {
+        "redirect.status": _status(response),
+        "redirect.location": _text(response.headers.get("location")),
+    }
 
 
 def _status(response: Response | WebSocketResult | EventStream) -> str:

@@ -18,7 +18,16 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from suites.matrix.fields import APP_FIELDS, DOCS_FIELDS, REDIRECT_FIELDS, ROUTE_COLUMNS, SHORT_TITLES, SSE_FIELDS, WS_FIELDS, route_columns
+from suites.matrix.fields import (
+    APP_FIELDS,
+    DOCS_FIELDS,
+    REDIRECT_FIELDS,
+    ROUTE_COLUMNS,
+    SHORT_TITLES,
+    SSE_FIELDS,
+    WS_FIELDS,
+    route_columns,
+)
 from suites.matrix.probe import Matrix
 
 TABLES = (
@@ -29,19 +38,27 @@ TABLES = (
 CI_WIDTH = 160  # when stdout is not a terminal (CI logs), rich would otherwise assume 80
 
 
-def print_matrix(matrix: Matrix, expected: Mapping[str, Mapping[str, str]] | None = None, console: Console | None = None) -> None:
+def print_matrix(
+    matrix: Matrix, expected: Mapping[str, Mapping[str, str]] | None = None, console: Console | None = None
+) -> None:
     console = console or _console()
     console.print(f"proxylab behaviour matrix: {matrix.backend} backend, {matrix.taken_at}")
-    console.print("versions: " + ", ".join(f"{name} {version}" for name, version in matrix.versions.items()), style="dim")
+    console.print(
+        "versions: " + ", ".join(f"{name} {version}" for name, version in matrix.versions.items()),
+        style="dim",
+    )
     for title, fields in TABLES:
         console.print(_table(matrix, expected, title, fields))
     console.print(
         "P is /api/v1 on proxy routes and empty on direct ones; all requests come from 127.0.0.77; "
-        "…/x is http://127.0.0.1:<the row's port>/x.", style="dim",
+        "…/x is http://127.0.0.1:<the row's port>/x.",
+        style="dim",
     )
 
 
-def _table(matrix: Matrix, expected: Mapping[str, Mapping[str, str]] | None, title: str, fields: tuple[str, ...]) -> Table:
+def _table(
+    matrix: Matrix, expected: Mapping[str, Mapping[str, str]] | None, title: str, fields: tuple[str, ...]
+) -> Table:
     table = Table(title=title, title_justify="left")
     for name in ROUTE_COLUMNS:
         table.add_column(name, style="bold" if name == "port" else None, no_wrap=True)
@@ -50,17 +67,21 @@ def _table(matrix: Matrix, expected: Mapping[str, Mapping[str, str]] | None, tit
     for row in matrix.rows:
         recorded = (expected or {}).get(row.key)
         differs = [recorded is not None and recorded.get(name) != row.cells[name] for name in fields]
-        cells = [_cell(_shorten(row.cells[name], row.route.base_url), flag) for name, flag in zip(fields, differs)]
+        cells = [
+            _cell(_shorten(row.cells[name], row.route.base_url), flag) for name, flag in zip(fields, differs)
+        ]
         port, *described = route_columns(row.route)
         if expected is not None and recorded is None:
             port = Text(f"{port} new", style="bold red")  # a route the expectation does not know
-        table.add_row(port, *described, *cells, end_section=row.route.is_direct and _last_direct(matrix, row.key))
+        table.add_row(
+            port, *described, *cells, end_section=row.route.is_direct and _last_direct(matrix, row.key)
+        )
     return table
 
 
 def _shorten(value: str, own_origin: str) -> str:
     """http://127.0.0.1:9999/api/v1/app on port 9999 → …/api/v1/app."""
-    return "…" + value[len(own_origin):] if value.startswith(own_origin + "/") else value
+    return "…" + value[len(own_origin) :] if value.startswith(own_origin + "/") else value
 
 
 def _cell(value: str, differs: bool) -> Text:

@@ -35,26 +35,37 @@ def test_the_docs_middleware_believes_whoever_sends_the_header(client: tuple[str
 
 def test_the_docs_middleware_strips_a_trailing_slash_and_ignores_an_empty_header() -> None:
     """tutorial005 does `.rstrip("/")` and sets nothing for an empty value."""
-    assert _echo(Settings(forwarded_prefix="docs"), PROXY, {"X-Forwarded-Prefix": "/api/v1/"})["root_path"] == "/api/v1"
+    assert (
+        _echo(Settings(forwarded_prefix="docs"), PROXY, {"X-Forwarded-Prefix": "/api/v1/"})["root_path"]
+        == "/api/v1"
+    )
     assert _echo(Settings(forwarded_prefix="docs"), PROXY, {"X-Forwarded-Prefix": ""})["root_path"] == ""
 
 
 def test_a_forged_prefix_reaches_the_openapi_servers() -> None:
     """The schema's servers would not show the poisoning lab 11 demonstrates."""
     with TestClient(create_app(Settings(forwarded_prefix="docs")), client=STRANGER) as http:
-        assert http.get("/openapi.json", headers=FORGED).json()["servers"] == [{"url": "https://evil.example"}]
+        assert http.get("/openapi.json", headers=FORGED).json()["servers"] == [
+            {"url": "https://evil.example"}
+        ]
 
 
 # --- the variant: only the proxies' header ------------------------------------------------------
 def test_the_variant_believes_the_proxies() -> None:
     """Behind a trusted proxy the variant must work like the docs' middleware."""
-    body = _echo(Settings(forwarded_prefix="trusted", forwarded_allow_ips="172.30.0.2,172.30.0.3"), PROXY, {"X-Forwarded-Prefix": "/api/v1"})
+    body = _echo(
+        Settings(forwarded_prefix="trusted", forwarded_allow_ips="172.30.0.2,172.30.0.3"),
+        PROXY,
+        {"X-Forwarded-Prefix": "/api/v1"},
+    )
     assert body["root_path"] == "/api/v1"
 
 
 def test_the_variant_drops_a_strangers_header() -> None:
     """A stranger's prefix must neither set root_path nor reach the app as a header."""
-    body = _echo(Settings(forwarded_prefix="trusted", forwarded_allow_ips="172.30.0.2,172.30.0.3"), STRANGER, FORGED)
+    body = _echo(
+        Settings(forwarded_prefix="trusted", forwarded_allow_ips="172.30.0.2,172.30.0.3"), STRANGER, FORGED
+    )
     assert body["root_path"] == ""
     assert "x-forwarded-prefix" not in body["forwarded_headers"]
 
@@ -62,21 +73,37 @@ def test_the_variant_drops_a_strangers_header() -> None:
 def test_the_variant_still_finds_the_client_behind_a_trusted_proxy() -> None:
     """uvicorn runs with --no-proxy-headers for this app, so the app's own ProxyHeadersMiddleware
     must take the client from X-Forwarded-For, after the prefix check saw the proxy's address."""
-    body = _echo(Settings(forwarded_prefix="trusted", forwarded_allow_ips="172.30.0.2"), PROXY, {"X-Forwarded-For": "198.51.100.7"})
+    body = _echo(
+        Settings(forwarded_prefix="trusted", forwarded_allow_ips="172.30.0.2"),
+        PROXY,
+        {"X-Forwarded-For": "198.51.100.7"},
+    )
     assert body["client_host"] == "198.51.100.7"
 
 
 # --- Hypercorn's ProxyFixMiddleware, for the proxies only ---------------------------------------
 def test_proxy_fix_believes_the_last_hop_from_a_proxy() -> None:
     """One trusted hop: the entry the proxy appended, and X-Forwarded-Host becomes the Host."""
-    headers = {"X-Forwarded-For": "203.0.113.9, 198.51.100.7", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "example.org"}
+    headers = {
+        "X-Forwarded-For": "203.0.113.9, 198.51.100.7",
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "example.org",
+    }
     body = _echo(Settings(proxy_fix="legacy", forwarded_allow_ips="172.30.0.2"), PROXY, headers)
-    assert (body["client_host"], body["scheme"], body["host_header"]) == ("198.51.100.7", "https", "example.org")
+    assert (body["client_host"], body["scheme"], body["host_header"]) == (
+        "198.51.100.7",
+        "https",
+        "example.org",
+    )
 
 
 def test_proxy_fix_ignores_a_stranger() -> None:
     """Hypercorn's middleware alone counts hops; without the address check a direct client could forge all three."""
-    headers = {"X-Forwarded-For": "198.51.100.7", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "example.org"}
+    headers = {
+        "X-Forwarded-For": "198.51.100.7",
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "example.org",
+    }
     body = _echo(Settings(proxy_fix="legacy", forwarded_allow_ips="172.30.0.2"), STRANGER, headers)
     assert (body["client_host"], body["scheme"]) == ("203.0.113.9", "http")
     assert body["host_header"] != "example.org"

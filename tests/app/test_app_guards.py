@@ -28,7 +28,9 @@ def test_http_is_redirected_to_the_same_url_with_https() -> None:
     response = client(GUARDED, "http://127.0.0.1:9043").get("/app?x=1")
     assert response.status_code == 307
     assert response.headers["location"] == "https://127.0.0.1:9043/app?x=1"
-    assert response.headers["x-proxylab-instance"] == "guarded", "the redirect must be stamped as the app's own"
+    assert response.headers["x-proxylab-instance"] == "guarded", (
+        "the redirect must be stamped as the app's own"
+    )
 
 
 def test_https_passes_through() -> None:
@@ -71,7 +73,9 @@ def test_with_neither_variable_nothing_changes() -> None:
 
 def test_the_variables_are_read() -> None:
     """compose.yaml's PROXYLAB_HTTPS_REDIRECT / PROXYLAB_TRUSTED_HOSTS would be ignored."""
-    settings = Settings.from_env({"PROXYLAB_HTTPS_REDIRECT": "true", "PROXYLAB_TRUSTED_HOSTS": "127.0.0.1, localhost"})
+    settings = Settings.from_env(
+        {"PROXYLAB_HTTPS_REDIRECT": "true", "PROXYLAB_TRUSTED_HOSTS": "127.0.0.1, localhost"}
+    )
     assert settings.https_redirect is True and settings.trusted_hosts == ("127.0.0.1", "localhost")
 
 

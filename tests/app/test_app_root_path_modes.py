@@ -117,7 +117,11 @@ def test_items_without_slash_redirects_to(mode: Mode, location: str) -> None:
     assert redirect.status_code == 307
     assert redirect.headers["location"] == location
     assert target.status_code == 200
-    assert target.json() == [{"id": 1, "name": "hammer"}, {"id": 2, "name": "saw"}, {"id": 3, "name": "drill"}]
+    assert target.json() == [
+        {"id": 1, "name": "hammer"},
+        {"id": 2, "name": "saw"},
+        {"id": 3, "name": "drill"},
+    ]
 
 
 # --- a proxy that keeps /api/v1 in front of an app that does not expect it --------------------

@@ -43,8 +43,13 @@ def _get(port: int, path: str) -> int | str:
 
 def _start(argv: list[str], port: int, repo_root: Path) -> subprocess.Popen:
     env = {**os.environ, "PROXYLAB_DRAIN_SECONDS": str(DRAIN_S)}
-    process = subprocess.Popen([*argv, "--host", "127.0.0.1", "--port", str(port)], cwd=repo_root, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [*argv, "--host", "127.0.0.1", "--port", str(port)],
+        cwd=repo_root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 20
     while _get(port, "/health/ready") != 200:
         assert process.poll() is None and time.monotonic() < deadline, "the server did not start"

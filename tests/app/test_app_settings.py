@@ -83,7 +83,11 @@ def test_docs_example_is_the_docs_tutorial003_servers() -> None:
         ("PROXYLAB_EXTRA_SERVERS", '["https://x"]', "[0] must be an object"),
         ("PROXYLAB_EXTRA_SERVERS", '[{"description": "no url"}]', "needs a non-empty string 'url'"),
         ("PROXYLAB_EXTRA_SERVERS", '[{"url": "https://x", "name": "x"}]', "unknown keys ['name']"),
-        ("PROXYLAB_EXTRA_SERVERS", '[{"url": "https://x", "description": 3}]', "description must be a string"),
+        (
+            "PROXYLAB_EXTRA_SERVERS",
+            '[{"url": "https://x", "description": 3}]',
+            "description must be a string",
+        ),
     ],
 )
 def test_bad_values_name_the_variable(variable: str, raw: str, message_part: str) -> None:

@@ -23,7 +23,10 @@ def test_the_first_message_is_the_scope_as_the_app_saw_it(mode: Mode):
 
 def test_then_it_echoes_every_text_message():
     """The echo after the report is gone: a client that sends and waits would hang."""
-    with SERVER_ROOT_PATH.client() as client, client.websocket_connect(SERVER_ROOT_PATH.url_path("/ws")) as socket:
+    with (
+        SERVER_ROOT_PATH.client() as client,
+        client.websocket_connect(SERVER_ROOT_PATH.url_path("/ws")) as socket,
+    ):
         socket.receive_json()
         socket.send_text("hello")
         assert socket.receive_text() == "hello"

@@ -34,30 +34,54 @@ def _with_routes(routes):
     return SimpleNamespace(routes=routes)
 
 
-LINE = ('{"requests": 3000, "duration_us": 1500000, "bytes": 1, "errors": {"connect": 0, "read": 1, "write": 0, '
-        '"timeout": 2}, "status_ge_400": 0, "non_2xx": 4, "latency_us": {"min": 500, "mean": 4000.5, "max": 9000, '
-        '"p50": 3500, "p90": 6000, "p99": 8800}}')
+LINE = (
+    '{"requests": 3000, "duration_us": 1500000, "bytes": 1, "errors": {"connect": 0, "read": 1, "write": 0, '
+    '"timeout": 2}, "status_ge_400": 0, "non_2xx": 4, "latency_us": {"min": 500, "mean": 4000.5, "max": 9000, '
+    '"p50": 3500, "p90": 6000, "p99": 8800}}'
+)
 
 
 def fake_run(url: str, requests: int, p50_ms: float) -> wrk.LoadRun:
-    return wrk.LoadRun(url, requests, 1.0, {"connect": 0, "read": 0, "write": 0, "timeout": 0}, 0,
-                       {"min": 0.1, "mean": p50_ms, "max": 9.0, "p50": p50_ms, "p90": p50_ms * 2, "p99": p50_ms * 3})
+    return wrk.LoadRun(
+        url,
+        requests,
+        1.0,
+        {"connect": 0, "read": 0, "write": 0, "timeout": 0},
+        0,
+        {"min": 0.1, "mean": p50_ms, "max": 9.0, "p50": p50_ms, "p90": p50_ms * 2, "p99": p50_ms * 3},
+    )
 
 
 def fake_report(mode: str = "full") -> dict:
     """A report as run.run_bench builds it, from made-up runs: direct 1000/1200 req/s, proxies less."""
     chosen = load_targets.targets(STACK)
     load = wrk.Load(seconds=10)
-    numbers = {"direct": ([1000, 1200], 2.0), "traefik": ([500, 900], 4.0), "nginx": ([800, 600], 3.0),
-               "caddy": ([600, 700], 3.5), "haproxy": ([900, 1000], 2.5)}
-    runs = {t.name: [fake_run(t.url("/app"), n, numbers[t.name][1]) for n in numbers[t.name][0]] for t in chosen}
+    numbers = {
+        "direct": ([1000, 1200], 2.0),
+        "traefik": ([500, 900], 4.0),
+        "nginx": ([800, 600], 3.0),
+        "caddy": ([600, 700], 3.5),
+        "haproxy": ([900, 1000], 2.5),
+    }
+    runs = {
+        t.name: [fake_run(t.url("/app"), n, numbers[t.name][1]) for n in numbers[t.name][0]] for t in chosen
+    }
     return {
-        "mode": mode, "started": "2026-01-01T00:00:00+00:00", "backend": "native",
+        "mode": mode,
+        "started": "2026-01-01T00:00:00+00:00",
+        "backend": "native",
         "machine": {"nproc": 2, "cpu_model": "Test CPU"},
         "cold_start": {"repeats": 3, "seconds": [2.0, 2.5, 3.0], "median": 2.5, "min": 2.0, "max": 3.0},
         "test_suite": {"seconds": 90.0, "summary": "100 passed in 90s", "exit_code": 0},
-        "load": {"tool": "wrk test", "threads": 2, "connections": 16, "seconds": 10, "repeats": 2, "warmup_s": 2,
-                 "paths": {"app": {"path": "/app", "targets": summarise(chosen, "/app", load, runs)}}},
+        "load": {
+            "tool": "wrk test",
+            "threads": 2,
+            "connections": 16,
+            "seconds": 10,
+            "repeats": 2,
+            "warmup_s": 2,
+            "paths": {"app": {"path": "/app", "targets": summarise(chosen, "/app", load, runs)}},
+        },
         "versions": {"uvicorn": "0.54.0"},
     }
 
@@ -102,9 +126,13 @@ def test_a_remote_url_is_refused():
 def test_the_targets_are_the_same_app_directly_and_through_each_stripping_proxy():
     """The difference between targets would not be the proxy alone."""
     chosen = {t.name: t.url("/app") for t in load_targets.targets(STACK)}
-    assert chosen == {"direct": "http://127.0.0.1:8000/app", "traefik": "http://127.0.0.1:9002/api/v1/app",
-                      "nginx": "http://127.0.0.1:9102/api/v1/app", "caddy": "http://127.0.0.1:9202/api/v1/app",
-                      "haproxy": "http://127.0.0.1:9302/api/v1/app"}
+    assert chosen == {
+        "direct": "http://127.0.0.1:8000/app",
+        "traefik": "http://127.0.0.1:9002/api/v1/app",
+        "nginx": "http://127.0.0.1:9102/api/v1/app",
+        "caddy": "http://127.0.0.1:9202/api/v1/app",
+        "haproxy": "http://127.0.0.1:9302/api/v1/app",
+    }
     for target in load_targets.targets(STACK):
         assert target.route.app == load_targets.APP
 
@@ -112,7 +140,9 @@ def test_the_targets_are_the_same_app_directly_and_through_each_stripping_proxy(
 def test_a_route_that_no_longer_strips_to_the_app_is_refused():
     """A compose.yaml change would silently compare two different apps, or a keeping route."""
     kept = [
-        replace(route, strips=False) if route.name == load_targets.ROUTE_NAME and route.proxy == "traefik" else route
+        replace(route, strips=False)
+        if route.name == load_targets.ROUTE_NAME and route.proxy == "traefik"
+        else route
         for route in STACK.routes
     ]
     with pytest.raises(ProxylabError, match="bench target traefik"):
@@ -126,7 +156,11 @@ def test_ratios_pair_each_repeat_with_direct_in_the_same_repeat():
     """A ratio would divide by another repeat's baseline, mixing drift into the proxy's cost."""
     assert ratios([500, 900], [1000, 1200]) == [0.5, 0.75]
     assert spread([3.0, 1.0, 2.0]) == spread([1.0, 2.0, 3.0])
-    assert (spread([3.0, 1.0, 2.0]).median, spread([3.0, 1.0, 2.0]).min, spread([3.0, 1.0, 2.0]).max) == (2.0, 1.0, 3.0)
+    assert (spread([3.0, 1.0, 2.0]).median, spread([3.0, 1.0, 2.0]).min, spread([3.0, 1.0, 2.0]).max) == (
+        2.0,
+        1.0,
+        3.0,
+    )
 
 
 def test_the_summary_keeps_every_run_with_median_spread_and_ratio():
@@ -147,10 +181,13 @@ def test_the_chart_is_a_png(tmp_path):
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.mark.parametrize(("cpuinfo", "model"), [
-    ("processor\t: 0\nmodel name\t: AMD EPYC 7B13\n", "AMD EPYC 7B13"),  # x86
-    ("processor\t: 0\nModel\t\t: Raspberry Pi 4 Model B\n", "Raspberry Pi 4 Model B"),  # ARM
-])
+@pytest.mark.parametrize(
+    ("cpuinfo", "model"),
+    [
+        ("processor\t: 0\nmodel name\t: AMD EPYC 7B13\n", "AMD EPYC 7B13"),  # x86
+        ("processor\t: 0\nModel\t\t: Raspberry Pi 4 Model B\n", "Raspberry Pi 4 Model B"),  # ARM
+    ],
+)
 def test_the_cpu_model_is_read_from_proc_cpuinfo(tmp_path: Path, cpuinfo, model):
     """Two reports from different machines would look comparable."""
     path = tmp_path / "cpuinfo"
@@ -161,11 +198,14 @@ def test_the_cpu_model_is_read_from_proc_cpuinfo(tmp_path: Path, cpuinfo, model)
 # --- lab 10's step kinds ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("spec", "problem"), [
-    ({"path": "app"}, "`path:` is the app's path"),
-    ({"path": "/app", "seconds": 0.5}, "`seconds:` takes a whole number"),
-    ({"path": "/app", "connections": True}, "`connections:` takes a whole number"),
-])
+@pytest.mark.parametrize(
+    ("spec", "problem"),
+    [
+        ({"path": "app"}, "`path:` is the app's path"),
+        ({"path": "/app", "seconds": 0.5}, "`seconds:` takes a whole number"),
+        ({"path": "/app", "connections": True}, "`connections:` takes a whole number"),
+    ],
+)
 def test_a_malformed_bench_step_fails_at_load_time(spec, problem):
     """A typo in lab 10 would surface as a wrk error on a projector."""
     with pytest.raises(ValueError, match=problem):
@@ -174,7 +214,9 @@ def test_a_malformed_bench_step_fails_at_load_time(spec, problem):
 
 def test_a_missing_report_says_how_to_make_one():
     """Lab 10's last step would show an empty table instead of `run make bench`."""
-    outcome = BenchReportAction("reports/no-such-bench.json").run(Context(STACK, choose(STACK, wanted="native")))
+    outcome = BenchReportAction("reports/no-such-bench.json").run(
+        Context(STACK, choose(STACK, wanted="native"))
+    )
     assert outcome.fields["found"] is False and "make bench" in outcome.fields["how"]
 
 

@@ -15,26 +15,40 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from test_bench_parts import fake_report  # a whole report from made-up runs (tests/bench/ is on the path)
 
 from bench import regress, sessions, suite, table
 from proxylab.paths import REPORTS_DIR
-from test_bench_parts import fake_report  # a whole report from made-up runs (tests/bench/ is on the path)
 
 
-def session(wall: float, suites: dict[str, tuple[int, float]], finished: str = "2026-01-01T10:00:00+00:00",
-            commit: str | None = "abc1234") -> dict:
+def session(
+    wall: float,
+    suites: dict[str, tuple[int, float]],
+    finished: str = "2026-01-01T10:00:00+00:00",
+    commit: str | None = "abc1234",
+) -> dict:
     """A session as bench/sessions.py keeps it: suite → (tests, seconds), slowest first."""
     rows = [{"suite": name, "tests": tests, "seconds": seconds} for name, (tests, seconds) in suites.items()]
-    return {"backend": "native", "file": "reports/test-times.native.json", "finished": finished, "commit": commit,
-            "wall_seconds": wall, "suites": sorted(rows, key=lambda row: row["seconds"], reverse=True)}
+    return {
+        "backend": "native",
+        "file": "reports/test-times.native.json",
+        "finished": finished,
+        "commit": commit,
+        "wall_seconds": wall,
+        "suites": sorted(rows, key=lambda row: row["seconds"], reverse=True),
+    }
 
 
 def bench(native: dict | None = None, compose: dict | None = None, suite_seconds: float = 90.0) -> dict:
     report = fake_report()
     report["test_suite"]["seconds"] = suite_seconds
-    missing = {"missing": "no make test session recorded on the compose backend; run make test with a Docker engine"}
-    report["test_sessions"] = {"native": native or {"missing": "no make test session recorded on the native backend"},
-                               "compose": compose or missing}
+    missing = {
+        "missing": "no make test session recorded on the compose backend; run make test with a Docker engine"
+    }
+    report["test_sessions"] = {
+        "native": native or {"missing": "no make test session recorded on the native backend"},
+        "compose": compose or missing,
+    }
     return report
 
 
@@ -45,16 +59,19 @@ def rows_by_suite(result: regress.Session) -> dict[str, regress.SuiteTime]:
 # --- the threshold: max(5 s, 10 %) ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("seconds", "before", "verdict"), [
-    (25.0, 20.0, "same"),      # +5 s is not more than 5 s
-    (25.1, 20.0, "slower"),    # short suites: 5 s is the bar
-    (14.9, 20.0, "faster"),
-    (110.0, 100.0, "same"),    # +10 % is not more than 10 %
-    (110.2, 100.0, "slower"),  # long sessions: 10 % is the bar
-    (106.0, 100.0, "same"),    # more than 5 s, but within 10 %
-    (89.8, 100.0, "faster"),
-    (0.3, 0.0, "same"),        # a suite that took no time before
-])
+@pytest.mark.parametrize(
+    ("seconds", "before", "verdict"),
+    [
+        (25.0, 20.0, "same"),  # +5 s is not more than 5 s
+        (25.1, 20.0, "slower"),  # short suites: 5 s is the bar
+        (14.9, 20.0, "faster"),
+        (110.0, 100.0, "same"),  # +10 % is not more than 10 %
+        (110.2, 100.0, "slower"),  # long sessions: 10 % is the bar
+        (106.0, 100.0, "same"),  # more than 5 s, but within 10 %
+        (89.8, 100.0, "faster"),
+        (0.3, 0.0, "same"),  # a suite that took no time before
+    ],
+)
 def test_a_change_counts_only_beyond_five_seconds_or_ten_percent(seconds, before, verdict):
     """Noise on a shared machine would read as a regression, or a real one would pass as noise."""
     assert regress.change(seconds, before) == verdict
@@ -65,37 +82,71 @@ def test_a_change_counts_only_beyond_five_seconds_or_ten_percent(seconds, before
 
 def test_each_suite_is_slower_faster_same_new_or_removed():
     """A suite that grew slower, appeared or disappeared would not show in the next bench."""
-    before = session(300.0, {"labs/test_labs_live.py": (12, 100.0), "stack/test_routes.py": (40, 60.0),
-                             "app/test_app.py": (20, 3.0), "suites/test_old.py": (4, 12.0)})
-    now = session(331.5, {"labs/test_labs_live.py": (12, 123.1), "stack/test_routes.py": (40, 45.0),
-                          "app/test_app.py": (22, 4.0), "suites/test_new.py": (5, 8.0)},
-                  finished="2026-01-02T10:00:00+00:00", commit="def5678")
+    before = session(
+        300.0,
+        {
+            "labs/test_labs_live.py": (12, 100.0),
+            "stack/test_routes.py": (40, 60.0),
+            "app/test_app.py": (20, 3.0),
+            "suites/test_old.py": (4, 12.0),
+        },
+    )
+    now = session(
+        331.5,
+        {
+            "labs/test_labs_live.py": (12, 123.1),
+            "stack/test_routes.py": (40, 45.0),
+            "app/test_app.py": (22, 4.0),
+            "suites/test_new.py": (5, 8.0),
+        },
+        finished="2026-01-02T10:00:00+00:00",
+        commit="def5678",
+    )
     native = regress.compare(bench(native=before), bench(native=now))[0]
     assert native.backend == "native"
     assert native.about == "finished 2026-01-02T10:00:00+00:00, commit def5678"
     assert "finished 2026-01-01T10:00:00+00:00, commit abc1234" in native.compared
-    assert native.rows[0] == regress.SuiteTime(regress.SESSION, 331.5, 300.0, 79, 76, "slower")  # +31.5 s > 30 s
-    assert [row.suite for row in native.rows[1:]] == ["labs/test_labs_live.py", "stack/test_routes.py",
-                                                       "suites/test_new.py", "app/test_app.py", "suites/test_old.py"]
+    assert native.rows[0] == regress.SuiteTime(
+        regress.SESSION, 331.5, 300.0, 79, 76, "slower"
+    )  # +31.5 s > 30 s
+    assert [row.suite for row in native.rows[1:]] == [
+        "labs/test_labs_live.py",
+        "stack/test_routes.py",
+        "suites/test_new.py",
+        "app/test_app.py",
+        "suites/test_old.py",
+    ]
     rows = rows_by_suite(native)
     assert (rows["labs/test_labs_live.py"].change, rows["labs/test_labs_live.py"].delta) == ("slower", 23.1)
     assert (rows["stack/test_routes.py"].change, rows["stack/test_routes.py"].delta) == ("faster", -15.0)
     assert (rows["app/test_app.py"].change, rows["app/test_app.py"].tests_before) == ("same", 20)
     assert rows["suites/test_new.py"] == regress.SuiteTime("suites/test_new.py", 8.0, None, 5, None, "new")
-    assert rows["suites/test_old.py"] == regress.SuiteTime("suites/test_old.py", None, 12.0, None, 4, "removed")
+    assert rows["suites/test_old.py"] == regress.SuiteTime(
+        "suites/test_old.py", None, 12.0, None, 4, "removed"
+    )
 
 
 def test_each_backend_is_compared_with_its_own_earlier_session():
     """The Compose session would be compared with the native one, or a missing backend would read as 0 s."""
     native = session(100.0, {"app/test_app.py": (20, 3.0)})
     compose = session(400.0, {"labs/test_labs_live.py": (12, 300.0)})
-    result = regress.compare(bench(native=native, compose=compose), bench(native=native, compose=session(380.0, {
-        "labs/test_labs_live.py": (12, 250.0)}, finished="2026-01-03T00:00:00+00:00")))
+    result = regress.compare(
+        bench(native=native, compose=compose),
+        bench(
+            native=native,
+            compose=session(
+                380.0, {"labs/test_labs_live.py": (12, 250.0)}, finished="2026-01-03T00:00:00+00:00"
+            ),
+        ),
+    )
     assert [(s.backend, s.rows[0].change) for s in result] == [("native", "same"), ("compose", "same")]
     assert rows_by_suite(result[1])["labs/test_labs_live.py"].change == "faster"
     assert "the same session as the previous bench" in result[0].compared  # make test did not run in between
     alone = regress.compare(bench(native=native), bench(native=native))[1]
-    assert (alone.rows, alone.about) == ([], "no make test session recorded on the compose backend; run make test with a Docker engine")
+    assert (alone.rows, alone.about) == (
+        [],
+        "no make test session recorded on the compose backend; run make test with a Docker engine",
+    )
 
 
 def test_without_an_earlier_figure_nothing_is_called_new_or_changed():
@@ -112,7 +163,9 @@ def test_without_an_earlier_figure_nothing_is_called_new_or_changed():
 
 def test_the_session_the_bench_timed_itself_is_compared_too():
     """The bench's own `make test` timing would lose its change since the previous bench."""
-    assert regress.timed(bench(suite_seconds=90.0), bench(suite_seconds=120.0)) == regress.SuiteTime(regress.TIMED, 120.0, 90.0, change="slower")
+    assert regress.timed(bench(suite_seconds=90.0), bench(suite_seconds=120.0)) == regress.SuiteTime(
+        regress.TIMED, 120.0, 90.0, change="slower"
+    )
     assert regress.timed(None, bench(suite_seconds=120.0)).change == ""
     smoke = bench()
     smoke["test_suite"] = {"skipped": "smoke mode does not time the test suite"}
@@ -124,28 +177,44 @@ def test_the_session_the_bench_timed_itself_is_compared_too():
 
 def test_a_session_table_is_read_with_when_and_which_commit(tmp_path: Path):
     """The report would keep figures without saying which `make test` run they are from."""
-    data = {"backend": "compose", "finished": "2026-01-01T10:00:00+00:00", "commit": "abc1234", "wall_seconds": 412.3,
-            "suites": [{"suite": "labs/test_labs_live.py", "tests": 12, "seconds": 300.0}]}
+    data = {
+        "backend": "compose",
+        "finished": "2026-01-01T10:00:00+00:00",
+        "commit": "abc1234",
+        "wall_seconds": 412.3,
+        "suites": [{"suite": "labs/test_labs_live.py", "tests": 12, "seconds": 300.0}],
+    }
     (tmp_path / "test-times.compose.json").write_text(json.dumps(data))
     found = sessions.last_sessions(tmp_path)
     assert found["compose"] == {**data, "file": str(tmp_path / "test-times.compose.json")}
-    assert found["native"] == {"missing": f"no make test session recorded on the native backend "
-                                          f"({tmp_path / 'test-times.native.json'}); run make test"}
+    assert found["native"] == {
+        "missing": f"no make test session recorded on the native backend "
+        f"({tmp_path / 'test-times.native.json'}); run make test"
+    }
 
 
 def test_a_table_from_before_finished_and_commit_were_recorded_still_reads(tmp_path: Path):
     """The first bench after this change would drop the session `make test` left earlier."""
     path = tmp_path / "test-times.native.json"
     path.write_text(json.dumps({"backend": "native", "wall_seconds": 50.0, "suites": []}))
-    assert sessions.read(path, "native")["finished"] is None and sessions.read(path, "native")["wall_seconds"] == 50.0
+    assert (
+        sessions.read(path, "native")["finished"] is None
+        and sessions.read(path, "native")["wall_seconds"] == 50.0
+    )
 
 
-@pytest.mark.parametrize(("text", "problem"), [
-    ("{not json", "is not readable JSON"),
-    ("[1, 2]", "is not a session table: a JSON list, not an object"),
-    ('{"suites": []}', "is not a session table: no number under wall_seconds"),
-    ('{"wall_seconds": 3, "suites": [{"suite": "a.py"}]}', "is not a session table: a suite row without suite, tests and seconds"),
-])
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("{not json", "is not readable JSON"),
+        ("[1, 2]", "is not a session table: a JSON list, not an object"),
+        ('{"suites": []}', "is not a session table: no number under wall_seconds"),
+        (
+            '{"wall_seconds": 3, "suites": [{"suite": "a.py"}]}',
+            "is not a session table: a suite row without suite, tests and seconds",
+        ),
+    ],
+)
 def test_a_malformed_session_table_says_what_is_wrong_and_what_to_run(tmp_path: Path, text, problem):
     """`make bench` would crash on a half-written file, or show its garbage as a session."""
     path = tmp_path / "test-times.compose.json"
@@ -160,7 +229,15 @@ def test_the_session_the_bench_times_leaves_make_tests_table_alone(monkeypatch):
     real `make test` one, and report the difference as a change in the suite."""
     recorded = REPORTS_DIR / "test-times.native.json"
     before = recorded.read_bytes() if recorded.exists() else None
-    small = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/tooling/test_suite_times.py"]
+    small = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "tests/tooling/test_suite_times.py",
+    ]
     # Two real, short phases instead of the whole suite: the second selects nothing (exit 5, not a failure).
     monkeypatch.setattr(suite, "PHASES", [("parallel", small), ("alone", [*small, "-m", "alone"])])
     monkeypatch.delenv("BACKEND", raising=False)
@@ -177,7 +254,15 @@ def test_the_full_bench_says_which_phases_it_times(monkeypatch):
     from bench.run import Plan, _test_suite
 
     assert "-m 'not lifecycle and not alone'; alone: " in suite.describe()  # pasteable: quoted
-    small = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/tooling/test_suite_times.py"]
+    small = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "tests/tooling/test_suite_times.py",
+    ]
     monkeypatch.setattr(suite, "PHASES", [("parallel", small), ("alone", [*small, "-m", "alone"])])
     lines: list[str] = []
     result = _test_suite(Plan.full(), lines.append)
@@ -209,25 +294,41 @@ def rendered(report: dict, previous: dict | None) -> str:
 
 def test_the_overview_shows_both_backends_with_their_changes():
     """The terminal would show one backend only, or a regression without its colour."""
-    before = bench(native=session(300.0, {"labs/test_labs_live.py": (12, 100.0), "app/test_app.py": (20, 3.0)}),
-                   compose=session(500.0, {"labs/test_labs_live.py": (12, 400.0)}), suite_seconds=90.0)
-    now = bench(native=session(330.0, {"labs/test_labs_live.py": (12, 123.1), "suites/test_new.py": (5, 8.0),
-                                       "app/test_app.py": (20, 3.0)}, finished="2026-01-02T10:00:00+00:00"),
-                compose=session(420.0, {"labs/test_labs_live.py": (12, 320.0)}, finished="2026-01-02T10:10:00+00:00"),
-                suite_seconds=91.0)
+    before = bench(
+        native=session(300.0, {"labs/test_labs_live.py": (12, 100.0), "app/test_app.py": (20, 3.0)}),
+        compose=session(500.0, {"labs/test_labs_live.py": (12, 400.0)}),
+        suite_seconds=90.0,
+    )
+    now = bench(
+        native=session(
+            330.0,
+            {
+                "labs/test_labs_live.py": (12, 123.1),
+                "suites/test_new.py": (5, 8.0),
+                "app/test_app.py": (20, 3.0),
+            },
+            finished="2026-01-02T10:00:00+00:00",
+        ),
+        compose=session(420.0, {"labs/test_labs_live.py": (12, 320.0)}, finished="2026-01-02T10:10:00+00:00"),
+        suite_seconds=91.0,
+    )
     text = rendered(now, before)
     plain = Console(width=200, record=True)
     plain.print(table.render(now, before))
     lines = [line.strip() for line in plain.export_text().splitlines()]
     native_at = next(i for i, line in enumerate(lines) if line.startswith("make test on the native backend"))
-    compose_at = next(i for i, line in enumerate(lines) if line.startswith("make test on the compose backend"))
+    compose_at = next(
+        i for i, line in enumerate(lines) if line.startswith("make test on the compose backend")
+    )
     assert native_at < compose_at
     labs = [line for line in lines if "labs/test_labs_live.py" in line]
     assert "123.1 s" in labs[0] and labs[0].endswith("+23.1 s")
     assert "320.0 s" in labs[1] and labs[1].endswith("-80.0 s")
     assert any("suites/test_new.py" in line and line.endswith("new") for line in lines)
     assert any(line.startswith(regress.TIMED) and "91.0 s" in line and "+1.0 s" in line for line in lines)
-    assert re.search(r"\x1b\[31m *\+23\.1 s", text) and re.search(r"\x1b\[32m *-80\.0 s", text)  # slower red, faster green
+    assert re.search(r"\x1b\[31m *\+23\.1 s", text) and re.search(
+        r"\x1b\[32m *-80\.0 s", text
+    )  # slower red, faster green
     assert re.search(r"\x1b\[2m *\+0\.0 s", text)  # unchanged, dim
 
 
@@ -246,9 +347,15 @@ def test_a_slower_suite_shows_even_below_the_slowest_few():
     many = {f"app/test_{n:02}.py": (3, 200.0 - 10 * n) for n in range(12)}  # 200 s down to 90 s
     slower = {**many, "app/test_11.py": (3, 100.5)}  # the fastest, 10.5 s slower: still 11th of 12
     plain = Console(width=200, record=True)
-    plain.print(table.render(bench(native=session(1200.0, slower, finished="later")), bench(native=session(1200.0, many))))
+    plain.print(
+        table.render(
+            bench(native=session(1200.0, slower, finished="later")), bench(native=session(1200.0, many))
+        )
+    )
     lines = [line.strip() for line in plain.export_text().splitlines()]
     assert [line.split()[0] for line in lines if line.startswith("app/test_")][-1] == "app/test_11.py"
     assert any(line.startswith("app/test_11.py") and line.endswith("+10.5 s") for line in lines)
     assert not any(line.startswith("app/test_10.py") for line in lines)
-    assert any("3 more suites in the JSON report, none changed by more than max(5 s, 10 %)" in line for line in lines)
+    assert any(
+        "3 more suites in the JSON report, none changed by more than max(5 s, 10 %)" in line for line in lines
+    )

@@ -42,7 +42,19 @@ def smoke(native, running_stack, tmp_path_factory):
 def test_the_report_has_every_section(smoke):
     """bench.json would lack what the issue asks for: versions, machine, cold start, tests, load."""
     report, _ = smoke
-    assert {"mode", "started", "finished", "backend", "versions", "machine", "cold_start", "test_suite", "test_sessions", "load", "chart"} <= set(report)
+    assert {
+        "mode",
+        "started",
+        "finished",
+        "backend",
+        "versions",
+        "machine",
+        "cold_start",
+        "test_suite",
+        "test_sessions",
+        "load",
+        "chart",
+    } <= set(report)
     assert report["mode"] == "smoke" and "skipped" in report["test_suite"]
     assert set(report["test_sessions"]) == {"native", "compose"}
     assert {"uvicorn", "traefik", "nginx"} <= set(report["versions"])
@@ -56,10 +68,14 @@ def test_every_target_and_path_was_measured_without_failures(smoke):
     for name, path in load["paths"].items():
         assert list(path["targets"]) == list(NAMES), name
         for target, data in path["targets"].items():
-            assert len(data["runs"]) == 1 and data["runs"][0]["requests"] > 0, f"{name} {target} measured nothing"
+            assert len(data["runs"]) == 1 and data["runs"][0]["requests"] > 0, (
+                f"{name} {target} measured nothing"
+            )
             assert (data["errors"], data["non_2xx"]) == (0, 0), f"{name} {target}: {data['runs'][0]}"
             assert data["command"].startswith("wrk -t2 -c16 -d1s") and data["url"] in data["command"]
-            assert {"median", "min", "max"} <= set(data["p99_ms"]) and "requests_per_s" in data["ratio_to_direct"]
+            assert {"median", "min", "max"} <= set(data["p99_ms"]) and "requests_per_s" in data[
+                "ratio_to_direct"
+            ]
 
 
 def test_a_cold_start_was_timed_and_the_stack_left_running(smoke, native):

@@ -28,10 +28,27 @@ PORT_BASE = 9800
 
 
 def doctor(*args: str, app_dir: Path = APPS) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "doctor", *args, "--app-dir", str(app_dir), "--no-browser",
-                           "--port-base", str(PORT_BASE),
-                           "--json", os.devnull, "--markdown", os.devnull],
-                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "doctor",
+            *args,
+            "--app-dir",
+            str(app_dir),
+            "--no-browser",
+            "--port-base",
+            str(PORT_BASE),
+            "--json",
+            os.devnull,
+            "--markdown",
+            os.devnull,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def listening_ports() -> list[int]:
@@ -42,9 +59,14 @@ def listening_ports() -> list[int]:
 def test_a_module_that_does_not_import_shows_the_import_error() -> None:
     result = doctor("does_not_import:app")
     assert result.returncode == 2, result.stderr
-    assert "module does_not_import: does not import: ModuleNotFoundError: No module named 'package_that_is_not_installed'" in result.stderr
+    assert (
+        "module does_not_import: does not import: ModuleNotFoundError: No module named 'package_that_is_not_installed'"
+        in result.stderr
+    )
     assert "next:" in result.stderr
-    assert 'does_not_import.py", line 3' in result.stderr, "the traceback's last lines, down to the user's own line, come with it"
+    assert 'does_not_import.py", line 3' in result.stderr, (
+        "the traceback's last lines, down to the user's own line, come with it"
+    )
     assert listening_ports() == []
 
 
@@ -72,7 +94,10 @@ def test_a_port_in_use_is_named_with_its_owner_before_anything_starts() -> None:
         busy.listen()
         result = doctor("crash_at_startup:app")
         assert result.returncode == 2
-        assert f"port 127.0.0.1:{PORT_BASE + 21} (nginx strip --root-path): is already in use by pid {os.getpid()}" in result.stderr
+        assert (
+            f"port 127.0.0.1:{PORT_BASE + 21} (nginx strip --root-path): is already in use by pid {os.getpid()}"
+            in result.stderr
+        )
         assert "--port-base" in result.stderr
         assert [p for p in listening_ports() if p != PORT_BASE + 21] == []
 
@@ -81,10 +106,29 @@ def test_python_runs_the_app_in_that_interpreter(tmp_path: Path) -> None:
     """--python names the user's interpreter: the app is read and served there, never here."""
     other = REPO / ".venv-fastapi-run" / "bin" / "python"
     report = tmp_path / "doctor.json"
-    result = subprocess.run([sys.executable, "-m", "doctor", "doctor.examples.strip_ready:app", "--app-dir", str(REPO),
-                             "--port-base", str(PORT_BASE),
-                             "--python", str(other), "--no-browser", "--json", str(report), "--markdown", os.devnull],
-                            cwd=REPO, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "doctor",
+            "doctor.examples.strip_ready:app",
+            "--app-dir",
+            str(REPO),
+            "--port-base",
+            str(PORT_BASE),
+            "--python",
+            str(other),
+            "--no-browser",
+            "--json",
+            str(report),
+            "--markdown",
+            os.devnull,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(report.read_text())
     assert data["versions"]["python_executable"] == str(other), "the app was read by that interpreter"
@@ -103,10 +147,28 @@ def test_bad_arguments_say_what_to_write() -> None:
 # runs with nothing beside it.
 @pytest.mark.alone
 def test_ctrl_c_while_probing_stops_every_process_it_started() -> None:
-    process = subprocess.Popen([sys.executable, "-m", "doctor", "doctor.examples.realworld.main:app", "--port-base", str(PORT_BASE),
-                                "--app-dir", str(REPO), "--json", os.devnull, "--markdown", os.devnull],
-                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=sigint_as_in_a_terminal)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "doctor",
+            "doctor.examples.realworld.main:app",
+            "--port-base",
+            str(PORT_BASE),
+            "--app-dir",
+            str(REPO),
+            "--json",
+            os.devnull,
+            "--markdown",
+            os.devnull,
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=sigint_as_in_a_terminal,
+    )
     try:
         seen = []
         for line in process.stdout:

@@ -40,8 +40,12 @@ def grid(strip: tuple, strip_rooted: tuple, keep: tuple, keep_rooted: tuple) -> 
     """The same four rows for every proxy: for these apps the four proxies agree."""
     rows = {}
     for proxy in PROXIES:
-        rows |= {f"{proxy} strip": strip, f"{proxy} strip --root-path": strip_rooted,
-                 f"{proxy} keep": keep, f"{proxy} keep --root-path": keep_rooted}
+        rows |= {
+            f"{proxy} strip": strip,
+            f"{proxy} strip --root-path": strip_rooted,
+            f"{proxy} keep": keep,
+            f"{proxy} keep --root-path": keep_rooted,
+        }
     return rows
 
 
@@ -54,16 +58,38 @@ EXPECTED = {
 
 
 @pytest.fixture(scope="module")
-def doctored(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[subprocess.CompletedProcess, dict, str]]:
+def doctored(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, tuple[subprocess.CompletedProcess, dict, str]]:
     """Each example through the doctor once: its exit, its JSON and its Markdown."""
     done = {}
     for name, (spec, expect, _) in EXAMPLES.items():
         out = tmp_path_factory.mktemp(f"doctor-{name}")
-        command = [sys.executable, "-m", "doctor", spec, "--app-dir", str(REPO), "--expect", expect,
-                   "--json", str(out / "doctor.json"), "--markdown", str(out / "doctor.md")]
-        process = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300,
-                                 env={**os.environ, "COLUMNS": "160"})
-        assert (out / "doctor.json").is_file(), f"the doctor wrote no report for {spec}:\n{process.stdout}\n{process.stderr}"
+        command = [
+            sys.executable,
+            "-m",
+            "doctor",
+            spec,
+            "--app-dir",
+            str(REPO),
+            "--expect",
+            expect,
+            "--json",
+            str(out / "doctor.json"),
+            "--markdown",
+            str(out / "doctor.md"),
+        ]
+        process = subprocess.run(
+            command,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ, "COLUMNS": "160"},
+        )
+        assert (out / "doctor.json").is_file(), (
+            f"the doctor wrote no report for {spec}:\n{process.stdout}\n{process.stderr}"
+        )
         done[name] = (process, json.loads((out / "doctor.json").read_text()), (out / "doctor.md").read_text())
     return done
 
@@ -72,16 +98,29 @@ def doctored(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[subpro
 def test_each_configuration_gets_the_verdict_the_pinned_versions_give(doctored, example: str) -> None:
     _, report, _ = doctored[example]
     got = {_label(c): tuple(c["checks"][check] for check in CHECKS) for c in report["configurations"]}
-    wrong = {label: (EXPECTED[example][label], got.get(label)) for label in EXPECTED[example] if got.get(label) != EXPECTED[example][label]}
-    assert not wrong, "expected vs got, " + " / ".join(CHECKS) + ":\n" + "\n".join(
-        f"  {label}: {want} vs {have}\n    " + "\n    ".join(_reasons(report, label)) for label, (want, have) in wrong.items())
+    wrong = {
+        label: (EXPECTED[example][label], got.get(label))
+        for label in EXPECTED[example]
+        if got.get(label) != EXPECTED[example][label]
+    }
+    assert not wrong, (
+        "expected vs got, "
+        + " / ".join(CHECKS)
+        + ":\n"
+        + "\n".join(
+            f"  {label}: {want} vs {have}\n    " + "\n    ".join(_reasons(report, label))
+            for label, (want, have) in wrong.items()
+        )
+    )
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
 def test_expect_exits_non_zero_exactly_when_that_configuration_is_broken(doctored, example: str) -> None:
     process, _, _ = doctored[example]
     _, expect, status = EXAMPLES[example]
-    assert process.returncode == status, f"--expect {expect!r}: exit {process.returncode}, wanted {status}\n{process.stdout[-3000:]}\n{process.stderr[-2000:]}"
+    assert process.returncode == status, (
+        f"--expect {expect!r}: exit {process.returncode}, wanted {status}\n{process.stdout[-3000:]}\n{process.stderr[-2000:]}"
+    )
     if status:
         assert f"expected configuration `{expect}` is broken for this app" in process.stdout
 
@@ -97,7 +136,9 @@ def test_the_json_has_the_documented_shape(doctored) -> None:
         assert set(configuration["checks"]) == set(CHECKS)
         assert set(configuration["checks"].values()) <= {"ok", "broken", "n/a"}
         broken = {check for check, status in configuration["checks"].items() if status == "broken"}
-        assert broken == {r["check"] for r in configuration["reasons"]}, "every broken check has a reason, and only those"
+        assert broken == {r["check"] for r in configuration["reasons"]}, (
+            "every broken check has a reason, and only those"
+        )
 
 
 def test_the_recommendation_is_every_working_configuration_with_what_to_copy(doctored) -> None:
@@ -105,18 +146,29 @@ def test_the_recommendation_is_every_working_configuration_with_what_to_copy(doc
     chosen = [(r["proxy"], r["strips"], r["server_root_path"]) for r in report["recommended"]]
     assert chosen == [(proxy, True, "/api/v1") for proxy in PROXIES]
     for item in report["recommended"]:
-        assert "--root-path /api/v1" in item["server_command"] and item["server_command"].startswith("uvicorn doctor.examples.realworld.main:app")
+        assert "--root-path /api/v1" in item["server_command"] and item["server_command"].startswith(
+            "uvicorn doctor.examples.realworld.main:app"
+        )
         assert item["fastapi_run"].startswith("fastapi run --entrypoint doctor.examples.realworld.main:app")
         assert "app:8000" in item["proxy_config"] and "/api/v1" in item["proxy_config"]
         assert item["proxy_config"].strip() in markdown
-    assert doctored["usual_mistakes"][1]["recommended"] == [], "an app with hand-built URLs has no configuration that fixes it"
+    assert doctored["usual_mistakes"][1]["recommended"] == [], (
+        "an app with hand-built URLs has no configuration that fixes it"
+    )
 
 
 def test_each_reason_names_the_lab_step_that_shows_it(doctored) -> None:
     _, report, _ = doctored["usual_mistakes"]
-    reasons = {(r["check"], r["lab"], r["step"]) for r in _configuration(report, "traefik strip --root-path")["reasons"]}
-    assert ("docs_ui", "01", "What the docs page on the app directly asks the browser for") in reasons, "the hand-built schema URL"
-    assert ("redirects", "02", "The same redirect with --root-path keeps the prefix") in reasons, "the hand-built Location"
+    reasons = {
+        (r["check"], r["lab"], r["step"])
+        for r in _configuration(report, "traefik strip --root-path")["reasons"]
+    }
+    assert ("docs_ui", "01", "What the docs page on the app directly asks the browser for") in reasons, (
+        "the hand-built schema URL"
+    )
+    assert ("redirects", "02", "The same redirect with --root-path keeps the prefix") in reasons, (
+        "the hand-built Location"
+    )
     _, report, _ = doctored["strip_ready"]
     reasons = {(r["check"], r["lab"]) for r in _configuration(report, "nginx strip")["reasons"]}
     assert reasons == {("docs_ui", "01"), ("operations", "03"), ("redirects", "02")}
@@ -125,13 +177,20 @@ def test_each_reason_names_the_lab_step_that_shows_it(doctored) -> None:
 def test_the_docs_ui_verdict_comes_from_chromium_too(doctored) -> None:
     _, report, _ = doctored["strip_ready"]
     assert report["browser"].startswith("Chromium ")
-    lines = [r["reason"] for r in _configuration(report, "haproxy strip")["reasons"] if r["check"] == "docs_ui"]
+    lines = [
+        r["reason"] for r in _configuration(report, "haproxy strip")["reasons"] if r["check"] == "docs_ui"
+    ]
     assert any(line.startswith("Chromium, ") and "Swagger UI shows" in line for line in lines), lines
 
 
 def _label(configuration: dict) -> str:
-    return " ".join([configuration["proxy"], "strip" if configuration["strips"] else "keep",
-                     *(["--root-path"] if configuration["server_root_path"] else [])])
+    return " ".join(
+        [
+            configuration["proxy"],
+            "strip" if configuration["strips"] else "keep",
+            *(["--root-path"] if configuration["server_root_path"] else []),
+        ]
+    )
 
 
 def _configuration(report: dict, label: str) -> dict:
@@ -139,4 +198,6 @@ def _configuration(report: dict, label: str) -> dict:
 
 
 def _reasons(report: dict, label: str) -> list[str]:
-    return [f"{r['check']}: {r['reason']}" for r in _configuration(report, label)["reasons"]] or ["(no reasons)"]
+    return [f"{r['check']}: {r['reason']}" for r in _configuration(report, label)["reasons"]] or [
+        "(no reasons)"
+    ]

@@ -36,8 +36,10 @@ PLAIN_APP, ROOT_PATH_APP = 9780, 9781
 def routes_of(proxy: str) -> tuple[Entrance, Entrance]:
     """The proxy's strip route (to the app without root_path) and keep route (to the app with it)."""
     port = 9790 + 2 * PROXIES.index(proxy)
-    return (Entrance(port, True, f"127.0.0.1:{PLAIN_APP}"),
-            Entrance(port + 1, False, f"127.0.0.1:{ROOT_PATH_APP}"))
+    return (
+        Entrance(port, True, f"127.0.0.1:{PLAIN_APP}"),
+        Entrance(port + 1, False, f"127.0.0.1:{ROOT_PATH_APP}"),
+    )
 
 
 # --- running things: doctor.servers starts, waits for and stops them, as in a doctor run ---
@@ -50,15 +52,31 @@ def echo_apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         for port, environment in ((PLAIN_APP, {}), (ROOT_PATH_APP, {"PROXYLAB_APP_ROOT_PATH": PREFIX})):
             # Only PATH and HOME from the caller: a PROXYLAB_* variable in the shell cannot change the app.
             inherited = {key: os.environ[key] for key in ("PATH", "HOME") if key in os.environ}
-            env = {**inherited, "PROXYLAB_INSTANCE": f"app-{port}", "FORWARDED_ALLOW_IPS": "127.0.0.1", **environment}
-            argv = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
+            env = {
+                **inherited,
+                "PROXYLAB_INSTANCE": f"app-{port}",
+                "FORWARDED_ALLOW_IPS": "127.0.0.1",
+                **environment,
+            }
+            argv = [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ]
             processes.start(f"app-{port}", argv, cwd=REPO, env=env)
             processes.wait_listening(f"app-{port}", port, f"the echo app on {port}", "read its log above")
         yield
 
 
 @pytest.fixture(scope="module", params=PROXIES)
-def proxy(request: pytest.FixtureRequest, echo_apps: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def proxy(
+    request: pytest.FixtureRequest, echo_apps: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """One proxy, started with start_argv on its strip and keep routes; stopped after its tests
     (pytest runs each proxy's tests together). Traefik listens before its routes are loaded, so
     its routes are waited for too, as the doctor does."""
@@ -68,16 +86,25 @@ def proxy(request: pytest.FixtureRequest, echo_apps: None, tmp_path_factory: pyt
     out.mkdir()
     with Processes(tmp_path) as processes:
         processes.start(name, proxies.start_argv(name, routes_of(name), PREFIX, out))
-        listening = sum(processes.wait_listening(name, route.port, name, "read its log above") for route in routes_of(name))
+        listening = sum(
+            processes.wait_listening(name, route.port, name, "read its log above")
+            for route in routes_of(name)
+        )
         routing = 0.0
         if name == "traefik":
-            routing = wait_traefik_routing(processes, name, [f"http://127.0.0.1:{route.port}{PREFIX}/echo/ready" for route in routes_of(name)])
+            routing = wait_traefik_routing(
+                processes,
+                name,
+                [f"http://127.0.0.1:{route.port}{PREFIX}/echo/ready" for route in routes_of(name)],
+            )
         print(f"{name}: listening after {listening:.3f}s, routing {routing:.3f}s later")
         yield name
 
 
 def get(http: requests.Session, route: Entrance, path: str, **headers: str) -> requests.Response:
-    return http.get(f"http://127.0.0.1:{route.port}{path}", headers=headers, allow_redirects=False, timeout=10)
+    return http.get(
+        f"http://127.0.0.1:{route.port}{path}", headers=headers, allow_redirects=False, timeout=10
+    )
 
 
 # --- the path the app sees --------------------------------------------------------------------
@@ -104,7 +131,11 @@ def test_keep_route_passes_the_path_unchanged(proxy: str, http: requests.Session
     declares root_path /api/v1 routes below it; a stripped path would miss every route."""
     _, keep = routes_of(proxy)
     report = get(http, keep, f"{PREFIX}/echo/x?q=1").json()
-    assert (report["raw_path"], report["root_path"], report["url"].partition("?")[2]) == (f"{PREFIX}/echo/x", PREFIX, "q=1")
+    assert (report["raw_path"], report["root_path"], report["url"].partition("?")[2]) == (
+        f"{PREFIX}/echo/x",
+        PREFIX,
+        "q=1",
+    )
 
 
 def test_a_large_request_body_reaches_the_app(proxy: str, http: requests.Session) -> None:
@@ -138,11 +169,17 @@ def _who_answered(answer: requests.Response, port: int) -> tuple:
     if answer.headers.get("content-type") == "application/json":
         return ("app", answer.json()["path"])
     location = answer.headers.get("location")
-    return ("proxy", answer.status_code, location.removeprefix(f"http://127.0.0.1:{port}") if location else None)
+    return (
+        "proxy",
+        answer.status_code,
+        location.removeprefix(f"http://127.0.0.1:{port}") if location else None,
+    )
 
 
 @pytest.mark.parametrize("strips", [True, False], ids=["strip", "keep"])
-def test_the_bare_prefix_is_handled_as_each_proxy_does(proxy: str, strips: bool, http: requests.Session) -> None:
+def test_the_bare_prefix_is_handled_as_each_proxy_does(
+    proxy: str, strips: bool, http: requests.Session
+) -> None:
     """What /api/v1 (no slash) does per proxy, a fact the doctor's report shows: if this fails, the
     comment above the route in doctor/templates/ and BARE_PREFIX no longer tell the truth."""
     route = routes_of(proxy)[0 if strips else 1]
@@ -208,7 +245,14 @@ def test_odd_paths_arrive_as_each_proxy_sends_them(proxy: str, path: str, http: 
 
 # The X-Forwarded-* (and X-Real-IP) names each proxy sends, observed; strip routes add -Prefix.
 SENT = {
-    "traefik": {"x-forwarded-for", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto", "x-forwarded-server", "x-real-ip"},
+    "traefik": {
+        "x-forwarded-for",
+        "x-forwarded-host",
+        "x-forwarded-port",
+        "x-forwarded-proto",
+        "x-forwarded-server",
+        "x-real-ip",
+    },
     "nginx": {"x-forwarded-for", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto", "x-real-ip"},
     "caddy": {"x-forwarded-for", "x-forwarded-host", "x-forwarded-proto"},
     "haproxy": {"x-forwarded-for", "x-forwarded-proto"},
@@ -255,10 +299,21 @@ FORGED = {
 # X-Forwarded-For/-Proto/-Host it sets and its header_up removes the rest; Nginx's proxy_set_header
 # replaces or ("") removes each; HAProxy's set-header/del-header do. Nginx and HAProxy append to a
 # client's X-Forwarded-For, and uvicorn believes the entry they appended (test below).
-TRAEFIK_OWN = {"x-forwarded-for": "{client}", "x-forwarded-proto": "http", "x-forwarded-host": "{host}",
-               "x-forwarded-port": "{port}", "x-forwarded-server": "{hostname}", "x-real-ip": "{client}"}
-NGINX_OWN = {"x-forwarded-for": "203.0.113.9, {client}", "x-forwarded-proto": "http", "x-forwarded-host": "{host}",
-             "x-forwarded-port": "{port}", "x-real-ip": "{client}"}
+TRAEFIK_OWN = {
+    "x-forwarded-for": "{client}",
+    "x-forwarded-proto": "http",
+    "x-forwarded-host": "{host}",
+    "x-forwarded-port": "{port}",
+    "x-forwarded-server": "{hostname}",
+    "x-real-ip": "{client}",
+}
+NGINX_OWN = {
+    "x-forwarded-for": "203.0.113.9, {client}",
+    "x-forwarded-proto": "http",
+    "x-forwarded-host": "{host}",
+    "x-forwarded-port": "{port}",
+    "x-real-ip": "{client}",
+}
 CADDY_OWN = {"x-forwarded-for": "{client}", "x-forwarded-proto": "http", "x-forwarded-host": "{host}"}
 HAPROXY_OWN = {"x-forwarded-for": "203.0.113.9, {client}", "x-forwarded-proto": "http"}
 # Strip routes add the prefix they removed; keep routes send no X-Forwarded-Prefix at all.
@@ -300,19 +355,28 @@ def _forged(proxy: str, strips: bool, untrusted_client: requests.Session) -> tup
 
 
 @pytest.mark.parametrize("strips", [True, False], ids=["strip", "keep"])
-def test_forged_forwarded_headers_do_not_reach_the_app(proxy: str, strips: bool, untrusted_client: requests.Session) -> None:
+def test_forged_forwarded_headers_do_not_reach_the_app(
+    proxy: str, strips: bool, untrusted_client: requests.Session
+) -> None:
     """The snippet a user copies must let through no forwarding header of the client's making: a
     forged X-Forwarded-Proto/-Host/-Port/-Prefix, X-Real-IP or Forwarded would be believed by an
     app that trusts the proxy (https URLs, another host, a forged prefix in every link). If this
     fails, a proxy's config (or its version) changed what a client can make the app believe."""
     route, report = _forged(proxy, strips, untrusted_client)
-    values = {"client": CLIENT, "host": f"127.0.0.1:{route.port}", "port": str(route.port), "hostname": socket.gethostname()}
+    values = {
+        "client": CLIENT,
+        "host": f"127.0.0.1:{route.port}",
+        "port": str(route.port),
+        "hostname": socket.gethostname(),
+    }
     expected = {name: value.format(**values) for name, value in AFTER_FORGERY[(proxy, strips)].items()}
     assert report["forwarded_headers"] == expected
 
 
 @pytest.mark.parametrize("strips", [True, False], ids=["strip", "keep"])
-def test_uvicorn_believes_the_proxys_entry_not_the_clients(proxy: str, strips: bool, untrusted_client: requests.Session) -> None:
+def test_uvicorn_believes_the_proxys_entry_not_the_clients(
+    proxy: str, strips: bool, untrusted_client: requests.Session
+) -> None:
     """Nginx and HAProxy append to a forged X-Forwarded-For; uvicorn walks it from the right and
     stops at the first address not in --forwarded-allow-ips, the client's real one. If this fails,
     the app would log (and rate-limit, allow-list) the address a client chose."""
@@ -335,9 +399,14 @@ def test_snippet_is_verbatim_in_the_running_config(name: str, tmp_path: Path) ->
     proxies.start_argv(name, routes_of(name), PREFIX, tmp_path)
     rendered = _rendered(tmp_path)
     for route in routes_of(name):
-        where, _, section = proxies.snippet(name, route.strips, PREFIX, upstream=route.upstream).partition("\n")
+        where, _, section = proxies.snippet(name, route.strips, PREFIX, upstream=route.upstream).partition(
+            "\n"
+        )
         assert where.startswith("# ") and "\n" not in where
-        listener = {"traefik": proxies.route_name(route.strips, route.upstream), "haproxy": f"127.0.0.1:{route.port}"}
+        listener = {
+            "traefik": proxies.route_name(route.strips, route.upstream),
+            "haproxy": f"127.0.0.1:{route.port}",
+        }
         if name == "traefik":
             section = section.replace("entryPoints: [web]", f"entryPoints: [{listener[name]}]")
         if name == "haproxy":
@@ -374,7 +443,9 @@ def test_version_argv_reports_the_pinned_proxies() -> None:
 # --- faults -----------------------------------------------------------------------------------
 
 
-def test_a_missing_debian_proxy_is_named_with_the_package_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_missing_debian_proxy_is_named_with_the_package_to_install(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """Without nginx the doctor must say what is missing and how to install it, not crash."""
     monkeypatch.setattr(proxies.shutil, "which", lambda _: None)
     monkeypatch.setattr(proxy_base, "_SBIN", tmp_path)

@@ -38,7 +38,9 @@ def write_lab(tmp_path: Path) -> Callable[..., Path]:
 @pytest.fixture
 def mismatch(native_context: Context) -> StepResult:
     """Step 2 of a fake lab: status as expected, body.path not (expected /api/v1/app, got /app)."""
-    step = fake_step(2, "Through Traefik", show=("status",), expect={"status": 200, "body.path": "/api/v1/app"})
+    step = fake_step(
+        2, "Through Traefik", show=("status",), expect={"status": 200, "body.path": "/api/v1/app"}
+    )
     return run_step(fake_lab(fake_step(), step), step, native_context)
 
 

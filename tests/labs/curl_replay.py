@@ -36,7 +36,11 @@ def replay(result: StepResult, context: Context, timeout: float = 30.0) -> list[
             continue
         curl_value = lookup(answer.fields(), name)
         expectation = result.step.expect.get(name)
-        agree = expectation.holds(curl_value, context) == verdict.ok if expectation else curl_value == verdict.actual
+        agree = (
+            expectation.holds(curl_value, context) == verdict.ok
+            if expectation
+            else curl_value == verdict.actual
+        )
         if not agree:
             differences.append(f"{name}: runner {text(verdict.actual)}, curl {text(curl_value)}")
     return differences

@@ -33,13 +33,25 @@ class FakeAction:
         return Outcome(self.fields, self.raw)
 
 
-def fake_step(number: int = 1, title: str = "The app, directly", fields: dict[str, Any] | None = None,
-              show: tuple[str, ...] = (), expect: dict[str, Any] | None = None, why: str = "Because.") -> Step:
+def fake_step(
+    number: int = 1,
+    title: str = "The app, directly",
+    fields: dict[str, Any] | None = None,
+    show: tuple[str, ...] = (),
+    expect: dict[str, Any] | None = None,
+    why: str = "Because.",
+) -> Step:
     action = FakeAction(fields if fields is not None else {"status": 200, "body": {"path": "/app"}})
     expectations = {name: parse_expectation(raw) for name, raw in (expect or {}).items()}
     return Step(number, title, "request", action, show, expectations, why)
 
 
 def fake_lab(*steps: Step, name: str = "01-fake-lab") -> Lab:
-    return Lab(Path(f"/labs/{name}.yaml"), "A fake lab", "5 minutes", "See what a fake does.", steps,
-               ("Fakes never fail to answer.",))
+    return Lab(
+        Path(f"/labs/{name}.yaml"),
+        "A fake lab",
+        "5 minutes",
+        "See what a fake does.",
+        steps,
+        ("Fakes never fail to answer.",),
+    )

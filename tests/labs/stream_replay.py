@@ -35,7 +35,11 @@ _REJECTED = re.compile(r"server rejected WebSocket connection: HTTP (\d+)")
 
 
 def replay_stream(result: StepResult, context: Context) -> list[str]:
-    answer = _run_websocket_cli(result.command) if result.step.kind == "websocket" else _run_curl_stream(result.command)
+    answer = (
+        _run_websocket_cli(result.command)
+        if result.step.kind == "websocket"
+        else _run_curl_stream(result.command)
+    )
     differences = []
     for verdict in result.verdicts:
         name = verdict.field
@@ -59,8 +63,15 @@ def _run_websocket_cli(command: str, wait_s: float = 3.0) -> dict:
         name, _, value = words.pop(0).partition("=")
         env[name] = value
     assert words[:3] == ["python", "-m", "websockets"], command
-    process = subprocess.Popen([sys.executable, *words[1:]], cwd=REPO, env=env, text=True,
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, *words[1:]],
+        cwd=REPO,
+        env=env,
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     assert process.stdin is not None
     process.stdin.write(message + "\n")
     process.stdin.flush()
@@ -71,8 +82,12 @@ def _run_websocket_cli(command: str, wait_s: float = 3.0) -> dict:
     rejected = next((int(match[1]) for line in lines if (match := _REJECTED.search(line))), None)
     status = 101 if any(line.startswith("Connected to") for line in lines) else rejected
     report = _json(received[0]) if received else None
-    return {"status": status, "report": report, "echo": received[1] if len(received) > 1 else None,
-            "error": None if status == 101 else " ".join(lines)}
+    return {
+        "status": status,
+        "report": report,
+        "echo": received[1] if len(received) > 1 else None,
+        "error": None if status == 101 else " ".join(lines),
+    }
 
 
 def _run_curl_stream(command: str) -> dict:

@@ -29,14 +29,27 @@ def test_every_step_names_its_evidence_and_it_resolves(lab, step):
         ("python: starlette.routing.get_route_path", Evidence("python", "starlette.routing.get_route_path")),
         ("file: nginx/nginx.conf: include", Evidence("file", "nginx/nginx.conf", "include")),
         ("nginx: $host", Evidence("nginx", "$host")),
-        ("go: net/http/transport.go: errServerClosedIdle", Evidence("go", "net/http/transport.go", "errServerClosedIdle")),
+        (
+            "go: net/http/transport.go: errServerClosedIdle",
+            Evidence("go", "net/http/transport.go", "errServerClosedIdle"),
+        ),
     ],
 )
 def test_an_evidence_line_reads_as_written(line, evidence):
     assert parse_evidence(line) == evidence and str(evidence) == line
 
 
-@pytest.mark.parametrize("line", ["starlette.routing.get_route_path", "doc: https://example", "file: nginx/nginx.conf", "go: net/http/transport.go", "python: a.b: text", 3])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "starlette.routing.get_route_path",
+        "doc: https://example",
+        "file: nginx/nginx.conf",
+        "go: net/http/transport.go",
+        "python: a.b: text",
+        3,
+    ],
+)
 def test_a_malformed_evidence_line_is_refused(line):
     """A lab could cite a source no test can find, and the check would pass by finding nothing."""
     with pytest.raises(ValueError):
@@ -61,7 +74,9 @@ def test_evidence_that_is_not_there_is_found_out(evidence):
 
 def test_a_lab_file_with_bad_evidence_fails_at_load_time(write_lab):
     """A typo in `evidence:` would surface only in the evidence test, not where the lab is written."""
-    path = write_lab("title: T\nsteps:\n  - title: S\n    request: {url: 'http://127.0.0.1:8000/app'}\n    evidence: [python]\n")
+    path = write_lab(
+        "title: T\nsteps:\n  - title: S\n    request: {url: 'http://127.0.0.1:8000/app'}\n    evidence: [python]\n"
+    )
     with pytest.raises(LabFileError, match="evidence 'python'"):
         load_lab(path)
 
@@ -73,6 +88,8 @@ def test_go_evidence_is_read_in_the_go_that_built_the_proxies(monkeypatch):
 
     if evidence.go_root() is None:
         pytest.skip("no Go toolchain on PATH")
-    monkeypatch.setattr(evidence, "built_with", lambda binary: "go1.20.1" if binary.name == "traefik" else None)
+    monkeypatch.setattr(
+        evidence, "built_with", lambda binary: "go1.20.1" if binary.name == "traefik" else None
+    )
     problem = resolve(Evidence("go", "net/http/transport.go", "errServerClosedIdle"))
     assert problem is not None and "was built with go1.20.1" in problem and "make traefik" in problem

@@ -17,8 +17,11 @@ ANSWER = {
     "status": 200,
     "headers": {"location": "http://127.0.0.1:9999/api/v1/items/", "content-type": "application/json"},
     "body": {
-        "path": "/api/v1/app", "client_host": "127.0.0.77", "forwarded_headers": {"x-forwarded-prefix": "/api/v1"},
-        "empty": "", "nothing": None,
+        "path": "/api/v1/app",
+        "client_host": "127.0.0.77",
+        "forwarded_headers": {"x-forwarded-prefix": "/api/v1"},
+        "empty": "",
+        "nothing": None,
     },
     "schema": {"body": {"servers": [{"url": "/api/v1"}, {"url": "https://stag.example.com"}]}},
     "hops": [],
@@ -77,7 +80,12 @@ CASES = [
     ("contains list element", {"contains": {"url": "/api/v1"}}, [{"url": "/api/v1"}, {"url": "/x"}], True),
     ("contains mapping key", {"contains": "x-real-ip"}, {"x-real-ip": "1.2.3.4"}, True),
     ("contains on absent", {"contains": "a"}, MISSING, False),
-    ("matches regex search", {"matches": r"^http://127\.0\.0\.1:\d+/api/v1/"}, "http://127.0.0.1:9102/api/v1/app", True),
+    (
+        "matches regex search",
+        {"matches": r"^http://127\.0\.0\.1:\d+/api/v1/"},
+        "http://127.0.0.1:9102/api/v1/app",
+        True,
+    ),
     ("matches on a number", {"matches": "^30[17]$"}, 307, True),
     ("matches fails", {"matches": "^https://"}, "http://x/", False),
     ("absent true on absent", {"absent": True}, MISSING, True),
@@ -100,7 +108,11 @@ PLACEHOLDERS = [
     ("native", "{client}", "127.0.0.77"),
     ("compose", "{client}", "172.30.0.1"),
     ("native", "http://{upstream:app-server-root-path}/api/v1/app", "http://127.0.0.1:8000/api/v1/app"),
-    ("compose", "http://{upstream:app-server-root-path}/api/v1/app", "http://app-server-root-path:8000/api/v1/app"),
+    (
+        "compose",
+        "http://{upstream:app-server-root-path}/api/v1/app",
+        "http://app-server-root-path:8000/api/v1/app",
+    ),
     ("compose", "{source:traefik}", "172.30.0.2"),
 ]
 
@@ -117,16 +129,26 @@ def test_placeholders_in_an_expectation_are_expanded_for_the_backend(backend, wr
 
 def test_placeholders_inside_lists_mappings_and_matchers_are_expanded(native_context):
     """Placeholders would work in plain strings only, not in a list, a mapping or a matcher."""
-    assert parse_expectation({"x-forwarded-for": "{client}"}).holds({"x-forwarded-for": "127.0.0.77"}, native_context)
+    assert parse_expectation({"x-forwarded-for": "{client}"}).holds(
+        {"x-forwarded-for": "127.0.0.77"}, native_context
+    )
     assert parse_expectation(["{client}"]).holds(["127.0.0.77"], native_context)
     assert parse_expectation({"contains": "{client}"}).holds("203.0.113.9, 127.0.0.77", native_context)
     assert parse_expectation({"matches": "^{client}$"}).holds("127.0.0.77", native_context)
 
 
-@pytest.mark.parametrize(("expected", "described"), [
-    (200, "200"), ("", '""'), (None, "null"), ({"contains": "/api"}, "contains /api"),
-    ({"matches": "^a"}, "matches ^a"), ({"absent": True}, "(absent)"), ([{"url": "/api/v1"}], '[{"url": "/api/v1"}]'),
-])
+@pytest.mark.parametrize(
+    ("expected", "described"),
+    [
+        (200, "200"),
+        ("", '""'),
+        (None, "null"),
+        ({"contains": "/api"}, "contains /api"),
+        ({"matches": "^a"}, "matches ^a"),
+        ({"absent": True}, "(absent)"),
+        ([{"url": "/api/v1"}], '[{"url": "/api/v1"}]'),
+    ],
+)
 def test_an_expectation_reads_as_a_person_would_write_it(native_context, expected, described):
     """The expected column would print Python reprs instead of the values a lab author wrote."""
     assert parse_expectation(expected).describe(native_context) == described

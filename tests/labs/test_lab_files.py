@@ -38,7 +38,9 @@ def lab_text(second_step: str = "", **top: str) -> str:
 def test_every_lab_file_loads(path):
     """This lab would stop `make labs` (exit 2) before any step runs."""
     lab = load_lab(path)
-    assert lab.steps and lab.title and lab.goal and lab.time, f"{path.name} lacks a title, goal, time or steps"
+    assert lab.steps and lab.title and lab.goal and lab.time, (
+        f"{path.name} lacks a title, goal, time or steps"
+    )
 
 
 def test_a_valid_lab_reads_into_steps_with_expectations(write_lab):
@@ -46,45 +48,103 @@ def test_a_valid_lab_reads_into_steps_with_expectations(write_lab):
     lab = load_lab(write_lab(lab_text()))
     step = lab.steps[0]
     assert (lab.number, lab.name, lab.time) == ("01", "01-test", "5 minutes")
-    assert (step.number, step.title, step.kind, step.show, step.why) == (1, "First", "request", ("status",), "It answers.")
+    assert (step.number, step.title, step.kind, step.show, step.why) == (
+        1,
+        "First",
+        "request",
+        ("status",),
+        "It answers.",
+    )
     assert step.expect == {"status": Expectation("equals", 200)}
 
 
 # --- malformed lab files: (case, second step, problem the message names) -------------------------
 
 STEP_CASES = [
-    ("unknown step key", "  - title: Second\n    request: {url: 'http://x:1/'}\n    shwo: [status]\n", "unknown key 'shwo'"),
+    (
+        "unknown step key",
+        "  - title: Second\n    request: {url: 'http://x:1/'}\n    shwo: [status]\n",
+        "unknown key 'shwo'",
+    ),
     # every registered kind is listed (labs 06, 07 and the bench register more than request, docs)
-    ("no action", "  - title: Second\n    show: [status]\n", f"exactly one action ({', '.join(KINDS)}); found none"),
-    ("two actions", "  - title: Second\n    request: {url: 'http://x:1/'}\n    docs: {url: 'http://x:1/docs'}\n",
-     "found 2 (request, docs)"),
+    (
+        "no action",
+        "  - title: Second\n    show: [status]\n",
+        f"exactly one action ({', '.join(KINDS)}); found none",
+    ),
+    (
+        "two actions",
+        "  - title: Second\n    request: {url: 'http://x:1/'}\n    docs: {url: 'http://x:1/docs'}\n",
+        "found 2 (request, docs)",
+    ),
     # a kind that is not registered (yet): signal/wait come with later issues
-    ("unknown action", "  - title: Second\n    signal: {service: app-plain, signal: TERM}\n", "unknown key 'signal'"),
-    ("expect is a list", "  - title: Second\n    request: {url: 'http://x:1/'}\n    expect: [status]\n",
-     "`expect:` is a mapping"),
-    ("bad field syntax in show", "  - title: Second\n    request: {url: 'http://x:1/'}\n    show: [body..path]\n",
-     "'body..path' is not a dotted field name"),
-    ("bad field syntax in expect", "  - title: Second\n    request: {url: 'http://x:1/'}\n    expect: {'body path': 1}\n",
-     "'body path' is not a dotted field name"),
-    ("field the kind has not", "  - title: Second\n    request: {url: 'http://x:1/'}\n    show: [bdy.path]\n",
-     "'bdy.path' is not a field of a request step"),
-    ("docs field on a request", "  - title: Second\n    request: {url: 'http://x:1/'}\n    show: [openapi_url]\n",
-     "not a field of a request step"),
-    ("bad regex", "  - title: Second\n    request: {url: 'http://x:1/'}\n    expect: {body.path: {matches: '(['}}\n",
-     "is not a valid regular expression"),
-    ("absent takes a boolean", "  - title: Second\n    request: {url: 'http://x:1/'}\n    expect: {body.path: {absent: 'yes'}}\n",
-     "`absent:` takes true or false"),
-    ("unknown request key", "  - title: Second\n    request: {url: 'http://x:1/', metod: POST}\n", "unknown key 'metod'"),
+    (
+        "unknown action",
+        "  - title: Second\n    signal: {service: app-plain, signal: TERM}\n",
+        "unknown key 'signal'",
+    ),
+    (
+        "expect is a list",
+        "  - title: Second\n    request: {url: 'http://x:1/'}\n    expect: [status]\n",
+        "`expect:` is a mapping",
+    ),
+    (
+        "bad field syntax in show",
+        "  - title: Second\n    request: {url: 'http://x:1/'}\n    show: [body..path]\n",
+        "'body..path' is not a dotted field name",
+    ),
+    (
+        "bad field syntax in expect",
+        "  - title: Second\n    request: {url: 'http://x:1/'}\n    expect: {'body path': 1}\n",
+        "'body path' is not a dotted field name",
+    ),
+    (
+        "field the kind has not",
+        "  - title: Second\n    request: {url: 'http://x:1/'}\n    show: [bdy.path]\n",
+        "'bdy.path' is not a field of a request step",
+    ),
+    (
+        "docs field on a request",
+        "  - title: Second\n    request: {url: 'http://x:1/'}\n    show: [openapi_url]\n",
+        "not a field of a request step",
+    ),
+    (
+        "bad regex",
+        "  - title: Second\n    request: {url: 'http://x:1/'}\n    expect: {body.path: {matches: '(['}}\n",
+        "is not a valid regular expression",
+    ),
+    (
+        "absent takes a boolean",
+        "  - title: Second\n    request: {url: 'http://x:1/'}\n    expect: {body.path: {absent: 'yes'}}\n",
+        "`absent:` takes true or false",
+    ),
+    (
+        "unknown request key",
+        "  - title: Second\n    request: {url: 'http://x:1/', metod: POST}\n",
+        "unknown key 'metod'",
+    ),
     ("request without url", "  - title: Second\n    request: {method: POST}\n", "`request:` needs `url`"),
-    ("url that is not http", "  - title: Second\n    request: {url: '127.0.0.1:8000/app'}\n", "is not an http:// or https:// URL"),
-    ("header value that is a list", "  - title: Second\n    request: {url: 'http://x:1/', headers: {Host: [a]}}\n",
-     "`headers.Host:` takes a string"),
-    ("follow_redirects not a boolean", "  - title: Second\n    request: {url: 'http://x:1/', follow_redirects: 'yes'}\n",
-     "`follow_redirects:` takes true or false"),
+    (
+        "url that is not http",
+        "  - title: Second\n    request: {url: '127.0.0.1:8000/app'}\n",
+        "is not an http:// or https:// URL",
+    ),
+    (
+        "header value that is a list",
+        "  - title: Second\n    request: {url: 'http://x:1/', headers: {Host: [a]}}\n",
+        "`headers.Host:` takes a string",
+    ),
+    (
+        "follow_redirects not a boolean",
+        "  - title: Second\n    request: {url: 'http://x:1/', follow_redirects: 'yes'}\n",
+        "`follow_redirects:` takes true or false",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("second_step", "problem"), [case[1:] for case in STEP_CASES], ids=[case[0] for case in STEP_CASES])
+@pytest.mark.parametrize(
+    ("second_step", "problem"), [case[1:] for case in STEP_CASES], ids=[case[0] for case in STEP_CASES]
+)
 def test_a_malformed_step_names_file_step_and_problem(write_lab, second_step, problem):
     """The author would have to guess which of the lab's steps is wrong, and how."""
     path = write_lab(lab_text(second_step))
@@ -107,12 +167,18 @@ FILE_CASES = [
     ("missing title", lab_text(title=""), "`title:` is missing"),
     ("missing steps", "title: No steps\ntime: 1 minute\n", "`steps:` is missing"),
     ("steps not a list", "title: T\nsteps: {title: one}\n", "`steps:` is a list"),
-    ("remember not a list of strings", lab_text() + "remember: [{a: b}]\n", "`remember:` is a list of strings"),
+    (
+        "remember not a list of strings",
+        lab_text() + "remember: [{a: b}]\n",
+        "`remember:` is a list of strings",
+    ),
     ("time not text", lab_text(time="time: 10"), "`time:` is text"),
 ]
 
 
-@pytest.mark.parametrize(("text", "problem"), [case[1:] for case in FILE_CASES], ids=[case[0] for case in FILE_CASES])
+@pytest.mark.parametrize(
+    ("text", "problem"), [case[1:] for case in FILE_CASES], ids=[case[0] for case in FILE_CASES]
+)
 def test_a_malformed_lab_file_names_file_and_problem(write_lab, text, problem):
     """The author would not know which file to fix, or what to fix in it."""
     with pytest.raises(LabFileError) as raised:

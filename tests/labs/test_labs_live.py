@@ -35,8 +35,16 @@ REPLAYED = ("request", "websocket", "sse")  # the kinds whose shown command is r
 def _labs() -> list:
     """Every lab; one with a step whose kind changes the stack (StepKind.changes_the_stack:
     stop, start, probe-sim, rolling-restart, release-set, bench) runs `alone` (proxylab/testphases.py)."""
-    return [pytest.param(path, id=path.stem, marks=[pytest.mark.alone] if any(KINDS[step.kind].changes_the_stack for step in load_lab(path).steps) else [])
-            for path in find_labs()]
+    return [
+        pytest.param(
+            path,
+            id=path.stem,
+            marks=[pytest.mark.alone]
+            if any(KINDS[step.kind].changes_the_stack for step in load_lab(path).steps)
+            else [],
+        )
+        for path in find_labs()
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +96,11 @@ def test_the_command_shown_is_the_command_run(runs, path):
     slide would see another answer than the lab's."""
     results, replays = runs(path)
     _skip_unless_it_ran(results)
-    differing = {f"step {number} `{next(r.command for r in results if r.step.number == number)}`": found
-                 for number, found in replays.items() if found}
+    differing = {
+        f"step {number} `{next(r.command for r in results if r.step.number == number)}`": found
+        for number, found in replays.items()
+        if found
+    }
     assert not differing, differing
     assert all(result.step.kind not in REPLAYED or result.step.number in replays for result in results)
 

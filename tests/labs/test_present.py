@@ -25,7 +25,9 @@ def test_a_mismatch_shows_expected_and_actual_side_by_side_in_red(mismatch):
     plain = console.export_text(clear=False)
     row = next(line for line in plain.splitlines() if "body.path" in line)
     assert "/api/v1/app" in row and row.rstrip().endswith("/app"), row
-    assert "\x1b[1;31m/app" in console.export_text(styles=True), "the actual value of a mismatch is not red bold"
+    assert "\x1b[1;31m/app" in console.export_text(styles=True), (
+        "the actual value of a mismatch is not red bold"
+    )
     assert "the raw response" in plain and "HTTP/1.1 200 OK" in plain
     assert "Why: Because." in plain
 
@@ -38,22 +40,35 @@ def test_a_matching_value_is_green_and_no_raw_response_is_shown(success):
     assert "raw response" not in console.export_text()
 
 
-@pytest.mark.parametrize(("value", "shown"), [
-    ("/api/v1/app", "/api/v1/app"),
-    ("x" * 100, "x" * (LINE_WIDTH - 1) + "…"),
-    ({"x-forwarded-for": "127.0.0.1", "x-forwarded-proto": "http"}, "x-forwarded-for: 127.0.0.1\nx-forwarded-proto: http"),
-    ({f"h{i}": "v" for i in range(MAX_LINES + 3)}, "\n".join(f"h{i}: v" for i in range(MAX_LINES)) + "\n… 3 more"),
-    ([{"url": "/api/v1"}], '[{"url": "/api/v1"}]'),
-    ([{"url": "/api/v1"}, {"url": "https://stag.example.com", "description": "Staging environment"}],
-     '- {"url": "/api/v1"}\n- {"url": "https://stag.example.com", "description": "Staging environment"}'),
-])
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("/api/v1/app", "/api/v1/app"),
+        ("x" * 100, "x" * (LINE_WIDTH - 1) + "…"),
+        (
+            {"x-forwarded-for": "127.0.0.1", "x-forwarded-proto": "http"},
+            "x-forwarded-for: 127.0.0.1\nx-forwarded-proto: http",
+        ),
+        (
+            {f"h{i}": "v" for i in range(MAX_LINES + 3)},
+            "\n".join(f"h{i}: v" for i in range(MAX_LINES)) + "\n… 3 more",
+        ),
+        ([{"url": "/api/v1"}], '[{"url": "/api/v1"}]'),
+        (
+            [{"url": "/api/v1"}, {"url": "https://stag.example.com", "description": "Staging environment"}],
+            '- {"url": "/api/v1"}\n- {"url": "https://stag.example.com", "description": "Staging environment"}',
+        ),
+    ],
+)
 def test_a_cell_fits_a_projector(value, shown):
     """A long header dump or schema would overflow the screen (or a flat mapping be one long line)."""
     assert cell(value) == shown
 
 
 def four_steps():
-    return fake_lab(*(fake_step(n, f"Step {n}", show=("status",), expect={"status": 200}) for n in range(1, 5)))
+    return fake_lab(
+        *(fake_step(n, f"Step {n}", show=("status",), expect={"status": 200}) for n in range(1, 5))
+    )
 
 
 def test_without_a_terminal_every_step_runs_with_no_pause(native_context, monkeypatch):
@@ -84,5 +99,7 @@ def test_a_verify_line_is_one_line_when_the_step_holds(success, mismatch):
     assert console.export_text().strip() == "✓ 01 step 1  The app, directly"
     console.print(verify_line(mismatch))
     text = console.export_text()
-    assert text.startswith("✗ 01 step 2  Through Traefik") and "$ curl -s -i http://127.0.0.1:8000/app" in text
+    assert (
+        text.startswith("✗ 01 step 2  Through Traefik") and "$ curl -s -i http://127.0.0.1:8000/app" in text
+    )
     assert "/api/v1/app" in text and "HTTP/1.1 200 OK" in text

@@ -26,8 +26,18 @@ def test_failing_liveness_restarts_after_failure_threshold(answers) -> None:
 
 def test_a_startup_probe_gates_liveness_and_readiness(answers) -> None:
     """Liveness would run (and kill) during start even with a startup probe configured."""
-    answers.update({"/health/startup": (False, "503"), "/health/live": (False, "refused"), "/health/ready": (True, "200")})
-    probes = [Probe("startup", "/health/startup", 0, 0.1, 50), Probe("liveness", "/health/live", 0, 0.1, 1), Probe("readiness", "/health/ready", 0, 0.1, 1)]
+    answers.update(
+        {
+            "/health/startup": (False, "503"),
+            "/health/live": (False, "refused"),
+            "/health/ready": (True, "200"),
+        }
+    )
+    probes = [
+        Probe("startup", "/health/startup", 0, 0.1, 50),
+        Probe("liveness", "/health/live", 0, 0.1, 1),
+        Probe("readiness", "/health/ready", 0, 0.1, 1),
+    ]
     result = simulate("http://x", probes, duration_s=0.5)
     assert result.decision == NOT_IN_ENDPOINTS
     assert all("startup" in line for line in result.timeline)

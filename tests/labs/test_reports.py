@@ -15,7 +15,13 @@ from lab_fakes import fake_lab, fake_step
 from labs.reports import explain, junit_tree, write_reports
 from labs.runner import VerifyRun, run_step
 
-VERSIONS = {"fastapi": "0.165.0", "starlette": "1.10.0", "uvicorn": "0.54.0", "traefik": "v3.6.12", "nginx": "1.30.0"}
+VERSIONS = {
+    "fastapi": "0.165.0",
+    "starlette": "1.10.0",
+    "uvicorn": "0.54.0",
+    "traefik": "v3.6.12",
+    "nginx": "1.30.0",
+}
 
 
 @pytest.fixture
@@ -63,10 +69,14 @@ def test_reports_are_written_and_readable(run, tmp_path):
 
 def test_an_absent_field_is_listed_as_absent_in_labs_json(native_context, tmp_path):
     """labs.json would record an absent header as null, the same as a JSON null in the body."""
-    step = fake_step(show=("headers.location",), fields={"headers": {}}, expect={"headers.location": {"absent": True}})
+    step = fake_step(
+        show=("headers.location",), fields={"headers": {}}, expect={"headers.location": {"absent": True}}
+    )
     result = run_step(fake_lab(step), step, native_context)
     _, report = write_reports(VerifyRun("native", VERSIONS, "t", [result]), tmp_path)
     saved = json.loads(report.read_text())["labs"][0]["steps"][0]
     assert (saved["fields"], saved["absent"], saved["expected"]) == (
-        {"headers.location": None}, ["headers.location"], {"headers.location": {"absent": True}},
+        {"headers.location": None},
+        ["headers.location"],
+        {"headers.location": {"absent": True}},
     )

@@ -21,11 +21,16 @@ from proxylab.errors import ProxylabError
 
 def test_a_step_judges_its_shown_fields_then_every_expected_one(native_context):
     """A field that is expected but not in `show` would be checked silently, or not at all."""
-    step = fake_step(show=("body.path", "status"), expect={"status": 200, "headers.location": {"absent": True}},
-                     fields={"status": 200, "body": {"path": "/app"}, "headers": {}})
+    step = fake_step(
+        show=("body.path", "status"),
+        expect={"status": 200, "headers.location": {"absent": True}},
+        fields={"status": 200, "body": {"path": "/app"}, "headers": {}},
+    )
     result = run_step(fake_lab(step), step, native_context)
     assert [(c.field, c.expected, c.ok) for c in result.verdicts] == [
-        ("body.path", None, True), ("status", "200", True), ("headers.location", "(absent)", True),
+        ("body.path", None, True),
+        ("status", "200", True),
+        ("headers.location", "(absent)", True),
     ]
     assert result.verdicts[2].actual is MISSING and result.ok
 
@@ -39,7 +44,11 @@ def closed_port() -> int:
 
 def context_with_route(port: int) -> SimpleNamespace:
     route = Route("strip-to-app-plain", "traefik", "127.0.0.1", port, "app-plain", True)
-    return SimpleNamespace(backend=SimpleNamespace(name="native"), stack=SimpleNamespace(routes=[route]), expand=lambda text: text)
+    return SimpleNamespace(
+        backend=SimpleNamespace(name="native"),
+        stack=SimpleNamespace(routes=[route]),
+        expand=lambda text: text,
+    )
 
 
 def lab_calling(url: str):
@@ -65,11 +74,16 @@ def test_a_url_outside_the_routes_is_not_required_to_answer():
 
 def test_a_placeholder_naming_no_service_is_a_lab_file_error_before_any_traffic(write_lab, native_context):
     """A typo in `{upstream:…}` would crash mid-lab with a KeyError traceback."""
-    lab = load_lab(write_lab(
-        "title: T\nsteps:\n  - title: Nginx defaults\n    request: {url: 'http://127.0.0.1:1/'}\n"
-        "    expect: {body.host_header: '{upstream:app-server-rootpath}'}\n"
-    ))
-    with pytest.raises(LabFileError, match=r"01-test\.yaml, step 1 \('Nginx defaults'\): \{upstream:app-server-rootpath\} names no service"):
+    lab = load_lab(
+        write_lab(
+            "title: T\nsteps:\n  - title: Nginx defaults\n    request: {url: 'http://127.0.0.1:1/'}\n"
+            "    expect: {body.host_header: '{upstream:app-server-rootpath}'}\n"
+        )
+    )
+    with pytest.raises(
+        LabFileError,
+        match=r"01-test\.yaml, step 1 \('Nginx defaults'\): \{upstream:app-server-rootpath\} names no service",
+    ):
         require_stack([lab], native_context)
 
 
@@ -86,7 +100,13 @@ def test_a_lab_for_one_backend_is_skipped_on_the_other(write_lab, native_context
     assert [result.skipped for result in run_lab(native_only, compose)] == [True]
     assert step.action.ran == []
     assert [result.skipped for result in run_lab(native_only, native_context)] == [False]
-    path = write_lab("title: T\nbackends: [native]\nsteps:\n  - title: S\n    request: {url: http://127.0.0.1:8000/app}\n")
+    path = write_lab(
+        "title: T\nbackends: [native]\nsteps:\n  - title: S\n    request: {url: http://127.0.0.1:8000/app}\n"
+    )
     assert load_lab(path).backends == ("native",)
     with pytest.raises(LabFileError, match="backends"):
-        load_lab(write_lab("title: T\nbackends: [k8s]\nsteps:\n  - title: S\n    request: {url: http://127.0.0.1:8000/app}\n"))
+        load_lab(
+            write_lab(
+                "title: T\nbackends: [k8s]\nsteps:\n  - title: S\n    request: {url: http://127.0.0.1:8000/app}\n"
+            )
+        )

@@ -41,7 +41,10 @@ def test_steps_that_share_no_service_run_at_the_same_time():
         both_running.wait()
         return name
 
-    assert run([("a", frozenset({"replica-1"})), ("b", frozenset({"replica-2"}))], work) == (["a", "b"], ["a", "b"])
+    assert run([("a", frozenset({"replica-1"})), ("b", frozenset({"replica-2"}))], work) == (
+        ["a", "b"],
+        ["a", "b"],
+    )
 
 
 def test_steps_that_share_a_service_run_one_after_the_other():
@@ -56,7 +59,11 @@ def test_steps_that_share_a_service_run_one_after_the_other():
         running.remove(name)
         return name
 
-    items = [("a", frozenset({"replica-1", "replica-2"})), ("b", frozenset({"replica-2"})), ("c", frozenset({"replica-2", "x"}))]
+    items = [
+        ("a", frozenset({"replica-1", "replica-2"})),
+        ("b", frozenset({"replica-2"})),
+        ("c", frozenset({"replica-2", "x"})),
+    ]
     assert run(items, work) == (["a", "b", "c"], ["a", "b", "c"])
     assert overlapped == []
 
@@ -108,7 +115,9 @@ def test_an_error_stops_what_waits_and_is_raised_after_what_runs_has_ended():
     items = [("fails", frozenset({"x"})), ("beside", frozenset({"y"})), ("after", frozenset({"x"}))]
     with pytest.raises(RuntimeError, match="did not stop"):
         run(items, work)
-    assert ended == ["beside"], "a step that waited for the failed one started, or one beside it was left running"
+    assert ended == ["beside"], (
+        "a step that waited for the failed one started, or one beside it was left running"
+    )
 
 
 def test_lab_07_restarts_its_three_strategies_through_one_proxy_at_once(native_context):
@@ -117,18 +126,27 @@ def test_lab_07_restarts_its_three_strategies_through_one_proxy_at_once(native_c
     lab = load_lab(next(Path(REPO, "labs").glob("07-*.yaml")))
     restarts = [step for step in lab.steps if step.kind == "rolling-restart"]
     services = {step.title: shares(step.action, native_context) for step in restarts}
-    assert all(services.values()), f"a rolling restart whose URL is no route of compose.yaml runs alone: {services}"
+    assert all(services.values()), (
+        f"a rolling restart whose URL is no route of compose.yaml runs alone: {services}"
+    )
     by_strategy: dict[str, list[frozenset[str]]] = {}
     for title, named in services.items():
         by_strategy.setdefault(title[:3], []).append(named)
     assert sorted(by_strategy) == ["(a)", "(b)", "(c)"]
     for strategy, sets in by_strategy.items():
-        assert len(sets) == 4 and all(named == sets[0] for named in sets), f"{strategy} does not use one replica set through all four proxies: {sets}"
+        assert len(sets) == 4 and all(named == sets[0] for named in sets), (
+            f"{strategy} does not use one replica set through all four proxies: {sets}"
+        )
     first = [sets[0] for sets in by_strategy.values()]
     for index, named in enumerate(first):
-        for other in first[index + 1:]:
-            assert not named & other, f"two strategies share {sorted(named & other)}: lab 07 would run them one after the other"
-    assert [shares(step.action, native_context) for step in lab.steps if step.kind == "keepalive"] == [None, None]
+        for other in first[index + 1 :]:
+            assert not named & other, (
+                f"two strategies share {sorted(named & other)}: lab 07 would run them one after the other"
+            )
+    assert [shares(step.action, native_context) for step in lab.steps if step.kind == "keepalive"] == [
+        None,
+        None,
+    ]
 
 
 @dataclass(frozen=True)
@@ -158,15 +176,33 @@ class SharingAction:
 def test_steps_run_at_once_only_on_the_backends_the_lab_names(write_lab, native_context):
     """Lab 07's counts moved on Compose with its strategies at once, so it names `[native]`: a
     lab would run side by side where it did not ask to, or nowhere."""
+
     def lab(side_by_side: tuple[str, ...]):
         meet = threading.Barrier(2, timeout=0.5)
-        steps = [Step(n, f"restart {n}", "rolling-restart", SharingAction(frozenset({f"replica-{n}"}), meet), ("together",), {}, "")
-                 for n in (1, 2)]
+        steps = [
+            Step(
+                n,
+                f"restart {n}",
+                "rolling-restart",
+                SharingAction(frozenset({f"replica-{n}"}), meet),
+                ("together",),
+                {},
+                "",
+            )
+            for n in (1, 2)
+        ]
         return replace(fake_lab(*steps), side_by_side=side_by_side)
 
     compose = SimpleNamespace(stack=native_context.stack, backend=SimpleNamespace(name="compose"))
-    together = [[result.verdicts[0].actual for result in run_lab(lab(("native",)), context)] for context in (native_context, compose)]
+    together = [
+        [result.verdicts[0].actual for result in run_lab(lab(("native",)), context)]
+        for context in (native_context, compose)
+    ]
     assert together == [[True, True], [False, False]]
     assert load_lab(next(Path(REPO, "labs").glob("07-*.yaml"))).side_by_side == ("native",)
     with pytest.raises(LabFileError, match="side_by_side"):
-        load_lab(write_lab("title: T\nside_by_side: native\nsteps:\n  - title: S\n    request: {url: http://127.0.0.1:8000/app}\n"))
+        load_lab(
+            write_lab(
+                "title: T\nside_by_side: native\nsteps:\n  - title: S\n    request: {url: http://127.0.0.1:8000/app}\n"
+            )
+        )

@@ -15,19 +15,31 @@ from labs.model import LabFileError, load_lab
 
 def test_a_request_step_fills_placeholders_in_url_headers_and_source(native_context):
     """A lab could not say "from the untrusted client" or name an upstream on both backends."""
-    action = KINDS["request"].parse({
-        "url": "http://127.0.0.1:9120/api/v1/app", "method": "post", "from": "{client}",
-        "headers": {"X-Forwarded-For": "{client}", "X-Count": 3}, "body": "{}", "follow_redirects": True,
-    })
+    action = KINDS["request"].parse(
+        {
+            "url": "http://127.0.0.1:9120/api/v1/app",
+            "method": "post",
+            "from": "{client}",
+            "headers": {"X-Forwarded-For": "{client}", "X-Count": 3},
+            "body": "{}",
+            "follow_redirects": True,
+        }
+    )
     request = action.request(native_context)
-    assert (request.method, request.source, request.body, request.follow_redirects) == ("POST", "127.0.0.77", "{}", True)
+    assert (request.method, request.source, request.body, request.follow_redirects) == (
+        "POST",
+        "127.0.0.77",
+        "{}",
+        True,
+    )
     assert request.headers == {"X-Forwarded-For": "127.0.0.77", "X-Count": "3"}
 
 
 def test_the_command_shown_is_the_request_sent(native_context):
     """The slide would show a curl command that differs from what the runner measured."""
-    action = KINDS["request"].parse({"url": "http://127.0.0.1:8000/app", "from": "127.0.0.77",
-                                     "headers": {"X-Forwarded-Proto": "https"}})
+    action = KINDS["request"].parse(
+        {"url": "http://127.0.0.1:8000/app", "from": "127.0.0.77", "headers": {"X-Forwarded-Proto": "https"}}
+    )
     assert action.command(native_context) == (
         "curl -s -i --interface 127.0.0.77 -H 'X-Forwarded-Proto: https' http://127.0.0.1:8000/app"
     )
@@ -57,7 +69,9 @@ def test_a_new_step_kind_is_one_entry_in_the_table(write_lab, native_context, mo
         def run(self, context):
             return Outcome({"health": "healthy"}, "")
 
-    text = "title: T\nsteps:\n  - title: Wait\n    wait: {service: app-plain}\n    expect: {health: healthy}\n"
+    text = (
+        "title: T\nsteps:\n  - title: Wait\n    wait: {service: app-plain}\n    expect: {health: healthy}\n"
+    )
     path = write_lab(text)
     with pytest.raises(LabFileError, match="unknown key 'wait'"):
         load_lab(path)
@@ -108,7 +122,9 @@ def test_a_rolling_restart_that_fails_says_so_instead_of_counting(local_server, 
     from labs.kinds.stack import RollingRestartAction
     from proxylab.errors import ProxylabError
 
-    action = RollingRestartAction(local_server, "app-retry-replica-1", rate=20, duration_s=0.5, signal_at_s=0.1)
+    action = RollingRestartAction(
+        local_server, "app-retry-replica-1", rate=20, duration_s=0.5, signal_at_s=0.1
+    )
     with pytest.raises(ProxylabError) as raised:
         action.run(replace(native_context, backend=_StopFails()))
     assert raised.value.thing == "the restart of app-retry-replica-1"

@@ -28,7 +28,9 @@ PROJECT = str(STACK.raw["name"])
 @pytest.fixture(autouse=True)
 def on_compose():
     if os.environ.get("BACKEND", "").strip().lower() != "compose":
-        pytest.skip("Compose lifecycle: runs in the Compose session (BACKEND=compose), which `make test` starts when an engine answers")
+        pytest.skip(
+            "Compose lifecycle: runs in the Compose session (BACKEND=compose), which `make test` starts when an engine answers"
+        )
 
 
 @pytest.fixture
@@ -66,8 +68,15 @@ def test_up_then_down_leaves_no_container_and_no_network(engine):
 
 def test_ctrl_c_during_up_stops_everything(engine):
     """A presenter's Ctrl-C while the stack starts would leave half a stack running on the ports."""
-    process = subprocess.Popen(proxylab("up"), cwd=REPO, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               preexec_fn=sigint_as_in_a_terminal)
+    process = subprocess.Popen(
+        proxylab("up"),
+        cwd=REPO,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=sigint_as_in_a_terminal,
+    )
     deadline = time.monotonic() + 300
     while not leftovers(engine)[0] and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.2)

@@ -37,16 +37,35 @@ def ports_are_free():
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "BACKEND": "native", "PROXYLAB_RUN_DIR": str(tmp_path / "run"), "PYTHONUNBUFFERED": "1"}
+    return {
+        **os.environ,
+        "BACKEND": "native",
+        "PROXYLAB_RUN_DIR": str(tmp_path / "run"),
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 def cli(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "proxylab", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "proxylab", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def start_cli(*args: str, env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "proxylab", *args], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            preexec_fn=sigint_as_in_a_terminal)
+    return subprocess.Popen(
+        [sys.executable, "-m", "proxylab", *args],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=sigint_as_in_a_terminal,
+    )
 
 
 def wait_for_line(process: subprocess.Popen, needle: str, timeout: float = 120) -> list[str]:
@@ -74,7 +93,10 @@ def stray_processes() -> list[str]:
             state = (cmdline.parent / "stat").read_text().rpartition(")")[2].split()[0]
         except OSError:
             continue
-        if state != "Z" and ("app.main:app" in text or any(f"/native/{proxy}/" in text for proxy in ("traefik", "nginx", "caddy", "haproxy"))):
+        if state != "Z" and (
+            "app.main:app" in text
+            or any(f"/native/{proxy}/" in text for proxy in ("traefik", "nginx", "caddy", "haproxy"))
+        ):
             found.append(f"pid {cmdline.parent.name}: {text[:120]}")
     return found
 
@@ -87,7 +109,9 @@ def assert_nothing_left(services: dict[str, dict]) -> None:
         alive = stat.exists() and stat.read_text().rpartition(")")[2].split()[0] != "Z"
         assert not alive, f"{name} (pid {entry['pid']}) is still running"
         for host, port in entry["binds"]:
-            assert ports.can_bind(host, port), f"{name}'s {host}:{port} is still bound by {ports.owner(port, host)}"
+            assert ports.can_bind(host, port), (
+                f"{name}'s {host}:{port} is still bound by {ports.owner(port, host)}"
+            )
 
 
 def assert_started_in_depends_on_order(output: str) -> None:
@@ -101,20 +125,30 @@ def assert_started_in_depends_on_order(output: str) -> None:
     for name, service in STACK.services.items():
         for dependency in service.depends_on:
             ready = "completed" if dependency in STACK.oneshots else "healthy"
-            assert line_of(ready, dependency) < line_of("started", name), f"{name} started before {dependency} was {ready}"
-    assert line_of("started", "app-probes") < line_of("started", "app-plain"), "app-probes lost its head start"
+            assert line_of(ready, dependency) < line_of("started", name), (
+                f"{name} started before {dependency} was {ready}"
+            )
+    assert line_of("started", "app-probes") < line_of("started", "app-plain"), (
+        "app-probes lost its head start"
+    )
 
 
 def assert_stopped_dependents_first(output: str) -> None:
     """`down` stopped every service only after everything that depends on it (a proxy before
     its apps, edge before the proxies), so no proxy ever routed to an app already gone."""
     lines = output.splitlines()
-    stopped = {match[1]: i for i, line in enumerate(lines) if (match := re.match(r"stopped (\S+)\s+in ", line))}
-    assert set(stopped) == set(STACK.services) - set(STACK.oneshots), f"down's log names other services: {sorted(stopped)}"
+    stopped = {
+        match[1]: i for i, line in enumerate(lines) if (match := re.match(r"stopped (\S+)\s+in ", line))
+    }
+    assert set(stopped) == set(STACK.services) - set(STACK.oneshots), (
+        f"down's log names other services: {sorted(stopped)}"
+    )
     for name, service in STACK.services.items():
         for dependency in service.depends_on:
             if dependency in stopped:
-                assert stopped[name] < stopped[dependency], f"{dependency} stopped before {name}, which depends on it"
+                assert stopped[name] < stopped[dependency], (
+                    f"{dependency} stopped before {name}, which depends on it"
+                )
 
 
 def test_up_then_down_leaves_no_process_and_no_port(env):
@@ -133,7 +167,9 @@ def test_up_then_down_leaves_no_process_and_no_port(env):
         # stop, under every server (uvicorn, app.serve, fastapi run, Hypercorn): SIGTERM reached
         # the server and it shut the app down, no SIGKILL after the grace period.
         if name.startswith("app-"):
-            assert "proxylab: lifespan shutdown complete" in Path(entry["log"]).read_text(), f"{name} did not shut down gracefully"
+            assert "proxylab: lifespan shutdown complete" in Path(entry["log"]).read_text(), (
+                f"{name} did not shut down gracefully"
+            )
 
 
 def test_ctrl_c_while_attached_stops_everything(env):
@@ -157,7 +193,9 @@ def test_ctrl_c_during_start_stops_what_was_started(env):
     assert not state.exists(), "the state file of a stopped run was left behind"
     assert not stray_processes(), f"processes outlived the interrupted start: {stray_processes()}"
     for route in STACK.routes:
-        assert ports.can_bind(route.host_ip, route.port), f"{route.port} is still bound by {ports.owner(route.port, route.host_ip)}"
+        assert ports.can_bind(route.host_ip, route.port), (
+            f"{route.port} is still bound by {ports.owner(route.port, route.host_ip)}"
+        )
 
 
 def test_a_killed_run_is_cleaned_up_by_the_next_up(env):
@@ -172,7 +210,10 @@ def test_a_killed_run_is_cleaned_up_by_the_next_up(env):
     assert up.returncode == 0, up.stdout + up.stderr
     assert "cleaning up leftovers" in up.stdout
     for name, entry in orphans.items():
-        assert not Path(f"/proc/{entry['pid']}/cmdline").exists() or Path(f"/proc/{entry['pid']}/stat").read_text().rpartition(")")[2].split()[0] == "Z", f"orphan {name} survived"
+        assert (
+            not Path(f"/proc/{entry['pid']}/cmdline").exists()
+            or Path(f"/proc/{entry['pid']}/stat").read_text().rpartition(")")[2].split()[0] == "Z"
+        ), f"orphan {name} survived"
     services = recorded(env)
     assert cli("down", env=env).returncode == 0
     assert_nothing_left(services)
@@ -193,9 +234,13 @@ def test_a_port_in_use_is_named_with_its_owner(env):
 
 def test_a_service_that_never_turns_healthy_stops_the_start_and_shows_its_log(env, tmp_path):
     """A broken app must fail `up` with its own last log lines, and leave nothing running."""
-    broken = (REPO / "compose.yaml").read_text().replace(
-        "      PROXYLAB_INSTANCE: app-plain\n",
-        "      PROXYLAB_INSTANCE: app-plain\n      PROXYLAB_EXTRA_SERVERS: '{not json'\n",
+    broken = (
+        (REPO / "compose.yaml")
+        .read_text()
+        .replace(
+            "      PROXYLAB_INSTANCE: app-plain\n",
+            "      PROXYLAB_INSTANCE: app-plain\n      PROXYLAB_EXTRA_SERVERS: '{not json'\n",
+        )
     )
     assert broken != (REPO / "compose.yaml").read_text()
     (tmp_path / "compose.yaml").write_text(broken)
@@ -204,4 +249,6 @@ def test_a_service_that_never_turns_healthy_stops_the_start_and_shows_its_log(en
     assert "service app-plain" in up.stderr and "before turning healthy" in up.stderr, up.stderr
     assert "PROXYLAB_EXTRA_SERVERS" in up.stderr, "the app's own error is not among the log lines shown"
     for route in STACK.routes:
-        assert ports.can_bind(route.host_ip, route.port), f"{route.port} is still bound by {ports.owner(route.port, route.host_ip)}"
+        assert ports.can_bind(route.host_ip, route.port), (
+            f"{route.port} is still bound by {ports.owner(route.port, route.host_ip)}"
+        )

@@ -76,7 +76,9 @@ def test_an_older_uvicorn_fails_the_matrix_on_the_cells_it_changes(running_stack
     env = ensure_env(OLD_UVICORN)
     routes = [route for route in running_stack.routes if route.app == SERVICE]
     kinds = {"direct" if r.is_direct else "strips" if r.strips else "keeps" for r in routes}
-    assert kinds == {"direct", "strips", "keeps"}, f"compose.yaml no longer has every kind of route to {SERVICE}"
+    assert kinds == {"direct", "strips", "keeps"}, (
+        f"compose.yaml no longer has every kind of route to {SERVICE}"
+    )
     services = app_services(running_stack, only=[SERVICE])
     try:
         run_apps(backend, env, services)
@@ -91,14 +93,29 @@ def test_an_older_uvicorn_fails_the_matrix_on_the_cells_it_changes(running_stack
     actual = {(d.route, d.field): d.actual for d in differences}
     for route in routes:
         if route.is_direct:
-            assert (actual[route.key, "app.path"], actual[route.key, "docs.schema_url_status"]) == ("/app", "200"), table
+            assert (actual[route.key, "app.path"], actual[route.key, "docs.schema_url_status"]) == (
+                "/app",
+                "200",
+            ), table
         elif route.strips:
             assert actual[route.key, "app.path"] == "/app", table
         else:
-            assert (actual[route.key, "app.status"], actual[route.key, "app.path"]) == ("200", "/api/v1/app"), table
+            assert (actual[route.key, "app.status"], actual[route.key, "app.path"]) == (
+                "200",
+                "/api/v1/app",
+            ), table
     # What a CI user reads: one line per differing cell, route | field | expected | actual.
-    line = next(line for line in table.splitlines() if line.startswith("9999 traefik/docs-experiment") and "app.path" in line)
-    assert [cell.strip() for cell in line.split(" | ")] == ["9999 traefik/docs-experiment", "app.path", "/api/v1/app", "/app"]
+    line = next(
+        line
+        for line in table.splitlines()
+        if line.startswith("9999 traefik/docs-experiment") and "app.path" in line
+    )
+    assert [cell.strip() for cell in line.split(" | ")] == [
+        "9999 traefik/docs-experiment",
+        "app.path",
+        "/api/v1/app",
+        "/app",
+    ]
     restored = dict(zip([route.key for route in routes], probe_routes(routes, running_stack, live_context)))
     assert not compare(expected, restored), "the service was not restored to today's pins"
 
@@ -147,7 +164,12 @@ ROUTE = Route("docs-experiment", "traefik", "127.0.0.1", 9999, "app-server-root-
 def _grid(*cells: tuple[str, str]) -> Grid:
     sets = [parse_set(text) for text in ("uvicorn==0.25.0", "uvicorn==0.26.0", "uvicorn==0.27.1")]
     runs = [
-        SetRun(s, {"traefik": "v3.6.12", "nginx": "1.22.1"}, {"matrix": {ROUTE: {"app.path": path}}, "spoofing": {ROUTE: {"none": spoof}}}, 1.0)
+        SetRun(
+            s,
+            {"traefik": "v3.6.12", "nginx": "1.22.1"},
+            {"matrix": {ROUTE: {"app.path": path}}, "spoofing": {ROUTE: {"none": spoof}}},
+            1.0,
+        )
         for s, (path, spoof) in zip(sets, cells)
     ]
     return Grid(runs=runs)
@@ -157,14 +179,26 @@ def test_a_change_is_placed_at_the_step_where_it_happened_with_its_reference():
     """The report would blame the wrong release, or miss the changelog entry behind a change."""
     grid = _grid(("/app", "200"), ("/api/v1/app", "200"), ("/api/v1/app", "404"))
     assert [(d.field_name, d.values) for d in drifting_cells(grid)] == [
-        ("matrix:app.path", ("/app", "/api/v1/app", "/api/v1/app")), ("spoofing:none", ("200", "200", "404"))]
+        ("matrix:app.path", ("/app", "/api/v1/app", "/api/v1/app")),
+        ("spoofing:none", ("200", "200", "404")),
+    ]
     first, second = (change.as_json() for change in changes(grid))
     assert first == {
-        "component": "uvicorn", "from_version": "0.25.0", "to_version": "0.26.0", "route": ROUTE, "field": "matrix:app.path",
-        "before": "/app", "after": "/api/v1/app", "reference": first["reference"],
+        "component": "uvicorn",
+        "from_version": "0.25.0",
+        "to_version": "0.26.0",
+        "route": ROUTE,
+        "field": "matrix:app.path",
+        "before": "/app",
+        "after": "/api/v1/app",
+        "reference": first["reference"],
     }
     assert "https://github.com/Kludex/uvicorn/pull/2213" in first["reference"]
-    assert second["from_version"] == "0.26.0" and second["to_version"] == "0.27.1" and second["reference"] == NO_ENTRY
+    assert (
+        second["from_version"] == "0.26.0"
+        and second["to_version"] == "0.27.1"
+        and second["reference"] == NO_ENTRY
+    )
     assert silent_entries(grid) == []
 
 
@@ -173,7 +207,16 @@ def test_the_reports_have_the_promised_shape():
     grid = _grid(("/app", "200"), ("/api/v1/app", "200"), ("/api/v1/app", "200"))
     data = report_data(grid)
     assert data["sets"][0] == {"uvicorn": "0.25.0", "starlette": PINNED.starlette, "fastapi": PINNED.fastapi}
-    assert set(data["changes"][0]) == {"component", "from_version", "to_version", "route", "field", "before", "after", "reference"}
+    assert set(data["changes"][0]) == {
+        "component",
+        "from_version",
+        "to_version",
+        "route",
+        "field",
+        "before",
+        "after",
+        "reference",
+    }
     json.dumps(data)
     text = render_markdown(data)
     assert "### uvicorn 0.25.0 → 0.26.0: 1 cells" in text and "pull/2213" in text

@@ -24,17 +24,35 @@ from suites.matrix.html import render_html
 from suites.matrix.markdown import render_markdown
 from suites.table import ROUTE_FIELD
 
-VERSIONS = {"fastapi": "0.165.0", "starlette": "1.10.0", "uvicorn": "0.54.0", "traefik": "v3.6.12", "nginx": "1.30.0"}
+VERSIONS = {
+    "fastapi": "0.165.0",
+    "starlette": "1.10.0",
+    "uvicorn": "0.54.0",
+    "traefik": "v3.6.12",
+    "nginx": "1.30.0",
+}
 DOCS_EXPERIMENT = Route("docs-experiment", "traefik", "127.0.0.1", 9999, "app-server-root-path", True)
 DIRECT = Route("docs-app-directly", None, "127.0.0.1", 8000, "app-server-root-path", None)
 CELLS_9999 = {
-    "app.status": "200", "app.root_path": "/api/v1", "app.path": "/api/v1/app",
-    "app.url_for": "http://127.0.0.1:9999/api/v1/app", "app.client": "{client}", "app.scheme": "http",
-    "docs.status": "200", "docs.openapi_url": "/api/v1/openapi.json", "docs.schema_url_status": "200",
-    "docs.servers": '[{"url":"/api/v1"}]', "redirect.status": "307",
+    "app.status": "200",
+    "app.root_path": "/api/v1",
+    "app.path": "/api/v1/app",
+    "app.url_for": "http://127.0.0.1:9999/api/v1/app",
+    "app.client": "{client}",
+    "app.scheme": "http",
+    "docs.status": "200",
+    "docs.openapi_url": "/api/v1/openapi.json",
+    "docs.schema_url_status": "200",
+    "docs.servers": '[{"url":"/api/v1"}]',
+    "redirect.status": "307",
     "redirect.location": "http://127.0.0.1:9999/api/v1/items/",
-    "ws.status": "101", "ws.root_path": "/api/v1", "ws.path": "/api/v1/ws",
-    "ws.url_for": "ws://127.0.0.1:9999/api/v1/ws", "ws.echo": "hello", "sse.status": "200", "sse.delivery": "streamed",
+    "ws.status": "101",
+    "ws.root_path": "/api/v1",
+    "ws.path": "/api/v1/ws",
+    "ws.url_for": "ws://127.0.0.1:9999/api/v1/ws",
+    "ws.echo": "hello",
+    "sse.status": "200",
+    "sse.delivery": "streamed",
 }
 KEY_9999 = "9999 traefik/docs-experiment"
 
@@ -42,8 +60,17 @@ KEY_9999 = "9999 traefik/docs-experiment"
 def small_matrix(**changed: str) -> Matrix:
     """A two-route matrix as the probe would return it; `changed` overrides cells of 9999."""
     cells_9999 = {**CELLS_9999, **{name.replace("__", "."): value for name, value in changed.items()}}
-    cells_8000 = {**CELLS_9999, "app.url_for": "http://127.0.0.1:8000/api/v1/app", "docs.schema_url_status": "404"}
-    return Matrix("native", VERSIONS, "2026-01-01T00:00:00+00:00", [Row(DIRECT, cells_8000), Row(DOCS_EXPERIMENT, cells_9999)])
+    cells_8000 = {
+        **CELLS_9999,
+        "app.url_for": "http://127.0.0.1:8000/api/v1/app",
+        "docs.schema_url_status": "404",
+    }
+    return Matrix(
+        "native",
+        VERSIONS,
+        "2026-01-01T00:00:00+00:00",
+        [Row(DIRECT, cells_8000), Row(DOCS_EXPERIMENT, cells_9999)],
+    )
 
 
 # --- the live stack --------------------------------------------------------------------------
@@ -56,7 +83,9 @@ def test_live_matrix_matches_the_expectation(running_stack, live_context):
     matrix = probe_matrix(running_stack, live_context)
     # Kept for the cross-backend comparison below (make test runs the native session first).
     REPORTS_DIR.mkdir(exist_ok=True)
-    (REPORTS_DIR / f"matrix-{matrix.backend}.json").write_text(json.dumps(matrix.cells(), indent=2, sort_keys=True) + "\n")
+    (REPORTS_DIR / f"matrix-{matrix.backend}.json").write_text(
+        json.dumps(matrix.cells(), indent=2, sort_keys=True) + "\n"
+    )
     differences = compare(load_expected()["routes"], matrix.cells())
     assert not differences, render_diff(differences)
 
@@ -69,7 +98,9 @@ def test_both_backends_give_the_same_matrix(live_context):
         pytest.skip("compares the Compose session's matrix with the native session's (make test runs both)")
     native, compose_ = (REPORTS_DIR / f"matrix-{name}.json" for name in ("native", "compose"))
     if not (native.is_file() and compose_.is_file()):
-        pytest.skip("needs reports/matrix-native.json and matrix-compose.json from this make test's two sessions")
+        pytest.skip(
+            "needs reports/matrix-native.json and matrix-compose.json from this make test's two sessions"
+        )
     differences = compare(json.loads(native.read_text()), json.loads(compose_.read_text()))
     assert not differences, render_diff(differences)
 
@@ -117,17 +148,25 @@ EXPECTED = small_matrix().cells()
     ("actual", "difference"),
     [
         # an upgrade changes one cell
-        ({**EXPECTED, KEY_9999: {**EXPECTED[KEY_9999], "app.path": "/app"}},
-         Difference(KEY_9999, "app.path", "/api/v1/app", "/app")),
+        (
+            {**EXPECTED, KEY_9999: {**EXPECTED[KEY_9999], "app.path": "/app"}},
+            Difference(KEY_9999, "app.path", "/api/v1/app", "/app"),
+        ),
         # a route left compose.yaml
-        ({k: v for k, v in EXPECTED.items() if k != KEY_9999},
-         Difference(KEY_9999, ROUTE_FIELD, "recorded", "gone from compose.yaml")),
+        (
+            {k: v for k, v in EXPECTED.items() if k != KEY_9999},
+            Difference(KEY_9999, ROUTE_FIELD, "recorded", "gone from compose.yaml"),
+        ),
         # a route was added to compose.yaml
-        ({**EXPECTED, "9121 nginx/new": EXPECTED[KEY_9999]},
-         Difference("9121 nginx/new", ROUTE_FIELD, "not recorded", "new in compose.yaml")),
+        (
+            {**EXPECTED, "9121 nginx/new": EXPECTED[KEY_9999]},
+            Difference("9121 nginx/new", ROUTE_FIELD, "not recorded", "new in compose.yaml"),
+        ),
         # the matrix stopped measuring a cell
-        ({**EXPECTED, KEY_9999: {k: v for k, v in EXPECTED[KEY_9999].items() if k != "docs.servers"}},
-         Difference(KEY_9999, "docs.servers", '[{"url":"/api/v1"}]', "(no cell)")),
+        (
+            {**EXPECTED, KEY_9999: {k: v for k, v in EXPECTED[KEY_9999].items() if k != "docs.servers"}},
+            Difference(KEY_9999, "docs.servers", '[{"url":"/api/v1"}]', "(no cell)"),
+        ),
     ],
     ids=["changed-cell", "missing-route", "extra-route", "missing-cell"],
 )

@@ -27,7 +27,10 @@ SPOOFED = {
     # app-trust-all believes anyone: the leftmost X-Forwarded-For entry and any X-Forwarded-Proto.
     ("8003 app-trust-all/direct-app-trust-all", "all"): f"200 {FORGED_CLIENT} https 127.0.0.1:8003",
     # Nginx's defaults set no X-Forwarded-*: the client's own headers reach an app that trusts Nginx.
-    ("9120 nginx/defaults-strip-to-app-server-root-path", "all"): f"200 {FORGED_CLIENT} https {{upstream:app-server-root-path}}",
+    (
+        "9120 nginx/defaults-strip-to-app-server-root-path",
+        "all",
+    ): f"200 {FORGED_CLIENT} https {{upstream:app-server-root-path}}",
     # Nginx appends the real peer, but `*` reads the list from the left: the forged entry wins.
     ("9151 nginx/strip-to-app-trust-all", "x-forwarded-for"): f"200 {FORGED_CLIENT} http 127.0.0.1:9151",
     # Traefik replaces the forged headers before even the trust-all app sees them.
@@ -45,7 +48,10 @@ SPOOFED = {
     # HAProxy's default (option forwardfor only): the forged X-Forwarded-Proto reaches an app that
     # trusts HAProxy; the forged X-Forwarded-For loses to the line HAProxy adds after it.
     ("9350 haproxy/defaults-strip-to-app-server-root-path", "all"): "200 {client} https 127.0.0.1:9350",
-    ("9350 haproxy/defaults-strip-to-app-server-root-path", "x-forwarded-for"): "200 {client} http 127.0.0.1:9350",
+    (
+        "9350 haproxy/defaults-strip-to-app-server-root-path",
+        "x-forwarded-for",
+    ): "200 {client} http 127.0.0.1:9350",
 }
 
 # Rows where a proxy's own setting is what stops the forgery, so losing it must fail loudly.
@@ -66,7 +72,9 @@ def test_every_route_and_case_is_recorded() -> None:
     assert all(list(cells) == list(CASES) for cells in RECORDED.values())
 
 
-@pytest.mark.parametrize(("where", "cell"), [*SPOOFED.items(), *FIXED.items()], ids=lambda value: str(value)[:40])
+@pytest.mark.parametrize(
+    ("where", "cell"), [*SPOOFED.items(), *FIXED.items()], ids=lambda value: str(value)[:40]
+)
 def test_the_reviewed_spoofing_rows(where: tuple[str, str], cell: str) -> None:
     """The recorded table lost a reviewed finding (see the comment above its row in SPOOFED)."""
     route, case = where

@@ -18,7 +18,17 @@ from proxylab.compose import Stack, load
 from proxylab.paths import REPO
 
 # What compose.yaml reads from the repo: enough for every check to run on a copy.
-LAB_FILES = ["compose.yaml", "traefik", "nginx", "edge", "caddy", "haproxy", "tools/traefik/go.mod", "tools/caddy/go.mod", "app/Dockerfile"]
+LAB_FILES = [
+    "compose.yaml",
+    "traefik",
+    "nginx",
+    "edge",
+    "caddy",
+    "haproxy",
+    "tools/traefik/go.mod",
+    "tools/caddy/go.mod",
+    "app/Dockerfile",
+]
 
 
 @pytest.fixture

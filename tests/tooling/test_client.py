@@ -71,7 +71,9 @@ def test_https_is_verified_against_the_lab_ca(tls: str) -> None:
     assert send(Request(f"{tls}/done")).status == 200
 
 
-def test_https_without_the_ca_is_an_error_not_a_crash(tls: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_https_without_the_ca_is_an_error_not_a_crash(
+    tls: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """A missing .run/certs/ca.pem would crash the runner instead of reporting it in the step."""
     monkeypatch.setattr(lab_http, "CA_PATH", tmp_path / "missing.pem")
     response = send(Request(f"{tls}/done"))

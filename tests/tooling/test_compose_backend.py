@@ -58,7 +58,9 @@ class FakeContainer:
     project: str = "proxylab"
     exit_code: int = 0
     image: str = ""
-    answers: dict[str, tuple[int, bytes]] = field(default_factory=dict)  # exec_run: first word → (exit code, output)
+    answers: dict[str, tuple[int, bytes]] = field(
+        default_factory=dict
+    )  # exec_run: first word → (exit code, output)
     outlives_signal: bool = False  # wait() times out, as the SDK's does, until it is sent SIGKILL
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
@@ -104,7 +106,9 @@ class FakeContainer:
     def wait(self, **kwargs: Any) -> dict[str, int]:
         self.calls.append(("wait", kwargs))
         if self.outlives_signal and ("kill", {"signal": "SIGKILL"}) not in self.calls:
-            raise requests.exceptions.ConnectionError("UnixHTTPConnectionPool(host='localhost', port=None): Read timed out.")
+            raise requests.exceptions.ConnectionError(
+                "UnixHTTPConnectionPool(host='localhost', port=None): Read timed out."
+            )
         return {"StatusCode": 0}
 
 
@@ -184,8 +188,12 @@ def test_compose_commands(real_stack: Stack, method: str, args: list[str]) -> No
 
 def test_up_and_down_report_like_the_native_backend(real_stack: Stack) -> None:
     """cli.py prints up()'s seconds and down()'s services: `make up`/`make down` would crash on Docker."""
-    client = FakeClient(FakeContainer("nginx"), FakeContainer("app-plain", number=2), FakeContainer("app-plain"))
-    compose = ComposeBackend(real_stack, run=FakeRun(done(0), done(0), done(0), done(0)), client_factory=lambda: client)
+    client = FakeClient(
+        FakeContainer("nginx"), FakeContainer("app-plain", number=2), FakeContainer("app-plain")
+    )
+    compose = ComposeBackend(
+        real_stack, run=FakeRun(done(0), done(0), done(0), done(0)), client_factory=lambda: client
+    )
     assert compose.name == "compose"
     assert isinstance(compose.up(), float)
     assert compose.down() == ["app-plain", "nginx"]
@@ -195,29 +203,40 @@ def test_a_failed_up_names_the_service_that_is_not_healthy_with_its_log(real_sta
     """A service that never gets healthy would leave `make up` failing with no clue why, or
     pointing at logs nobody can find."""
     stderr = "\n".join(f"line {n}" for n in range(30)) + "\ncontainer proxylab-nginx-1 is unhealthy"
-    nginx = FakeContainer("nginx", health="unhealthy", output=b'cannot load certificate "/etc/proxylab/certs/server.pem"\n')
+    nginx = FakeContainer(
+        "nginx", health="unhealthy", output=b'cannot load certificate "/etc/proxylab/certs/server.pem"\n'
+    )
     client = FakeClient(FakeContainer("app-plain"), FakeContainer("certs", state="exited"), nginx)
     with pytest.raises(ProxylabError) as raised:
         backend(real_stack, FakeRun(done(0), done(1, stderr)), client).up()
     assert error_parts(raised.value) == (
-        "docker compose up", "exited with status 1; not healthy: nginx",
+        "docker compose up",
+        "exited with status 1; not healthy: nginx",
         "`make logs S=nginx` shows more; `make down` stops the rest",
     )
     lines = raised.value.details.splitlines()
     assert "container proxylab-nginx-1 is unhealthy" in lines and "line 5" not in lines
-    assert lines[-2:] == ["nginx: running, unhealthy", 'nginx | cannot load certificate "/etc/proxylab/certs/server.pem"']
+    assert lines[-2:] == [
+        "nginx: running, unhealthy",
+        'nginx | cannot load certificate "/etc/proxylab/certs/server.pem"',
+    ]
 
 
 def test_a_one_shot_service_that_exited_0_is_completed_not_down(real_stack: Stack) -> None:
     """`make status` would call the stack broken once `certs` has done its job, or call a failed
     certs run fine."""
-    client = FakeClient(FakeContainer("certs", state="exited", health=None), FakeContainer("certs", number=2, state="exited", health=None, exit_code=1))
+    client = FakeClient(
+        FakeContainer("certs", state="exited", health=None),
+        FakeContainer("certs", number=2, state="exited", health=None, exit_code=1),
+    )
     done_ok, failed = backend(real_stack, client=client).status()
     assert (done_ok.state, done_ok.is_healthy) == ("completed", True)
     assert (failed.state, failed.is_healthy) == ("exited", False)
 
 
-def test_the_debian_images_by_compose_s_own_variable(real_stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_debian_images_by_compose_s_own_variable(
+    real_stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """An engine with no registry could not start the stack, or a typo would silently fall back
     to pulling the official images."""
     monkeypatch.setenv("COMPOSE_FILE", "compose.yaml:compose.debian.yaml")
@@ -230,13 +249,23 @@ def test_the_debian_images_by_compose_s_own_variable(real_stack: Stack, monkeypa
 def test_versions_come_from_the_containers(real_stack: Stack) -> None:
     """Reports would print the host's nginx and virtualenv, not what served the requests."""
     app = FakeContainer("app-server-root-path", answers={"python": (0, b"0.165.0 1.10.0 0.54.0\n")})
-    traefik = FakeContainer("traefik", answers={"traefik": (0, b"Version:      3.6.12\nCodename: x\n")}, image="traefik:v3.6.12")
-    nginx = FakeContainer("nginx", answers={"nginx": (0, b"nginx version: nginx/1.30.0\n")}, image="nginx:1.30.0-alpine")
+    traefik = FakeContainer(
+        "traefik", answers={"traefik": (0, b"Version:      3.6.12\nCodename: x\n")}, image="traefik:v3.6.12"
+    )
+    nginx = FakeContainer(
+        "nginx", answers={"nginx": (0, b"nginx version: nginx/1.30.0\n")}, image="nginx:1.30.0-alpine"
+    )
     caddy = FakeContainer("caddy", answers={"caddy": (0, b"v2.11.9\n")}, image="caddy:2.11.9-alpine")
-    haproxy = FakeContainer("haproxy", answers={"haproxy": (0, b"HAProxy version 2.6.32-1 2025/01/01 - https://haproxy.org/\n")}, image="haproxy:2.6.32-alpine")
+    haproxy = FakeContainer(
+        "haproxy",
+        answers={"haproxy": (0, b"HAProxy version 2.6.32-1 2025/01/01 - https://haproxy.org/\n")},
+        image="haproxy:2.6.32-alpine",
+    )
     found = backend(real_stack, client=FakeClient(app, traefik, nginx, caddy, haproxy)).versions()
     assert found == {
-        "fastapi": "0.165.0", "starlette": "1.10.0", "uvicorn": "0.54.0",
+        "fastapi": "0.165.0",
+        "starlette": "1.10.0",
+        "uvicorn": "0.54.0",
         "traefik": "3.6.12 (container traefik, image traefik:v3.6.12)",
         "nginx": "1.30.0 (container nginx, image nginx:1.30.0-alpine)",
         "caddy": "v2.11.9 (container caddy, image caddy:2.11.9-alpine)",
@@ -261,13 +290,19 @@ def test_compose_without_an_engine_points_to_native(real_stack: Stack, method: s
 def test_status_reads_compose_labels_health_and_ports(real_stack: Stack) -> None:
     """`make status` would show other projects' containers, wrong health or wrong addresses."""
     client = FakeClient(
-        FakeContainer("nginx", health="starting", ports={"9101/tcp": [{"HostIp": "127.0.0.1", "HostPort": "9101"}], "8080/tcp": None}),
+        FakeContainer(
+            "nginx",
+            health="starting",
+            ports={"9101/tcp": [{"HostIp": "127.0.0.1", "HostPort": "9101"}], "8080/tcp": None},
+        ),
         FakeContainer("app-plain", ports={"8000/tcp": [{"HostIp": "127.0.0.1", "HostPort": "8001"}]}),
         FakeContainer("app-plain", project="someone-else"),
         FakeContainer("traefik", state="exited", health=None),
     )
     statuses = backend(real_stack, client=client).status()
-    assert client.list_calls == [{"all": True, "filters": {"label": ["com.docker.compose.project=proxylab"]}, "ignore_removed": True}]
+    assert client.list_calls == [
+        {"all": True, "filters": {"label": ["com.docker.compose.project=proxylab"]}, "ignore_removed": True}
+    ]
     assert statuses == [
         ServiceStatus("app-plain", "running", "healthy", "app-1", ["127.0.0.1:8001"]),
         ServiceStatus("traefik", "exited", None, "trae1", []),
@@ -280,7 +315,13 @@ def test_tail_of_one_service(real_stack: Stack) -> None:
     nginx = FakeContainer("nginx", output=b"start\nGET /api/v1/app 200\n")
     client = FakeClient(nginx, FakeContainer("traefik", output=b"other\n"))
     text = backend(real_stack, client=client).tail("nginx", 5)
-    assert client.list_calls == [{"all": True, "filters": {"label": ["com.docker.compose.project=proxylab", "com.docker.compose.service=nginx"]}, "ignore_removed": True}]
+    assert client.list_calls == [
+        {
+            "all": True,
+            "filters": {"label": ["com.docker.compose.project=proxylab", "com.docker.compose.service=nginx"]},
+            "ignore_removed": True,
+        }
+    ]
     assert nginx.calls == [("logs", {"tail": 5})]
     assert text == "nginx | start\nnginx | GET /api/v1/app 200"
 
@@ -306,8 +347,12 @@ def test_a_replica_that_outlives_its_signal_is_killed_as_docker_stop_would(real_
     proxy keeps busy) would stop the lab on the SDK's read timeout and stay up, half shut down."""
     replica = FakeContainer("app-plain", outlives_signal=True)
     backend(real_stack, client=FakeClient(replica)).stop_service("app-plain", signal.SIGTERM)
-    assert replica.calls == [("kill", {"signal": "SIGTERM"}), ("wait", {"timeout": 10}),
-                             ("kill", {"signal": "SIGKILL"}), ("wait", {"timeout": 10})]
+    assert replica.calls == [
+        ("kill", {"signal": "SIGTERM"}),
+        ("wait", {"timeout": 10}),
+        ("kill", {"signal": "SIGKILL"}),
+        ("wait", {"timeout": 10}),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -34,13 +34,17 @@ def _sigterm_kept() -> Iterator[None]:
 # --- the convention itself ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("body", "status"), [
-    (lambda: OK, 0),
-    (lambda: EXPECTATION_FAILED, 1),
-    (_fault, 2),
-])
-def test_run_main_passes_results_through_and_maps_a_fault_to_2(body: Callable[[], int], status: int,
-                                                               capsys) -> None:
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (lambda: OK, 0),
+        (lambda: EXPECTATION_FAILED, 1),
+        (_fault, 2),
+    ],
+)
+def test_run_main_passes_results_through_and_maps_a_fault_to_2(
+    body: Callable[[], int], status: int, capsys
+) -> None:
     """A fault exiting 1 reads as "the check found a difference"; a finding exiting 2 as "it could
     not run"."""
     assert run_main(body) == status
@@ -89,10 +93,12 @@ CLIS = [
 ]
 
 
-@pytest.mark.parametrize(("module", "target", "argv"), CLIS,
-                         ids=[f"{m} {' '.join(a[:1])}" for m, _, a in CLIS])
-def test_every_cli_exits_2_on_a_fault(module: str, target: str, argv: list[str], monkeypatch, tmp_path: Path,
-                                      capsys) -> None:
+@pytest.mark.parametrize(
+    ("module", "target", "argv"), CLIS, ids=[f"{m} {' '.join(a[:1])}" for m, _, a in CLIS]
+)
+def test_every_cli_exits_2_on_a_fault(
+    module: str, target: str, argv: list[str], monkeypatch, tmp_path: Path, capsys
+) -> None:
     """The command would exit 1 (read as a finding), 3 or a traceback for a fault a person can fix."""
     main = __import__(module, fromlist=["main"]).main
     monkeypatch.setattr(target, _fault)
@@ -102,10 +108,13 @@ def test_every_cli_exits_2_on_a_fault(module: str, target: str, argv: list[str],
     assert FAULT_TEXT in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("module", "argv"), [
-    ("suites.drift.__main__", ["--sets", "uvicorn=0.1"]),
-    ("doctor.cli", ["not-module-attr"]),
-])
+@pytest.mark.parametrize(
+    ("module", "argv"),
+    [
+        ("suites.drift.__main__", ["--sets", "uvicorn=0.1"]),
+        ("doctor.cli", ["not-module-attr"]),
+    ],
+)
 def test_bad_input_exits_2_with_its_next_step(module: str, argv: list[str], capsys) -> None:
     """A malformed argument the parser cannot see would exit another way than argparse's own 2."""
     assert __import__(module, fromlist=["main"]).main(argv) == FAULT

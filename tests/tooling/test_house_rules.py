@@ -34,4 +34,6 @@ def test_the_house_keeps_its_rule(rule: str) -> None:
     if not Path(argv[0]).exists():
         pytest.fail(f"{argv[0]} is not installed; run `make venv` (pyproject.toml pins it)")
     done = subprocess.run(argv, cwd=REPO, capture_output=True, text=True)
-    assert done.returncode == 0, f"`{' '.join([Path(argv[0]).name, *argv[1:]])}` failed:\n{done.stdout}{done.stderr}"
+    assert done.returncode == 0, (
+        f"`{' '.join([Path(argv[0]).name, *argv[1:]])}` failed:\n{done.stdout}{done.stderr}"
+    )

@@ -40,6 +40,8 @@ def test_the_rendered_configs_bind_and_trust_the_edge_address(real_stack: Stack,
     render_nginx(real_stack.services["edge"], addresses, tmp_path / "edge")
     routes = (tmp_path / "edge" / "conf.d" / "routes.conf").read_text()
     assert "proxy_bind 127.30.0.5;" in routes and "172.30.0.5" not in routes
-    static = yamlload.safe_load(render_traefik(real_stack.services["traefik"], addresses, tmp_path / "traefik").read_text())
+    static = yamlload.safe_load(
+        render_traefik(real_stack.services["traefik"], addresses, tmp_path / "traefik").read_text()
+    )
     assert static["entryPoints"]["chain-trusts-edge"]["forwardedHeaders"]["trustedIPs"] == ["127.30.0.5"]
     assert static["entryPoints"]["chain-insecure"]["forwardedHeaders"] == {"insecure": True}

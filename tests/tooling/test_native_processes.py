@@ -25,8 +25,13 @@ _STUBBORN = (
 
 
 def test_a_process_that_ignores_its_stop_signal_is_killed_after_the_grace_period() -> None:
-    child = subprocess.Popen([sys.executable, "-c", _STUBBORN], stdout=subprocess.PIPE, text=True,
-                             start_new_session=True, preexec_fn=unblock_stop_signals)
+    child = subprocess.Popen(
+        [sys.executable, "-c", _STUBBORN],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=unblock_stop_signals,
+    )
     try:
         assert child.stdout is not None and child.stdout.readline().strip() == "ready"
         started = start_time(child.pid)

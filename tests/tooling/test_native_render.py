@@ -58,5 +58,9 @@ def test_caddy_accepts_its_native_config(real_stack: Stack, tmp_path: Path) -> N
     if not caddy.is_file():
         pytest.skip("the Caddy build is not cached (`make caddy`)")
     config = render_caddy(real_stack.services["caddy"], NativeAddresses(real_stack), tmp_path)
-    done = subprocess.run([str(caddy), "adapt", "--config", str(config), "--adapter", "caddyfile"], capture_output=True, text=True)
+    done = subprocess.run(
+        [str(caddy), "adapt", "--config", str(config), "--adapter", "caddyfile"],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr

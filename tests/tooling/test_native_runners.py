@@ -40,13 +40,17 @@ def test_hypercorn_gets_bind(real_stack: Stack, tmp_path: Path) -> None:
 
 def test_server_port_reads_hypercorns_bind(real_stack: Stack) -> None:
     assert real_stack.services["app-hypercorn"].server_port == 8000
-    other = replace(real_stack.services["app-hypercorn"], command=["hypercorn", "app.main:app", "--bind", "0.0.0.0:8123"])
+    other = replace(
+        real_stack.services["app-hypercorn"], command=["hypercorn", "app.main:app", "--bind", "0.0.0.0:8123"]
+    )
     assert other.server_port == 8123
 
 
 def test_an_unknown_server_is_an_error(real_stack: Stack, tmp_path: Path) -> None:
     services = dict(real_stack.services)
-    services["app-plain"] = replace(services["app-plain"], command=["granian", "app.main:app", "--port", "8000"])
+    services["app-plain"] = replace(
+        services["app-plain"], command=["granian", "app.main:app", "--port", "8000"]
+    )
     with pytest.raises(ProxylabError, match="runs .granian., whose listen flags"):
         process_spec(replace(real_stack, services=services), "app-plain", tmp_path)
 
@@ -54,7 +58,10 @@ def test_an_unknown_server_is_an_error(real_stack: Stack, tmp_path: Path) -> Non
 def test_fastapi_run_gets_host_and_port(real_stack: Stack, tmp_path: Path) -> None:
     """`fastapi run` passes --host/--port on to uvicorn.run; the runner must rewrite them, not add --bind."""
     services = dict(real_stack.services)
-    services["app-plain"] = replace(services["app-plain"], command=["fastapi", "run", "--entrypoint", "app.main:app", "--host", "0.0.0.0", "--port", "8000"])
+    services["app-plain"] = replace(
+        services["app-plain"],
+        command=["fastapi", "run", "--entrypoint", "app.main:app", "--host", "0.0.0.0", "--port", "8000"],
+    )
     spec = process_spec(replace(real_stack, services=services), "app-plain", tmp_path)
     host, port = NativeAddresses(real_stack).bind("app-plain", 8000)
     assert (_option(spec.argv, "--host"), _option(spec.argv, "--port")) == (host, str(port))

@@ -30,13 +30,17 @@ def listener():
 
 def test_the_owner_is_this_process_when_it_listens(listener):
     port = listener("127.0.0.1")
-    assert ports.owner(port).startswith(f"pid {os.getpid()} ("), "the process listening was not found in /proc"
+    assert ports.owner(port).startswith(f"pid {os.getpid()} ("), (
+        "the process listening was not found in /proc"
+    )
 
 
 def test_a_listener_on_another_address_of_the_same_port_is_not_the_owner(listener):
     port = listener("127.0.0.5")
     assert ports.owner(port, "127.0.0.5").startswith(f"pid {os.getpid()} ")
-    assert ports.owner(port, "127.0.0.6") == "an unknown process", "a listener on 127.0.0.5 was named for 127.0.0.6"
+    assert ports.owner(port, "127.0.0.6") == "an unknown process", (
+        "a listener on 127.0.0.5 was named for 127.0.0.6"
+    )
 
 
 def test_a_wildcard_listener_owns_the_port_on_every_address(listener):

@@ -89,8 +89,9 @@ def test_the_services_of_a_proxy_are_found_by_their_image(real_stack: Stack) -> 
         ("a-service-compose-yaml-no-longer-has", signal.SIGTERM),
     ],
 )
-def test_a_native_service_stops_with_its_images_signal(real_stack: Stack, tmp_path: Path, service: str,
-                                                       sig: signal.Signals) -> None:
+def test_a_native_service_stops_with_its_images_signal(
+    real_stack: Stack, tmp_path: Path, service: str, sig: signal.Signals
+) -> None:
     """Natively a proxy gets the signal Compose would send its container: the edge and haproxy
     used to get SIGTERM, a fast stop that drops the requests in flight."""
     assert NativeBackend(real_stack, run_dir=tmp_path)._stop_signal(service) == sig
@@ -102,8 +103,16 @@ def test_a_native_service_stops_with_its_images_signal(real_stack: Stack, tmp_pa
 def test_a_native_nginx_runs_in_its_run_folder(real_stack: Stack, tmp_path: Path) -> None:
     spec = process_spec(real_stack, "edge", tmp_path, log=lambda _: None)
     out = tmp_path / "edge"
-    assert spec.argv[1:] == ["-p", f"{out}/", "-c", str(out / "nginx.conf"), "-e", "stderr",
-                             "-g", f"daemon off; pid {out}/nginx.pid;"]
+    assert spec.argv[1:] == [
+        "-p",
+        f"{out}/",
+        "-c",
+        str(out / "nginx.conf"),
+        "-e",
+        "stderr",
+        "-g",
+        f"daemon off; pid {out}/nginx.pid;",
+    ]
     assert spec.cwd == out
 
 
@@ -114,5 +123,7 @@ def test_a_native_haproxy_runs_in_the_foreground_on_its_copy(real_stack: Stack, 
 
 def test_caddy_keeps_its_data_and_config_in_its_run_folder(tmp_path: Path) -> None:
     """Not in ~/.local/share/caddy: the image keeps them in /data and /config."""
-    assert proxies.by_name("caddy").env(tmp_path) == {"XDG_DATA_HOME": str(tmp_path / "data"),
-                                                      "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    assert proxies.by_name("caddy").env(tmp_path) == {
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }

@@ -17,8 +17,15 @@ from proxylab import testphases, testrun
 @pytest.fixture
 def machine(monkeypatch, tmp_path: Path):
     """The driver's calls, recorded: ("pytest", backend, phase) or ("up"/"down", backend)."""
-    state = {"calls": [], "codes": {}, "healthy": False, "engine": False, "native_running": False,
-             "up": 0, "interrupt_at": None}
+    state = {
+        "calls": [],
+        "codes": {},
+        "healthy": False,
+        "engine": False,
+        "native_running": False,
+        "up": 0,
+        "interrupt_at": None,
+    }
 
     def run(command, backend, times_file=None):
         if command == testrun.UP:
@@ -47,8 +54,13 @@ def machine(monkeypatch, tmp_path: Path):
     return state
 
 
-NATIVE = [("pytest", "native", "lifecycle"), ("up", "native"), ("pytest", "native", "parallel"),
-          ("pytest", "native", "alone"), ("down", "native")]
+NATIVE = [
+    ("pytest", "native", "lifecycle"),
+    ("up", "native"),
+    ("pytest", "native", "parallel"),
+    ("pytest", "native", "alone"),
+    ("down", "native"),
+]
 
 
 def test_the_phases_run_in_order_with_the_stack_started_once_between(machine, capsys, tmp_path):
@@ -59,8 +71,11 @@ def test_the_phases_run_in_order_with_the_stack_started_once_between(machine, ca
     assert "== make test: the Compose session was SKIPPED: no Docker engine answers" in out
     assert out.rstrip().splitlines()[-1].startswith("== make test: native ")
     table = json.loads((tmp_path / "test-times.native.json").read_text())
-    assert [row["suite"] for row in table["suites"]][:3] == ["lifecycle/test_x.py", "parallel/test_x.py",
-                                                             "alone/test_x.py"]
+    assert [row["suite"] for row in table["suites"]][:3] == [
+        "lifecycle/test_x.py",
+        "parallel/test_x.py",
+        "alone/test_x.py",
+    ]
 
 
 def test_a_running_stack_is_used_and_left_running(machine):
@@ -70,12 +85,15 @@ def test_a_running_stack_is_used_and_left_running(machine):
     assert machine["calls"] == [call for call in NATIVE if call[0] == "pytest"]
 
 
-@pytest.mark.parametrize(("codes", "status"), [
-    ({("native", "lifecycle"): 5}, 0),  # no test selected is not a failure
-    ({("native", "parallel"): 1}, 1),
-    ({("native", "parallel"): 1, ("native", "alone"): 5}, 1),
-    ({("native", "lifecycle"): 1, ("native", "alone"): 2}, 2),  # the last failing phase's status
-])
+@pytest.mark.parametrize(
+    ("codes", "status"),
+    [
+        ({("native", "lifecycle"): 5}, 0),  # no test selected is not a failure
+        ({("native", "parallel"): 1}, 1),
+        ({("native", "parallel"): 1, ("native", "alone"): 5}, 1),
+        ({("native", "lifecycle"): 1, ("native", "alone"): 2}, 2),  # the last failing phase's status
+    ],
+)
 def test_the_status_is_the_last_failing_phases(machine, codes, status):
     """A failing phase would pass for success, or an empty one for a failure."""
     machine["codes"] = codes

@@ -130,7 +130,7 @@ def _ingress_route_problems(stack: Stack, where: str, port: Port, server: NginxS
     )
     if location is None:
         return [
-            f'{where}: x-route says rewrite: ingress-nginx but its server block has no `location ~* '
+            f"{where}: x-route says rewrite: ingress-nginx but its server block has no `location ~* "
             f'"{pattern}"`; write the regex location the controller generates'
         ]
     proxy_pass = next((args for name, args in location if name == "proxy_pass"), "")
@@ -150,7 +150,7 @@ def _ingress_route_problems(stack: Stack, where: str, port: Port, server: NginxS
         )
     if strips and ("proxy_set_header", f'X-Forwarded-Prefix "{stack.prefix}"') not in location:
         problems.append(
-            f'{where}: misses the x-forwarded-prefix annotation\'s `proxy_set_header X-Forwarded-Prefix '
+            f"{where}: misses the x-forwarded-prefix annotation's `proxy_set_header X-Forwarded-Prefix "
             f'"{stack.prefix}";`'
         )
     return problems + _nginx_header_problems(where, server, defaults=False)

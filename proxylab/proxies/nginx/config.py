@@ -65,7 +65,6 @@ def read_nginx_upstreams(path: Path) -> dict[str, list[str]]:
     }
 
 
-
 def _braced(text: str, start: int) -> str:
     depth = 1
     for index in range(start, len(text)):

@@ -57,7 +57,7 @@ def _traefik_route_problems(
     names = {name for name, listens in entrypoints.items() if listens == port.target}
     if not names:
         return [
-            f'{where}: no entryPoint in traefik.yml listens on :{port.target}; add `{port.name}: {{address: '
+            f"{where}: no entryPoint in traefik.yml listens on :{port.target}; add `{port.name}: {{address: "
             f'":{port.target}"}}` under entryPoints'
         ]
     # One router per entrypoint, so the port alone says what happens to a request.

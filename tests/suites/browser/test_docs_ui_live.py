@@ -40,7 +40,9 @@ def test_docs_pages_match_the_recorded_expectation(checked: Check, route: Route)
     recorded (see the table, then the requests the pages made)."""
     check = checked(route)
     recorded = load_expected()["routes"].get(check.key)
-    assert recorded is not None, f"{check.key} is not in docs_ui.json; record it with `python -m suites.browser --update --port {route.port}`"
+    assert recorded is not None, (
+        f"{check.key} is not in docs_ui.json; record it with `python -m suites.browser --update --port {route.port}`"
+    )
     differences = compare({check.key: recorded}, {check.key: check.fields()})
     assert not differences, f"{render_diff(differences)}\n\n{check.network_log()}"
 
@@ -52,7 +54,9 @@ def test_docs_pages_agree_with_the_matrix(checked: Check, route: Route):
     imply, so one of the two records is wrong."""
     check = checked(route)
     contradictions = against_matrix({check.key: check.fields()}, load_matrix()["routes"], [route])
-    assert not contradictions, f"{render_diff(contradictions, 'the matrix and the browser')}\n\n{check.network_log()}"
+    assert not contradictions, (
+        f"{render_diff(contradictions, 'the matrix and the browser')}\n\n{check.network_log()}"
+    )
 
 
 @ROUTES
@@ -69,7 +73,9 @@ def test_every_field_is_recorded(checked: Check, route: Route):
     assert tuple(checked(route).fields()) == FIELDS
 
 
-def test_the_command_checks_and_screenshots_a_route(browser: Browser, running_stack, tmp_path: Path, capsys, monkeypatch):
+def test_the_command_checks_and_screenshots_a_route(
+    browser: Browser, running_stack, tmp_path: Path, capsys, monkeypatch
+):
     """`make screenshots` (python -m suites.browser) fails on the working docs experiment route, or
     writes no screenshots for the matrix report to embed. It reuses the session's browser."""
 

@@ -45,7 +45,12 @@ def test_the_diff_is_a_route_field_expected_actual_table():
     """A difference would not say which route and field changed, from what to what."""
     live = {KEY: {**RECORDED[KEY], "try_it_out_url": "/api/v1/app", "try_it_out_status": 200}}
     text = render_diff(compare({KEY: RECORDED[KEY]}, live))
-    assert [cell.strip() for cell in text.splitlines()[2].split(" | ")] == ["route", "field", "expected", "actual"]
+    assert [cell.strip() for cell in text.splitlines()[2].split(" | ")] == [
+        "route",
+        "field",
+        "expected",
+        "actual",
+    ]
     assert f'{KEY} | try_it_out_url    | "/app"   | "/api/v1/app"' in text
     assert f"{KEY} | try_it_out_status | 404      | 200" in text
 
@@ -53,7 +58,11 @@ def test_the_diff_is_a_route_field_expected_actual_table():
 def test_a_route_missing_from_the_record_is_a_difference():
     """A new route would pass unchecked until someone records it."""
     [difference] = compare({}, {KEY: RECORDED[KEY]})
-    assert (difference.route, difference.expected, difference.actual) == (KEY, "not recorded", "new in compose.yaml")
+    assert (difference.route, difference.expected, difference.actual) == (
+        KEY,
+        "not recorded",
+        "new in compose.yaml",
+    )
 
 
 @pytest.mark.parametrize(
@@ -61,13 +70,21 @@ def test_a_route_missing_from_the_record_is_a_difference():
     [
         ("—", "/app"),  # no servers: the page's origin (tutorial004, root_path_in_servers=False)
         ('[{"url":"/api/v1"}]', "/api/v1/app"),  # the root_path server FastAPI adds
-        ('[{"url":"/api/v1"},{"url":"https://stag.example.com"}]', "/api/v1/app"),  # the first one wins (tutorial003)
+        (
+            '[{"url":"/api/v1"},{"url":"https://stag.example.com"}]',
+            "/api/v1/app",
+        ),  # the first one wins (tutorial003)
     ],
 )
 def test_the_matrix_predicts_try_it_out_from_the_first_server(servers: str, url: str):
     """The cross-check would hold "Try it out" to another rule than Swagger UI's."""
     cells = {**load_matrix()["routes"][KEY], "docs.servers": servers}
-    fields = {**RECORDED[KEY], "try_it_out_url": url, "redoc_endpoint_urls": [url], "try_it_out_status": 200 if url != "/app" else 404}
+    fields = {
+        **RECORDED[KEY],
+        "try_it_out_url": url,
+        "redoc_endpoint_urls": [url],
+        "try_it_out_status": 200 if url != "/app" else 404,
+    }
     route = next(route for route in STACK.routes if route.key == KEY)
     found = [d for d in against_matrix({KEY: fields}, {KEY: cells}, [route]) if d.field == "try_it_out_url"]
     assert found == []
@@ -79,7 +96,9 @@ def test_the_matrix_predicts_try_it_out_from_the_first_server(servers: str, url:
 def test_the_matrix_report_embeds_the_docs_and_redoc_screenshots(tmp_path: Path):
     """reports/matrix.html would not show what `make screenshots` took (both pages, in order)."""
     route = Route("docs-experiment", "traefik", "127.0.0.1", 9999, "app-server-root-path", True)
-    matrix = Matrix("native", {}, "2026-01-01T00:00:00+00:00", [Row(route, {name: "200" for name in MATRIX_FIELDS})])
+    matrix = Matrix(
+        "native", {}, "2026-01-01T00:00:00+00:00", [Row(route, {name: "200" for name in MATRIX_FIELDS})]
+    )
     (tmp_path / "screenshots").mkdir()
     for page, pixel in (("docs", b"D"), ("redoc", b"R")):
         (tmp_path / "screenshots" / f"9999-{page}.png").write_bytes(b"\x89PNG\r\n\x1a\n" + pixel)

@@ -22,7 +22,9 @@ from suites.browser.redoc import check_redoc
 from suites.browser.swagger import check_swagger
 
 ORIGIN = "http://127.0.0.1:9"  # the discard port: nothing listens, every request is fulfilled below
-Breakage = Callable[[str, bytes], tuple[int, bytes] | None]  # (path, app's body) → (status, body) to serve instead
+Breakage = Callable[
+    [str, bytes], tuple[int, bytes] | None
+]  # (path, app's body) → (status, body) to serve instead
 
 
 @pytest.fixture
@@ -36,7 +38,11 @@ def serve(browser: Browser) -> Iterator[Callable[[Breakage], None]]:
             path = interception.request.url.removeprefix(ORIGIN)
             answer = client.get(path)
             status, body = breakage(path, answer.content) or (answer.status_code, answer.content)
-            interception.fulfill(status=status, body=body, headers={"content-type": answer.headers.get("content-type", "text/plain")})
+            interception.fulfill(
+                status=status,
+                body=body,
+                headers={"content-type": answer.headers.get("content-type", "text/plain")},
+            )
 
         handlers.append(handle)
         browser.context.route(f"{ORIGIN}/**", handle)  # registered after the guard, so asked first
