@@ -14,6 +14,7 @@ standard library a lab's `go:` evidence reads (labs/evidence.py) is the one the 
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
@@ -61,13 +62,31 @@ class GoTool:
         return CACHE_DIR / self.name / version / self.name
 
     def ensure(self, version: str, log=print) -> Path:
-        """Return the cached binary for `version`, building it first if needed (a few minutes)."""
+        """Return the cached binary for `version`, building it first if needed (a few minutes).
+
+        Two processes that need it at once (make's targets, two pytest workers, the doctor) build
+        it once: the build holds a lock in the cache folder, and whoever waited finds it built."""
         binary = self.binary_path(version)
-        built, current = built_with(binary), go_env("GOVERSION")
-        if binary.is_file() and (built is None or current is None or built == current):
+        if self._current(binary, log):
             return binary
-        if binary.is_file():
-            log(f"{binary} was built with {built}; the Go on PATH is {current}: building it again")
+        binary.parent.mkdir(parents=True, exist_ok=True)
+        with (binary.parent / ".build.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not self._current(binary, log):
+                self._build(version, binary, log)
+        return binary
+
+    def _current(self, binary: Path, log) -> bool:
+        """The binary is there, built by the Go on PATH (or either is unknown)."""
+        if not binary.is_file():
+            return False
+        built, current = built_with(binary), go_env("GOVERSION")
+        if built is None or current is None or built == current:
+            return True
+        log(f"{binary} was built with {built}; the Go on PATH is {current}: building it again")
+        return False
+
+    def _build(self, version: str, binary: Path, log) -> None:
         required = self.module_version()
         if required != version:
             raise ProxylabError(
@@ -83,10 +102,10 @@ class GoTool:
                 f"install Go {self.go_minimum()} or newer (.ci/run shows how) and retry",
             )
         log(
-            f"building {self.title} {version} from its Go module into {binary.parent} (first run only; a few minutes)"
+            f"building {self.title} {version} from its Go module into {binary.parent}"
+            " (first run only; a few minutes)"
         )
-        binary.parent.mkdir(parents=True, exist_ok=True)
-        partial = binary.with_suffix(".partial")
+        partial = binary.with_suffix(f".partial-{os.getpid()}")
         started = time.monotonic()
         command = [
             go,
@@ -102,6 +121,7 @@ class GoTool:
             command, cwd=self.tools, env={**os.environ, "GOFLAGS": "-mod=mod"}, capture_output=True, text=True
         )
         if result.returncode != 0:
+            partial.unlink(missing_ok=True)
             raise ProxylabError(
                 f"{self.name} build",
                 f"`{' '.join(command)}` failed in tools/{self.name}",
@@ -110,7 +130,6 @@ class GoTool:
             )
         partial.replace(binary)
         log(f"built {self.title} {version} in {time.monotonic() - started:.0f}s")
-        return binary
 
 
 @cache
