@@ -40,7 +40,8 @@ class ForwardedPrefixMiddleware:
 
 
 class TrustedForwardedPrefixMiddleware:
-    """tutorial005's middleware, believed only from `trusted` peers; from anyone else the header is dropped."""
+    """tutorial005's middleware, believed only from `trusted` peers; from anyone else the header is
+    dropped."""
 
     def __init__(self, app: ASGIApp, trusted: TrustedPeers) -> None:
         self.app = app

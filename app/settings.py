@@ -147,7 +147,8 @@ def _parse_hosts(name: str, raw: str) -> tuple[str, ...]:
     bad = [host for host in hosts if ":" in host and not host.startswith("[") or "/" in host]
     if bad:
         raise SettingsError(
-            f"{name}={raw!r} lists {bad[0]!r}; give host names without port or path, e.g. 127.0.0.1,localhost,*.example.com"
+            f"{name}={raw!r} lists {bad[0]!r}; give host names without port or path, "
+            "e.g. 127.0.0.1,localhost,*.example.com"
         )
     return hosts
 

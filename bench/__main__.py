@@ -1,6 +1,7 @@
 """`python -m bench`: measure what each proxy costs; print a table, write JSON and a chart.
 
-  python -m bench           full run (`make bench`, ~6 min of load plus the suite): reports/bench.json, bench.png
+  python -m bench           full run (`make bench`, ~6 min of load plus the suite):
+                                 reports/bench.json, bench.png
   python -m bench --smoke   a short run that proves the bench works (`make bench-smoke`,
                                  CI): reports/bench-smoke.json and bench-smoke.png
 

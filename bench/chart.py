@@ -121,7 +121,8 @@ def footer(report: dict[str, Any]) -> str:
         if "skipped" in cold
         else f"cold start {cold['median']:.1f} s ({cold['min']:.1f}–{cold['max']:.1f})",
         "make test —" if "skipped" in tests else f"make test {tests['seconds']:.0f} s",
-        f"wrk -t{load['threads']} -c{load['connections']}, {load['seconds']} s × {load['repeats']}, median (min–max)",
+        f"wrk -t{load['threads']} -c{load['connections']}, {load['seconds']} s × {load['repeats']}, "
+        "median (min–max)",
         f"{machine['nproc']} CPUs, {machine['cpu_model']}",
         f"{report['mode']} mode, {report['started'][:10]}",
     ]

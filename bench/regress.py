@@ -91,7 +91,8 @@ def load_previous(path: Path, log: Callable[[str], None]) -> dict[str, Any] | No
         return None
     if not isinstance(report, dict):
         log(
-            f"{path.name} from the previous bench is not a report (a JSON {type(report).__name__}): no changes to show this time"
+            f"{path.name} from the previous bench is not a report (a JSON {type(report).__name__}): "
+            "no changes to show this time"
         )
         return None
     return report
@@ -124,7 +125,10 @@ def _session(
         compared = (
             "no earlier bench to compare with"
             if previous is None
-            else f"the previous bench ({previous.get('started', '?')}) had no {backend} session to compare with"
+            else (
+                f"the previous bench ({previous.get('started', '?')}) had no {backend} session "
+                "to compare with"
+            )
         )
         return Session(backend, about, compared, _rows(now, None))
     if (now.get("finished"), now.get("commit")) == (before.get("finished"), before.get("commit")) and now.get(

@@ -1,11 +1,12 @@
 """One `make bench`: cold starts, the test suite's duration, then load on every target; a report.
 
 `Plan.full()` is what `make bench` runs (3 cold starts, the suite once, 3 repeats of 10 s per
-target and path: about 6 minutes of load with five targets, plus the suite); `Plan.smoke()` is what CI and
-`make bench-smoke` run to keep the code working (1 cold start, no suite, 1 s per target, under a
-minute); its numbers mean nothing. Either way the stack ends as it was found: running if it ran before, stopped if
-the bench had to start it. Both modes also keep the last `make test` session of each backend
-(bench/sessions.py: reading two small files), so the report shows the suite time per backend.
+target and path: about 6 minutes of load with five targets, plus the suite); `Plan.smoke()` is
+what CI and `make bench-smoke` run to keep the code working (1 cold start, no suite, 1 s per
+target, under a minute); its numbers mean nothing. Either way the stack ends as it was found:
+running if it ran before, stopped if the bench had to start it. Both modes also keep the last
+`make test` session of each backend (bench/sessions.py: reading two small files), so the report
+shows the suite time per backend.
 """
 
 from __future__ import annotations

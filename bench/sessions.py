@@ -5,8 +5,8 @@ wall clock over its three phases, when and at which commit it finished, and its 
 (proxylab/testtimes.py). It runs the native backend and, when a Docker engine answers, the Compose
 one, so after it both files exist. The bench reads them as they are (it runs nothing on Compose;
 the native phases it times itself are another run, bench/suite.py) and keeps them in its report
-under "test_sessions", where bench/regress.py compares them with the previous bench's. A backend without a readable file gets a sentence
-saying so and what to run, never a table of zeros.
+under "test_sessions", where bench/regress.py compares them with the previous bench's. A backend
+without a readable file gets a sentence saying so and what to run, never a table of zeros.
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ def read(path: Path, backend: str) -> dict[str, Any]:
         data = json.loads(path.read_text())
     except FileNotFoundError:
         return {
-            "missing": f"no make test session recorded on the {backend} backend ({_shown(path)}); {RUN[backend]}"
+            "missing": (
+                f"no make test session recorded on the {backend} backend ({_shown(path)}); {RUN[backend]}"
+            )
         }
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         return {"missing": f"{_shown(path)} is not readable JSON ({error}); {RUN[backend]} to write it again"}

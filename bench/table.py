@@ -139,8 +139,8 @@ def _tests(row: regress.SuiteTime) -> str:
 
 def load_table(path: dict[str, Any], load: dict[str, Any]) -> Table:
     title = (
-        f"{path['path']}: wrk -t{load['threads']} -c{load['connections']}, {load['seconds']} s × {load['repeats']}; "
-        "median (min–max)"
+        f"{path['path']}: wrk -t{load['threads']} -c{load['connections']}, "
+        f"{load['seconds']} s × {load['repeats']}; median (min–max)"
     )
     table = Table(title=title, title_justify="left", show_edge=False, header_style="bold")
     for column in (

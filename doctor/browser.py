@@ -77,8 +77,8 @@ def _visit(browser: Browser, config: Configuration, checks: Checks) -> None:
             elsewhere = [e for e in failed if urlsplit(e.url).netloc != urlsplit(config.origin).netloc]
             if elsewhere:
                 checks.notes.append(
-                    f"docs_ui: not checked in Chromium: the page loads {elsewhere[0].url}, from a host this machine "
-                    "cannot reach and no proxy configuration changes"
+                    f"docs_ui: not checked in Chromium: the page loads {elsewhere[0].url}, "
+                    "from a host this machine cannot reach and no proxy configuration changes"
                 )
             elif failed:
                 checks.broken(

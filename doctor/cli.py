@@ -129,7 +129,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
             if proxy == "traefik":
                 servers.wait_traefik_routing(processes, proxy, [c.public_base + "/" for c in mine])
         console.print(
-            f"doctor: your app (2 modes) and 4 proxies listening after {time.monotonic() - began:.1f} s; probing 16 configurations"
+            f"doctor: your app (2 modes) and 4 proxies listening after {time.monotonic() - began:.1f} s; "
+            "probing 16 configurations"
         )
         results = [Result(c, probe(c, app, f"http://{layout.HOST}:{plain.port}")) for c in configs]
         browser_version = _browser_pass(results, args.no_browser, console)
@@ -138,7 +139,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     _write(report, args.json, args.markdown)
     show(report, console)
     console.print(
-        f"reports: {_shown(args.markdown)}, {_shown(args.json)}; took {time.monotonic() - began:.1f} s; nothing the doctor started is running"
+        f"reports: {_shown(args.markdown)}, {_shown(args.json)}; took {time.monotonic() - began:.1f} s; "
+        "nothing the doctor started is running"
     )
     return _expectation(results, expected, console)
 

@@ -148,7 +148,8 @@ def _docs_ui(
             checks.broken(
                 "docs_ui",
                 kind,
-                f"the docs page asks for its schema at {schema_url}, which answers {answer.shown} through {config.proxy}",
+                f"the docs page asks for its schema at {schema_url}, which answers {answer.shown} "
+                f"through {config.proxy}",
             )
     checks.ok("docs_ui")
     return url
@@ -191,7 +192,8 @@ def _schema(
             checks.broken(
                 "schema",
                 "server-outside-prefix",
-                f"the schema's server {server.get('url')!r} resolves to {server_url}, outside {config.public_base}",
+                f"the schema's server {server.get('url')!r} resolves to {server_url}, "
+                f"outside {config.public_base}",
             )
     return url
 
@@ -234,7 +236,8 @@ def _operations(
             checks.broken(
                 "operations",
                 kind,
-                f'GET {path} as "Try it out" sends it, {url}, answered {answer.shown}; directly it answers {baseline.status}',
+                f'GET {path} as "Try it out" sends it, {url}, answered {answer.shown}; '
+                f"directly it answers {baseline.status}",
             )
         else:
             checks.ok("operations")
@@ -305,7 +308,8 @@ def _static(config: Configuration, app: dict, through: Client, checks: Checks) -
     for mount in app.get("static", []):
         if not mount.get("file"):
             checks.notes.append(
-                f"static: the mount {mount['path']} serves an empty or missing folder ({mount.get('directory')}); nothing to fetch"
+                f"static: the mount {mount['path']} serves an empty or missing folder "
+                f"({mount.get('directory')}); nothing to fetch"
             )
             continue
         url = f"{config.public_base}{mount['path'].rstrip('/')}/{mount['file']}"
@@ -343,7 +347,8 @@ def _mounts(
                 checks.broken(
                     "mounts",
                     "not-found" if answer.status == 404 else "mount",
-                    f"{url}, in the sub-app mounted at {mount['path']}, answered {answer.shown}; directly it answers {baseline.status}",
+                    f"{url}, in the sub-app mounted at {mount['path']}, answered {answer.shown}; "
+                    f"directly it answers {baseline.status}",
                 )
                 continue
             checks.ok("mounts")
@@ -353,7 +358,8 @@ def _mounts(
                     checks.broken(
                         "mounts",
                         "schema-url-outside-prefix",
-                        f"the sub-app's docs page {url} asks for its schema at {urljoin(url, found[1])}, outside {config.prefix}",
+                        f"the sub-app's docs page {url} asks for its schema at {urljoin(url, found[1])}, "
+                        f"outside {config.prefix}",
                     )
 
 

@@ -52,8 +52,13 @@ GENERIC_LISTENERS = {"traefik": "web", "haproxy": ":80"}
 
 # The line a snippet starts with: where it goes in the user's configuration.
 WHERE_IT_GOES = {
-    "traefik": "# Traefik: a dynamic-config file for your file provider (providers.file); `web` is your entrypoint.",
-    "nginx": "# Nginx: inside your server { } block, with nginx.conf's `map $http_upgrade $connection_upgrade` in http { }.",
+    "traefik": (
+        "# Traefik: a dynamic-config file for your file provider (providers.file); `web` is your entrypoint."
+    ),
+    "nginx": (
+        "# Nginx: inside your server { } block, "
+        "with nginx.conf's `map $http_upgrade $connection_upgrade` in http { }."
+    ),
     "caddy": "# Caddy: inside your site block, e.g. `example.com { ... }`.",
     "haproxy": "# HAProxy: in haproxy.cfg; `bind :80` is your listener.",
 }

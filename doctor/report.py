@@ -102,7 +102,8 @@ def as_markdown(run: Run) -> str:
     if not chosen:
         lines += [
             "No configuration works for this app as it is: every one has a broken check. "
-            "The reasons below say what breaks and which lab step shows why; fix the app, then run the doctor again.",
+            "The reasons below say what breaks and which lab step shows why; "
+            "fix the app, then run the doctor again.",
             "",
         ]
     for mode in dict.fromkeys(r.config.server_root_path for r in chosen):

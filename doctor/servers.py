@@ -65,7 +65,8 @@ class Processes:
             raise ProxylabError(
                 argv[0],
                 f"cannot be started ({error.strerror})",
-                "check that it is installed (`make deps`, `make traefik caddy`) or give --python a real interpreter",
+                "check that it is installed (`make deps`, `make traefik caddy`) "
+                "or give --python a real interpreter",
             ) from error
         finally:
             log.close()
@@ -76,7 +77,7 @@ class Processes:
         # Interrupting the cleanup would leave the rest running: a second Ctrl-C waits for it.
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
-            for name, process in reversed(list(self.started.items())):
+            for process in reversed(list(self.started.values())):
                 started = start_time(process.pid)
                 if started is not None:
                     stop_group(process.pid, started, signal.SIGTERM, grace=STOP_GRACE_S)
@@ -148,7 +149,8 @@ def check_ports_free(wanted: dict[int, str], port_base: int) -> None:
             raise ProxylabError(
                 f"port {ports.describe(HOST, port)} ({role})",
                 f"is already in use by {ports.owner(port, HOST)}",
-                f"stop that process, or give the doctor other ports: --port-base N (now {port_base}; it uses N to N+43)",
+                "stop that process, or give the doctor other ports: "
+                f"--port-base N (now {port_base}; it uses N to N+43)",
             )
 
 
@@ -182,7 +184,8 @@ def inspect_app(python: str, spec: str, app_dir: Path, run_dir: Path) -> dict:
         raise ProxylabError(
             f"module {module}",
             f"does not import: {last[0]}",
-            f"run `{python} -c 'import {module}'` from {app_dir} and fix what it says; --app-dir sets that folder",
+            f"run `{python} -c 'import {module}'` from {app_dir} and fix what it says; "
+            "--app-dir sets that folder",
             details=tail,
         )
     if result.returncode == 11:

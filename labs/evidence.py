@@ -131,14 +131,20 @@ def _file(evidence: Evidence) -> str | None:
 def _traefik(evidence: Evidence) -> str | None:
     source = traefik_source()
     if source is None:
-        return f"Traefik {TRAEFIK.module_version()}'s source is not in the Go module cache (`make traefik` puts it there)"
+        return (
+            f"Traefik {TRAEFIK.module_version()}'s source is not in the Go module cache "
+            "(`make traefik` puts it there)"
+        )
     return _contains(source / evidence.reference, evidence.text or "")
 
 
 def _caddy(evidence: Evidence) -> str | None:
     source = go_module_source("github.com/caddyserver/caddy", f"v2@{CADDY.module_version()}")
     if source is None:
-        return f"Caddy {CADDY.module_version()}'s source is not in the Go module cache (`make caddy` puts it there)"
+        return (
+            f"Caddy {CADDY.module_version()}'s source is not in the Go module cache "
+            "(`make caddy` puts it there)"
+        )
     return _contains(source / evidence.reference, evidence.text or "")
 
 
@@ -147,7 +153,10 @@ def _go(evidence: Evidence) -> str | None:
     builds were compiled with (`make traefik` builds again after a Go upgrade; until then, not)."""
     root = go_root()
     if root is None:
-        return "the Go toolchain is not on PATH (`make deps`; the native backend builds Traefik and Caddy with it)"
+        return (
+            "the Go toolchain is not on PATH "
+            "(`make deps`; the native backend builds Traefik and Caddy with it)"
+        )
     reading = go_env("GOVERSION")
     for tool in (TRAEFIK, CADDY):
         binary = tool.binary_path(tool.module_version())
@@ -170,7 +179,8 @@ def _nginx(evidence: Evidence) -> str | None:
     with tempfile.TemporaryDirectory() as folder:
         config = Path(folder) / "nginx.conf"
         config.write_text(
-            f"error_log stderr;\npid {folder}/nginx.pid;\nevents {{}}\nhttp {{ server {{ listen 127.0.0.1:1; location / {{ {line} }} }} }}\n"
+            f"error_log stderr;\npid {folder}/nginx.pid;\nevents {{}}\n"
+            f"http {{ server {{ listen 127.0.0.1:1; location / {{ {line} }} }} }}\n"
         )
         done = subprocess.run([binary, "-t", "-p", folder, "-c", str(config)], capture_output=True, text=True)
     unknown = f'unknown directive "{name}"' in done.stderr or f'unknown "{name[1:]}" variable' in done.stderr

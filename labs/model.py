@@ -123,7 +123,8 @@ def load_lab(path: Path) -> Lab:
     if not FILE_NAME.match(path.name):
         raise LabFileError(
             path,
-            "a lab file is named NN-slug.yaml (two digits, lower-case slug), e.g. 01-behind-a-stripping-proxy.yaml",
+            "a lab file is named NN-slug.yaml (two digits, lower-case slug), "
+            "e.g. 01-behind-a-stripping-proxy.yaml",
         )
     try:
         with path.open(encoding="utf-8") as stream:  # a stream: YAML's error names the file
@@ -149,7 +150,8 @@ def load_lab(path: Path) -> Lab:
     if not isinstance(side_by_side, list) or any(name not in BACKENDS for name in side_by_side):
         raise LabFileError(
             path,
-            f"`side_by_side:` is a list of backends ({' and '.join(BACKENDS)}) where steps that share no service run at once",
+            f"`side_by_side:` is a list of backends ({' and '.join(BACKENDS)}) "
+            "where steps that share no service run at once",
         )
     return Lab(
         path=path,

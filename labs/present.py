@@ -196,7 +196,8 @@ def verify_line(result: StepResult) -> Group:
         where = ", ".join(result.lab.backends)
         return Group(
             Text(
-                f"- {result.lab.number} step {result.step.number}  {result.step.title}  (skipped: runs on {where} only)",
+                f"- {result.lab.number} step {result.step.number}  {result.step.title}  "
+                f"(skipped: runs on {where} only)",
                 style="yellow",
             )
         )

@@ -30,8 +30,8 @@ REPO = Path(__file__).resolve().parent.parent
 # Run by its path (`python labs/uvicorn_proxy_and_health_lab.py`): the repository is not on sys.path.
 sys.path.insert(0, str(REPO))
 
-from proxylab.errors import ProxylabError
-from proxylab.exits import EXPECTATION_FAILED, OK, run_main
+from proxylab.errors import ProxylabError  # noqa: E402
+from proxylab.exits import EXPECTATION_FAILED, OK, run_main  # noqa: E402
 
 TRUSTED, UNTRUSTED = "127.0.0.1", "127.0.0.77"
 FORGED = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
@@ -68,7 +68,8 @@ def start_server(port: int) -> subprocess.Popen:
     }
     argv = [sys.executable, "-m", "app.serve", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
     print(
-        f"$ FORWARDED_ALLOW_IPS={TRUSTED} PROXYLAB_STARTUP_DELAY=2 PROXYLAB_DRAIN_SECONDS=2 python {' '.join(argv[1:])}"
+        f"$ FORWARDED_ALLOW_IPS={TRUSTED} PROXYLAB_STARTUP_DELAY=2 PROXYLAB_DRAIN_SECONDS=2 "
+        f"python {' '.join(argv[1:])}"
     )
     server = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 20

@@ -55,7 +55,8 @@ def _up(args: argparse.Namespace) -> int:
     try:
         seconds = backend.up()
         print(
-            f"all {len(stack.services)} services healthy in {seconds:.1f}s; `make status` lists them, `make down` stops them"
+            f"all {len(stack.services)} services healthy in {seconds:.1f}s; "
+            "`make status` lists them, `make down` stops them"
         )
         if not args.attach:
             return 0

@@ -220,7 +220,10 @@ class ComposeBackend:
     def versions(self) -> dict[str, str]:
         """Asked inside the containers that run: the app's packages, and each proxy's own version
         command (`traefik version`, `nginx -v`, ...: proxylab/proxies), keyed by the proxy's name."""
-        packages = "from importlib.metadata import version; print(*(version(n) for n in ('fastapi', 'starlette', 'uvicorn')))"
+        packages = (
+            "from importlib.metadata import version; "
+            "print(*(version(n) for n in ('fastapi', 'starlette', 'uvicorn')))"
+        )
         found = dict(
             zip(
                 ("fastapi", "starlette", "uvicorn"),

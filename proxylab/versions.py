@@ -37,7 +37,10 @@ def native(stack: Stack) -> dict[str, str]:
 
 def app_packages(python) -> dict[str, str]:
     """fastapi, starlette and uvicorn as another interpreter's environment has them."""
-    script = f"import json, importlib.metadata as m; print(json.dumps({{n: m.version(n) for n in {APP_PACKAGES!r}}}))"
+    script = (
+        "import json, importlib.metadata as m; "
+        f"print(json.dumps({{n: m.version(n) for n in {APP_PACKAGES!r}}}))"
+    )
     return json.loads(
         subprocess.run([str(python), "-c", script], capture_output=True, text=True, check=True).stdout
     )

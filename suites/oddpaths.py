@@ -105,7 +105,8 @@ def _cell(route: Route, response: Response, server: str) -> str:
 
 
 def _server(stack: Stack, route: Route) -> str:
-    """The ASGI server behind a route's app: Hypercorn, or uvicorn (also under app.serve and `fastapi run`)."""
+    """The ASGI server behind a route's app: Hypercorn, or uvicorn (also under app.serve and
+    `fastapi run`)."""
     command = stack.services[route.app].command or []
     return "hypercorn" if command[:1] == ["hypercorn"] else "uvicorn"
 

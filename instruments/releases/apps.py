@@ -2,8 +2,8 @@
 
 What: `app_services(stack)` are the services that run the app image (not the one-shot `certs`);
 `run_apps(backend, venv, services)` stops them, then starts them again with PROXYLAB_APP_VENV set
-to `venv` (None: proxylab's own .venv) and waits until each is healthy (or only answers). The proxies, Redis and
-their connections stay up: only uvicorn, Starlette and FastAPI change.
+to `venv` (None: proxylab's own .venv) and waits until each is healthy (or only answers). The
+proxies, Redis and their connections stay up: only uvicorn, Starlette and FastAPI change.
 When: `make drift` between sets, lab 14's `release-set` steps and the drift test.
 Why native only: the Compose backend runs the same apps from one image built with today's pins;
 another release set would be another image. Natively it is another interpreter, seconds away.
@@ -48,7 +48,8 @@ def require_native(backend: Backend) -> None:
         raise ProxylabError(
             f"the {backend.name} backend",
             "runs the apps from one image built with today's pins",
-            "release sets run on the native backend: `make down`, then BACKEND=native (make drift does this itself)",
+            "release sets run on the native backend: `make down`, then BACKEND=native "
+            "(make drift does this itself)",
         )
 
 

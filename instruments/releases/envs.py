@@ -2,7 +2,8 @@
 
 What: `ensure_env(release_set)` returns a virtualenv under ~/.cache/proxylab/drift/<key>/ that has
 the set's uvicorn, Starlette and FastAPI plus the app's other dependencies at proxylab's own pins
-(pyproject.toml's [project.dependencies], constrained by constraints.txt without the three); `None` for today's pins, which proxylab's .venv already has.
+(pyproject.toml's [project.dependencies], constrained by constraints.txt without the three);
+`None` for today's pins, which proxylab's .venv already has.
 The key is a hash of those requirement lines and the Python version, so a set is built once per
 machine; `lock.txt` in it records what pip resolved (`pip freeze`). Every set shares one pip cache
 (~/.cache/proxylab/drift/pip), which saves downloads where the package index allows caching.
@@ -126,6 +127,6 @@ def _run(release_set: ReleaseSet, argv: list[str]) -> None:
         raise ProxylabError(
             f"the environment of {release_set}",
             f"could not be built ({' '.join(argv[2:4])} exited {done.returncode}):\n{tail}",
-            "check that PyPI is reachable, that the versions exist there, and that FastAPI's Starlette range allows the pair "
-            "(e.g. FastAPI 0.109 needs Starlette 0.35.x)",
+            "check that PyPI is reachable, that the versions exist there, "
+            "and that FastAPI's Starlette range allows the pair (e.g. FastAPI 0.109 needs Starlette 0.35.x)",
         )

@@ -120,7 +120,8 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
             "requests_per_s": _spread(data["requests_per_s"], "{:.0f}"),
             "p50_ms": _spread(data["p50_ms"], "{:.2f}"),
             "p99_ms": _spread(data["p99_ms"], "{:.2f}"),
-            "vs_direct": f"{ratio['requests_per_s']['median']:.2f}× req/s, {ratio['p50_ms']['median']:.2f}× p50, "
+            "vs_direct": f"{ratio['requests_per_s']['median']:.2f}× req/s, "
+            f"{ratio['p50_ms']['median']:.2f}× p50, "
             f"{ratio['p99_ms']['median']:.2f}× p99",
         }
     return fields

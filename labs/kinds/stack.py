@@ -55,7 +55,10 @@ class ServiceAction:
     verb: str  # stop or start
 
     def command(self, context: Context) -> str:
-        return f"docker compose {self.verb} {self.service}   # natively: python -m proxylab runs the same as a process"
+        return (
+            f"docker compose {self.verb} {self.service}   "
+            "# natively: python -m proxylab runs the same as a process"
+        )
 
     def urls(self, context: Context) -> list[str]:
         return []
@@ -93,7 +96,8 @@ class ProbeSimAction:
 
     def command(self, context: Context) -> str:
         shown = "; ".join(
-            f"{p.kind} {p.path} delay={p.initial_delay_s:g}s period={p.period_s:g}s failureThreshold={p.failure_threshold}"
+            f"{p.kind} {p.path} delay={p.initial_delay_s:g}s period={p.period_s:g}s "
+            f"failureThreshold={p.failure_threshold}"
             for p in self.probes
         )
         return f"python -m labs.probe_sim  # {shown}"
@@ -163,7 +167,8 @@ class RollingRestartAction:
     def command(self, context: Context) -> str:
         return (
             f"# {self.rate} GET/s to {self.url} for {self.duration_s:g}s; at t={self.signal_at_s:g}s:\n"
-            f"docker kill -s SIGTERM <{self.replica}> && docker start <{self.replica}>   # natively: kill -TERM <pid>, then start it again"
+            f"docker kill -s SIGTERM <{self.replica}> && docker start <{self.replica}>   "
+            "# natively: kill -TERM <pid>, then start it again"
         )
 
     def urls(self, context: Context) -> list[str]:
@@ -255,7 +260,10 @@ class KeepaliveAction:
     idle_s: float
 
     def command(self, context: Context) -> str:
-        return f"# two GETs on one connection to {self.url}, {self.idle_s:g}s apart (curl cannot pause between them)"
+        return (
+            f"# two GETs on one connection to {self.url}, {self.idle_s:g}s apart "
+            "(curl cannot pause between them)"
+        )
 
     def urls(self, context: Context) -> list[str]:
         return [self.url]

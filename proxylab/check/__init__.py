@@ -1,12 +1,13 @@
 """`make check`: is compose.yaml consistent with itself, its files and the proxies' configs?
 
 What: eleven checks that need no Docker engine and no running stack. `schema` validates against the
-Compose Specification and `compose` with Compose's own loader (proxylab/check/schema.py); `files` finds what compose.yaml mounts or builds; `ports` finds clashing
-published ports and routes to unknown apps; `trust` compares each app's FORWARDED_ALLOW_IPS with
-the proxies' addresses; then one check per proxy of proxylab/proxies' table (`traefik`, `nginx`,
-`caddy`, `haproxy`), each reading its own config and confirming each port routes the way its
-`x-route` says; `tls` that exactly the `tls: true` ports terminate TLS with .run/certs; `readme`
-compares README.md's route table with compose.yaml.
+Compose Specification and `compose` with Compose's own loader (proxylab/check/schema.py); `files`
+finds what compose.yaml mounts or builds; `ports` finds clashing published ports and routes to
+unknown apps; `trust` compares each app's FORWARDED_ALLOW_IPS with the proxies' addresses; then
+one check per proxy of proxylab/proxies' table (`traefik`, `nginx`, `caddy`, `haproxy`), each
+reading its own config and confirming each port routes the way its `x-route` says; `tls` that
+exactly the `tls: true` ports terminate TLS with .run/certs; `readme` compares README.md's route
+table with compose.yaml.
 When: before `make up`, and in CI. Each failing Finding names the thing, the cause and the next step.
 Why: compose.yaml is the one source of truth, but each proxy's config repeats every route in its
 own words. If one drifts, a lab would measure a different route from the one its port promises.

@@ -90,13 +90,15 @@ def upstream_problems(stack: Stack, where: str, urls: list[str], apps: tuple[str
         if host not in apps or port not in allowed:
             wanted = " or ".join(apps)
             problems.append(
-                f"{where}: forwards to {url or '(nothing)'} but x-route names {wanted}; point it at http://{app}:{min(allowed, default=8000)}"
+                f"{where}: forwards to {url or '(nothing)'} but x-route names {wanted}; "
+                f"point it at http://{app}:{min(allowed, default=8000)}"
             )
         seen.add(host)
     missing = [name for name in apps if name not in seen]
     if missing and not problems:
         problems.append(
-            f"{where}: x-route.replicas names {', '.join(missing)}, which the proxy never forwards to; add it as a server"
+            f"{where}: x-route.replicas names {', '.join(missing)}, which the proxy never forwards to; "
+            "add it as a server"
         )
     return problems
 
@@ -120,7 +122,8 @@ def go_tool_version_problems(tool: GoTool, service: Service) -> list[str]:
     if image_version((service.image or "").rpartition(":")[2]) == required:
         return []
     return [
-        f"{service.name}: image {service.image} but tools/{tool.name}/go.mod requires {tool.module} {required}; make both the same version"
+        f"{service.name}: image {service.image} "
+        f"but tools/{tool.name}/go.mod requires {tool.module} {required}; make both the same version"
     ]
 
 
@@ -176,7 +179,8 @@ def cert_problems(service: Service, where: str, paths: Mapping[str, str | None])
         host = service.host_path(container_path)
         if host is None or not is_generated_certs(host.parent):
             problems.append(
-                f"{where}: {what} {container_path} is not in .run/certs through the volumes (maps to {host}); mount ./.run/certs and use a file in it"
+                f"{where}: {what} {container_path} is not in .run/certs through the volumes "
+                f"(maps to {host}); mount ./.run/certs and use a file in it"
             )
     return problems
 
@@ -193,7 +197,8 @@ def terminates_problems(service: Service, tls: Mapping[int, PortTls], how: str) 
         if terminates != wanted:
             fix = how.format(port=port.target) if wanted else "serve plain http there"
             problems.append(
-                f"{where}: {'terminates' if terminates else 'does not terminate'} TLS but x-route says tls: {str(wanted).lower()}; {fix}"
+                f"{where}: {'terminates' if terminates else 'does not terminate'} TLS "
+                f"but x-route says tls: {str(wanted).lower()}; {fix}"
             )
         elif terminates:
             problems += cert_problems(service, where, paths)

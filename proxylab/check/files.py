@@ -25,7 +25,10 @@ def check_files(stack: Stack) -> list[Finding]:
     problems: list[str] = []
     for service in stack.services.values():
         problems += [
-            f"{service.name}: volume source {_shown(volume.source)} does not exist; create it or fix `volumes:`"
+            (
+                f"{service.name}: volume source {_shown(volume.source)} does not exist; "
+                "create it or fix `volumes:`"
+            )
             for volume in service.volumes
             if not volume.source.exists() and not is_generated_certs(volume.source)
         ]
@@ -43,12 +46,14 @@ def _build_problems(service: Service) -> list[str]:
         return []
     if not service.build_context.is_dir():
         return [
-            f"{service.name}: build context {_shown(service.build_context)} does not exist; fix `build.context`"
+            f"{service.name}: build context {_shown(service.build_context)} does not exist; "
+            "fix `build.context`"
         ]
     build = service.raw.get("build")
     dockerfile = build.get("dockerfile", "Dockerfile") if isinstance(build, Mapping) else "Dockerfile"
     if (service.build_context / dockerfile).is_file():
         return []
     return [
-        f"{service.name}: Dockerfile {_shown(service.build_context / dockerfile)} does not exist; write it or fix `build.dockerfile`"
+        f"{service.name}: Dockerfile {_shown(service.build_context / dockerfile)} does not exist; "
+        "write it or fix `build.dockerfile`"
     ]

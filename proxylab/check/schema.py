@@ -2,8 +2,9 @@
 
 What: `check_schema` validates the interpolated file against schema/compose-spec.json of the
 compose-go module that the pinned Compose (tools/compose/versions.env) requires in its go.mod,
-fetched once through the Go module proxy into ~/.cache/proxylab/compose-spec/<Compose version>/; `check_compose_config`
-runs `docker compose config --quiet` (the real loader; it needs the CLI plugin, not an engine).
+fetched once through the Go module proxy into ~/.cache/proxylab/compose-spec/<Compose version>/;
+`check_compose_config` runs `docker compose config --quiet` (the real loader; it needs the CLI
+plugin, not an engine).
 When: `make check`, CI. Each is a skip, saying how to get what it needs, on a machine without Go
 or without the Compose plugin.
 Why: the schema catches an unknown key with its path; the loader catches what only Compose
@@ -98,7 +99,8 @@ def check_schema(stack: Stack, schema_path: Path | None = None) -> list[Finding]
     # checked as the 127.0.0.1 Compose would use, and a PROXYLAB_BIND that breaks the file is caught.
     errors = sorted(validator.iter_errors(dict(stack.raw)), key=lambda error: error.json_path)
     problems = [
-        f"{stack.path.name} at {error.json_path}: {_schema_message(error)}; change it to what the Compose Specification allows"
+        f"{stack.path.name} at {error.json_path}: {_schema_message(error)}; "
+        "change it to what the Compose Specification allows"
         for error in errors
     ]
     return verdict(
@@ -148,4 +150,7 @@ def _schema_message(error: ValidationError) -> str:
         for key in error.instance
         if key not in known and not any(re.search(pattern, key) for pattern in patterns)
     ]
-    return f"{', '.join(map(repr, unknown))} {'is not a key' if len(unknown) == 1 else 'are not keys'} the Compose Specification knows here"
+    return (
+        f"{', '.join(map(repr, unknown))} {'is not a key' if len(unknown) == 1 else 'are not keys'} "
+        "the Compose Specification knows here"
+    )

@@ -36,7 +36,8 @@ def check_trust(stack: Stack) -> list[Finding]:
     return verdict(
         "trust",
         problems,
-        f"every app trusts exactly the proxies ({','.join(expected)}), the chain's hops, or is built to trust all or none",
+        f"every app trusts exactly the proxies ({','.join(expected)}), the chain's hops, "
+        "or is built to trust all or none",
     )
 
 
@@ -61,13 +62,15 @@ def _chain_trust_problems(stack: Stack, service: Service) -> list[str]:
     problems = []
     if addresses != inner:
         problems.append(
-            f"{service.name}: FORWARDED_ALLOW_IPS names {sorted(addresses)} by address; name exactly the proxies that forward to it, {sorted(inner)}"
+            f"{service.name}: FORWARDED_ALLOW_IPS names {sorted(addresses)} by address; "
+            f"name exactly the proxies that forward to it, {sorted(inner)}"
         )
     for address in sorted(
         outer - {a for a in outer if any(ipaddress.ip_address(a) in net for net in networks)}
     ):
         problems.append(
-            f"{service.name}: no network in FORWARDED_ALLOW_IPS holds the outer proxy {address}; add the edge tier's CIDR"
+            f"{service.name}: no network in FORWARDED_ALLOW_IPS holds the outer proxy {address}; "
+            "add the edge tier's CIDR"
         )
     others = {
         svc.ipv4_address
@@ -79,7 +82,8 @@ def _chain_trust_problems(stack: Stack, service: Service) -> list[str]:
         inside = sorted(a for a in others if ipaddress.ip_address(a) in network)
         if inside:
             problems.append(
-                f"{service.name}: the network {network} in FORWARDED_ALLOW_IPS also holds {', '.join(inside)}, not an outer proxy; narrow it"
+                f"{service.name}: the network {network} in FORWARDED_ALLOW_IPS "
+                f"also holds {', '.join(inside)}, not an outer proxy; narrow it"
             )
     return problems
 
@@ -92,11 +96,15 @@ def _trust_problems(service: Service, expected: list[str]) -> list[str]:
         return []
     if trusted == "*":
         return [
-            f'{service.name}: FORWARDED_ALLOW_IPS is "*", so any client can fake X-Forwarded-*; only {", ".join(sorted(TRUST_ALL_SERVICES))} may (to show why not); set it to {",".join(expected)}'
+            f'{service.name}: FORWARDED_ALLOW_IPS is "*", so any client can fake X-Forwarded-*; '
+            f"only {', '.join(sorted(TRUST_ALL_SERVICES))} may (to show why not); "
+            f"set it to {','.join(expected)}"
         ]
     if trusted is None:
         return [
-            f"{service.name}: FORWARDED_ALLOW_IPS is not set, so uvicorn trusts only loopback, not the proxies; set it to the proxies' addresses {','.join(expected)}"
+            f"{service.name}: FORWARDED_ALLOW_IPS is not set, "
+            "so uvicorn trusts only loopback, not the proxies; "
+            f"set it to the proxies' addresses {','.join(expected)}"
         ]
     listed = {item.strip() for item in trusted.split(",") if item.strip()}
     if listed == set(expected):
@@ -106,5 +114,6 @@ def _trust_problems(service: Service, expected: list[str]) -> list[str]:
         [f"also trusts {', '.join(extra)}, not a proxy"] if extra else []
     )
     return [
-        f"{service.name}: FORWARDED_ALLOW_IPS={trusted!r} {' and '.join(differences)}; set it to exactly the proxies' addresses {','.join(expected)}"
+        f"{service.name}: FORWARDED_ALLOW_IPS={trusted!r} {' and '.join(differences)}; "
+        f"set it to exactly the proxies' addresses {','.join(expected)}"
     ]

@@ -31,7 +31,9 @@ def host_paths(text: str, service: Service, copied: str) -> str:
         target = volume.target.rstrip("/")
         if f"{copied}/".startswith(f"{target}/") or target.startswith(f"{copied}/"):
             continue  # the config folder and its parents are copied, not pointed at
-        text = re.sub(rf"(?<![\w/.-]){re.escape(target)}(?=/|\b)", lambda _: str(volume.source), text)
+        text = re.sub(
+            rf"(?<![\w/.-]){re.escape(target)}(?=/|\b)", lambda _, source=volume.source: str(source), text
+        )
     return text
 
 

@@ -231,7 +231,8 @@ def _venv_executable(name: str, bin_dir: Path | None = None) -> str:
         raise ProxylabError(
             str(candidate),
             f"is not installed in the virtualenv {bin_dir.parent}",
-            "rebuild it: delete the folder, then `make venv` (.venv-*) or `make drift` (PROXYLAB_APP_VENV) makes it again",
+            "rebuild it: delete the folder, "
+            "then `make venv` (.venv-*) or `make drift` (PROXYLAB_APP_VENV) makes it again",
         )
     if candidate.exists():
         return str(candidate)

@@ -7,7 +7,8 @@ run that was killed is cleaned up by the next `up`. Each service starts as soon 
 depends on is healthy, not in waves; one marked `x-native-head-start: SECONDS` (and what it
 depends on) starts first, and the others wait those seconds, so that a service slow to turn
 healthy on purpose does its imports before twenty others compete for the cores. State (pids,
-listeners, health URLs) lives in .run/native/state.json so that `status`, `logs` and `down` work from any later command.
+listeners, health URLs) lives in .run/native/state.json so that `status`, `logs` and `down` work
+from any later command.
 """
 
 from __future__ import annotations
@@ -164,7 +165,8 @@ class NativeBackend:
                     raise ProxylabError(
                         f"port {ports.describe(host, port)} (for {spec.service})",
                         f"is already in use by {ports.owner(port, host)}",
-                        "run `make down`; if that process is not proxylab's, stop it or change the port in compose.yaml",
+                        "run `make down`; if that process is not proxylab's, "
+                        "stop it or change the port in compose.yaml",
                     )
 
     def _start(self, spec: ProcessSpec) -> subprocess.Popen:

@@ -30,11 +30,17 @@ DESCRIPTIONS = {
     "page_renders": "Swagger UI ({P}/docs) shows the GET /app operation",
     "schema_loaded": "the browser fetched the page's openapi.json and got 200",
     "docs_failure": "why Swagger UI does not render, as the browser met it (null when it renders)",
-    "try_it_out_url": "the URL GET /app → Try it out → Execute fetched (a path when on the route's own origin)",
+    "try_it_out_url": (
+        "the URL GET /app → Try it out → Execute fetched (a path when on the route's own origin)"
+    ),
     "try_it_out_status": "the status that request got (null: no HTTP answer, or no Try it out)",
-    "response_contains_root_path": "the body Swagger shows is JSON whose root_path is the public prefix /api/v1",
+    "response_contains_root_path": (
+        "the body Swagger shows is JSON whose root_path is the public prefix /api/v1"
+    ),
     "redoc_renders": "ReDoc ({P}/redoc) shows the title 'proxylab echo' and the GET /app operation",
-    "redoc_endpoint_urls": "the URLs ReDoc lists in GET /app's endpoint box (paths when on the route's own origin)",
+    "redoc_endpoint_urls": (
+        "the URLs ReDoc lists in GET /app's endpoint box (paths when on the route's own origin)"
+    ),
     "redoc_failure": "why ReDoc does not render, as the browser met it (null when it renders)",
 }
 FIELDS = tuple(DESCRIPTIONS)

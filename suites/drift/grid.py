@@ -111,7 +111,8 @@ def run_grid(sets: list[ReleaseSet], log: Callable[[str], None] = print, stack: 
             tables = probe_set(stack, context, release_set)
             seconds = round(time.monotonic() - set_began, 1)
             log(
-                f"[{index + 1}/{len(sets)}] {release_set.label}: {len(tables[MATRIX])} routes probed in {seconds}s"
+                f"[{index + 1}/{len(sets)}] {release_set.label}: "
+                f"{len(tables[MATRIX])} routes probed in {seconds}s"
             )
             grid.runs.append(SetRun(release_set, versions, tables, seconds))
     finally:

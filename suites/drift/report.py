@@ -66,9 +66,11 @@ def render_markdown(data: dict) -> str:
     lines = [
         "# Version drift: the same routes across uvicorn, Starlette and FastAPI releases",
         "",
-        f"Backend **{data['backend']}** (the Compose backend runs the same app from one image with today's pins); "
+        f"Backend **{data['backend']}** "
+        "(the Compose backend runs the same app from one image with today's pins); "
         f"proxies unchanged: Traefik {data['proxies']['traefik']}, Nginx {data['proxies']['nginx']}. "
-        f"{data['routes']} routes of compose.yaml, the matrix's cells and the spoofing table's cases, per set.",
+        f"{data['routes']} routes of compose.yaml, "
+        "the matrix's cells and the spoofing table's cases, per set.",
         "",
         "## Release sets",
         "",
@@ -95,7 +97,10 @@ def render_markdown(data: dict) -> str:
             "| --- | --- | --- | --- |",
         ]
         lines += [
-            f"| {_md_cell(c['route'])} | {_md_cell(c['field'])} | {_md_cell(c['before'])} | {_md_cell(c['after'])} |"
+            (
+                f"| {_md_cell(c['route'])} | {_md_cell(c['field'])} | "
+                f"{_md_cell(c['before'])} | {_md_cell(c['after'])} |"
+            )
             for c in rows
         ]
         lines.append("")
@@ -104,7 +109,8 @@ def render_markdown(data: dict) -> str:
             "",
             "## Listed changes no cell shows",
             "",
-            "The grid crosses these entries, but no route × field of the matrix or the spoofing table changed with them:",
+            "The grid crosses these entries, "
+            "but no route × field of the matrix or the spoofing table changed with them:",
             "",
         ]
         lines += [
@@ -127,7 +133,8 @@ def render_markdown(data: dict) -> str:
     t = data["timings"]
     lines += [
         "",
-        f"Took {t.get('total_s', '?')} s (environments {t.get('environments_s', '?')} s, stack start {t.get('stack_up_s', '?')} s).",
+        f"Took {t.get('total_s', '?')} s (environments {t.get('environments_s', '?')} s, "
+        f"stack start {t.get('stack_up_s', '?')} s).",
         "",
     ]
     return "\n".join(lines)
@@ -145,8 +152,10 @@ def render_html(data: dict) -> str:
         for i, s in enumerate(data["sets"], 1)
     )
     change_rows = "".join(
-        f"<tr><td>{e(c['route'])}</td><td>{e(c['field'])}</td><td><code>{e(c['before'])}</code></td><td><code>{e(c['after'])}</code></td>"
-        f"<td>{e(c['component'])} {e(c['from_version'])} → {e(c['to_version'])}</td><td>{e(c['reference'])}</td></tr>"
+        f"<tr><td>{e(c['route'])}</td><td>{e(c['field'])}</td>"
+        f"<td><code>{e(c['before'])}</code></td><td><code>{e(c['after'])}</code></td>"
+        f"<td>{e(c['component'])} {e(c['from_version'])} → {e(c['to_version'])}</td>"
+        f"<td>{e(c['reference'])}</td></tr>"
         for c in data["changes"]
     )
     cell_rows = []
@@ -162,13 +171,17 @@ def render_html(data: dict) -> str:
         for s in data["silent"]
     )
     heads = "".join(f"<th>#{i}</th>" for i in range(1, len(data["sets"]) + 1))
-    return f"""<!doctype html><html><head><meta charset="utf-8"><title>proxylab: version drift</title><style>{_STYLE}</style></head><body>
+    return f"""<!doctype html><html><head><meta charset="utf-8"><title>proxylab: version drift</title>\
+<style>{_STYLE}</style></head><body>
 <h1>Version drift across uvicorn, Starlette and FastAPI releases</h1>
-<p>Backend {e(data["backend"])}; proxies unchanged: Traefik {e(data["proxies"]["traefik"])}, Nginx {e(data["proxies"]["nginx"])}; {data["routes"]} routes.</p>
+<p>Backend {e(data["backend"])}; proxies unchanged: Traefik {e(data["proxies"]["traefik"])}, \
+Nginx {e(data["proxies"]["nginx"])}; {data["routes"]} routes.</p>
 <h2>Release sets</h2><table><tr><th>#</th>{"".join(f"<th>{n}</th>" for n in COMPONENTS)}</tr>{sets}</table>
-<h2>What changed, and where</h2><table><tr><th>route</th><th>field</th><th>before</th><th>after</th><th>first release with it</th><th>reference</th></tr>{change_rows}</table>
+<h2>What changed, and where</h2><table><tr><th>route</th><th>field</th><th>before</th><th>after</th>\
+<th>first release with it</th><th>reference</th></tr>{change_rows}</table>
 <h2>Listed changes no cell shows</h2><ul>{silent or "<li>none</li>"}</ul>
-<h2>Every drifting cell, per set</h2><table><tr><th>route</th><th>field</th>{heads}</tr>{"".join(cell_rows)}</table>
+<h2>Every drifting cell, per set</h2><table><tr><th>route</th><th>field</th>{heads}</tr>\
+{"".join(cell_rows)}</table>
 </body></html>
 """
 

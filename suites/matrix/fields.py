@@ -33,12 +33,17 @@ DESCRIPTIONS = {
     "app.scheme": "the scheme the app believes",
     "docs.status": "status of GET {P}/docs (Swagger UI)",
     "docs.openapi_url": "the schema URL the docs page asks the browser for",
-    "docs.schema_url_status": "status of that schema URL, fetched by the probe itself through the same route; a "
-    "browser asks for it only if the page's scripts load (suites/expected/docs_ui.json)",
+    "docs.schema_url_status": (
+        "status of that schema URL, fetched by the probe itself through the same route; a "
+        "browser asks for it only if the page's scripts load (suites/expected/docs_ui.json)"
+    ),
     "docs.servers": "the schema's servers, as compact JSON",
     "redirect.status": "status of GET {P}/items (Starlette's trailing-slash redirect, not followed)",
     "redirect.location": "its Location header, after the proxy's rewriting",
-    "ws.status": "status of the WebSocket handshake at {P}/ws: 101 when the upgrade reached the app, else the refusal's",
+    "ws.status": (
+        "status of the WebSocket handshake at {P}/ws: 101 when the upgrade reached the app, "
+        "else the refusal's"
+    ),
     "ws.root_path": "the root_path the app saw on the websocket scope (its first message)",
     "ws.path": "the path the app saw on the websocket scope",
     "ws.url_for": "url_for('echo_socket'): the ws:// URL the app builds for itself",

@@ -8,8 +8,8 @@ from app_modes import PLAIN, SERVER_ROOT_PATH, Mode, case_id
 from app.echo import ECHO_KEYS
 
 EXPECTED_KEYS = {
-    "instance", "server", "root_path_mode", "trusted_proxies", "method", "path", "raw_path", "root_path", "url",
-    "base_url", "url_for", "scheme", "client_host", "client_port", "server_host", "server_port",
+    "instance", "server", "root_path_mode", "trusted_proxies", "method", "path", "raw_path", "root_path",
+    "url", "base_url", "url_for", "scheme", "client_host", "client_port", "server_host", "server_port",
     "host_header", "forwarded_headers",
 }  # fmt: skip
 

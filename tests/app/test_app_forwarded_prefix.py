@@ -98,7 +98,8 @@ def test_proxy_fix_believes_the_last_hop_from_a_proxy() -> None:
 
 
 def test_proxy_fix_ignores_a_stranger() -> None:
-    """Hypercorn's middleware alone counts hops; without the address check a direct client could forge all three."""
+    """Hypercorn's middleware alone counts hops; without the address check a direct client could
+    forge all three."""
     headers = {
         "X-Forwarded-For": "198.51.100.7",
         "X-Forwarded-Proto": "https",

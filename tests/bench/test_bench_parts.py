@@ -36,8 +36,8 @@ def _with_routes(routes):
 
 LINE = (
     '{"requests": 3000, "duration_us": 1500000, "bytes": 1, "errors": {"connect": 0, "read": 1, "write": 0, '
-    '"timeout": 2}, "status_ge_400": 0, "non_2xx": 4, "latency_us": {"min": 500, "mean": 4000.5, "max": 9000, '
-    '"p50": 3500, "p90": 6000, "p99": 8800}}'
+    '"timeout": 2}, "status_ge_400": 0, "non_2xx": 4, '
+    '"latency_us": {"min": 500, "mean": 4000.5, "max": 9000, "p50": 3500, "p90": 6000, "p99": 8800}}'
 )
 
 

@@ -60,9 +60,9 @@ def test_a_module_that_does_not_import_shows_the_import_error() -> None:
     result = doctor("does_not_import:app")
     assert result.returncode == 2, result.stderr
     assert (
-        "module does_not_import: does not import: ModuleNotFoundError: No module named 'package_that_is_not_installed'"
-        in result.stderr
-    )
+        "module does_not_import: does not import: "
+        "ModuleNotFoundError: No module named 'package_that_is_not_installed'"
+    ) in result.stderr
     assert "next:" in result.stderr
     assert 'does_not_import.py", line 3' in result.stderr, (
         "the traceback's last lines, down to the user's own line, come with it"
@@ -95,9 +95,9 @@ def test_a_port_in_use_is_named_with_its_owner_before_anything_starts() -> None:
         result = doctor("crash_at_startup:app")
         assert result.returncode == 2
         assert (
-            f"port 127.0.0.1:{PORT_BASE + 21} (nginx strip --root-path): is already in use by pid {os.getpid()}"
-            in result.stderr
-        )
+            f"port 127.0.0.1:{PORT_BASE + 21} (nginx strip --root-path): "
+            f"is already in use by pid {os.getpid()}"
+        ) in result.stderr
         assert "--port-base" in result.stderr
         assert [p for p in listening_ports() if p != PORT_BASE + 21] == []
 

@@ -33,7 +33,7 @@ EXAMPLES = {
     "usual_mistakes": ("doctor.examples.usual_mistakes:app", "traefik strip --root-path", 1),
     "realworld": ("doctor.examples.realworld.main:app", "nginx strip --root-path", 0),
 }
-B, O, N = "broken", "ok", "n/a"
+B, K, N = "broken", "ok", "n/a"
 
 
 def grid(strip: tuple, strip_rooted: tuple, keep: tuple, keep_rooted: tuple) -> dict[str, tuple]:
@@ -51,9 +51,9 @@ def grid(strip: tuple, strip_rooted: tuple, keep: tuple, keep_rooted: tuple) -> 
 
 #                docs_ui schema operations redirects static mounts
 EXPECTED = {
-    "strip_ready": grid((B, O, B, B, O, N), (O, O, O, O, O, N), (B, B, B, B, B, N), (B, B, B, B, B, N)),
-    "usual_mistakes": grid((B, O, B, B, O, N), (B, O, O, B, O, N), (B, B, B, B, B, N), (B, B, B, B, B, N)),
-    "realworld": grid((B, O, B, B, O, B), (O, O, O, O, O, O), (B, B, B, B, B, B), (B, B, B, B, B, B)),
+    "strip_ready": grid((B, K, B, B, K, N), (K, K, K, K, K, N), (B, B, B, B, B, N), (B, B, B, B, B, N)),
+    "usual_mistakes": grid((B, K, B, B, K, N), (B, K, K, B, K, N), (B, B, B, B, B, N), (B, B, B, B, B, N)),
+    "realworld": grid((B, K, B, B, K, B), (K, K, K, K, K, K), (B, B, B, B, B, B), (B, B, B, B, B, B)),
 }
 
 
@@ -119,7 +119,8 @@ def test_expect_exits_non_zero_exactly_when_that_configuration_is_broken(doctore
     process, _, _ = doctored[example]
     _, expect, status = EXAMPLES[example]
     assert process.returncode == status, (
-        f"--expect {expect!r}: exit {process.returncode}, wanted {status}\n{process.stdout[-3000:]}\n{process.stderr[-2000:]}"
+        f"--expect {expect!r}: exit {process.returncode}, wanted {status}\n"
+        f"{process.stdout[-3000:]}\n{process.stderr[-2000:]}"
     )
     if status:
         assert f"expected configuration `{expect}` is broken for this app" in process.stdout

@@ -75,7 +75,8 @@ def test_evidence_that_is_not_there_is_found_out(evidence):
 def test_a_lab_file_with_bad_evidence_fails_at_load_time(write_lab):
     """A typo in `evidence:` would surface only in the evidence test, not where the lab is written."""
     path = write_lab(
-        "title: T\nsteps:\n  - title: S\n    request: {url: 'http://127.0.0.1:8000/app'}\n    evidence: [python]\n"
+        "title: T\nsteps:\n  - title: S\n"
+        "    request: {url: 'http://127.0.0.1:8000/app'}\n    evidence: [python]\n"
     )
     with pytest.raises(LabFileError, match="evidence 'python'"):
         load_lab(path)

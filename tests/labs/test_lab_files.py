@@ -223,7 +223,8 @@ def test_the_cli_prints_a_lab_file_error_without_traceback_and_exits_2(write_lab
 
 
 def test_presenting_with_no_lab_named_is_a_usage_error(capsys):
-    """`python -m labs present` would start something, or fail with a traceback, instead of asking for a lab."""
+    """`python -m labs present` would start something, or fail with a traceback, instead of asking
+    for a lab."""
     with pytest.raises(SystemExit) as exited:
         main(["present"])
     assert exited.value.code == 2 and "python -m labs present 01" in capsys.readouterr().err

@@ -56,7 +56,8 @@ def test_a_matching_value_is_green_and_no_raw_response_is_shown(success):
         ([{"url": "/api/v1"}], '[{"url": "/api/v1"}]'),
         (
             [{"url": "/api/v1"}, {"url": "https://stag.example.com", "description": "Staging environment"}],
-            '- {"url": "/api/v1"}\n- {"url": "https://stag.example.com", "description": "Staging environment"}',
+            '- {"url": "/api/v1"}\n'
+            '- {"url": "https://stag.example.com", "description": "Staging environment"}',
         ),
     ],
 )

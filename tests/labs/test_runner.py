@@ -82,7 +82,8 @@ def test_a_placeholder_naming_no_service_is_a_lab_file_error_before_any_traffic(
     )
     with pytest.raises(
         LabFileError,
-        match=r"01-test\.yaml, step 1 \('Nginx defaults'\): \{upstream:app-server-rootpath\} names no service",
+        match=r"01-test\.yaml, step 1 \('Nginx defaults'\): "
+        r"\{upstream:app-server-rootpath\} names no service",
     ):
         require_stack([lab], native_context)
 

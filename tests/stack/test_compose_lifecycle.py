@@ -29,7 +29,8 @@ PROJECT = str(STACK.raw["name"])
 def on_compose():
     if os.environ.get("BACKEND", "").strip().lower() != "compose":
         pytest.skip(
-            "Compose lifecycle: runs in the Compose session (BACKEND=compose), which `make test` starts when an engine answers"
+            "Compose lifecycle: runs in the Compose session (BACKEND=compose), "
+            "which `make test` starts when an engine answers"
         )
 
 

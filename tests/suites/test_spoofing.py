@@ -94,7 +94,8 @@ def test_no_forged_header_is_believed_elsewhere() -> None:
 
 @pytest.mark.stack
 def test_the_live_table_matches_the_reviewed_one(running_stack, live_context) -> None:
-    """uvicorn or a proxy (Traefik, Nginx, Caddy, HAProxy) now believes (or drops) a forged header differently."""
+    """uvicorn or a proxy (Traefik, Nginx, Caddy, HAProxy) now believes (or drops) a forged header
+    differently."""
     live = probe(running_stack, live_context)
     found = compare(RECORDED, live)
     assert not found, render_diff(found, "suites/expected/spoofing.json and the live table")

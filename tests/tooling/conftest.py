@@ -2,8 +2,9 @@
 
 `lab_copy` copies compose.yaml with the folders it points at (traefik/, nginx/, tools/traefik/,
 app/Dockerfile) into tmp_path, so a test can change one line of one file and load the result,
-with relative paths resolved inside the copy, without touching the repo. `edit` makes that change and fails loudly if the text to replace is
-gone: then compose.yaml or a config changed and the test's mutation needs updating.
+with relative paths resolved inside the copy, without touching the repo. `edit` makes that change
+and fails loudly if the text to replace is gone: then compose.yaml or a config changed and the
+test's mutation needs updating.
 """
 
 from __future__ import annotations

@@ -57,7 +57,8 @@ def write_readme(folder: Path, stack: Stack, table: str | None = None) -> Path:
 
 @pytest.mark.parametrize("check", CHECKS)
 def test_the_repo_passes_every_check(real_stack: Stack, check: str) -> None:
-    """compose.yaml, traefik/, nginx/, tools/ or README.md disagree: `make check` fails on a clean checkout."""
+    """compose.yaml, traefik/, nginx/, tools/ or README.md disagree: `make check` fails on a clean
+    checkout."""
     findings = [finding for finding in run_checks(real_stack) if finding.check == check]
     assert findings, f"run_checks() no longer runs the {check} check"
     assert failures(findings, check) == []
@@ -302,7 +303,8 @@ MUTATIONS = [
     ),
     pytest.param(
         TEMPLATE,
-        'proxy_set_header X-Forwarded-Prefix "/api/v1";\n    }\n}\n\nserver {\n    # ingress-strip-to-app-server-root-path',
+        'proxy_set_header X-Forwarded-Prefix "/api/v1";\n    }\n}\n\n'
+        "server {\n    # ingress-strip-to-app-server-root-path",
         "}\n}\n\nserver {\n    # ingress-strip-to-app-server-root-path",
         "nginx",
         ["9160", "x-forwarded-prefix"],
@@ -428,7 +430,8 @@ def test_each_check_catches_its_drift(
     check: str,
     names: list[str],
 ) -> None:
-    """A broken config passes `make check`, and a lab would measure a route that is not what its port promises."""
+    """A broken config passes `make check`, and a lab would measure a route that is not what its
+    port promises."""
     edit(file, old, new)
     messages = failures(run_checks(load_copy(), readme=Path("/nonexistent/README.md")), check)
     assert any(all(name in message for name in names) for message in messages), messages

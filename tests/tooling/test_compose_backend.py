@@ -243,7 +243,7 @@ def test_the_debian_images_by_compose_s_own_variable(
     assert ComposeBackend(real_stack).files == [str(REPO / "compose.yaml"), str(REPO / "compose.debian.yaml")]
     monkeypatch.setenv("COMPOSE_FILE", "compose.yaml:compose.debain.yaml")
     with pytest.raises(ProxylabError, match="compose.debain.yaml"):
-        ComposeBackend(real_stack).files
+        _ = ComposeBackend(real_stack).files
 
 
 def test_versions_come_from_the_containers(real_stack: Stack) -> None:

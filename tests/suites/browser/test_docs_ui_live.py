@@ -41,7 +41,8 @@ def test_docs_pages_match_the_recorded_expectation(checked: Check, route: Route)
     check = checked(route)
     recorded = load_expected()["routes"].get(check.key)
     assert recorded is not None, (
-        f"{check.key} is not in docs_ui.json; record it with `python -m suites.browser --update --port {route.port}`"
+        f"{check.key} is not in docs_ui.json; "
+        f"record it with `python -m suites.browser --update --port {route.port}`"
     )
     differences = compare({check.key: recorded}, {check.key: check.fields()})
     assert not differences, f"{render_diff(differences)}\n\n{check.network_log()}"
