@@ -36,6 +36,8 @@ TRAEFIK_BIN="$CACHE/traefik/$TRAEFIK_VERSION/traefik"
 CADDY="proxylab/caddy:$CADDY_VERSION"
 CADDY_BIN="$CACHE/caddy/$CADDY_VERSION/caddy"
 HAPROXY="proxylab/haproxy:$SUITE"
+# What `python -m proxylab.certs` needs of proxylab/ in the app images, as app/Dockerfile copies it.
+CERTS_FILES="__init__.py paths.py certs.py exits.py errors.py"
 
 started=$(date +%s)
 say() { printf 'images: %s\n' "$*"; }
@@ -187,11 +189,11 @@ PYTHON
   local wheel
   for wheel in "$wheelhouse"/*.whl; do link_or_copy "$wheel" "$dir/wheels/"; done
   # The package itself, without caches that say nothing about the code; and, as app/Dockerfile
-  # copies them, the three files of proxylab's certificate maker (`python -m proxylab.certs`).
+  # copies them, the five files of proxylab's certificate maker (`python -m proxylab.certs`).
   tar -C . --exclude=__pycache__ --exclude='*.pyc' -cf - app | tar -C "$dir" -xf -
   mkdir -p "$dir/proxylab"
   local file
-  for file in __init__.py paths.py certs.py; do cp "proxylab/$file" "$dir/proxylab/"; done
+  for file in $CERTS_FILES; do cp "proxylab/$file" "$dir/proxylab/"; done
   echo "$dir"
 }
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 import ssl
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 from proxylab.certs import ensure_certs
@@ -38,3 +42,40 @@ def test_keys_are_git_ignored() -> None:
     """A generated private key could be committed by `git add -A`."""
     result = subprocess.run(["git", "check-ignore", "-q", ".run/certs/server-key.pem"], cwd=REPO)
     assert result.returncode == 0
+
+
+def _dockerfile_files() -> list[str]:
+    """The proxylab/ files app/Dockerfile copies into the app image."""
+    line = next(
+        line for line in (REPO / "app/Dockerfile").read_text().splitlines() if "proxylab/certs.py" in line
+    )
+    return sorted(word.removeprefix("proxylab/") for word in line.split()[1:-1])
+
+
+def _staged_files() -> list[str]:
+    """The proxylab/ files scripts/debian-images.sh stages for the registry-less app images."""
+    script = (REPO / "scripts/debian-images.sh").read_text()
+    return sorted(re.search(r'^CERTS_FILES="([^"]+)"', script, re.MULTILINE)[1].split())
+
+
+def test_both_app_images_copy_the_same_files_of_the_certificate_maker() -> None:
+    """The Compose backend would make certificates in one image set and fail in the other."""
+    assert _dockerfile_files() == _staged_files()
+
+
+def test_the_certificate_maker_runs_from_the_files_the_images_copy(tmp_path: Path) -> None:
+    """The `certs` service runs `python -m proxylab.certs` in the app image, which holds only
+    these files of proxylab/: an import of any other (proxylab.exits once) fails every Compose
+    `up` with ModuleNotFoundError while the native backend, which has the whole tree, works."""
+    (tmp_path / "proxylab").mkdir()
+    for name in _dockerfile_files():
+        shutil.copy(REPO / "proxylab" / name, tmp_path / "proxylab" / name)
+    done = subprocess.run(
+        [sys.executable, "-m", "proxylab.certs", str(tmp_path / "certs")],
+        cwd=tmp_path,
+        env={"PATH": os.environ.get("PATH", "")},  # no PYTHONPATH: the copies alone
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "certs" / "ca.pem").is_file()
