@@ -81,6 +81,20 @@ class Proxy(Protocol):
 # --- Debian's packages ----------------------------------------------------------------------
 
 
+class FromDebian:
+    """What nginx and haproxy share: run from Debian's package natively, found, never built, and
+    needing no variables of their own. A home sets `name` and `package`."""
+
+    name: str
+    package: str  # Debian's package, which the error for a missing binary names
+
+    def binary(self, image_tag: str, log: Log) -> str:
+        return debian_binary(self.name, self.package)
+
+    def env(self, run_dir: Path) -> dict[str, str]:
+        return {}
+
+
 def debian_binary(name: str, package: str) -> str:
     """Debian's `name` from PATH or /usr/sbin; else an error naming the package to install."""
     found = shutil.which(name) or (str(_SBIN / name) if (_SBIN / name).exists() else None)
@@ -104,6 +118,20 @@ def debian_version(name: str, pattern: str) -> str | None:
 
 
 # --- built from a Go module -----------------------------------------------------------------
+
+
+class BuiltFromGo:
+    """What Traefik and Caddy share: built from their Go module at the image's version, and asked
+    their version from that binary. A home sets `tool` and `version_pattern`."""
+
+    tool: GoTool
+    version_pattern: str
+
+    def binary(self, image_tag: str, log: Log) -> str:
+        return go_binary(self.tool, image_tag, log)
+
+    def native_version(self, image_tag: str) -> str:
+        return go_version(self.tool, self.version_pattern, image_tag)
 
 
 def go_binary(tool: GoTool, image_tag: str, log: Log) -> str:

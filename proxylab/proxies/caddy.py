@@ -36,7 +36,7 @@ from proxylab.native.addresses import NativeAddresses
 from proxylab.native.go_build import GoTool
 from proxylab.native.render import render_one_file
 from proxylab.proxies import services_of
-from proxylab.proxies.base import Log, go_binary, go_version
+from proxylab.proxies.base import BuiltFromGo
 
 CADDYFILE = "/etc/caddy/Caddyfile"
 
@@ -50,16 +50,14 @@ TOOL = GoTool(
 )
 
 
-class Caddy:
+class Caddy(BuiltFromGo):
     """Caddy as proxylab runs, stops, configures, checks and asks it (the Proxy Protocol)."""
 
     name = "caddy"
     stop_signal = signal.SIGTERM  # the image declares no STOPSIGNAL
     version_command = ("caddy", "version")
     version_pattern = r"^(v\S+)"
-
-    def binary(self, image_tag: str, log: Log) -> str:
-        return go_binary(TOOL, image_tag, log)
+    tool = TOOL
 
     def argv(self, binary: str, config: Path, run_dir: Path) -> list[str]:
         return [binary, "run", "--config", str(config), "--adapter", "caddyfile"]
@@ -80,9 +78,6 @@ class Caddy:
     def tls_problems(self, service: Service) -> list[str]:
         how = "write the site as `https://:{port}` with `tls <cert> <key>`"
         return terminates_problems(service, caddy_tls(service), how)
-
-    def native_version(self, image_tag: str) -> str:
-        return go_version(TOOL, self.version_pattern, image_tag)
 
 
 CADDY = Caddy()

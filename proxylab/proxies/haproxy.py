@@ -34,29 +34,24 @@ from proxylab.compose import Port, Service, Stack
 from proxylab.native.addresses import NativeAddresses
 from proxylab.native.render import render_one_file
 from proxylab.proxies import services_of
-from proxylab.proxies.base import Log, debian_binary, debian_version
+from proxylab.proxies.base import FromDebian, debian_version
 
 HAPROXY_CFG = "/usr/local/etc/haproxy/haproxy.cfg"
 DEBIAN_PACKAGE = "haproxy"
 
 
-class Haproxy:
+class Haproxy(FromDebian):
     """HAProxy as proxylab runs, stops, configures, checks and asks it (the Proxy Protocol)."""
 
     name = "haproxy"
     stop_signal = signal.SIGUSR1  # the image's STOPSIGNAL (images/debian/haproxy/Dockerfile too)
     version_command = ("haproxy", "-v")
     version_pattern = r"HAProxy version (\S+)"
-
-    def binary(self, image_tag: str, log: Log) -> str:
-        return debian_binary("haproxy", DEBIAN_PACKAGE)
+    package = DEBIAN_PACKAGE
 
     def argv(self, binary: str, config: Path, run_dir: Path) -> list[str]:
         # -db: foreground, no daemon, no pid file, as compose.yaml's command says.
         return [binary, "-db", "-f", str(config)]
-
-    def env(self, run_dir: Path) -> dict[str, str]:
-        return {}
 
     def render(self, service: Service, addresses: NativeAddresses, out: Path) -> Path:
         return render_haproxy(service, addresses, out)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from proxylab.proxies import services_of
-from proxylab.proxies.base import Log, debian_binary, debian_version
+from proxylab.proxies.base import FromDebian, debian_version
 from proxylab.proxies.nginx.check import check_nginx, nginx_tls_problems
 from proxylab.proxies.nginx.render import render_nginx
 
@@ -28,16 +28,14 @@ if TYPE_CHECKING:
 DEBIAN_PACKAGE = "nginx-light"
 
 
-class Nginx:
+class Nginx(FromDebian):
     """Nginx as proxylab runs, stops, configures, checks and asks it (the Proxy Protocol)."""
 
     name = "nginx"
     stop_signal = signal.SIGQUIT  # the image's STOPSIGNAL (images/debian/nginx/Dockerfile too)
     version_command = ("nginx", "-v")
     version_pattern = r"nginx/(\S+)"
-
-    def binary(self, image_tag: str, log: Log) -> str:
-        return debian_binary("nginx", DEBIAN_PACKAGE)
+    package = DEBIAN_PACKAGE
 
     def argv(self, binary: str, config: Path, run_dir: Path) -> list[str]:
         # -p/-c keep nginx inside the run folder; -e and pid keep it off /var/log and /run.
@@ -52,9 +50,6 @@ class Nginx:
             "-g",
             f"daemon off; pid {run_dir}/nginx.pid;",
         ]
-
-    def env(self, run_dir: Path) -> dict[str, str]:
-        return {}
 
     def render(self, service: Service, addresses: NativeAddresses, out: Path) -> Path:
         return render_nginx(service, addresses, out)

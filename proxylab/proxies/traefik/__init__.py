@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from proxylab.native.go_build import GoTool
 from proxylab.proxies import services_of
-from proxylab.proxies.base import Log, go_binary, go_version
+from proxylab.proxies.base import BuiltFromGo
 from proxylab.proxies.traefik.check import check_traefik, traefik_file_problems, traefik_tls_problems
 from proxylab.proxies.traefik.render import render_traefik
 
@@ -34,16 +34,14 @@ TOOL = GoTool(
 )
 
 
-class Traefik:
+class Traefik(BuiltFromGo):
     """Traefik as proxylab runs, stops, configures, checks and asks it (the Proxy Protocol)."""
 
     name = "traefik"
     stop_signal = signal.SIGTERM  # the image declares no STOPSIGNAL
     version_command = ("traefik", "version")
     version_pattern = r"Version:\s+(\S+)"
-
-    def binary(self, image_tag: str, log: Log) -> str:
-        return go_binary(TOOL, image_tag, log)
+    tool = TOOL
 
     def argv(self, binary: str, config: Path, run_dir: Path) -> list[str]:
         return [binary, f"--configFile={config}"]
@@ -62,9 +60,6 @@ class Traefik:
 
     def tls_problems(self, service: Service) -> list[str]:
         return traefik_tls_problems(service)
-
-    def native_version(self, image_tag: str) -> str:
-        return go_version(TOOL, self.version_pattern, image_tag)
 
 
 TRAEFIK = Traefik()
