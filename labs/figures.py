@@ -34,8 +34,8 @@ A figure in a record matches the prose's figure as written (spaces aside).
 
 from __future__ import annotations
 
-import importlib
 import json
+import pydoc
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -143,16 +143,11 @@ def _flatten(value: Any) -> Iterator[str]:
 
 def _python_value(reference: str) -> str:
     """The value of a number a `python:` evidence line names (DEFAULT_TIMEOUT_S), else ''."""
-    parts = reference.split(".")
-    for cut in range(len(parts), 0, -1):
-        try:
-            found: object = importlib.import_module(".".join(parts[:cut]))
-        except ImportError:
-            continue
-        for attribute in parts[cut:]:
-            found = getattr(found, attribute, None)
-        return str(found) if isinstance(found, int | float) and not isinstance(found, bool) else ""
-    return ""
+    try:
+        found = pydoc.locate(reference)  # the module, then its attributes, as labs/evidence.py finds them
+    except pydoc.ErrorDuringImport:  # a module that needs what this environment lacks (httptools)
+        return ""
+    return str(found) if isinstance(found, int | float) and not isinstance(found, bool) else ""
 
 
 def step_sources(step: dict[str, Any]) -> set[float]:
