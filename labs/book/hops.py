@@ -1,0 +1,245 @@
+"""The hop picture of one request step: client → proxy (→ proxy) → app, drawn as an SVG string.
+
+What: `picture(request, echo, chain)` draws, top to bottom, the client, each proxy of the route
+(what it does to the path: strips the prefix or keeps it) and the app that answered; beside the
+first arrow the request line and Host the client sent, beside the last one what the app received
+(its raw path and Host) and the headers that changed on the way: added (the app received one the
+client did not send), replaced (received with another value) or dropped (sent, not received).
+Under the app: its root_path and the URLs it built, each marked in red, and in words, where it
+lost the prefix (`/api/v1`) or the scheme (https became http).
+When: the lab book (labs/book/app.py) shows it in a request step's card after Run.
+Why: what each hop did is otherwise spread over three fields of the echo's JSON. Everything here is
+measured: the sent side is `instruments.client.Request` (the command shown is the command run),
+the received side the echo report (app/echo.py's keys); a hop between two proxies is not observed
+and says so. The echo reports Host and the forwarded headers only (`forwarded_headers`), so those
+are the headers compared; User-Agent and Accept pass unseen. The route chain (compose.yaml's
+x-route, `via` for an outer proxy) says which proxies stand between.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+from urllib.parse import urlsplit
+
+from instruments.client import Request
+from proxylab.compose import Route, Stack
+
+WIDTH = 960
+LINE_H = 18  # pixels per text line
+BOX_W, BOX_H = 220, 44
+TEXT_X = BOX_W + 40  # where the labels beside an arrow start
+MAX_CHARS = 95  # a value longer than this is cut, with an ellipsis: the SVG has a fixed width
+COLOURS = {
+    "plain": "#1f2328",
+    "dim": "#59636e",
+    "added": "#116329",
+    "replaced": "#7d4e00",
+    "dropped": "#a40e26",
+    "lost": "#a40e26",
+    "box": "#f6f8fa",
+}
+MARKERS = {"added": "+ added", "replaced": "~ replaced", "dropped": "− dropped"}
+
+
+@dataclass(frozen=True)
+class HeaderChange:
+    """A header the client sent or the app received that differs between the two ends."""
+
+    name: str  # lower-case
+    change: str  # added, replaced or dropped
+    sent: str | None
+    received: str | None
+
+
+@dataclass(frozen=True)
+class _Line:
+    text: str
+    tone: str = "plain"  # a key of COLOURS
+    css: str = ""  # a class name, so a test or a stylesheet can find the line
+
+
+def route_chain(stack: Stack, url: str) -> list[Route]:
+    """The routes a request to `url` passes, outermost first: one, or an outer proxy's route and
+    the inner route it forwards to (`via`, lab 12). [] for a port that is no route of the stack."""
+    route = stack.route(urlsplit(url).port or (443 if url.startswith("https") else 80))
+    chain: list[Route] = []
+    while route is not None and route not in chain:
+        chain.append(route)
+        route = stack.route(route.via) if route.via else None
+    return chain
+
+
+def header_changes(sent: Sequence[tuple[str, str]], echo: Mapping[str, Any]) -> list[HeaderChange]:
+    """Host and the forwarded headers, sent vs received: the only headers the echo reports."""
+    received = {"host": echo.get("host_header"), **(echo.get("forwarded_headers") or {})}
+    received = {name: value for name, value in received.items() if value is not None}
+    sent_named = {name.lower(): value for name, value in sent if _reported(name.lower())}
+    changes = []
+    for name, value in received.items():
+        if name not in sent_named:
+            changes.append(HeaderChange(name, "added", None, value))
+        elif sent_named[name] != value:
+            changes.append(HeaderChange(name, "replaced", sent_named[name], value))
+    changes += [
+        HeaderChange(name, "dropped", value, None)
+        for name, value in sent_named.items()
+        if name not in received
+    ]
+    return changes
+
+
+def losses(url: str, prefix: str, scheme: str) -> list[str]:
+    """What a URL the app built lost of the public one: "the prefix /api/v1", "the scheme https"."""
+    parts = urlsplit(url)
+    lost = []
+    if prefix and not parts.path.startswith(prefix):
+        lost.append(f"the prefix {prefix}")
+    if scheme in ("https", "wss") and parts.scheme in ("http", "ws"):
+        lost.append(f"the scheme {scheme}")
+    return lost
+
+
+def picture(request: Request, echo: Mapping[str, Any] | None, chain: Sequence[Route]) -> str:
+    """The SVG of one request's hops; `echo` is the answer's JSON body (None when it is not one)."""
+    is_echo = isinstance(echo, Mapping) and "path" in echo
+    scheme = request.origin[0]
+    prefix = _public_prefix(request, chain)
+    rows: list[tuple[str, str]] = [("client", _client_note(request))]
+    sent = [_Line(f"{request.method} {request.request_target}", css="hop-request")]
+    sent += [
+        _Line(f"Host: {value}", css="hop-host") for name, value in request.wire_headers() if name == "Host"
+    ]
+    arrows = [sent]
+    for index, route in enumerate(route for route in chain if route.proxy):
+        rows.append((route.proxy or "", _proxy_note(route)))
+        if index:
+            arrows.append([_Line("(not observed between two proxies)", "dim")])
+    rows.append((str(echo.get("instance")) if is_echo else "the app", "" if is_echo else "no echo report"))
+    arrows.append(_received(request, echo) if is_echo else [_Line("(the answer is no echo report)", "dim")])
+    below = _built(echo, prefix, scheme) if is_echo else []
+    return _svg(rows, arrows, below)
+
+
+def _received(request: Request, echo: Mapping[str, Any]) -> list[_Line]:
+    lines = [
+        _Line(
+            f"{echo.get('method') or request.method} {echo.get('raw_path') or echo['path']}",
+            css="hop-request",
+        ),
+        _Line(f"Host: {echo.get('host_header')}", css="hop-host"),
+    ]
+    for change in header_changes(request.wire_headers(), echo):
+        shown = {
+            "added": f"{change.name}: {change.received}",
+            "replaced": f"{change.name}: {change.sent} → {change.received}",
+            "dropped": f"{change.name}: {change.sent}",
+        }[change.change]
+        lines.append(_Line(f"{MARKERS[change.change]}  {shown}", change.change, f"header-{change.change}"))
+    return lines
+
+
+def _built(echo: Mapping[str, Any], prefix: str, scheme: str) -> list[_Line]:
+    """root_path and the URLs the app built, each marked where it lost the prefix or the scheme."""
+    root_path = str(echo.get("root_path") or "")
+    lines = [
+        _Line(f'root_path: "{root_path}"  ✗ lost the prefix {prefix}', "lost", "lost-prefix")
+        if prefix and not root_path.startswith(prefix)
+        else _Line(f'root_path: "{root_path}"', css="built")
+    ]
+    for key in ("url", "base_url", "url_for"):
+        value = str(echo.get(key) or "")
+        lost = losses(value, prefix, scheme)
+        if lost:
+            kind = "lost-prefix" if lost[0].startswith("the prefix") else "lost-scheme"
+            lines.append(_Line(f"{key}: {value}  ✗ lost {' and '.join(lost)}", "lost", kind))
+        else:
+            lines.append(_Line(f"{key}: {value}", css="built"))
+    return lines
+
+
+def _public_prefix(request: Request, chain: Sequence[Route]) -> str:
+    """The prefix the client asked under, which the URLs the app builds should keep: the route's
+    public prefix when the request's path starts with it, else none (a direct route, another path)."""
+    prefix = chain[0].public_prefix if chain else ""
+    path = urlsplit(request.url).path
+    return prefix if prefix and (path == prefix or path.startswith(prefix + "/")) else ""
+
+
+def _client_note(request: Request) -> str:
+    return f"from {request.source}" if request.source else "curl"
+
+
+def _proxy_note(route: Route) -> str:
+    notes = [f"strips {route.prefix}" if route.strips else "keeps the prefix"]
+    if route.tls:
+        notes.append("ends TLS")
+    if route.rewrite:
+        notes.append(f"as {route.rewrite}")
+    return ", ".join(notes)
+
+
+def _reported(name: str) -> bool:
+    """The headers the echo reports (app/echo.py's is_forwarded_header, and host)."""
+    return name == "host" or name.startswith("x-forwarded-") or name in ("forwarded", "x-real-ip")
+
+
+# --- drawing ---------------------------------------------------------------------------------------
+
+
+def _svg(rows: list[tuple[str, str]], arrows: list[list[_Line]], below: list[_Line]) -> str:
+    parts: list[str] = []
+    y = 10
+    for index, (name, note) in enumerate(rows):
+        parts.append(_box(y, name, note))
+        y += BOX_H
+        if index < len(arrows):
+            lines = arrows[index]
+            height = max(40, LINE_H * len(lines) + 14)
+            parts.append(_arrow(y, height))
+            parts += [_text(TEXT_X, y + 16 + LINE_H * n, line) for n, line in enumerate(lines)]
+            y += height
+    y += 14
+    parts += [_text(10, y + LINE_H * n, line) for n, line in enumerate(below)]
+    height = y + LINE_H * len(below) + 6
+    title = " → ".join(name for name, _ in rows)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="hops" role="img" viewBox="0 0 {WIDTH} {height}" '
+        f'width="{WIDTH}" height="{height}" font-family="ui-monospace, monospace" font-size="13">'
+        f"<title>{escape(title)}</title>"
+        '<defs><marker id="arrowhead" markerWidth="8" markerHeight="8" refX="4" refY="7" orient="auto">'
+        f'<path d="M0,0 L8,0 L4,8 z" fill="{COLOURS["dim"]}"/></marker></defs>' + "".join(parts) + "</svg>"
+    )
+
+
+def _box(y: int, name: str, note: str) -> str:
+    return (
+        f'<g class="hop-box"><rect x="10" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6" '
+        f'fill="{COLOURS["box"]}" stroke="{COLOURS["dim"]}"/>'
+        f'<text x="22" y="{y + 19}" font-weight="bold" fill="{COLOURS["plain"]}">'
+        f"{escape(_cut(name, 26))}</text>"
+        f'<text x="22" y="{y + 36}" fill="{COLOURS["dim"]}">{escape(_cut(note, 28))}</text></g>'
+    )
+
+
+def _arrow(y: int, height: int) -> str:
+    x = 10 + BOX_W // 2
+    return (
+        f'<line x1="{x}" y1="{y + 2}" x2="{x}" y2="{y + height - 10}" stroke="{COLOURS["dim"]}" '
+        'stroke-width="2" marker-end="url(#arrowhead)"/>'
+    )
+
+
+def _text(x: int, y: int, line: _Line) -> str:
+    weight = ' font-weight="bold"' if line.tone == "lost" else ""
+    css = f' class="{line.css}"' if line.css else ""
+    return (
+        f'<text x="{x}" y="{y}"{css} fill="{COLOURS[line.tone]}"{weight} xml:space="preserve">'
+        f"{escape(_cut(line.text, MAX_CHARS))}</text>"
+    )
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
