@@ -23,7 +23,7 @@ from labs.book.app import create_app
 from labs.model import LABS_DIR, find_labs, load_lab
 from proxylab.context import connect
 from proxylab.errors import ProxylabError
-from proxylab.exits import OK, run_main
+from proxylab.exits import run_main
 from proxylab.ports import can_bind, describe, owner
 
 DEFAULT_PORT = 8800
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         "--presenter", action="store_true", help="also run steps that change the stack (stop, restart, load)"
     )
     args = parser.parse_args(argv)
-    return run_main(lambda: serve(args.port, args.labs, args.presenter))
+    return run_main(lambda: serve(args.port, args.labs, args.presenter), interrupted="the lab book stopped")
 
 
 def serve(port: int, labs_dir: Path, presenter: bool) -> int:
@@ -57,7 +57,10 @@ def serve(port: int, labs_dir: Path, presenter: bool) -> int:
     shown = "127.0.0.1" if host == "0.0.0.0" else host
     print(f"the lab book: http://{describe(shown, port)}/  (Ctrl-C stops it)", flush=True)
     uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning")).run()
-    return OK
+    # uvicorn returns only when a signal told it to stop (it exits by itself when it cannot
+    # listen), and re-raises the signal only where the handler it found raises: a book started
+    # in the background of a script inherits SIGINT ignored. Either way: stopped by a signal, 130.
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":
