@@ -7,6 +7,7 @@ card that misses a lab or a step's command, or a stack-changing step the API wou
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,41 @@ def test_the_book_reads_another_labs_folder(native_context: Context, tmp_path: P
     )
     page = TestClient(create_app(native_context, tmp_path)).get("/")
     assert page.text.count('<tr class="lab">') == 1 and "A draft" in page.text
+
+
+# --- Run, with no stack: a port nobody listens on ---------------------------------------------------
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_run_answers_with_the_runners_verdicts_and_marks_a_mismatch(
+    native_context: Context, tmp_path: Path
+) -> None:
+    """Run would show a step as passed, or show other verdicts than `make labs` finds."""
+    (tmp_path / "01-nobody.yaml").write_text(
+        "title: Nobody listens\nsteps:\n"
+        f"  - title: a closed port\n    request: {{url: 'http://127.0.0.1:{_closed_port()}/app'}}\n"
+        "    expect: {status: 200}\n    why: nothing answers\n"
+    )
+    answer = TestClient(create_app(native_context, tmp_path)).post("/api/labs/01-nobody/steps/1/run")
+    assert answer.status_code == 200
+    result = answer.json()
+    assert result["ok"] is False and result["mismatches"] == ["status"]
+    assert result["curl"].startswith("curl -s -i http://127.0.0.1:")
+    assert '<tr class="mismatch"><td class="mark">✗ mismatch</td><td>status</td>' in result["html"]
+    assert "(the answer is no echo report)" in result["html"]  # the hop picture, with no route
+
+
+def test_a_lab_for_another_backend_is_skipped_step_by_step(native_context: Context, tmp_path: Path) -> None:
+    (tmp_path / "01-elsewhere.yaml").write_text(
+        "title: Compose only\nbackends: [compose]\nsteps:\n"
+        "  - title: one\n    request: {url: 'http://127.0.0.1:9999/api/v1/app'}\n    why: w\n"
+    )
+    answer = TestClient(create_app(native_context, tmp_path)).post("/api/labs/01-elsewhere/steps/1/run")
+    assert (
+        answer.json()["skipped"] is True and "skipped: this lab runs on the compose" in answer.json()["html"]
+    )
