@@ -17,6 +17,8 @@ presenter's feet.
 
 from __future__ import annotations
 
+import threading
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,8 @@ from proxylab.context import Context
 from proxylab.errors import ProxylabError
 
 HERE = Path(__file__).resolve().parent
+# Runs come in on Starlette's threads; two presenters' restarts of one stack must not overlap.
+_one_at_a_time = threading.Lock()
 PRESENTER_ONLY = (
     "step {number} changes the stack ({kind}: it stops, restarts or loads services); the book runs "
     "such a step only when started with --presenter (`python -m labs.book --presenter`), so readers "
@@ -75,7 +79,8 @@ def create_app(context: Context, labs_dir: Path = LABS_DIR, presenter: bool = Fa
             refusal = PRESENTER_ONLY.format(number=number, kind=step.kind, lab=lab.number)
             return JSONResponse({"refused": refusal}, 403)
         try:
-            result = _run(lab, step, context)
+            with _one_at_a_time if KINDS[step.kind].changes_the_stack else nullcontext():
+                result = _run(lab, step, context)
         except ProxylabError as error:
             return JSONResponse({"error": error.render()}, 503)
         html = templates.get_template("result.html").render(result=result, hops=_hops(result, context))

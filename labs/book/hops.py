@@ -20,27 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from html import escape
 from typing import Any
 from urllib.parse import urlsplit
 
 from instruments.client import Request
+from labs.book.svg import Line, draw
 from proxylab.compose import Route, Stack
 
-WIDTH = 960
-LINE_H = 18  # pixels per text line
-BOX_W, BOX_H = 220, 44
-TEXT_X = BOX_W + 40  # where the labels beside an arrow start
-MAX_CHARS = 95  # a value longer than this is cut, with an ellipsis: the SVG has a fixed width
-COLOURS = {
-    "plain": "#1f2328",
-    "dim": "#59636e",
-    "added": "#116329",
-    "replaced": "#7d4e00",
-    "dropped": "#a40e26",
-    "lost": "#a40e26",
-    "box": "#f6f8fa",
-}
 MARKERS = {"added": "+ added", "replaced": "~ replaced", "dropped": "− dropped"}
 
 
@@ -52,13 +38,6 @@ class HeaderChange:
     change: str  # added, replaced or dropped
     sent: str | None
     received: str | None
-
-
-@dataclass(frozen=True)
-class _Line:
-    text: str
-    tone: str = "plain"  # a key of COLOURS
-    css: str = ""  # a class name, so a test or a stylesheet can find the line
 
 
 def route_chain(stack: Stack, url: str) -> list[Route]:
@@ -108,28 +87,28 @@ def picture(request: Request, echo: Mapping[str, Any] | None, chain: Sequence[Ro
     scheme = request.origin[0]
     prefix = _public_prefix(request, chain)
     rows: list[tuple[str, str]] = [("client", _client_note(request))]
-    sent = [_Line(f"{request.method} {request.request_target}", css="hop-request")]
+    sent = [Line(f"{request.method} {request.request_target}", css="hop-request")]
     sent += [
-        _Line(f"Host: {value}", css="hop-host") for name, value in request.wire_headers() if name == "Host"
+        Line(f"Host: {value}", css="hop-host") for name, value in request.wire_headers() if name == "Host"
     ]
     arrows = [sent]
     for index, route in enumerate(route for route in chain if route.proxy):
         rows.append((route.proxy or "", _proxy_note(route)))
         if index:
-            arrows.append([_Line("(not observed between two proxies)", "dim")])
+            arrows.append([Line("(not observed between two proxies)", "dim")])
     rows.append((str(echo.get("instance")) if is_echo else "the app", "" if is_echo else "no echo report"))
-    arrows.append(_received(request, echo) if is_echo else [_Line("(the answer is no echo report)", "dim")])
+    arrows.append(_received(request, echo) if is_echo else [Line("(the answer is no echo report)", "dim")])
     below = _built(echo, prefix, scheme) if is_echo else []
-    return _svg(rows, arrows, below)
+    return draw(rows, arrows, below)
 
 
-def _received(request: Request, echo: Mapping[str, Any]) -> list[_Line]:
+def _received(request: Request, echo: Mapping[str, Any]) -> list[Line]:
     lines = [
-        _Line(
+        Line(
             f"{echo.get('method') or request.method} {echo.get('raw_path') or echo['path']}",
             css="hop-request",
         ),
-        _Line(f"Host: {echo.get('host_header')}", css="hop-host"),
+        Line(f"Host: {echo.get('host_header')}", css="hop-host"),
     ]
     for change in header_changes(request.wire_headers(), echo):
         shown = {
@@ -137,26 +116,26 @@ def _received(request: Request, echo: Mapping[str, Any]) -> list[_Line]:
             "replaced": f"{change.name}: {change.sent} → {change.received}",
             "dropped": f"{change.name}: {change.sent}",
         }[change.change]
-        lines.append(_Line(f"{MARKERS[change.change]}  {shown}", change.change, f"header-{change.change}"))
+        lines.append(Line(f"{MARKERS[change.change]}  {shown}", change.change, f"header-{change.change}"))
     return lines
 
 
-def _built(echo: Mapping[str, Any], prefix: str, scheme: str) -> list[_Line]:
+def _built(echo: Mapping[str, Any], prefix: str, scheme: str) -> list[Line]:
     """root_path and the URLs the app built, each marked where it lost the prefix or the scheme."""
     root_path = str(echo.get("root_path") or "")
     lines = [
-        _Line(f'root_path: "{root_path}"  ✗ lost the prefix {prefix}', "lost", "lost-prefix")
+        Line(f'root_path: "{root_path}"  ✗ lost the prefix {prefix}', "lost", "lost-prefix")
         if prefix and not root_path.startswith(prefix)
-        else _Line(f'root_path: "{root_path}"', css="built")
+        else Line(f'root_path: "{root_path}"', css="built")
     ]
     for key in ("url", "base_url", "url_for"):
         value = str(echo.get(key) or "")
         lost = losses(value, prefix, scheme)
         if lost:
             kind = "lost-prefix" if lost[0].startswith("the prefix") else "lost-scheme"
-            lines.append(_Line(f"{key}: {value}  ✗ lost {' and '.join(lost)}", "lost", kind))
+            lines.append(Line(f"{key}: {value}  ✗ lost {' and '.join(lost)}", "lost", kind))
         else:
-            lines.append(_Line(f"{key}: {value}", css="built"))
+            lines.append(Line(f"{key}: {value}", css="built"))
     return lines
 
 
@@ -184,62 +163,3 @@ def _proxy_note(route: Route) -> str:
 def _reported(name: str) -> bool:
     """The headers the echo reports (app/echo.py's is_forwarded_header, and host)."""
     return name == "host" or name.startswith("x-forwarded-") or name in ("forwarded", "x-real-ip")
-
-
-# --- drawing ---------------------------------------------------------------------------------------
-
-
-def _svg(rows: list[tuple[str, str]], arrows: list[list[_Line]], below: list[_Line]) -> str:
-    parts: list[str] = []
-    y = 10
-    for index, (name, note) in enumerate(rows):
-        parts.append(_box(y, name, note))
-        y += BOX_H
-        if index < len(arrows):
-            lines = arrows[index]
-            height = max(40, LINE_H * len(lines) + 14)
-            parts.append(_arrow(y, height))
-            parts += [_text(TEXT_X, y + 16 + LINE_H * n, line) for n, line in enumerate(lines)]
-            y += height
-    y += 14
-    parts += [_text(10, y + LINE_H * n, line) for n, line in enumerate(below)]
-    height = y + LINE_H * len(below) + 6
-    title = " → ".join(name for name, _ in rows)
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="hops" role="img" viewBox="0 0 {WIDTH} {height}" '
-        f'width="{WIDTH}" height="{height}" font-family="ui-monospace, monospace" font-size="13">'
-        f"<title>{escape(title)}</title>"
-        '<defs><marker id="arrowhead" markerWidth="8" markerHeight="8" refX="4" refY="7" orient="auto">'
-        f'<path d="M0,0 L8,0 L4,8 z" fill="{COLOURS["dim"]}"/></marker></defs>' + "".join(parts) + "</svg>"
-    )
-
-
-def _box(y: int, name: str, note: str) -> str:
-    return (
-        f'<g class="hop-box"><rect x="10" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6" '
-        f'fill="{COLOURS["box"]}" stroke="{COLOURS["dim"]}"/>'
-        f'<text x="22" y="{y + 19}" font-weight="bold" fill="{COLOURS["plain"]}">'
-        f"{escape(_cut(name, 26))}</text>"
-        f'<text x="22" y="{y + 36}" fill="{COLOURS["dim"]}">{escape(_cut(note, 28))}</text></g>'
-    )
-
-
-def _arrow(y: int, height: int) -> str:
-    x = 10 + BOX_W // 2
-    return (
-        f'<line x1="{x}" y1="{y + 2}" x2="{x}" y2="{y + height - 10}" stroke="{COLOURS["dim"]}" '
-        'stroke-width="2" marker-end="url(#arrowhead)"/>'
-    )
-
-
-def _text(x: int, y: int, line: _Line) -> str:
-    weight = ' font-weight="bold"' if line.tone == "lost" else ""
-    css = f' class="{line.css}"' if line.css else ""
-    return (
-        f'<text x="{x}" y="{y}"{css} fill="{COLOURS[line.tone]}"{weight} xml:space="preserve">'
-        f"{escape(_cut(line.text, MAX_CHARS))}</text>"
-    )
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
