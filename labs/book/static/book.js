@@ -5,11 +5,12 @@
 const steps = () => Array.from(document.querySelectorAll(".step"));
 let focused = 0;
 
-function focusStep(index) {
+function focusStep(index, scroll = true) {
   const all = steps();
   if (!all.length) return;
   focused = Math.max(0, Math.min(index, all.length - 1));
   all.forEach((step, i) => step.classList.toggle("focused", i === focused));
+  if (!scroll) return;
   all[focused].focus({ preventScroll: true });
   all[focused].scrollIntoView({ block: "start", behavior: "instant" });
 }
@@ -31,6 +32,11 @@ async function runStep(step) {
     return null;
   }
   step.querySelector(".result").innerHTML = answer.html;
+  if (answer.curl !== step.querySelector(".command code").textContent) {
+    status.classList.add("error"); // the command shown must be the command run
+    status.textContent = "the runner ran another command than the card shows: " + answer.curl;
+    return answer;
+  }
   status.textContent = answer.skipped ? "skipped" : answer.ok ? "✓ as expected" : "✗ not as expected";
   step.dataset.ok = answer.skipped ? "skipped" : String(answer.ok);
   return answer;
@@ -100,4 +106,4 @@ document.addEventListener("keydown", (event) => {
 });
 
 if (new URLSearchParams(location.search).get("projector") === "1") document.body.classList.add("projector");
-if (steps().length) focusStep(0);
+if (steps().length) focusStep(0, false); // the page opens at its goal, step 1 marked
