@@ -91,6 +91,15 @@ def test_header_changes_added_replaced_dropped() -> None:
     assert changes == {"host": "replaced", "x-forwarded-proto": "added", "x-forwarded-for": "dropped"}
 
 
+def test_a_chain_of_two_proxies_shows_both_and_says_what_was_not_seen(native_context: Context) -> None:
+    """Lab 12's edge in front of Traefik: the picture would hide a proxy, or claim to know the
+    request between the two, which nothing here observes."""
+    request = Request("http://127.0.0.1:9500/api/v1/app")
+    svg = picture(request, ECHO, route_chain(native_context.stack, request.url))
+    assert svg.index(">edge<") < svg.index(">traefik<") < svg.index(">app-server-root-path<")
+    assert "(not observed between two proxies)" in svg
+
+
 def test_an_answer_that_is_no_echo_report_still_shows_the_route(native_context: Context) -> None:
     request = Request("http://127.0.0.1:9999/api/v1/nowhere")
     svg = picture(request, None, route_chain(native_context.stack, request.url))
