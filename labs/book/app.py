@@ -34,7 +34,7 @@ from labs.book.hops import picture, route_chain
 from labs.fields import MISSING
 from labs.kinds import KINDS
 from labs.model import LABS_DIR, Lab, Step, find_labs, load_lab
-from labs.present import cell, expected_cell
+from labs.present import cell, expected_cell, readable_raw
 from labs.reports import step_json
 from labs.runner import StepResult, run_step, skip_step
 from proxylab.context import Context
@@ -53,7 +53,9 @@ PRESENTER_ONLY = (
 def create_app(context: Context, labs_dir: Path = LABS_DIR, presenter: bool = False) -> Starlette:
     """The book for `context`'s stack, with the lab files of `labs_dir` (read on every page)."""
     templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape())
-    templates.globals.update(cell=cell, expected_cell=expected_cell, presenter=presenter)
+    templates.globals.update(
+        cell=cell, expected_cell=expected_cell, readable_raw=readable_raw, presenter=presenter
+    )
 
     def page(template: str, status: int = 200, **values: Any) -> HTMLResponse:
         html = templates.get_template(template).render(backend=context.backend.name, **values)

@@ -3,8 +3,10 @@
 What: `picture(request, echo, chain)` draws, top to bottom, the client, each proxy of the route
 (what it does to the path: strips the prefix or keeps it) and the app that answered; beside the
 first arrow the request line and Host the client sent, beside the last one what the app received
-(its raw path and Host) and the headers that changed on the way: added (the app received one the
-client did not send), replaced (received with another value) or dropped (sent, not received).
+(the path and raw_path of its scope, and Host) and the headers that changed on the way: added (the
+app received one the client did not send), replaced (received with another value) or dropped
+(sent, not received). The scope's path is not the line on the wire: uvicorn puts its --root-path
+in front of both (lab 01 step 1), so the picture names it as the scope's and guesses no wire path.
 Under the app: its root_path and the URLs it built, each marked in red, and in words, where it
 lost the prefix (`/api/v1`) or the scheme (https became http).
 When: the lab book (labs/book/app.py) shows it in a request step's card after Run.
@@ -96,20 +98,22 @@ def picture(request: Request, echo: Mapping[str, Any] | None, chain: Sequence[Ro
         rows.append((route.proxy or "", _proxy_note(route)))
         if index:
             arrows.append([Line("(not observed between two proxies)", "dim")])
-    rows.append((str(echo.get("instance")) if is_echo else "the app", "" if is_echo else "no echo report"))
+    rows.append(
+        (str(echo.get("instance")), str(echo.get("server") or ""))
+        if is_echo
+        else ("the app", "no echo report")
+    )
     arrows.append(_received(request, echo) if is_echo else [Line("(the answer is no echo report)", "dim")])
     below = _built(echo, prefix, scheme) if is_echo else []
     return draw(rows, arrows, below)
 
 
 def _received(request: Request, echo: Mapping[str, Any]) -> list[Line]:
-    lines = [
-        Line(
-            f"{echo.get('method') or request.method} {echo.get('raw_path') or echo['path']}",
-            css="hop-request",
-        ),
-        Line(f"Host: {echo.get('host_header')}", css="hop-host"),
-    ]
+    method = echo.get("method") or request.method
+    lines = [Line(f"{method} {echo['path']}   (the path in the app's scope)", css="hop-request")]
+    if echo.get("raw_path") not in (None, echo["path"]):
+        lines.append(Line(f"raw_path: {echo['raw_path']}", css="hop-raw-path"))
+    lines.append(Line(f"Host: {echo.get('host_header')}", css="hop-host"))
     for change in header_changes(request.wire_headers(), echo):
         shown = {
             "added": f"{change.name}: {change.received}",

@@ -60,8 +60,8 @@ def draw(rows: list[tuple[str, str]], arrows: list[list[Line]], below: list[Line
         f'<svg xmlns="http://www.w3.org/2000/svg" class="hops" role="img" viewBox="0 0 {WIDTH} {height}" '
         f'width="{WIDTH}" height="{height}" font-family="ui-monospace, monospace" font-size="13">'
         f"<title>{escape(title)}</title>"
-        '<defs><marker id="arrowhead" markerWidth="8" markerHeight="8" refX="4" refY="7" orient="auto">'
-        f'<path d="M0,0 L8,0 L4,8 z" fill="{COLOURS["dim"]}"/></marker></defs>' + "".join(parts) + "</svg>"
+        '<defs><marker id="arrowhead" markerWidth="8" markerHeight="8" refX="8" refY="4" orient="auto">'
+        f'<path d="M0,0 L8,4 L0,8 z" fill="{COLOURS["dim"]}"/></marker></defs>' + "".join(parts) + "</svg>"
     )
 
 

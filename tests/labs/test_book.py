@@ -27,7 +27,7 @@ ECHO = {
     "instance": "app-server-root-path",
     "method": "GET",
     "path": "/api/v1/app",
-    "raw_path": "/app",
+    "raw_path": "/api/v1/app",  # uvicorn puts its --root-path in front of the path on the wire
     "root_path": "/api/v1",
     "url": "http://127.0.0.1:9999/api/v1/app",
     "base_url": "http://127.0.0.1:9999/api/v1/",
@@ -52,8 +52,8 @@ def test_the_hop_picture_names_each_hop_and_what_it_saw(native_context: Context)
         "traefik",
         "strips /api/v1",
         "app-server-root-path",
-        "GET /api/v1/app",
-        "GET /app",
+        "GET /api/v1/app",  # what the client sent
+        "GET /api/v1/app   (the path in the app&#x27;s scope)",  # uvicorn put --root-path back
     ):
         assert f">{label}<" in svg, label
     assert ">Host: 127.0.0.1:9999<" in svg

@@ -116,8 +116,9 @@ def test_run_shows_the_actual_values_and_the_hop_picture(book: str, chromium: Br
         assert "http://127.0.0.1:9999/api/v1/app" in actual
         assert page.locator("#step-2 .result tr.mismatch").count() == 0
         hops = page.locator("#step-2 svg.hops")
-        for label in ("client", "traefik", "strips /api/v1", "GET /api/v1/app", "GET /app"):
+        for label in ("client", "traefik", "strips /api/v1", "GET /api/v1/app", "Host: 127.0.0.1:9999"):
             assert hops.locator("text", has_text=label).count() >= 1, label
+        assert hops.locator("text.hop-request", has_text="the path in the app's scope").count() == 1
         assert hops.locator("text.header-added", has_text="x-forwarded-prefix: /api/v1").count() == 1
         assert hops.locator("text.lost-prefix").count() == 0
         assert "✓ as expected" in page.locator("#step-2 .status").inner_text()
