@@ -143,6 +143,9 @@ def test_a_step_not_as_expected_is_marked_in_red_and_in_words(book: str, chromiu
         assert page.locator("#step-1 tr.held").count() == 1  # status 200 held
         assert "✗ not as expected" in page.locator("#step-1 .status").inner_text()
         screenshot(page, SHOTS / "02-made-to-fail.png", full_page=True)
+        page.click("#run-all")  # again, through Run all: the bar fills, the tally counts it as not
+        page.wait_for_function("document.getElementById('progress').value === 1")
+        assert page.locator("#tally").inner_text() == "0 as expected, 1 not (or not run)"
 
 
 def _wait_for(port: int, timeout_s: float = 15.0) -> None:
