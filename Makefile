@@ -101,6 +101,10 @@ labs: venv
 handouts: venv
 	$(PY) -m labs handouts $(N)
 
+## book: the labs as web pages on http://127.0.0.1:8800 (PORT=8801 for another; PRESENTER=1 also runs steps that change the stack)
+book: venv
+	$(PY) -m labs.book $(if $(PORT),--port $(PORT),) $(if $(PRESENTER),--presenter,)
+
 ## companion: proxy headers, the three probes and a SIGTERM drain with uvicorn alone (no proxies)
 companion: venv
 	$(PY) labs/uvicorn_proxy_and_health_lab.py
@@ -157,4 +161,4 @@ clean:
 	rm -rf .run reports .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
-.PHONY: oddpaths help deps venv traefik caddy engine engine-down images up down status logs routes check versions lab labs handouts companion matrix matrix-update spoofing drift screenshots bench bench-smoke test lock clean
+.PHONY: oddpaths help deps venv traefik caddy engine engine-down images up down status logs routes check versions lab labs handouts book companion matrix matrix-update spoofing drift screenshots bench bench-smoke test lock clean

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,9 @@ class StepResult:
     verdicts: tuple[Verdict, ...] = ()
     raw: str = ""
     skipped: bool = False
+    # Every field of the answer, not only the shown ones: the book draws its hop picture from a
+    # request step's echo report (`body`), labs/book/hops.py.
+    answer: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -88,7 +91,9 @@ def run_step(lab: Lab, step: Step, context: Context) -> StepResult:
                 expectation.holds(actual, context),
             )
         )
-    return StepResult(lab, step, step.action.command(context), tuple(verdicts), outcome.raw)
+    return StepResult(
+        lab, step, step.action.command(context), tuple(verdicts), outcome.raw, answer=outcome.fields
+    )
 
 
 def skip_step(lab: Lab, step: Step, context: Context) -> StepResult:

@@ -1,0 +1,72 @@
+"""`python -m labs.book` as a command: it prints its URL, serves, stops on Ctrl-C with 130, and a
+taken port is a message that names the port, who holds it and what to do (no stack needed).
+
+When one fails, a presenter typing `make book` gets a traceback instead of a next step, or a
+book that cannot be stopped the way every other proxylab command is (proxylab/exits.py).
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from labs.book.__main__ import main
+from proxylab.exits import FAULT, INTERRUPTED
+from proxylab.paths import REPO
+
+# Loopback directly, never through a proxy from the environment (http_proxy).
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_taken_port_names_its_holder_and_the_next_step(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["--port", str(port)]) == FAULT
+    error = capsys.readouterr().err
+    assert f"port {port}" in error
+    assert "is already in use by pid" in error
+    assert f"make book PORT={port + 1}" in error
+
+
+def test_it_prints_its_url_serves_and_ctrl_c_exits_130() -> None:
+    port = _free_port()
+    book = subprocess.Popen(
+        [sys.executable, "-m", "labs.book", "--port", str(port)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert book.stdout is not None
+        assert book.stdout.readline().strip() == f"the lab book: http://127.0.0.1:{port}/  (Ctrl-C stops it)"
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with _DIRECT.open(f"http://127.0.0.1:{port}/", timeout=2) as page:
+                    assert page.status == 200
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        book.send_signal(signal.SIGINT)
+        assert book.wait(timeout=10) == INTERRUPTED
+    finally:
+        if book.poll() is None:
+            book.kill()
+            book.wait()
