@@ -58,6 +58,7 @@ def _up(args: argparse.Namespace) -> int:
             f"all {len(stack.services)} services healthy in {seconds:.1f}s; "
             "`make status` lists them, `make down` stops them"
         )
+        print("the labs: `make lab N=01` in this terminal, or `make book` for the lab book in a browser")
         if not args.attach:
             return 0
         print("attached: Ctrl-C stops every service")

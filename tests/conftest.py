@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 
 import pytest
 import requests
@@ -22,6 +23,7 @@ from suite_times import (  # noqa: F401  (hooks)
     pytest_terminal_summary,
 )
 
+from instruments.chromium.driver import Browser, chromium_missing, open_browser
 from proxylab import compose
 from proxylab.backend import Backend, choose
 from proxylab.certs import CA_FILE, ensure_certs
@@ -85,6 +87,21 @@ def running_stack(backend: Backend, stack: compose.Stack):
 def live_context(running_stack: compose.Stack, backend: Backend) -> Context:
     """What labs and suites need of the running stack: compose.yaml and its backend."""
     return Context(running_stack, backend)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, started once per session (pytest worker) for every test that drives it.
+
+    One per process, not one per module: Playwright's sync API runs an event loop in the thread
+    that opened it, so a second one opened while the first lives fails ("using Playwright Sync
+    API inside the asyncio loop"). Skipped, with what to install, where Chromium is absent; CI
+    installs it, so there these tests always run."""
+    missing = chromium_missing()
+    if missing:
+        pytest.skip(missing)
+    with open_browser() as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from instruments.chromium.driver import Browser, chromium_missing, open_browser, screenshot
+from instruments.chromium.driver import Browser, screenshot
 from labs.model import LABS_DIR
 from proxylab.context import Context
 from proxylab.paths import REPO, REPORTS_DIR
@@ -83,13 +83,11 @@ def book(live_context: Context, tmp_path_factory: pytest.TempPathFactory) -> Ite
         (SHOTS / "measured.json").write_text(json.dumps(measured, indent=2) + "\n", encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    missing = chromium_missing()
-    if missing:
-        pytest.skip(missing)
-    with open_browser() as running:
-        yield running
+@pytest.fixture
+def chromium(browser: Browser) -> Browser:
+    """The session's Chromium (tests/conftest.py), with nothing left in its off-host log."""
+    browser.guard.take()
+    return browser
 
 
 def test_the_index_lists_the_labs_of_its_folder(book: str, chromium: Browser) -> None:

@@ -1,32 +1,24 @@
 """Fixtures for the browser checks: one Chromium for the session, one check per route.
 
-`browser` starts Debian's Chromium once (Playwright drives it; see instruments/chromium/driver.py) and is
-skipped, with what to install, only where /usr/bin/chromium is absent; CI installs it, so there
-these tests always run. `checked(route)` runs suites.browser's check of a route the first time a
+`browser` (tests/conftest.py, shared with the lab book's test) starts Debian's Chromium once
+(Playwright drives it; see instruments/chromium/driver.py) and is skipped, with what to install,
+only where /usr/bin/chromium is absent; CI installs it, so there these tests always run.
+`checked(route)` runs suites.browser's check of a route the first time a
 test asks for it and hands the same result to every later test of that route; screenshots go to
 reports/screenshots/ as `make screenshots` writes them, so CI's artifact has them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
-from instruments.chromium.driver import Browser, chromium_missing, open_browser
+from instruments.chromium.driver import Browser
 from proxylab.compose import Route, Stack
 from proxylab.paths import REPORTS_DIR
 from suites.browser.run import RouteCheck, check_route
 from suites.matrix.html import SCREENSHOTS
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    missing = chromium_missing()
-    if missing:
-        pytest.skip(missing)
-    with open_browser() as running:
-        yield running
 
 
 @pytest.fixture(scope="session")
