@@ -49,16 +49,20 @@ def stop_group(pid: int, started: int, sig: signal.Signals, grace: float = STOP_
     to its one child: a server with workers (Hypercorn's master and its worker) stops them itself.
     Signalling the group would hit Hypercorn's worker directly, which has no SIGTERM handler of
     its own and dies before the app's lifespan shutdown runs.
+    Once the main process is gone, whatever is left of its group is killed at once, as a
+    container's processes end with it: Hypercorn's master can exit before its worker (a
+    `multiprocessing` child, re-parented to init), which then went on holding the service's port,
+    so the next start of the service (drift's, a lab's restart) found it in use.
     """
     try:
         os.kill(pid, sig)
     except ProcessLookupError:
-        return
+        pass  # the main process is gone already; what it left in its group is killed below
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline and is_alive(pid, started):
         reap(pid)
         time.sleep(0.05)
-    if is_alive(pid, started):
+    if is_alive(pid, started) or _group_has_live_members(pid):
         try:
             os.killpg(pid, signal.SIGKILL)
         except ProcessLookupError:

@@ -7,6 +7,7 @@ or held a connection open, would keep `make down` (and lab 07's restarts) waitin
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -44,3 +45,36 @@ def test_a_process_that_ignores_its_stop_signal_is_killed_after_the_grace_period
     finally:
         if child.poll() is None:
             child.kill()
+
+
+# A main process that leaves a child in its group when it stops, as Hypercorn's master may leave
+# its worker: the child holds what the service held (its port) until someone kills it.
+_LEAVES_A_CHILD = (
+    "import os, signal, subprocess, sys, time\n"
+    "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+    "signal.signal(signal.SIGTERM, lambda *_: os._exit(0))\n"
+    "print(child.pid, flush=True)\n"
+    "time.sleep(60)\n"
+)
+
+
+def test_what_the_main_process_leaves_in_its_group_is_killed_with_it() -> None:
+    """A leftover child would keep the service's port: `make drift` then failed with `ports
+    127.0.0.1:8008: are still in use` when it restarted app-hypercorn under a release set."""
+    main = subprocess.Popen(
+        [sys.executable, "-c", _LEAVES_A_CHILD],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=unblock_stop_signals,
+    )
+    assert main.stdout is not None
+    leftover = int(main.stdout.readline())
+    leftover_started = start_time(leftover)
+    try:
+        stop_group(main.pid, start_time(main.pid), signal.SIGTERM, grace=5.0)
+        assert not is_alive(leftover, leftover_started), "the main process's child outlived the stop"
+    finally:
+        if is_alive(leftover, leftover_started):
+            os.kill(leftover, signal.SIGKILL)
+        main.poll()
