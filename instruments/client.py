@@ -10,7 +10,7 @@ and the same headers: curl's own three (Host from the URL unless one is given, `
 curl/<version>`, `Accept: */*`), then the given ones, then curl's Content-Length and, for a body,
 its `Content-Type: application/x-www-form-urlencoded`. Always HTTP/1.1: the command says
 `--http1.1` for https, where curl would otherwise negotiate HTTP/2 with Traefik.
-tests/labs/test_replay.py runs the shown commands with curl and compares.
+tests/labs/curl_replay.py (run from test_labs_live.py) runs the shown commands with curl and compares.
 
 Built on http.client rather than a friendlier client on purpose: the request target goes on the
 wire exactly as written (`//api/v1/app`, `%2e%2e`, an absolute-form URL), a source address can be
@@ -36,7 +36,7 @@ from proxylab.paths import CERTS_DIR, REPO
 
 DEFAULT_TIMEOUT_S = 5.0
 # curl's User-Agent, sent by the runner too so that the shown command and the run agree byte for
-# byte (Debian bookworm's curl; `curl --version`). tests/labs/test_replay.py checks it.
+# byte (Debian bookworm's curl; `curl --version`). tests/labs/curl_replay.py checks it.
 CURL_USER_AGENT = "curl/7.88.1"
 FORM = "application/x-www-form-urlencoded"  # what curl's --data-raw declares
 MAX_REDIRECTS = 10

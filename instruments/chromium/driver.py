@@ -3,7 +3,7 @@
 What: `open_browser()` starts Chromium with a fresh, empty profile in a temporary directory and
 an `OfflineGuard` on every request, and yields a `Browser` whose `page()` opens a tab with its
 own network log. `chromium_missing()` says what to install when the executable is absent.
-When: once per `python -m suites.browser`, once per pytest session (tests/suites/browser/conftest.py)
+When: once per `python -m suites.browser`, once per pytest session (tests/conftest.py's `browser`)
 and once per doctor run that checks the docs pages (doctor/browser.py).
 Why: Playwright's browser downloads do not work on lab machines or in CI, so Playwright drives
 the Chromium that scripts/install-debian-deps.sh installs. The flags suit a closed network and

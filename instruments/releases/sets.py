@@ -5,7 +5,7 @@ one (a component left out keeps today's pin); `parse_sets` reads several (SETS=)
 today's triple, read from constraints.txt. Which sets `make drift` runs by default is the drift
 suite's choice (suites/drift/grid.py's DEFAULT_GRID), not this module's.
 When: `make drift SETS="..."`, lab 14's `release-set` steps and tests/suites/test_drift.py.
-Why: only the app's Python packages change between sets; Traefik, Nginx and compose.yaml stay as
+Why: only the app's Python packages change between sets; the proxies and compose.yaml stay as
 they are, so every difference in the grid is one of these three packages.
 """
 

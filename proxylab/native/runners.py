@@ -35,7 +35,7 @@ SERVER_FLAGS = {"uvicorn": "host-port", "app.serve": "host-port", "fastapi": "ho
 
 # Another virtualenv for the app services only (uvicorn, Starlette and FastAPI of other releases);
 # the proxies, Redis and the one-shot `certs` are unchanged. Only `make drift`, lab 14 and the
-# drift test set it (suites/drift/); unset, the apps run from proxylab's own virtualenv.
+# drift test set it (instruments/releases/apps.py); unset, the apps run from proxylab's own virtualenv.
 APP_VENV_VARIABLE = "PROXYLAB_APP_VENV"
 
 
