@@ -20,6 +20,17 @@ from test_bench_parts import fake_report  # a whole report from made-up runs (te
 from bench import regress, sessions, suite, table
 from proxylab.paths import REPORTS_DIR
 
+# Two real, short phases' worth of tests: one quick file, instead of the whole suite.
+SMALL_SESSION = [
+    sys.executable,
+    "-m",
+    "pytest",
+    "-q",
+    "-p",
+    "no:cacheprovider",
+    "tests/tooling/test_suite_times.py",
+]
+
 
 def session(
     wall: float,
@@ -229,15 +240,7 @@ def test_the_session_the_bench_times_leaves_make_tests_table_alone(monkeypatch):
     real `make test` one, and report the difference as a change in the suite."""
     recorded = REPORTS_DIR / "test-times.native.json"
     before = recorded.read_bytes() if recorded.exists() else None
-    small = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "tests/tooling/test_suite_times.py",
-    ]
+    small = SMALL_SESSION
     # Two real, short phases instead of the whole suite: the second selects nothing (exit 5, not a failure).
     monkeypatch.setattr(suite, "PHASES", [("parallel", small), ("alone", [*small, "-m", "alone"])])
     monkeypatch.delenv("BACKEND", raising=False)
@@ -254,15 +257,7 @@ def test_the_full_bench_says_which_phases_it_times(monkeypatch):
     from bench.run import Plan, _test_suite
 
     assert "-m 'not lifecycle and not alone'; alone: " in suite.describe()  # pasteable: quoted
-    small = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "tests/tooling/test_suite_times.py",
-    ]
+    small = SMALL_SESSION
     monkeypatch.setattr(suite, "PHASES", [("parallel", small), ("alone", [*small, "-m", "alone"])])
     lines: list[str] = []
     result = _test_suite(Plan.full(), lines.append)

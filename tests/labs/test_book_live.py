@@ -14,14 +14,13 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
+from book_server import free_port, wait_for_index
 
 from instruments.chromium.driver import Browser, screenshot
 from labs.model import LABS_DIR
@@ -55,9 +54,7 @@ def book(live_context: Context, tmp_path_factory: pytest.TempPathFactory) -> Ite
     labs = tmp_path_factory.mktemp("book-labs")
     shutil.copy(LABS_DIR / f"{LAB_01}.yaml", labs)
     (labs / "02-made-to-fail.yaml").write_text(MADE_TO_FAIL, encoding="utf-8")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     started = time.monotonic()
     server = subprocess.Popen(
         [sys.executable, "-m", "labs.book", "--port", str(port), "--labs", str(labs)],
@@ -69,7 +66,7 @@ def book(live_context: Context, tmp_path_factory: pytest.TempPathFactory) -> Ite
     try:
         assert server.stdout is not None and "the lab book: http://127.0.0.1:" in server.stdout.readline()
         base = f"http://127.0.0.1:{port}"
-        _wait_for(port)
+        wait_for_index(port)
         measured["start_to_first_page_s"] = round(time.monotonic() - started, 2)
         yield base
     finally:
@@ -144,18 +141,3 @@ def test_a_step_not_as_expected_is_marked_in_red_and_in_words(book: str, chromiu
         page.click("#run-all")  # again, through Run all: the bar fills, the tally counts it as not
         page.wait_for_function("document.getElementById('progress').value === 1")
         assert page.locator("#tally").inner_text() == "0 as expected, 1 not (or not run)"
-
-
-def _wait_for(port: int, timeout_s: float = 15.0) -> None:
-    """Until the index answers 200, asked directly (never through a proxy from the environment)."""
-    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            with direct.open(f"http://127.0.0.1:{port}/", timeout=2) as page:
-                assert page.status == 200
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)

@@ -11,23 +11,13 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
+from book_server import free_port, wait_for_index
 
 from labs.book.__main__ import main
 from proxylab.exits import FAULT, INTERRUPTED
 from proxylab.paths import REPO
-
-# Loopback directly, never through a proxy from the environment (http_proxy).
-_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_a_taken_port_names_its_holder_and_the_next_step(capsys: pytest.CaptureFixture[str]) -> None:
@@ -43,7 +33,7 @@ def test_a_taken_port_names_its_holder_and_the_next_step(capsys: pytest.CaptureF
 
 
 def test_it_prints_its_url_serves_and_ctrl_c_exits_130() -> None:
-    port = _free_port()
+    port = free_port()
     book = subprocess.Popen(
         [sys.executable, "-m", "labs.book", "--port", str(port)],
         cwd=REPO,
@@ -54,16 +44,7 @@ def test_it_prints_its_url_serves_and_ctrl_c_exits_130() -> None:
     try:
         assert book.stdout is not None
         assert book.stdout.readline().strip() == f"the lab book: http://127.0.0.1:{port}/  (Ctrl-C stops it)"
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                with _DIRECT.open(f"http://127.0.0.1:{port}/", timeout=2) as page:
-                    assert page.status == 200
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+        wait_for_index(port, timeout_s=10)
         book.send_signal(signal.SIGINT)
         assert book.wait(timeout=10) == INTERRUPTED
     finally:
