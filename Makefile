@@ -14,7 +14,7 @@ help:
 	@echo "  BACKEND=compose|native overrides the choice of backend (default: Compose if Docker answers)"
 	@echo "  exit status of every command: 0 ok, 1 an expectation failed, 2 bad input or a fault, 130 interrupted"
 
-## deps: install the missing Debian packages the native backend runs (nginx, haproxy, redis, chromium, wrk)
+## deps: install the missing Debian packages the native backend runs from the host's suite (chromium, wrk)
 deps:
 	scripts/install-debian-deps.sh
 
@@ -34,6 +34,10 @@ $(FASTAPI_RUN_VENV)/.installed: pyproject.toml constraints.txt
 	$(FASTAPI_RUN_VENV)/bin/pip install --quiet -c constraints.txt -e '.[fastapi-run]'
 	touch $@
 
+## releases: unpack Nginx, HAProxy and Redis at compose.yaml's versions from Debian's suites (cached in ~/.cache/proxylab)
+releases: venv
+	$(PY) -m proxylab releases
+
 ## traefik: build Traefik for the native backend (cached in ~/.cache/proxylab, once per version and Go release)
 traefik: venv
 	$(PY) -c 'from proxylab.proxies.traefik import TOOL; print(TOOL.ensure(TOOL.module_version()))'
@@ -51,11 +55,11 @@ engine-down:
 	scripts/engine.sh down
 
 ## images: build proxylab's own images from Debian packages (compose.debian.yaml; engine with no registry)
-images: traefik caddy
+images: traefik caddy releases
 	PY=$(PY) scripts/debian-images.sh
 
 ## up: start the stack (Compose if a Docker engine answers, else native processes) and wait for health
-# The native backend's Debian packages (nginx, haproxy, redis...) are installed only when it is the
+# The native backend's Debian packages (chromium, wrk) are installed only when it is the
 # one that runs: a Compose user's machine gets nothing it does not use.
 up: venv
 	@if [ "$$($(PY) -m proxylab backend)" = native ]; then scripts/install-debian-deps.sh; fi

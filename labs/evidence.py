@@ -14,8 +14,11 @@ A lab step's `evidence:` is a list of lines, `kind: reference`, one per source i
       a text in the Go standard library of the toolchain that builds Traefik and Caddy here
       (`go env GOROOT`), for what their HTTP client does below their own code
   nginx: proxy_redirect
-      a directive (or a $variable) the installed nginx knows (asked with `nginx -t`); where a
+      a directive (or a $variable) the pinned nginx knows (asked with `nginx -t`); where a
       route does not set it, its documented default is what runs
+  haproxy: changelog.gz: BUG/MEDIUM: h1/h2/h3: reject forbidden chars in the Host header field
+      a text in the documentation the pinned HAProxy release ships (its upstream CHANGELOG,
+      configuration.txt), as Debian's package puts it in /usr/share/doc/haproxy
 
 `resolve` says where a line leads, or why it leads nowhere; tests/labs/test_evidence.py resolves
 every line of every lab, so an upgrade that renames a function or a config edit that drops a
@@ -24,29 +27,32 @@ directive fails with the step that relied on it.
 
 from __future__ import annotations
 
+import gzip
 import importlib
 import inspect
 import re
-import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from proxylab import compose
+from proxylab.errors import ProxylabError
 from proxylab.native.go_build import built_with, go_env
 from proxylab.paths import REPO
 from proxylab.proxies.caddy import TOOL as CADDY
 from proxylab.proxies.traefik import TOOL as TRAEFIK
+from proxylab.versions import pinned_program
 
-KINDS = ("python", "file", "traefik", "caddy", "go", "nginx")
+KINDS = ("python", "file", "traefik", "caddy", "go", "nginx", "haproxy")
 _LINE = re.compile(r"^(?P<kind>[a-z]+): (?P<reference>\S+?)(?:: (?P<text>.+))?$")
 
 
 @dataclass(frozen=True)
 class Evidence:
-    kind: str  # python, file, traefik, caddy, go or nginx
+    kind: str  # python, file, traefik, caddy, go, nginx or haproxy
     reference: str  # a dotted name, a path, or a directive
-    text: str | None = None  # for file, traefik, caddy and go: what the file must contain
+    text: str | None = None  # for file, traefik, caddy, go and haproxy: what the file must contain
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.reference}" + (f": {self.text}" if self.text else "")
@@ -57,7 +63,7 @@ def parse_evidence(line: object) -> Evidence:
     match = _LINE.match(line) if isinstance(line, str) else None
     if match is None or match["kind"] not in KINDS:
         raise ValueError(f"evidence {line!r} is not `kind: reference` with a kind of {', '.join(KINDS)}")
-    needs_text = match["kind"] in ("file", "traefik", "caddy", "go")
+    needs_text = match["kind"] in ("file", "traefik", "caddy", "go", "haproxy")
     if needs_text != (match["text"] is not None):
         shape = "`kind: path: text it contains`" if needs_text else "`kind: name`"
         raise ValueError(f"evidence {line!r}: a {match['kind']} line is {shape}")
@@ -73,6 +79,7 @@ def resolve(evidence: Evidence) -> str | None:
         "caddy": _caddy,
         "go": _go,
         "nginx": _nginx,
+        "haproxy": _haproxy,
     }[evidence.kind](evidence)
 
 
@@ -170,10 +177,11 @@ def _go(evidence: Evidence) -> str | None:
 
 
 def _nginx(evidence: Evidence) -> str | None:
-    """Ask the installed nginx itself: a config that uses the name fails with "unknown" if it has none."""
-    binary = shutil.which("nginx") or "/usr/sbin/nginx"
-    if not Path(binary).is_file():
-        return "nginx is not installed (`make deps`)"
+    """Ask the pinned nginx itself: a config that uses the name fails with "unknown" if it has none."""
+    try:
+        binary = str(pinned_program(compose.load(), "nginx", log=lambda _: None))
+    except ProxylabError as error:
+        return f"the pinned nginx could not be had: {error.cause}"
     name = evidence.reference
     line = f"add_header X-Evidence ${name[1:]};" if name.startswith("$") else f"{name} x;"
     with tempfile.TemporaryDirectory() as folder:
@@ -185,6 +193,21 @@ def _nginx(evidence: Evidence) -> str | None:
         done = subprocess.run([binary, "-t", "-p", folder, "-c", str(config)], capture_output=True, text=True)
     unknown = f'unknown directive "{name}"' in done.stderr or f'unknown "{name[1:]}" variable' in done.stderr
     return f"{binary} knows no directive or variable {name!r}" if unknown else None
+
+
+def _haproxy(evidence: Evidence) -> str | None:
+    """In a document of the pinned HAProxy release (gzipped as Debian ships most of them)."""
+    try:
+        launcher = pinned_program(compose.load(), "haproxy", log=lambda _: None)
+    except ProxylabError as error:
+        return f"the pinned haproxy could not be had: {error.cause}"
+    path = launcher.parent.parent / "root" / "usr" / "share" / "doc" / "haproxy" / evidence.reference
+    if not path.is_file():
+        return f"{path} does not exist"
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", errors="replace") as document:
+        found = (evidence.text or "") in document.read()
+    return None if found else f"{path} does not contain {evidence.text!r}"
 
 
 def _contains(path: Path, text: str) -> str | None:

@@ -14,6 +14,7 @@ import time
 from proxylab import compose
 from proxylab.backend import choose
 from proxylab.certs import ensure_certs
+from proxylab.errors import ProxylabError
 from proxylab.exits import EXPECTATION_FAILED, OK, run_main
 from proxylab.paths import REPO
 
@@ -35,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     routes = commands.add_parser("routes", help="the route table")
     routes.add_argument("--markdown", action="store_true")
     commands.add_parser("versions", help="the versions of every component that runs")
+    commands.add_parser(
+        "releases", help="unpack Nginx, HAProxy and Redis at compose.yaml's versions from Debian's suites"
+    )
     commands.add_parser("backend", help="the backend `up` would use now: native or compose (starts nothing)")
     args = parser.parse_args(argv)
     # `make down` from another terminal sends SIGTERM: treat it like Ctrl-C, so `up` cleans up.
@@ -119,11 +123,36 @@ def _routes(args: argparse.Namespace) -> int:
 
 
 def _versions(_: argparse.Namespace) -> int:
-    backend = choose(compose.load())
-    print(f"backend: {backend.name}")
-    for name, version in backend.versions().items():
-        print(f"{name:<10} {version}")
-    return 0
+    """Per component: the pin, what each backend runs; then what answers now, asked of it."""
+    from proxylab.versions import pins
+
+    stack = compose.load()
+    rows = [("component", "pinned", "native backend", "images (compose.debian.yaml)", "pinned in")]
+    rows += [(pin.component, pin.pinned, pin.native, pin.images, pin.where) for pin in pins(stack)]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[4])
+    backend = choose(stack, log=lambda _: None)
+    try:
+        running = backend.versions()
+    except ProxylabError as error:
+        print(f"\nthe {backend.name} backend answers nothing yet ({error.cause}); `make up` starts it")
+        return OK
+    print(f"\nwhat the {backend.name} backend runs now, asked of each component:")
+    for name, version in running.items():
+        print(f"  {name:<10} {version}")
+    return OK
+
+
+def _releases(_: argparse.Namespace) -> int:
+    """Each Debian-packaged component at compose.yaml's tag, unpacked once into the cache; one line
+    each: the image, the release and its folder (scripts/debian-images.sh reads the folders)."""
+    from proxylab.versions import debian_releases
+
+    for image, release, version in debian_releases(compose.load()):
+        launcher = release.ensure(version, log=lambda line: print(line, file=sys.stderr))
+        print(f"{image}\t{release.release(version)}\t{launcher.parent.parent}")
+    return OK
 
 
 def _backend(_: argparse.Namespace) -> int:
@@ -141,4 +170,5 @@ COMMANDS = {
     "routes": _routes,
     "versions": _versions,
     "backend": _backend,
+    "releases": _releases,
 }

@@ -2,8 +2,10 @@
 # `make images`: every image compose.debian.yaml names, built from Debian packages for an engine
 # that reaches no container registry (CI here, an offline workshop room). Nothing is pulled: the
 # base is a debootstrap of Debian bookworm imported with `docker import`; the others are built
-# FROM it with apt over http, a wheelhouse downloaded on the host, and the cached Traefik and
-# Caddy builds.
+# FROM it with apt over http, a wheelhouse downloaded on the host, the cached Traefik and Caddy
+# builds, and the releases of Nginx, HAProxy and Redis that compose.yaml pins, unpacked from
+# Debian's suites into the cache (`python -m proxylab releases`): the same bytes the native
+# backend runs.
 #
 # Each image carries the label proxylab.inputs, a hash of everything it is made of (its build
 # context, including wheels and binaries, and the id of the base image); an image whose inputs
@@ -29,13 +31,19 @@ BASE="proxylab/debian-base:$SUITE"
 APP="proxylab/app:$APP_VERSION"
 # The same app with pyproject.toml's fastapi-run extra instead of certs (lab 15's `fastapi run`).
 APP_FASTAPI_RUN="proxylab/app-fastapi-run:$APP_VERSION"
-NGINX="proxylab/nginx:$SUITE"
-REDIS="proxylab/redis:$SUITE"
+# The upstream version of an image compose.yaml pins: nginx:1.30.6-alpine → 1.30.6.
+pinned_image() { sed -n "s|^ *image: \($1:[^ ]*\).*|\1|p" compose.yaml | head -n1; }
+pinned() { pinned_image "$1" | cut -d: -f2 | cut -d- -f1; }
+NGINX_VERSION=$(pinned nginx)
+HAPROXY_VERSION=$(pinned haproxy)
+REDIS_VERSION=$(pinned redis)
+NGINX="proxylab/nginx:$NGINX_VERSION"
+REDIS="proxylab/redis:$REDIS_VERSION"
 TRAEFIK="proxylab/traefik:$TRAEFIK_VERSION"
 TRAEFIK_BIN="$CACHE/traefik/$TRAEFIK_VERSION/traefik"
 CADDY="proxylab/caddy:$CADDY_VERSION"
 CADDY_BIN="$CACHE/caddy/$CADDY_VERSION/caddy"
-HAPROXY="proxylab/haproxy:$SUITE"
+HAPROXY="proxylab/haproxy:$HAPROXY_VERSION"
 # What `python -m proxylab.certs` needs of proxylab/ in the app images, as app/Dockerfile copies it.
 CERTS_FILES="__init__.py paths.py certs.py exits.py errors.py"
 
@@ -197,6 +205,21 @@ PYTHON
   echo "$dir"
 }
 
+# Nginx, HAProxy or Redis: the release unpacked in the cache (launchers in bin/, the packages'
+# files in root/), copied in as release/. `python -m proxylab releases` unpacks what is missing
+# and prints one line per image: image, release, folder.
+RELEASES=""
+stage_release() {
+  local name=$1 image=$2 dir folder
+  dir=$(stage "$name")
+  folder=$(printf '%s\n' "$RELEASES" | awk -F'\t' -v image="$image" '$1 == image {print $3}')
+  [ -n "$folder" ] && [ -f "$folder/release" ] \
+    || fail "no unpacked release for $image in the cache; run \`$PY -m proxylab releases\` and read its error"
+  mkdir -p "$dir/release"
+  cp -a "$folder/." "$dir/release/"
+  echo "$dir"
+}
+
 stage_traefik() {
   local dir
   dir=$(stage traefik)
@@ -241,19 +264,22 @@ ROOTFS=""
 trap '[ -z "$ROOTFS" ] || rm -rf --one-file-system "$ROOTFS" 2>/dev/null || true' EXIT
 
 preflight
+say "releases: Nginx $NGINX_VERSION, HAProxy $HAPROXY_VERSION and Redis $REDIS_VERSION from Debian's suites (once per version)"
+RELEASES=$("$PY" -m proxylab releases) \
+  || fail "unpacking the pinned releases failed (the error above); fix its cause and rerun \`make images\`"
 build_base
 context=$(stage_app certs app)
 build_image "$APP" app "$context"
 context=$(stage_app fastapi-run app-fastapi-run)
 build_image "$APP_FASTAPI_RUN" app-fastapi-run "$context" app
-context=$(stage nginx)
+context=$(stage_release nginx "$(pinned_image nginx)")
 build_image "$NGINX" nginx "$context"
-context=$(stage redis)
+context=$(stage_release redis "$(pinned_image redis)")
 build_image "$REDIS" redis "$context"
 context=$(stage_traefik)
 build_image "$TRAEFIK" traefik "$context"
 context=$(stage_caddy)
 build_image "$CADDY" caddy "$context"
-context=$(stage haproxy)
+context=$(stage_release haproxy "$(pinned_image haproxy)")
 build_image "$HAPROXY" haproxy "$context"
 say "done in $(elapsed "$started"): $BASE $APP $APP_FASTAPI_RUN $NGINX $REDIS $TRAEFIK $CADDY $HAPROXY"

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Debian packages the native backend runs: nginx and haproxy (proxies; Caddy and Traefik are
-# built from their Go modules), redis (readiness dependency), chromium (docs UI checked in a real
-# browser), wrk (make bench). Installs only what is missing.
+# Debian packages the native backend runs from the host's own suite: chromium (docs UI checked in
+# a real browser) and wrk (make bench). Installs only what is missing. Nginx, HAProxy and Redis
+# are not among them: they run at compose.yaml's versions, unpacked from whichever Debian suite
+# packages that release (proxylab/native/debian_release.py), never the host's packages.
 set -euo pipefail
 if ! command -v dpkg-query >/dev/null; then
   echo "Debian packages: not a Debian machine, nothing installed (the Compose backend needs none;"
-  echo "  the native backend needs nginx on PATH, and Go to build Traefik)"
+  echo "  the native backend needs apt-get and dpkg-deb to unpack Nginx, HAProxy and Redis, and Go to build Traefik)"
   exit 0
 fi
-packages=(nginx-light haproxy redis-server chromium wrk)
+packages=(chromium wrk)
 need=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
@@ -22,7 +23,4 @@ sudo=""
 echo "Debian packages: installing ${need[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
-# --no-install-recommends: nginx-light alone, not a second web server's worth of modules.
 $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-# Debian's packages may start a system nginx on port 80 (and a system haproxy with no listener);
-# proxylab runs its own, so leave those as the packages left them and touch no system config.

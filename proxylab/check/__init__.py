@@ -1,13 +1,14 @@
 """`make check`: is compose.yaml consistent with itself, its files and the proxies' configs?
 
-What: eleven checks that need no Docker engine and no running stack. `schema` validates against the
+What: twelve checks that need no Docker engine and no running stack. `schema` validates against the
 Compose Specification and `compose` with Compose's own loader (proxylab/check/schema.py); `files`
 finds what compose.yaml mounts or builds; `ports` finds clashing published ports and routes to
 unknown apps; `trust` compares each app's FORWARDED_ALLOW_IPS with the proxies' addresses; then
 one check per proxy of proxylab/proxies' table (`traefik`, `nginx`, `caddy`, `haproxy`), each
 reading its own config and confirming each port routes the way its `x-route` says; `tls` that
 exactly the `tls: true` ports terminate TLS with .run/certs; `readme` compares README.md's route
-table with compose.yaml.
+table with compose.yaml; `versions` that each component runs one upstream version on both
+backends (proxylab/check/versions.py).
 When: before `make up`, and in CI. Each failing Finding names the thing, the cause and the next step.
 Why: compose.yaml is the one source of truth, but each proxy's config repeats every route in its
 own words. If one drifts, a lab would measure a different route from the one its port promises.
@@ -34,6 +35,7 @@ from proxylab.check.readme import check_readme, describe_app, route_table_markdo
 from proxylab.check.schema import check_compose_config, check_schema
 from proxylab.check.tls import check_tls
 from proxylab.check.trust import check_trust
+from proxylab.check.versions import check_versions
 from proxylab.compose import Stack
 from proxylab.paths import REPO
 
@@ -49,6 +51,7 @@ __all__ = [
     "check_schema",
     "check_tls",
     "check_trust",
+    "check_versions",
     "describe_app",
     "forwarded_allow_ips",
     "route_table_markdown",
@@ -70,6 +73,7 @@ def run_checks(
         *((proxy.name, lambda proxy=proxy: proxy.check(stack)) for proxy in proxies.every()),
         ("tls", lambda: check_tls(stack)),
         ("readme", lambda: check_readme(stack, readme)),
+        ("versions", lambda: check_versions(stack, readme)),
     ]
     findings: list[Finding] = []
     for name, check in checks:

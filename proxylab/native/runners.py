@@ -7,8 +7,9 @@
 - a proxy's image (proxylab/proxies' table: traefik, nginx, caddy, haproxy): its Proxy's binary,
   command line and environment, on the native copy of its config that the Proxy renders into
   the service's run folder, touching no system config;
-- redis:<tag>: Debian's redis-server with a config of its own in the run folder, bound to the
-  service's native address, persisting nothing (the image's version differs: `make versions`).
+- redis:<tag>: the tag's Redis release, unpacked from the Debian suite that packages it
+  (proxylab/native/debian_release.py, as nginx and haproxy), with a config of its own in the run
+  folder, bound to the service's native address, persisting nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from proxylab import proxies
 from proxylab.compose import Service, Stack
 from proxylab.errors import ProxylabError
 from proxylab.native.addresses import NativeAddresses
+from proxylab.native.debian_release import DebianRelease, upstream_of_tag
 
 # What a native process inherits from the caller's environment; the rest comes from compose.yaml,
 # so a variable set in your shell (PROXYLAB_APP_ROOT_PATH, say) cannot leak into an app.
@@ -37,6 +39,10 @@ SERVER_FLAGS = {"uvicorn": "host-port", "app.serve": "host-port", "fastapi": "ho
 # the proxies, Redis and the one-shot `certs` are unchanged. Only `make drift`, lab 14 and the
 # drift test set it (instruments/releases/apps.py); unset, the apps run from proxylab's own virtualenv.
 APP_VENV_VARIABLE = "PROXYLAB_APP_VENV"
+
+# Redis at compose.yaml's tag (redis:8.0.6-alpine runs Debian's redis-server 8.0.6); redis-cli
+# beside it for what the image's healthcheck runs.
+REDIS = DebianRelease("redis", "redis-server", ("usr/bin/redis-server", "usr/bin/redis-cli"))
 
 
 # The app images that are not proxylab-app, each with the virtualenv `make venv` makes for it:
@@ -113,7 +119,7 @@ def process_spec(stack: Stack, name: str, run_dir: Path, log=print) -> ProcessSp
         binary = proxy.binary(stack.image_tag(name), log)
         argv, cwd, extra = proxy.argv(binary, proxy.render(service, addresses, out), out), out, proxy.env(out)
     elif image.startswith("redis:"):
-        argv, cwd = _redis(service, addresses, run_dir / name), run_dir / name
+        argv, cwd = _redis(service, addresses, run_dir / name, stack.image_tag(name), log), run_dir / name
     else:
         raise ProxylabError(
             f"service {name}",
@@ -206,16 +212,8 @@ def _oneshot(service: Service) -> list[str]:
     ]
 
 
-def _redis(service: Service, addresses: NativeAddresses, out: Path) -> list[str]:
-    server = shutil.which("redis-server") or (
-        "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None
-    )
-    if server is None:
-        raise ProxylabError(
-            "redis-server",
-            "is not installed",
-            "install Debian's package: apt-get install redis-server (.ci/run does this)",
-        )
+def _redis(service: Service, addresses: NativeAddresses, out: Path, tag: str, log) -> list[str]:
+    server = str(REDIS.ensure(upstream_of_tag(tag), log=log))
     host, port = addresses.bind(service.name, 6379)
     out.mkdir(parents=True, exist_ok=True)
     config = out / "redis.conf"

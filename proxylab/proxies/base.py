@@ -16,14 +16,13 @@ doctor ask the same object, so a proxy's facts cannot drift apart between them (
 from __future__ import annotations
 
 import re
-import shutil
 import signal
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from proxylab.errors import ProxylabError
+from proxylab.native.debian_release import DebianRelease, upstream_of_tag
 from proxylab.native.go_build import GoTool, image_version
 
 if TYPE_CHECKING:
@@ -32,9 +31,6 @@ if TYPE_CHECKING:
     from proxylab.native.addresses import NativeAddresses
 
 Log = Callable[[str], object]
-
-# Where Debian installs nginx and haproxy; a user's PATH does not always include sbin.
-_SBIN = Path("/usr/sbin")
 
 
 class Proxy(Protocol):
@@ -78,43 +74,36 @@ class Proxy(Protocol):
         ...
 
 
-# --- Debian's packages ----------------------------------------------------------------------
+# --- Debian's packages, at the pinned upstream version ---------------------------------------
 
 
 class FromDebian:
-    """What nginx and haproxy share: run from Debian's package natively, found, never built, and
-    needing no variables of their own. A home sets `name` and `package`."""
+    """What nginx and haproxy share: the upstream release the image tag pins, unpacked from the
+    Debian suite that has it (proxylab/native/debian_release.py), never the host's package, and
+    needing no variables of their own. A home sets `name`, `release` and `version_pattern`."""
 
     name: str
-    package: str  # Debian's package, which the error for a missing binary names
+    release: DebianRelease
+    version_pattern: str
 
     def binary(self, image_tag: str, log: Log) -> str:
-        return debian_binary(self.name, self.package)
+        return str(self.release.ensure(upstream_of_tag(image_tag), log=log))
 
     def env(self, run_dir: Path) -> dict[str, str]:
         return {}
 
-
-def debian_binary(name: str, package: str) -> str:
-    """Debian's `name` from PATH or /usr/sbin; else an error naming the package to install."""
-    found = shutil.which(name) or (str(_SBIN / name) if (_SBIN / name).exists() else None)
-    if found is None:
-        raise ProxylabError(
-            name,
-            "is not installed",
-            f"install Debian's package: apt-get install {package} (`make deps` does this)",
-        )
-    return found
+    def native_version(self, image_tag: str) -> str:
+        return release_version(self.release, self.version_pattern, image_tag)
 
 
-def debian_version(name: str, pattern: str) -> str | None:
-    """What Debian's `name -v` says (haproxy on stdout, nginx on stderr); None where not installed."""
-    binary = shutil.which(name) or str(_SBIN / name)
-    try:
-        done = subprocess.run([binary, "-v"], capture_output=True, text=True)
-    except OSError:
-        return None
-    return parse_version(pattern, done.stdout + done.stderr)
+def release_version(release: DebianRelease, pattern: str, image_tag: str) -> str:
+    """What the unpacked release for the image's version says it is, and which Debian package it
+    came from; or that it is not unpacked yet."""
+    version = upstream_of_tag(image_tag)
+    if not release.unpacked(version):
+        return f"{version} (image tag; not unpacked yet: `make up` or `make releases` does it)"
+    done = subprocess.run([str(release.launcher(version)), "-v"], capture_output=True, text=True)
+    return f"{parse_version(pattern, done.stdout + done.stderr)} (Debian {release.release(version)})"
 
 
 # --- built from a Go module -----------------------------------------------------------------

@@ -1,9 +1,11 @@
-"""HAProxy: Debian's package natively (2.6, the image's branch), configured by one haproxy.cfg.
+"""HAProxy: the pinned release unpacked from Debian's suites natively, configured by one haproxy.cfg.
 
-What: HAPROXY, the Proxy (proxylab/proxies/base.py) for every `haproxy:<tag>` service: Debian's
-haproxy from PATH or /usr/sbin, `haproxy -db -f <cfg>` in the foreground, stopped with SIGUSR1 as
-the image's STOPSIGNAL says (a soft stop: it finishes the connections it has), the native copy of
-haproxy.cfg, and `make check`'s reading of its frontends against x-route.
+What: HAPROXY, the Proxy (proxylab/proxies/base.py) for every `haproxy:<tag>` service: the
+haproxy of Debian's package whose upstream version is the tag's (3.2.26 from sid for
+haproxy:3.2.26-alpine; proxylab/native/debian_release.py), `haproxy -db -f <cfg>` in the
+foreground, stopped with SIGUSR1 as the image's STOPSIGNAL says (a soft stop: it finishes the
+connections it has), the native copy of haproxy.cfg, and `make check`'s reading of its
+frontends against x-route.
 When: resolved through proxylab/proxies/__init__.py's table.
 Why here: everything proxylab knows about HAProxy in one module.
 
@@ -32,12 +34,14 @@ from proxylab.check.common import (
 )
 from proxylab.compose import Port, Service, Stack
 from proxylab.native.addresses import NativeAddresses
+from proxylab.native.debian_release import DebianRelease
 from proxylab.native.render import render_one_file
 from proxylab.proxies import services_of
-from proxylab.proxies.base import FromDebian, debian_version
+from proxylab.proxies.base import FromDebian
 
 HAPROXY_CFG = "/usr/local/etc/haproxy/haproxy.cfg"
-DEBIAN_PACKAGE = "haproxy"
+# The release compose.yaml's image tag pins, from the Debian suite that has it.
+RELEASE = DebianRelease("haproxy", "haproxy", ("usr/sbin/haproxy",))
 
 
 class Haproxy(FromDebian):
@@ -47,7 +51,7 @@ class Haproxy(FromDebian):
     stop_signal = signal.SIGUSR1  # the image's STOPSIGNAL (images/debian/haproxy/Dockerfile too)
     version_command = ("haproxy", "-v")
     version_pattern = r"HAProxy version (\S+)"
-    package = DEBIAN_PACKAGE
+    release = RELEASE
 
     def argv(self, binary: str, config: Path, run_dir: Path) -> list[str]:
         # -db: foreground, no daemon, no pid file, as compose.yaml's command says.
@@ -65,15 +69,6 @@ class Haproxy(FromDebian):
     def tls_problems(self, service: Service) -> list[str]:
         how = "write `bind :{port} ssl crt <chain-and-key file>`"
         return terminates_problems(service, haproxy_tls(service), how)
-
-    def native_version(self, image_tag: str) -> str:
-        """Debian's 2.6.12 natively; the image is the same branch's newer release, and says so here."""
-        found = debian_version("haproxy", self.version_pattern)
-        if found is None:
-            return f"{image_tag} (image tag; no native haproxy)"
-        if found.startswith(image_tag.split("-", 1)[0]):
-            return f"{found} (native Debian package; image haproxy:{image_tag})"
-        return f"{found} (native Debian package, differs from image haproxy:{image_tag})"
 
 
 HAPROXY = Haproxy()

@@ -1,8 +1,9 @@
-"""Readiness follows Redis, liveness never does (PROXYLAB_REDIS_URL; a real redis-server, no fakes)."""
+"""Readiness follows Redis, liveness never does (PROXYLAB_REDIS_URL; a real redis-server, no fakes).
+
+The server is compose.yaml's Redis release, as the native backend runs it (proxylab/versions.py)."""
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import time
@@ -13,6 +14,8 @@ from app_modes import build_app
 from fastapi.testclient import TestClient
 
 from app.settings import Settings
+from proxylab import compose
+from proxylab.versions import pinned_program
 
 
 def _free_port() -> int:
@@ -23,10 +26,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Debian's redis-server on a free loopback port, persisting nothing, stopped at the end."""
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.skip("redis-server is not installed (make deps installs it)")
+    """The pinned redis-server on a free loopback port, persisting nothing, stopped at the end."""
+    server = str(pinned_program(compose.load(), "redis", "usr/bin/redis-server"))
     port = _free_port()
     folder = tmp_path_factory.mktemp("redis")
     process = subprocess.Popen(

@@ -9,6 +9,7 @@ strip and one keep route (ports 9790-9797); everything started here is stopped i
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import subprocess
@@ -27,7 +28,6 @@ from proxylab import compose
 from proxylab.errors import ProxylabError
 from proxylab.native.go_build import image_version
 from proxylab.paths import REPO
-from proxylab.proxies import base as proxy_base
 
 PREFIX = "/api/v1"
 PLAIN_APP, ROOT_PATH_APP = 9780, 9781
@@ -443,15 +443,19 @@ def test_version_argv_reports_the_pinned_proxies() -> None:
 # --- faults -----------------------------------------------------------------------------------
 
 
-def test_a_missing_debian_proxy_is_named_with_the_package_to_install(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+def test_a_pinned_release_no_debian_suite_has_is_named_with_what_they_have(
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Without nginx the doctor must say what is missing and how to install it, not crash."""
-    monkeypatch.setattr(proxies.shutil, "which", lambda _: None)
-    monkeypatch.setattr(proxy_base, "_SBIN", tmp_path)
+    """A compose.yaml pinning an nginx no Debian suite packages: the doctor must name the version
+    and list the versions the suites have, not crash or run another version."""
+    stack = compose.load()
+    pinned = stack.services["nginx"]
+    image = (pinned.image or "").replace(stack.image_tag("nginx"), "0.0.1-alpine")
+    monkeypatch.setitem(stack.services, "nginx", dataclasses.replace(pinned, image=image))
+    monkeypatch.setattr(proxies.compose, "load", lambda: stack)
     with pytest.raises(ProxylabError) as raised:
-        proxies.start_argv("nginx", routes_of("nginx"), PREFIX, tmp_path)
-    assert (raised.value.thing, "apt-get install nginx-light" in raised.value.next_step) == ("nginx", True)
+        proxies.start_argv("nginx", routes_of("nginx"), PREFIX, Path("/tmp"))
+    assert raised.value.thing == "nginx 0.0.1" and "1.30.6 (sid)" in raised.value.cause, raised.value
 
 
 @pytest.mark.parametrize("prefix", ["api/v1", "/api/v1/", "/api/(v1)", "/"])

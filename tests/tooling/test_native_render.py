@@ -9,7 +9,6 @@ publishes, reaches no app, or refuses its own config.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from proxylab.native.go_build import image_version
 from proxylab.proxies.caddy import TOOL as CADDY
 from proxylab.proxies.caddy import render_caddy
 from proxylab.proxies.haproxy import render_haproxy
+from proxylab.versions import pinned_program
 
 
 def test_every_caddy_site_binds_where_compose_publishes_it(real_stack: Stack, tmp_path: Path) -> None:
@@ -44,9 +44,7 @@ def test_every_haproxy_bind_and_server_is_native(real_stack: Stack, tmp_path: Pa
 
 
 def test_haproxy_accepts_its_native_config(real_stack: Stack, tmp_path: Path) -> None:
-    haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
-    if not Path(haproxy).is_file():
-        pytest.skip("Debian's haproxy is not installed (`make deps`)")
+    haproxy = str(pinned_program(real_stack, "haproxy"))
     config = render_haproxy(real_stack.services["haproxy"], NativeAddresses(real_stack), tmp_path)
     done = subprocess.run([haproxy, "-c", "-f", str(config)], capture_output=True, text=True)
     # The TLS frontend needs the generated certificate: `make up` and the test session make it.

@@ -1,9 +1,11 @@
-"""Nginx: Debian's package natively, the nginx image in Compose, configured through /etc/nginx.
+"""Nginx: the pinned release unpacked from Debian's suites natively, the nginx image in Compose,
+configured through /etc/nginx.
 
 What: NGINX, the Proxy (proxylab/proxies/base.py) for every `nginx:<tag>` service (`nginx` and
-the `edge`): Debian's nginx from PATH or /usr/sbin, run in the foreground inside its run folder,
-stopped with SIGQUIT as the image's STOPSIGNAL says (a graceful stop: it finishes the requests it
-has), the native copy of /etc/nginx (render.py) and the check of its server blocks and TLS
+the `edge`): the nginx of Debian's package whose upstream version is the tag's (1.30.6 from sid
+for nginx:1.30.6-alpine; proxylab/native/debian_release.py), run in the foreground inside its
+run folder, stopped with SIGQUIT as the image's STOPSIGNAL says (a graceful stop: it finishes
+the requests it has), the native copy of /etc/nginx (render.py) and the check of its server blocks and TLS
 against x-route (check.py).
 When: resolved through proxylab/proxies/__init__.py's table.
 Why here: everything proxylab knows about Nginx in one folder.
@@ -15,8 +17,9 @@ import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from proxylab.native.debian_release import DebianRelease
 from proxylab.proxies import services_of
-from proxylab.proxies.base import FromDebian, debian_version
+from proxylab.proxies.base import FromDebian
 from proxylab.proxies.nginx.check import check_nginx, nginx_tls_problems
 from proxylab.proxies.nginx.render import render_nginx
 
@@ -25,7 +28,8 @@ if TYPE_CHECKING:
     from proxylab.compose import Service, Stack
     from proxylab.native.addresses import NativeAddresses
 
-DEBIAN_PACKAGE = "nginx-light"
+# The release compose.yaml's image tag pins, from the Debian suite that has it.
+RELEASE = DebianRelease("nginx", "nginx", ("usr/sbin/nginx",))
 
 
 class Nginx(FromDebian):
@@ -35,7 +39,7 @@ class Nginx(FromDebian):
     stop_signal = signal.SIGQUIT  # the image's STOPSIGNAL (images/debian/nginx/Dockerfile too)
     version_command = ("nginx", "-v")
     version_pattern = r"nginx/(\S+)"
-    package = DEBIAN_PACKAGE
+    release = RELEASE
 
     def argv(self, binary: str, config: Path, run_dir: Path) -> list[str]:
         # -p/-c keep nginx inside the run folder; -e and pid keep it off /var/log and /run.
@@ -62,12 +66,6 @@ class Nginx(FromDebian):
 
     def tls_problems(self, service: Service) -> list[str]:
         return nginx_tls_problems(service)
-
-    def native_version(self, image_tag: str) -> str:
-        found = debian_version("nginx", self.version_pattern)
-        if found is None:
-            return f"{image_tag} (image tag; no native nginx)"
-        return f"{found} (native Debian package; image nginx:{image_tag})"
 
 
 NGINX = Nginx()
