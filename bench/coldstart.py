@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from proxylab.backend import Backend
+from proxylab.cleanup import cleaned_up_by
 from proxylab.native.runners import process_spec
 
 
@@ -40,13 +41,16 @@ def measure_cold_starts(backend: Backend, repeats: int, log: Callable[[str], Non
     """Seconds to all-healthy for each of `repeats` down-then-up cycles."""
     check_startable(backend)
     seconds = []
-    try:
+
+    def back_up() -> None:
+        if state(backend) != "running":
+            log("bringing the stack back up after a failed cold start")
+            backend.up()
+
+    # If bringing it back fails too, that is told after the cold start's own failure.
+    with cleaned_up_by(back_up):
         for repeat in range(1, repeats + 1):
             backend.down()
             seconds.append(backend.up())
             log(f"cold start {repeat}/{repeats}: all healthy after {seconds[-1]:.2f} s")
-    finally:
-        if state(backend) != "running":
-            log("bringing the stack back up after a failed cold start")
-            backend.up()
     return seconds

@@ -22,6 +22,7 @@ from bench.stats import spread
 from instruments import wrk
 from instruments.load_targets import PATHS, Target, targets
 from proxylab.backend import Backend
+from proxylab.cleanup import cleaned_up_by
 from proxylab.compose import Stack
 from proxylab.errors import ProxylabError
 from proxylab.native.probe import probe
@@ -74,7 +75,14 @@ def run_bench(
         "test_sessions": sessions.last_sessions(),  # before the bench's own session runs
     }
     started_here = coldstart.state(backend) == "stopped"
-    try:
+
+    def stop_if_started_here() -> None:
+        if started_here:
+            log("stopping the stack the bench started")
+            backend.down()
+
+    # A stop that fails after a failed measurement is told after it, not in its place.
+    with cleaned_up_by(stop_if_started_here):
         report["cold_start"] = _cold_start(plan, backend, chosen, log)
         report["test_suite"] = _test_suite(plan, log)
         if (
@@ -94,10 +102,6 @@ def run_bench(
             "paths": measure_paths(chosen, plan.paths, plan.load, plan.repeats, plan.warmup_s, log),
         }
         report["versions"] = backend.versions()
-    finally:
-        if started_here:
-            log("stopping the stack the bench started")
-            backend.down()
     report["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     return report
 

@@ -14,6 +14,7 @@ import time
 from proxylab import compose
 from proxylab.backend import choose
 from proxylab.certs import ensure_certs
+from proxylab.cleanup import clean_up_after
 from proxylab.errors import ProxylabError
 from proxylab.exits import EXPECTATION_FAILED, OK, run_main
 from proxylab.paths import REPO
@@ -68,9 +69,10 @@ def _up(args: argparse.Namespace) -> int:
         print("attached: Ctrl-C stops every service")
         while True:
             time.sleep(3600)
-    except KeyboardInterrupt:
-        # However late the interrupt comes, whatever `up` started is stopped before exiting.
-        backend.down()
+    except KeyboardInterrupt as interrupt:
+        # However late the interrupt comes, whatever `up` started is stopped before exiting; a
+        # stop that fails is told after "interrupted", and the exit status stays 130.
+        clean_up_after(interrupt, backend.down)
         raise
 
 

@@ -110,10 +110,16 @@ class ComposeBackend:
         return time.monotonic() - started
 
     def _explained(self, error: ProxylabError) -> ProxylabError:
-        """Compose's own last lines, then each service that is not running or healthy with its log."""
+        """Compose's own last lines, then each service that is not running or healthy with its log.
+
+        Asking the engine can fail too (it went away; a container was removed between the list
+        and its logs): then `error` is told as it is, with that failure noted after it.
+        """
         try:
             failing = [status for status in self.status() if not status.is_healthy]
-        except ProxylabError:
+            logs = {status.name: self.tail(status.name, 10) for status in failing}
+        except (ProxylabError, DockerException, requests.exceptions.RequestException) as trouble:
+            error.add_note(f"while asking Docker which service failed: {trouble}")
             return error
         if not failing:
             return error
@@ -121,7 +127,7 @@ class ComposeBackend:
         for status in failing:
             details += [
                 f"{status.name}: {status.state}{', ' + status.health if status.health else ''}",
-                *self.tail(status.name, 10).splitlines(),
+                *logs[status.name].splitlines(),
                 "",
             ]
         names = ", ".join(status.name for status in failing)

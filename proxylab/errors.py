@@ -1,6 +1,7 @@
 """The one error type the stack tooling raises for things a person can fix.
 
-Every command line prints it and exits 2 (proxylab/exits.py).
+Every command line prints it and exits 2 (proxylab/exits.py). Notes added to it (a cleanup that
+failed after it: proxylab/cleanup.py) print after it, never in its place.
 """
 
 from __future__ import annotations
@@ -20,8 +21,11 @@ class ProxylabError(Exception):
         self.details = details
         super().__init__(f"{thing}: {cause}")
 
-    def render(self) -> str:
-        text = f"error: {self.thing}: {self.cause}\n  next: {self.next_step}"
+    def render(self, heading: str = "error") -> str:
+        """`heading: thing: cause`, the next step, the details; then each note on lines of its own."""
+        text = f"{heading}: {self.thing}: {self.cause}\n  next: {self.next_step}"
         if self.details:
             text += "\n" + "\n".join(f"  | {line}" for line in self.details.splitlines())
+        for note in getattr(self, "__notes__", []):
+            text += "\n" + note
         return text

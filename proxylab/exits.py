@@ -32,8 +32,10 @@ def run_main(body: Callable[[], int], *, interrupted: str = "interrupted", sigte
     """Run a command's body and return its exit status; never raises a fault or Ctrl-C.
 
     A ProxylabError is printed (thing, cause, next step) to stderr and exits FAULT; Ctrl-C prints
-    `interrupted` and exits INTERRUPTED. With `sigterm`, SIGTERM (`make down` from another
-    terminal) is raised as Ctrl-C, so whatever the body started is stopped the same way.
+    `interrupted` and exits INTERRUPTED. Either is followed by its notes: a cleanup that failed
+    after it (proxylab/cleanup.py) is told second, and the status stays the first failure's.
+    With `sigterm`, SIGTERM (`make down` from another terminal) is raised as Ctrl-C, so whatever
+    the body started is stopped the same way.
     """
     if sigterm:
         signal.signal(signal.SIGTERM, _raise_interrupt)
@@ -42,8 +44,8 @@ def run_main(body: Callable[[], int], *, interrupted: str = "interrupted", sigte
     except ProxylabError as error:
         print(error.render(), file=sys.stderr)
         return FAULT
-    except KeyboardInterrupt:
-        print(f"\n{interrupted}", file=sys.stderr)
+    except KeyboardInterrupt as interrupt:
+        print("\n".join(["", interrupted, *getattr(interrupt, "__notes__", [])]), file=sys.stderr)
         return INTERRUPTED
 
 

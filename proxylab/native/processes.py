@@ -4,8 +4,9 @@ What: a process is identified by its pid plus its kernel start time (`start_time
 pid is never mistaken for ours and nginx renaming its master does not hide it; `stop_group`
 signals a whole process group, waits, then kills what is left and waits until no live member
 remains (nginx's workers share the master's group).
-When: NativeBackend records `start_time` when it starts a service and calls `is_alive` and
-`stop_group` from any later command (`status`, `down`, the next `up`).
+`kill_leftovers` kills what a main process that has already exited left in its group.
+When: NativeBackend records `start_time` when it starts a service and calls `is_alive`,
+`stop_group` and `kill_leftovers` from any later command (`status`, `down`, the next `up`).
 Why: a process whose `up` has exited is re-parented, and not every init reaps at once: zombies
 must count as gone, or `down` would wait on processes that no longer run.
 """
@@ -71,6 +72,29 @@ def stop_group(pid: int, started: int, sig: signal.Signals, grace: float = STOP_
     _wait_group_gone(pid)
 
 
+def kill_leftovers(pid: int, started: int | None) -> bool:
+    """Kill what a service's main process, gone already, left in its process group; True if any.
+
+    A main process that exits on its own (Hypercorn's master, during a start that then fails)
+    can leave its worker serving the service's port; `stop_group` is for a main process that
+    still runs, so without this `down` would skip the service and then find its port in use.
+    Linux gives out no pid that is still some group's id, so while group `pid` has members they
+    are ours, unless `pid` names a live process again (our group had emptied, the number was
+    given out anew) or a member is older than our main process: then nothing is killed.
+    """
+    if started is None or start_time(pid) is not None:
+        return False
+    members = _group_members(pid)
+    if not members or any(began < started for began in members.values()):
+        return False
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return False
+    _wait_group_gone(pid)
+    return True
+
+
 def _wait_group_gone(pgid: int) -> None:
     """Wait until no live process is left in the group (nginx's workers share the master's).
 
@@ -83,14 +107,20 @@ def _wait_group_gone(pgid: int) -> None:
 
 
 def _group_has_live_members(pgid: int) -> bool:
+    return bool(_group_members(pgid))
+
+
+def _group_members(pgid: int) -> dict[int, int]:
+    """The live (not zombie) processes of group `pgid`: pid → kernel start time."""
+    members = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rpartition(")")[2].split()
         except OSError:
             continue
         if int(fields[2]) == pgid and fields[0] != "Z":
-            return True
-    return False
+            members[int(stat.parent.name)] = int(fields[19])
+    return members
 
 
 def reap(pid: int) -> None:

@@ -2,8 +2,10 @@
 
 The same promises Compose makes: a service starts only once what it depends on is healthy (its
 healthcheck URL answers 2xx); a service that exits or stays unhealthy past its healthcheck's
-deadline stops the whole start, with its last log lines shown; `down` stops everything, and a
-run that was killed is cleaned up by the next `up`. Each service starts as soon as what it
+deadline stops the whole start, with its last log lines shown, and what was started is stopped
+(a failure of that cleanup is told after the cause, never in its place); `down` stops
+everything, including what a service whose main process has died left in its process group, and
+a run that was killed is cleaned up by the next `up`. Each service starts as soon as what it
 depends on is healthy, not in waves; one marked `x-native-head-start: SECONDS` (and what it
 depends on) starts first, and the others wait those seconds, so that a service slow to turn
 healthy on purpose does its imports before twenty others compete for the cores. State (pids,
@@ -24,11 +26,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from proxylab import ports, proxies, versions
+from proxylab.cleanup import clean_up_after
 from proxylab.compose import Stack
 from proxylab.errors import ProxylabError
 from proxylab.native.addresses import NativeAddresses
 from proxylab.native.probe import probe
-from proxylab.native.processes import is_alive, start_time, stop_group, unblock_stop_signals
+from proxylab.native.processes import is_alive, kill_leftovers, start_time, stop_group, unblock_stop_signals
 from proxylab.native.runners import ProcessSpec, process_spec
 from proxylab.paths import RUN_DIR
 from proxylab.status import ServiceStatus
@@ -91,9 +94,10 @@ class NativeBackend:
                 time.sleep(
                     _POLL_S / 4
                 )  # a service whose dependencies just turned healthy starts within 50 ms
-        except BaseException:
+        except BaseException as failure:
             self.log("stopping everything that was started")
-            self.down()
+            # A port the stop could not free must not hide why the start failed: it is noted.
+            clean_up_after(failure, self.down)
             raise
         return time.monotonic() - started
 
@@ -228,6 +232,8 @@ class NativeBackend:
         replicas wait out their 3 s window together, not one after another)."""
         state = self._state()
         alive = {name: entry for name, entry in state.items() if is_alive(entry["pid"], entry["started"])}
+        for name in state.keys() - alive.keys():
+            self._kill_leftovers(name, state[name])
         stopped = []
         for level in self._stop_levels(list(alive)):
             with ThreadPoolExecutor(max_workers=len(level), thread_name_prefix="stop") as pool:
@@ -257,6 +263,12 @@ class NativeBackend:
         stop_group(entry["pid"], entry["started"], self._stop_signal(name))
         self.log(f"stopped {name:<22} in {time.monotonic() - began:.1f}s")
         return name
+
+    def _kill_leftovers(self, name: str, entry: dict) -> None:
+        """A service whose main process exited (it failed, or `up` was killed) may have left a
+        worker in its group, holding its port: killed as its container's end would kill it."""
+        if kill_leftovers(entry["pid"], entry["started"]):
+            self.log(f"killed what {name} left in its process group after its main process exited")
 
     def _stop_signal(self, service: str) -> signal.Signals:
         """What Compose would send: a proxy's image's STOPSIGNAL (nginx's SIGQUIT, for the edge
@@ -318,6 +330,8 @@ class NativeBackend:
         began = time.monotonic()
         if entry is not None and is_alive(entry["pid"], entry["started"]):
             stop_group(entry["pid"], entry["started"], sig or self._stop_signal(service))
+        elif entry is not None:
+            self._kill_leftovers(service, entry)
         return time.monotonic() - began
 
     def start_service(self, service: str, wait: bool = True) -> float:

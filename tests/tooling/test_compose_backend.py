@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import requests
-from docker.errors import DockerException
+from docker.errors import DockerException, NotFound
 
 from proxylab.compose import Stack
 from proxylab.compose_backend import ComposeBackend, docker_answers
@@ -219,6 +219,31 @@ def test_a_failed_up_names_the_service_that_is_not_healthy_with_its_log(real_sta
     assert lines[-2:] == [
         "nginx: running, unhealthy",
         'nginx | cannot load certificate "/etc/proxylab/certs/server.pem"',
+    ]
+
+
+@dataclass
+class RemovedContainer(FakeContainer):
+    """Listed, then removed before its logs are read (a one-shot, a `down` from another terminal)."""
+
+    def logs(self, **kwargs: Any) -> bytes:
+        raise NotFound(f"No such container: {self.name}")
+
+
+def test_a_failed_up_is_told_even_when_asking_why_fails(real_stack: Stack) -> None:
+    """The engine's 404 for a container gone meanwhile would be all `make up` printed, Compose's
+    own failure lost (raised `from None`), as a failed cleanup once hid why a native start failed."""
+    client = FakeClient(RemovedContainer("nginx", health="unhealthy"))
+    with pytest.raises(ProxylabError) as raised:
+        backend(real_stack, FakeRun(done(0), done(1, "container proxylab-nginx-1 is unhealthy")), client).up()
+    assert error_parts(raised.value) == (
+        "docker compose up",
+        "exited with status 1",
+        "read Compose's last lines below; `make status` shows each service",
+    )
+    assert raised.value.details == "container proxylab-nginx-1 is unhealthy"
+    assert raised.value.__notes__ == [
+        "while asking Docker which service failed: No such container: proxylab-nginx-1"
     ]
 
 

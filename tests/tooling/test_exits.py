@@ -2,7 +2,8 @@
 
 A failure here means a script or CI reading that command's status would take a fault (a port in use, a
 malformed file) for a finding, or the other way round. Each case runs the CLI's `main` in this process
-with one function it calls replaced by one that raises a ProxylabError, so nothing is started.
+with one function it calls replaced by one that raises a ProxylabError, so nothing is started. A
+cleanup that fails after a failure (proxylab/cleanup.py) is told after it and leaves its status as is.
 """
 
 from __future__ import annotations
@@ -13,8 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from proxylab import cli
+from proxylab.cleanup import cleaned_up_by
 from proxylab.errors import ProxylabError
 from proxylab.exits import EXPECTATION_FAILED, FAULT, INTERRUPTED, OK, run_main
+from proxylab.native.supervisor import NativeBackend
+from proxylab.paths import REPO
 
 FAULT_TEXT = "next: do the next thing"
 
@@ -69,6 +74,75 @@ def test_sigterm_is_raised_as_ctrl_c_when_asked() -> None:
         return OK
 
     assert run_main(terminated, sigterm=True) == INTERRUPTED
+
+
+# --- a cleanup that fails after a failure -------------------------------------------------------------
+
+
+def _stop_fails(*_: object) -> None:
+    raise ProxylabError(
+        "ports 127.0.0.1:8008",
+        "are still in use after stopping every service",
+        "find the owner with `ss -ltnp` and stop it",
+    )
+
+
+def _interrupted(*_: object) -> float:
+    raise KeyboardInterrupt
+
+
+STOP_FAILED = "while cleaning up: ports 127.0.0.1:8008: are still in use after stopping every service"
+
+
+@pytest.mark.parametrize(
+    ("failure", "status", "first"),
+    [
+        (
+            ProxylabError(
+                "port 127.0.0.1:8008 (for app-hypercorn)",
+                "is already in use by pid 4121 (python3)",
+                "run `make down`",
+            ),
+            FAULT,
+            "error: port 127.0.0.1:8008 (for app-hypercorn): is already in use by pid 4121 (python3)",
+        ),
+        (KeyboardInterrupt(), INTERRUPTED, "interrupted: stopped"),
+    ],
+    ids=["fault", "ctrl-c"],
+)
+def test_a_failed_cleanup_is_told_after_the_failure_it_followed(
+    failure: BaseException, status: int, first: str, capsys
+) -> None:
+    """`make drift` printed the cleanup's "ports still in use" and exited as its fault, while the
+    start's own failure (the port a leftover worker held) survived only as __context__, unprinted."""
+
+    def body() -> int:
+        with cleaned_up_by(_stop_fails):
+            raise failure
+
+    assert run_main(body, interrupted="interrupted: stopped") == status
+    printed = capsys.readouterr().err.strip()
+    assert printed.startswith(first)
+    assert printed.index(first) < printed.index(STOP_FAILED)
+
+
+def test_a_cleanup_that_fails_after_a_success_is_the_failure() -> None:
+    """A stop that failed after everything else went well would pass unnoticed."""
+    with pytest.raises(ProxylabError, match="are still in use"):
+        with cleaned_up_by(_stop_fails):
+            pass
+
+
+def test_ctrl_c_during_up_exits_130_even_when_the_stop_after_it_fails(monkeypatch, capsys) -> None:
+    """`python -m proxylab up` interrupted, then a stop that could not free a port: the command
+    exited 2 with only the stop's error, as if `up` itself had found a fault."""
+    monkeypatch.setenv("BACKEND", "native")
+    monkeypatch.setattr("proxylab.cli.ensure_certs", lambda: [REPO / ".run" / "certs" / "ca.pem"])
+    monkeypatch.setattr(NativeBackend, "up", _interrupted)
+    monkeypatch.setattr(NativeBackend, "down", _stop_fails)
+    assert cli.main(["up"]) == INTERRUPTED
+    printed = capsys.readouterr().err
+    assert printed.index("interrupted: everything that was started") < printed.index(STOP_FAILED)
 
 
 # --- every command line -------------------------------------------------------------------------------
