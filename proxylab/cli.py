@@ -19,6 +19,9 @@ from proxylab.errors import ProxylabError
 from proxylab.exits import EXPECTATION_FAILED, OK, run_main
 from proxylab.paths import REPO
 
+# Where `make book` serves (labs/book/__main__.py's DEFAULT_PORT): the stack imports no wing.
+BOOK_URL = "http://127.0.0.1:8800"
+
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
@@ -63,7 +66,7 @@ def _up(args: argparse.Namespace) -> int:
             f"all {len(stack.services)} services healthy in {seconds:.1f}s; "
             "`make status` lists them, `make down` stops them"
         )
-        print("the labs: `make lab N=01` in this terminal, or `make book` for the lab book in a browser")
+        print("\n".join(next_steps(stack)))
         if not args.attach:
             return 0
         print("attached: Ctrl-C stops every service")
@@ -74,6 +77,23 @@ def _up(args: argparse.Namespace) -> int:
         # stop that fails is told after "interrupted", and the exit status stays 130.
         clean_up_after(interrupt, backend.down)
         raise
+
+
+def next_steps(stack: compose.Stack) -> list[str]:
+    """What a newcomer does once the stack is up, as `up`'s last lines: the docs' experiment at its
+    two URLs (README.md's "Then try"; the route through a proxy first, where the docs page works),
+    the first lab, which walks through it, and the lab book."""
+    docs = sorted((route for route in stack.routes if route.reproduces_the_docs), key=lambda r: r.is_direct)
+    lines = ["next: the FastAPI docs' experiment, both pages side by side in a browser"]
+    for route in docs:
+        if route.is_direct:
+            how = f"{route.app} directly"
+        else:
+            how = f"through {route.proxy}, which {'strips' if route.strips else 'keeps'} {route.prefix}"
+        lines.append(f"  {route.url('/docs'):<36} {how}")
+    lines.append("  make lab N=01   lab 01 walks through it in this terminal: why only one docs page works")
+    lines.append(f"  make book       every lab as web pages on {BOOK_URL}")
+    return lines
 
 
 def _down(_: argparse.Namespace) -> int:

@@ -71,6 +71,12 @@ class Route:
         return self.proxy is None
 
     @property
+    def reproduces_the_docs(self) -> bool:
+        """One of the two URLs of the FastAPI docs' "Behind a Proxy" experiment: compose.yaml names
+        their ports `docs-*` (the app directly on 8000, through Traefik on 9999)."""
+        return self.name.startswith("docs-")
+
+    @property
     def label(self) -> str:
         return f"{self.proxy or self.app}/{self.name}"
 

@@ -10,7 +10,7 @@ set -euo pipefail
 
 # The one pin of the Compose v2 release built from its Go module (Debian bookworm packages none)
 # is COMPOSE_VERSION in tools/compose/versions.env, which `make check` reads too.
-PINS="$(cd "$(dirname "$0")/.." && pwd)/tools/compose/versions.env"
+PINS="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tools/compose/versions.env"
 COMPOSE_VERSION=$(sed -n 's/^COMPOSE_VERSION=\(v[0-9][^[:space:]]*\)$/\1/p' "$PINS" 2>/dev/null || true)
 COMPOSE_MODULE=github.com/docker/compose/v2
 
@@ -23,6 +23,8 @@ PLUGIN="$HOME/.docker/cli-plugins/docker-compose"
 # dockerd stops running containers before it exits (up to 15 s each, in parallel): wait longer.
 STOP_TIMEOUT_S=60
 START_TIMEOUT_S=30
+# Seconds between two lines of a Go build's progress: a log shows it moving, not one line a package.
+PROGRESS_EVERY_S=15
 
 started=$(date +%s)
 say() { printf 'engine: %s\n' "$*"; }
@@ -105,6 +107,44 @@ start_dockerd() {
   say "dockerd $(docker info --format '{{.ServerVersion}}') answers (pid $pid) after $(elapsed "$t")"
 }
 
+# A Go build's progress, as proxylab/native/go_progress.py shows Traefik's and Caddy's: reads
+# `go build -v` (each package's import path as it is compiled; `go: downloading M V` for a module
+# fetched first) and says every PROGRESS_EVERY_S seconds how far it got, even while the link
+# prints nothing. Every other line is the Go error: it passes through to stderr as it comes.
+go_build_progress() {
+  local what=$1 t=$2 line="" partial="" packages=0 downloads=0 now="" fetched status
+  local due=$(( SECONDS + PROGRESS_EVERY_S ))
+  while :; do
+    status=0
+    IFS= read -r -t 1 line || status=$?
+    # Above 128 is read's 1 s timeout: keep what it got of a line, and look at the clock.
+    if [ "$status" -gt 128 ]; then
+      partial+=$line
+    elif [ "$status" -ne 0 ] && [ -z "$partial$line" ]; then
+      break
+    else
+      line=$partial$line
+      partial=""
+      if [[ $line == "go: downloading "* ]]; then
+        downloads=$(( downloads + 1 ))
+        now="downloading ${line#go: downloading }"
+      elif [[ $line =~ ^[A-Za-z0-9_.~+/-]+$ ]]; then
+        packages=$(( packages + 1 ))
+        now=$line
+      else
+        printf '%s\n' "$line" >&2
+      fi
+      [ "$status" -eq 0 ] || break
+    fi
+    if [ "$SECONDS" -ge "$due" ]; then
+      fetched=""
+      [ "$downloads" -eq 0 ] || fetched=", modules downloaded: $downloads"
+      say "building $what: $packages packages$fetched, $(elapsed "$t")${now:+, now $now}"
+      due=$(( SECONDS + PROGRESS_EVERY_S ))
+    fi
+  done
+}
+
 # Step 3, for `up`: Compose v2, built from its Go module once per version into the cache.
 # `go install ...@version` refuses the module (its go.mod has exclude directives), so build it
 # in a writable copy of the downloaded module instead.
@@ -131,9 +171,10 @@ build_compose() {
   cp -r "$dir" "$work/compose"
   chmod -R u+w "$work/compose"
   mkdir -p "$(dirname "$COMPOSE_BIN")"
-  if ! (cd "$work/compose" && CGO_ENABLED=0 go build -trimpath \
+  # -v only prints (each package as it is compiled), for go_build_progress; pipefail keeps go's status.
+  if ! (cd "$work/compose" && CGO_ENABLED=0 go build -v -trimpath \
           -ldflags "-s -w -X $COMPOSE_MODULE/internal.Version=$COMPOSE_VERSION" \
-          -o "$COMPOSE_BIN.partial" ./cmd); then
+          -o "$COMPOSE_BIN.partial" ./cmd 2>&1 | go_build_progress "Compose $COMPOSE_VERSION" "$t"); then
     rm -rf "$work"
     fail "go build of Compose $COMPOSE_VERSION failed (Go error above); a network error means the Go module proxy was not reachable, a version error that this Go ($(go env GOVERSION)) is too old; fix it and rerun \`make engine\`"
   fi
@@ -205,6 +246,9 @@ down() {
   # What dockerd leaves behind is not undone here: it is what any dockerd leaves.
   say "dockerd stopped in $(elapsed "$started"); it leaves docker0, ip_forward=1 and its iptables chains (gone at reboot)"
 }
+
+# Sourced (tests/tooling/test_go_progress.py calls go_build_progress), it defines and runs nothing.
+[[ ${BASH_SOURCE[0]} == "$0" ]] || return 0
 
 case "${1:-}" in
   up) up ;;

@@ -125,6 +125,6 @@ def _note(route: Route) -> str:
         }.get(route.name, "trustedIPs: the edge")
     if route.omits:
         return "lab 12: without " + " or ".join(f"`{line}`" for line in route.omits)
-    if route.name.startswith("docs-"):
+    if route.reproduces_the_docs:
         return "the FastAPI docs' URL"
     return ""

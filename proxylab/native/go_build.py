@@ -25,6 +25,7 @@ from functools import cache
 from pathlib import Path
 
 from proxylab.errors import ProxylabError
+from proxylab.native.go_progress import follow_go_build
 from proxylab.paths import CACHE_DIR, REPO
 
 
@@ -110,6 +111,8 @@ class GoTool:
         command = [
             go,
             "build",
+            # Names each package as it is compiled, for the progress line (go_progress.py); prints only.
+            "-v",
             "-trimpath",
             "-ldflags",
             f"-s -w -X {self.version_variable}={version}",
@@ -117,19 +120,25 @@ class GoTool:
             str(partial),
             self.package,
         ]
-        result = subprocess.run(
-            command, cwd=self.tools, env={**os.environ, "GOFLAGS": "-mod=mod"}, capture_output=True, text=True
+        status, progress = follow_go_build(
+            command,
+            cwd=self.tools,
+            env={**os.environ, "GOFLAGS": "-mod=mod"},
+            title=f"{self.title} {version}",
+            log=log,
         )
-        if result.returncode != 0:
+        if status != 0:
             partial.unlink(missing_ok=True)
             raise ProxylabError(
                 f"{self.name} build",
                 f"`{' '.join(command)}` failed in tools/{self.name}",
                 "read the Go error below; a network error means the Go module proxy was not reachable",
-                details="\n".join((result.stderr or result.stdout).splitlines()[-20:]),
+                details="\n".join(progress.messages[-20:])
+                or f"go build printed no error (exit status {status})",
             )
         partial.replace(binary)
-        log(f"built {self.title} {version} in {time.monotonic() - started:.0f}s")
+        seconds = time.monotonic() - started
+        log(f"built {self.title} {version} in {seconds:.0f}s ({progress.packages} packages compiled)")
 
 
 @cache

@@ -1,20 +1,26 @@
-"""A Go-built proxy is built once, however many processes ask for it at the same moment.
+"""A Go-built proxy is built once, however many processes ask for it at the same moment, and says
+how far it got while it builds.
 
 On a fresh machine the first `make up`, `make traefik caddy`, the doctor and two pytest workers
 may all need Traefik or Caddy before it is cached. Each used to build into the same `.partial`
 file; the second to finish found it renamed away and failed with FileNotFoundError (seen while
-this machine was set up). These tests build a tiny Go program with the real toolchain.
+this machine was set up). A build takes minutes: its log names the packages compiled so far
+(go_progress.py), and a failed one the Go error. These tests build a tiny Go program with the
+real toolchain.
 """
 
 from __future__ import annotations
 
 import shutil
 import threading
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from proxylab.errors import ProxylabError
+from proxylab.native import go_progress
 from proxylab.native.go_build import GoTool
 
 pytestmark = pytest.mark.skipif(shutil.which("go") is None, reason="no Go toolchain on PATH")
@@ -83,3 +89,57 @@ def test_a_cached_binary_is_returned_without_building(tool: TinyTool) -> None:
     logs: list[str] = []
     assert tool.ensure("v1.0.0", log=logs.append) == first
     assert logs == []
+
+
+# --- progress -----------------------------------------------------------------------------------
+
+# A main package and one of its own, with a constant no earlier build had: `go build -v` names only
+# the packages it compiles, and one from the build cache is not compiled again.
+TWO_PACKAGES_MAIN = """package main
+
+import (
+\t"fmt"
+
+\t"example.com/tiny/greet"
+)
+
+var version = "unknown"
+
+func main() { fmt.Println(greet.Hello(version)) }
+"""
+
+GREET = """package greet
+
+const built = "{token}"
+
+func Hello(v string) string {{ return "hello " + v + built + {undefined} }}
+"""
+
+
+def _two_packages(tool: TinyTool, undefined: str = '""') -> TinyTool:
+    (tool.tools / "main.go").write_text(TWO_PACKAGES_MAIN)
+    (tool.tools / "greet").mkdir()
+    (tool.tools / "greet" / "greet.go").write_text(GREET.format(token=uuid.uuid4().hex, undefined=undefined))
+    return tool
+
+
+def test_a_build_logs_the_packages_it_compiles(tool: TinyTool, monkeypatch) -> None:
+    """With no terminal (pytest captures stdout, as CI has none) the progress comes as plain lines;
+    here one per line go prints, instead of one every 15 s."""
+    monkeypatch.setattr(go_progress, "PLAIN_EVERY", 0.0)
+    logs: list[str] = []
+    _two_packages(tool).ensure("v1.0.0", log=logs.append)
+    progress = [line for line in logs if line.startswith("building Tiny v1.0.0: ")]
+    assert progress and progress[-1].startswith("building Tiny v1.0.0: 2 packages, "), logs
+    assert progress[-1].endswith(", now example.com/tiny"), logs
+    assert logs[-1].startswith("built Tiny v1.0.0 in ") and logs[-1].endswith("(2 packages compiled)"), logs
+
+
+def test_a_failed_build_shows_the_go_error_not_the_package_names(tool: TinyTool) -> None:
+    """The error's details are the Go error: without them, a newcomer has only `go build failed`."""
+    with pytest.raises(ProxylabError) as raised:
+        _two_packages(tool, undefined="w").ensure("v1.0.0", log=lambda _: None)
+    details = raised.value.details.splitlines()
+    assert details[-1].endswith("undefined: w"), details
+    assert "example.com/tiny/greet" not in details, "a -v package line was taken for the error"
+    assert not list(tool.binary_path("v1.0.0").parent.glob("*.partial*")), "a partial build was left behind"
