@@ -94,7 +94,7 @@ def root_path_mode(scope: dict[str, Any], settings: Settings) -> str:
 
 
 def server_software() -> str:
-    """The ASGI server running this process, `hypercorn 0.18.0` or `uvicorn 0.54.0`.
+    """The ASGI server running this process, `hypercorn 0.18.0` or `uvicorn 0.55.0`.
 
     The scope does not name its server, so this asks which server's run loop is imported:
     `hypercorn.run` is imported only by Hypercorn's CLI, `uvicorn.server` by uvicorn's (and by

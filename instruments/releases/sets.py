@@ -73,5 +73,5 @@ def parse_sets(text: str) -> list[ReleaseSet]:
     """SETS: release sets separated by spaces (or new lines), each as parse_set reads it."""
     sets = [parse_set(word) for word in text.split()]
     if not sets:
-        raise ValueError('SETS names no release set; e.g. SETS="uvicorn==0.25.0 uvicorn==0.54.0"')
+        raise ValueError('SETS names no release set; e.g. SETS="uvicorn==0.25.0 uvicorn==0.55.0"')
     return sets
