@@ -162,20 +162,27 @@ def pins(stack: Stack, debian: dict[str, str] | None = None) -> list[Pin]:
         image = service.image or ""
         tag = image.rpartition(":")[2]
         name = image.rpartition(":")[0].rpartition("/")[2]
+        sharing = [other.name for other in stack.services.values() if other.image == image]
+        if name not in sharing and any(
+            (other.image or "").startswith(f"{name}:")
+            for other in _pinned_images(stack)
+            if other is not service
+        ):
+            name = f"{name} ({service.name})"
         images = debian.get(service.name, "(not in compose.debian.yaml)").rpartition(":")[2]
         rows.append(Pin(name, upstream_of_tag(tag), _native_of(stack, service.name), images, "compose.yaml"))
     return rows
 
 
 def _pinned_images(stack: Stack):
-    """One service per upstream image compose.yaml runs (not the app's own builds)."""
+    """One service per upstream image compose.yaml runs, each version of it (not the app's own
+    builds): nginx:1.30.6-alpine and lab 16's nginx:1.22.1-alpine are two rows."""
     seen: set[str] = set()
     for service in stack.services.values():
         image = service.image or ""
-        name = image.rpartition(":")[0]
-        if not image or name.startswith("proxylab") or stack.build_context(service.name) or name in seen:
+        if not image or image.startswith("proxylab") or stack.build_context(service.name) or image in seen:
             continue
-        seen.add(name)
+        seen.add(image)
         yield service
 
 

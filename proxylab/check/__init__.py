@@ -6,9 +6,9 @@ finds what compose.yaml mounts or builds; `ports` finds clashing published ports
 unknown apps; `trust` compares each app's FORWARDED_ALLOW_IPS with the proxies' addresses; then
 one check per proxy of proxylab/proxies' table (`traefik`, `nginx`, `caddy`, `haproxy`), each
 reading its own config and confirming each port routes the way its `x-route` says; `tls` that
-exactly the `tls: true` ports terminate TLS with .run/certs; `readme` compares README.md's route
-table with compose.yaml; `versions` that each component runs one upstream version on both
-backends (proxylab/check/versions.py).
+exactly the `tls: true` ports terminate TLS with .run/certs; `versions` that each component runs one
+upstream version on both backends (proxylab/check/versions.py); `readme` compares README.md's
+route table with compose.yaml.
 When: before `make up`, and in CI. Each failing Finding names the thing, the cause and the next step.
 Why: compose.yaml is the one source of truth, but each proxy's config repeats every route in its
 own words. If one drifts, a lab would measure a different route from the one its port promises.
@@ -72,8 +72,8 @@ def run_checks(
         # One check per proxy, named after it: each reads its own config (proxylab/proxies/).
         *((proxy.name, lambda proxy=proxy: proxy.check(stack)) for proxy in proxies.every()),
         ("tls", lambda: check_tls(stack)),
-        ("readme", lambda: check_readme(stack, readme)),
         ("versions", lambda: check_versions(stack, readme)),
+        ("readme", lambda: check_readme(stack, readme)),
     ]
     findings: list[Finding] = []
     for name, check in checks:

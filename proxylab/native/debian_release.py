@@ -229,12 +229,16 @@ def _lists_age() -> float:
 def find_version(package: str, upstream: str, log=print) -> tuple[str, str]:
     """(suite, Debian version) of the package whose upstream version is `upstream`, from the
     oldest suite that has it; lists are fetched when missing, old, or without it."""
-    if _lists_age() > _LISTS_MAX_AGE_S:
-        _update(log)
-    match = _in_suites(package, upstream)
-    if match is None and _lists_age() > _LISTS_RECHECK_S:
-        _update(log)  # perhaps a version newer than our lists
+    _apt_dir().mkdir(parents=True, exist_ok=True)
+    # Two unpacks at once (make up has them side by side) fetch the lists once, one at a time.
+    with (_apt_dir() / ".lists.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _lists_age() > _LISTS_MAX_AGE_S:
+            _update(log)
         match = _in_suites(package, upstream)
+        if match is None and _lists_age() > _LISTS_RECHECK_S:
+            _update(log)  # perhaps a version newer than our lists
+            match = _in_suites(package, upstream)
     if match is not None:
         return match
     found = versions_of(package)

@@ -88,6 +88,9 @@ class PlainLines:
         pass
 
 
+_LIVE = threading.Lock()  # held by the build whose live line is on the terminal
+
+
 class LiveLine:
     """A terminal: one line rich redraws in place, cut to the width, gone when the build ends."""
 
@@ -128,7 +131,10 @@ def follow_go_build(
     child = subprocess.Popen(
         command, cwd=cwd, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
-    shown = LiveLine(console, started) if console.is_interactive else PlainLines(log, every, started)
+    # One live line on a terminal at a time: `make up` builds Traefik and Caddy side by side, and
+    # the second build reports in plain lines rather than drawing over the first.
+    live = console.is_interactive and _LIVE.acquire(blocking=False)
+    shown = LiveLine(console, started) if live else PlainLines(log, every, started)
     lines: queue.Queue[str | None] = queue.Queue()
     threading.Thread(target=_pump, args=(child.stdout, lines), daemon=True).start()
     try:
@@ -138,6 +144,8 @@ def follow_go_build(
         return child.wait(), progress
     finally:
         shown.close()
+        if live:
+            _LIVE.release()
         # Interrupted (Ctrl-C, `make down`'s SIGTERM): the build stops with us, as subprocess.run's did.
         if child.poll() is None:
             child.kill()

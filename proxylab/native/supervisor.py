@@ -37,6 +37,8 @@ from proxylab.paths import RUN_DIR
 from proxylab.status import ServiceStatus
 
 _POLL_S = 0.2
+# How many services' binaries are had at once on `up` (two Go builds, the Debian unpacks).
+_PREPARE_WORKERS = 4
 # How long a one-shot service (`certs`) may run before the start gives up on it.
 _ONESHOT_TIMEOUT_S = 60.0
 
@@ -64,9 +66,15 @@ class NativeBackend:
         self.clean_leftovers()
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.logs_dir.mkdir(exist_ok=True)
-        specs = {
-            name: process_spec(self.stack, name, self.run_dir, log=self.log) for name in self.stack.services
-        }
+        # Each spec may first have to build its binary (Traefik, Caddy) or unpack its release
+        # (Nginx, HAProxy, Redis): on a fresh machine the builds keep the cores busy for minutes
+        # and the unpacks wait on the network, so they are had side by side, not one after another.
+        with ThreadPoolExecutor(max_workers=_PREPARE_WORKERS) as pool:
+            futures = {
+                name: pool.submit(process_spec, self.stack, name, self.run_dir, log=self.log)
+                for name in self.stack.services
+            }
+            specs = {name: future.result() for name, future in futures.items()}
         self._check_ports_free(specs.values())
         self.stack.start_order()  # a depends_on cycle fails here, before anything starts
         started = time.monotonic()

@@ -22,8 +22,10 @@ from proxylab.check import (
     run_checks,
 )
 from proxylab.check.schema import compose_pins, schema_file
+from proxylab.check.versions import README_HEADING
 from proxylab.compose import Stack
 from proxylab.errors import ProxylabError
+from proxylab.paths import REPO
 from proxylab.proxies.nginx.config import read_nginx_servers
 
 CHECKS = [
@@ -37,6 +39,7 @@ CHECKS = [
     "caddy",
     "haproxy",
     "tls",
+    "versions",
     "readme",
 ]
 
@@ -46,10 +49,18 @@ def failures(findings: list[Finding], check: str) -> list[str]:
 
 
 def write_readme(folder: Path, stack: Stack, table: str | None = None) -> Path:
+    """A README with the route table and, as the repo's, the table of versions that differ."""
     readme = folder / "README.md"
     table = route_table_markdown(stack) if table is None else table
-    readme.write_text(f"# proxylab\n\n{README_BEGIN}\n{table}{README_END}\n")
+    readme.write_text(f"# proxylab\n\n{README_BEGIN}\n{table}{README_END}\n\n{_versions_section()}")
     return readme
+
+
+def _versions_section() -> str:
+    text = (REPO / "README.md").read_text()
+    start = text.index(f"### {README_HEADING}")
+    end = text.find("\n#", start + 1)
+    return text[start : end if end != -1 else None]
 
 
 # --- the repo's own files -------------------------------------------------------------------
