@@ -39,6 +39,8 @@ ECHO_KEYS: tuple[str, ...] = (
     "server_host",
     "server_port",
     "host_header",
+    "http_version",
+    "connection_header",
     "forwarded_headers",
 )
 
@@ -75,6 +77,12 @@ def build_echo_report(
         "server_host": server_host,
         "server_port": server_port,
         "host_header": _joined_header_values(scope, lambda name: name == "host").get("host"),
+        # How the hop in front spoke to the app: "1.0" with "close" is one connection per request
+        # (Nginx's default up to 1.29.6), "1.1" with none a connection it may keep (lab 16).
+        "http_version": scope.get("http_version"),
+        "connection_header": _joined_header_values(scope, lambda name: name == "connection").get(
+            "connection"
+        ),
         "forwarded_headers": _joined_header_values(scope, is_forwarded_header),
     }
 
@@ -115,6 +123,10 @@ def _version(distribution: str) -> str:
 def is_forwarded_header(name: str) -> bool:
     """True for the headers proxies use to describe the original request (lowercase `name`)."""
     return name.startswith(_FORWARDED_HEADER_PREFIX) or name in _FORWARDED_HEADER_NAMES
+
+
+def _is_connection(name: str) -> bool:
+    return name == "connection"
 
 
 def _joined_header_values(scope: dict[str, Any], wanted: Callable[[str], bool]) -> dict[str, str]:

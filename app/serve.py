@@ -8,7 +8,7 @@ A second signal skips what is left of the window.
 When: the replica services of lab 07 (`app-drain-replica-*` in compose.yaml) run this instead of
 `uvicorn ...`; everything else about them is the same image and app.
 Why the window must be built on top: uvicorn stops accepting the moment the signal arrives.
-`Server.handle_exit` (uvicorn/server.py, 0.54) only sets `should_exit = True`; `main_loop`
+`Server.handle_exit` (uvicorn/server.py, 0.55) only sets `should_exit = True`; `main_loop`
 notices within 0.1 s, and `Server.shutdown` begins with "Stop accepting new connections":
 `server.close()` on every listener. A proxy that has not yet noticed the instance is leaving
 still sends it new connections, which are refused: the 502s of lab 07's plain strategy. A

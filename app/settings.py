@@ -19,7 +19,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-# uvicorn 0.54 falls back to this when neither --forwarded-allow-ips nor FORWARDED_ALLOW_IPS is
+# uvicorn 0.55 falls back to this when neither --forwarded-allow-ips nor FORWARDED_ALLOW_IPS is
 # given (uvicorn/config.py, `Config.__init__`); tests/app/test_app_settings.py checks it still does.
 UVICORN_DEFAULT_FORWARDED_ALLOW_IPS = "127.0.0.1,::1"
 

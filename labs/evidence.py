@@ -16,6 +16,9 @@ A lab step's `evidence:` is a list of lines, `kind: reference`, one per source i
   nginx: proxy_redirect
       a directive (or a $variable) the pinned nginx knows (asked with `nginx -t`); where a
       route does not set it, its documented default is what runs
+  nginx: changelog.gz: the default value for "proxy_http_version" is "1.1"
+      with a text: a text in the documentation the pinned Nginx release ships (its CHANGES, as
+      Debian's package puts it in /usr/share/doc/nginx/changelog.gz)
   haproxy: changelog.gz: BUG/MEDIUM: h1/h2/h3: reject forbidden chars in the Host header field
       a text in the documentation the pinned HAProxy release ships (its upstream CHANGELOG,
       configuration.txt), as Debian's package puts it in /usr/share/doc/haproxy
@@ -64,6 +67,8 @@ def parse_evidence(line: object) -> Evidence:
     if match is None or match["kind"] not in KINDS:
         raise ValueError(f"evidence {line!r} is not `kind: reference` with a kind of {', '.join(KINDS)}")
     needs_text = match["kind"] in ("file", "traefik", "caddy", "go", "haproxy")
+    if match["kind"] == "nginx":
+        needs_text = match["text"] is not None  # a directive alone, or a document and its text
     if needs_text != (match["text"] is not None):
         shape = "`kind: path: text it contains`" if needs_text else "`kind: name`"
         raise ValueError(f"evidence {line!r}: a {match['kind']} line is {shape}")
@@ -177,7 +182,10 @@ def _go(evidence: Evidence) -> str | None:
 
 
 def _nginx(evidence: Evidence) -> str | None:
-    """Ask the pinned nginx itself: a config that uses the name fails with "unknown" if it has none."""
+    """Ask the pinned nginx itself: a config that uses the name fails with "unknown" if it has none.
+    With a text, read the document the pinned release ships instead."""
+    if evidence.text is not None:
+        return _release_document("nginx", "nginx", evidence)
     try:
         binary = str(pinned_program(compose.load(), "nginx", log=lambda _: None))
     except ProxylabError as error:
@@ -197,17 +205,27 @@ def _nginx(evidence: Evidence) -> str | None:
 
 def _haproxy(evidence: Evidence) -> str | None:
     """In a document of the pinned HAProxy release (gzipped as Debian ships most of them)."""
+    return _release_document("haproxy", "haproxy", evidence)
+
+
+def _release_document(service: str, folder: str, evidence: Evidence) -> str | None:
+    """In /usr/share/doc/<folder>/<reference> of the release compose.yaml pins for `service`."""
     try:
-        launcher = pinned_program(compose.load(), "haproxy", log=lambda _: None)
+        launcher = pinned_program(compose.load(), service, log=lambda _: None)
     except ProxylabError as error:
-        return f"the pinned haproxy could not be had: {error.cause}"
-    path = launcher.parent.parent / "root" / "usr" / "share" / "doc" / "haproxy" / evidence.reference
+        return f"the pinned {service} could not be had: {error.cause}"
+    path = launcher.parent.parent / "root" / "usr" / "share" / "doc" / folder / evidence.reference
     if not path.is_file():
         return f"{path} does not exist"
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", errors="replace") as document:
-        found = (evidence.text or "") in document.read()
+        # Changelogs wrap their lines: compare with every run of white space as one space.
+        found = _spaced(evidence.text or "") in _spaced(document.read())
     return None if found else f"{path} does not contain {evidence.text!r}"
+
+
+def _spaced(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _contains(path: Path, text: str) -> str | None:

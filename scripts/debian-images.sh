@@ -32,18 +32,19 @@ APP="proxylab/app:$APP_VERSION"
 # The same app with pyproject.toml's fastapi-run extra instead of certs (lab 15's `fastapi run`).
 APP_FASTAPI_RUN="proxylab/app-fastapi-run:$APP_VERSION"
 # The upstream version of an image compose.yaml pins: nginx:1.30.6-alpine → 1.30.6.
-pinned_image() { sed -n "s|^ *image: \($1:[^ ]*\).*|\1|p" compose.yaml | head -n1; }
-pinned() { pinned_image "$1" | cut -d: -f2 | cut -d- -f1; }
-NGINX_VERSION=$(pinned nginx)
-HAPROXY_VERSION=$(pinned haproxy)
-REDIS_VERSION=$(pinned redis)
-NGINX="proxylab/nginx:$NGINX_VERSION"
-REDIS="proxylab/redis:$REDIS_VERSION"
+# Every version compose.yaml runs of one: nginx:1.30.6-alpine, and lab 16's nginx:1.22.1-alpine.
+pinned_images() { sed -n "s|^ *image: \($1:[^ ]*\).*|\1|p" compose.yaml | sort -u; }
+version_of() { echo "$1" | cut -d: -f2 | cut -d- -f1; }
+NGINX_IMAGES=$(pinned_images nginx)
+HAPROXY_IMAGES=$(pinned_images haproxy)
+REDIS_IMAGE=$(pinned_images redis | head -n1)
+REDIS="proxylab/redis:$(version_of "$REDIS_IMAGE")"
+# Ours for each: proxylab/nginx:1.30.6 for nginx:1.30.6-alpine.
+ours() { echo "proxylab/$(echo "$1" | cut -d: -f1):$(version_of "$1")"; }
 TRAEFIK="proxylab/traefik:$TRAEFIK_VERSION"
 TRAEFIK_BIN="$CACHE/traefik/$TRAEFIK_VERSION/traefik"
 CADDY="proxylab/caddy:$CADDY_VERSION"
 CADDY_BIN="$CACHE/caddy/$CADDY_VERSION/caddy"
-HAPROXY="proxylab/haproxy:$HAPROXY_VERSION"
 # What `python -m proxylab.certs` needs of proxylab/ in the app images, as app/Dockerfile copies it.
 CERTS_FILES="__init__.py paths.py certs.py exits.py errors.py"
 
@@ -58,7 +59,9 @@ preflight() {
   docker info >/dev/null 2>&1 \
     || fail "no Docker engine answers \`docker info\`; start one (\`make engine\`) and rerun \`make images\`"
   local image
-  for image in "$APP" "$APP_FASTAPI_RUN" "$NGINX" "$REDIS" "$TRAEFIK" "$CADDY" "$HAPROXY"; do
+  local upstream
+  for image in "$APP" "$APP_FASTAPI_RUN" "$REDIS" "$TRAEFIK" "$CADDY" \
+      $(for upstream in $NGINX_IMAGES $HAPROXY_IMAGES; do ours "$upstream"; done); do
     grep -qE "image: ${image//./\\.}([[:space:],}]|\$)" compose.debian.yaml \
       || fail "compose.debian.yaml does not name $image, the image this script builds from the pins; make them agree (the tag comes from pyproject.toml, tools/traefik/go.mod or tools/caddy/go.mod)"
   done
@@ -211,7 +214,7 @@ PYTHON
 RELEASES=""
 stage_release() {
   local name=$1 image=$2 dir folder
-  dir=$(stage "$name")
+  dir=$(stage "$name" "$name-$(version_of "$image")")
   folder=$(printf '%s\n' "$RELEASES" | awk -F'\t' -v image="$image" '$1 == image {print $3}')
   [ -n "$folder" ] && [ -f "$folder/release" ] \
     || fail "no unpacked release for $image in the cache; run \`$PY -m proxylab releases\` and read its error"
@@ -264,7 +267,7 @@ ROOTFS=""
 trap '[ -z "$ROOTFS" ] || rm -rf --one-file-system "$ROOTFS" 2>/dev/null || true' EXIT
 
 preflight
-say "releases: Nginx $NGINX_VERSION, HAProxy $HAPROXY_VERSION and Redis $REDIS_VERSION from Debian's suites (once per version)"
+say "releases: $(echo $NGINX_IMAGES $HAPROXY_IMAGES $REDIS_IMAGE) from Debian's suites (once per version)"
 RELEASES=$("$PY" -m proxylab releases) \
   || fail "unpacking the pinned releases failed (the error above); fix its cause and rerun \`make images\`"
 build_base
@@ -272,14 +275,18 @@ context=$(stage_app certs app)
 build_image "$APP" app "$context"
 context=$(stage_app fastapi-run app-fastapi-run)
 build_image "$APP_FASTAPI_RUN" app-fastapi-run "$context" app
-context=$(stage_release nginx "$(pinned_image nginx)")
-build_image "$NGINX" nginx "$context"
-context=$(stage_release redis "$(pinned_image redis)")
+for upstream in $NGINX_IMAGES; do
+  context=$(stage_release nginx "$upstream")
+  build_image "$(ours "$upstream")" "nginx-$(version_of "$upstream")" "$context" nginx
+done
+context=$(stage_release redis "$REDIS_IMAGE")
 build_image "$REDIS" redis "$context"
 context=$(stage_traefik)
 build_image "$TRAEFIK" traefik "$context"
 context=$(stage_caddy)
 build_image "$CADDY" caddy "$context"
-context=$(stage_release haproxy "$(pinned_image haproxy)")
-build_image "$HAPROXY" haproxy "$context"
-say "done in $(elapsed "$started"): $BASE $APP $APP_FASTAPI_RUN $NGINX $REDIS $TRAEFIK $CADDY $HAPROXY"
+for upstream in $HAPROXY_IMAGES; do
+  context=$(stage_release haproxy "$upstream")
+  build_image "$(ours "$upstream")" "haproxy-$(version_of "$upstream")" "$context" haproxy
+done
+say "done in $(elapsed "$started"): $BASE $APP $APP_FASTAPI_RUN $REDIS $TRAEFIK $CADDY $(for upstream in $NGINX_IMAGES $HAPROXY_IMAGES; do ours "$upstream"; done | tr '\n' ' ')"

@@ -2,7 +2,7 @@
 
 | module | kinds | what they do |
 | --- | --- | --- |
-| `request.py` | `request`, `docs` | one HTTP request; a docs page and the schema it names |
+| `request.py` | `request`, `docs`, `reuse` | one HTTP request; a docs page and its schema; a GET twice |
 | `stack.py` | `stop`, `start`, `probe-sim`, `rolling-restart`, `keepalive` | act on services (labs 06, 07) |
 | `bench.py` | `bench`, `bench-report` | a short wrk load; the last `make bench` (lab 10) |
 | `streams.py` | `websocket`, `sse` | a WebSocket and one echo; an SSE stream, timed (lab 12) |

@@ -1,10 +1,13 @@
 """The read-only kinds: `request:` sends one HTTP request (instruments.client.send); `docs:` loads a
 docs page and then the schema URL it names (instruments.client.probe_docs), resolved as a browser
-would but fetched even where a browser never gets that far (the page's scripts 404 first).
+would but fetched even where a browser never gets that far (the page's scripts 404 first);
+`reuse:` sends one GET twice, each on a connection of its own as two curls would, and asks the echo
+app whether the proxy carried both on one connection to it (the same client address and port).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -105,6 +108,53 @@ DOCS = StepKind(
 )
 
 
+# --- reuse: did the proxy carry two requests on one connection to the app? ------------------------
+
+
+@dataclass(frozen=True)
+class ReuseAction:
+    url: str
+    gap_s: float
+
+    def request(self, context: Context) -> Request:
+        return Request(context.expand(self.url))
+
+    def command(self, context: Context) -> str:
+        curl = self.request(context).as_curl()
+        return f"{curl}; sleep {self.gap_s:g}; {curl}"
+
+    def urls(self, context: Context) -> list[str]:
+        return [context.expand(self.url)]
+
+    def run(self, context: Context) -> Outcome:
+        answers = []
+        for index in range(2):
+            if index:
+                time.sleep(self.gap_s)
+            answers.append(send(self.request(context)))
+        bodies = [answer.json if isinstance(answer.json, dict) else {} for answer in answers]
+        peers = [(body.get("client_host"), body.get("client_port")) for body in bodies]
+        fields = {
+            "statuses": [answer.status for answer in answers],
+            "client_ports": [port for _, port in peers],
+            "same_connection": None if None in peers[0] else peers[0] == peers[1],
+            "http_version": bodies[1].get("http_version"),
+            "connection_header": bodies[1].get("connection_header"),
+        }
+        raw = "\n".join(
+            f"--- request {n} ---\n{answer.raw(limit=700)}" for n, answer in enumerate(answers, 1)
+        )
+        return Outcome(fields, raw)
+
+
+REUSE = StepKind(
+    "reuse",
+    ("url", "gap"),
+    ("statuses", "client_ports", "same_connection", "http_version", "connection_header"),
+    lambda spec: ReuseAction(_url(spec), float(spec.get("gap", 1))),
+)
+
+
 # --- spec values ----------------------------------------------------------------------------------
 
 _REQUIRED = object()
@@ -139,4 +189,4 @@ def _boolean(spec: Mapping[str, Any], key: str) -> bool:
     return value
 
 
-KINDS = (REQUEST, DOCS)
+KINDS = (REQUEST, DOCS, REUSE)

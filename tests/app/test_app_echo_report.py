@@ -10,7 +10,7 @@ from app.echo import ECHO_KEYS
 EXPECTED_KEYS = {
     "instance", "server", "root_path_mode", "trusted_proxies", "method", "path", "raw_path", "root_path",
     "url", "base_url", "url_for", "scheme", "client_host", "client_port", "server_host", "server_port",
-    "host_header", "forwarded_headers",
+    "host_header", "http_version", "connection_header", "forwarded_headers",
 }  # fmt: skip
 
 
@@ -79,6 +79,16 @@ def test_client_server_and_host_come_from_the_scope() -> None:
     assert (report["server_host"], report["server_port"]) == ("testserver", 80)
     assert report["host_header"] == "example.com:9999"
     assert report["url"] == "http://example.com:9999/echo/x"  # Starlette builds url from Host
+
+
+def test_the_http_version_and_connection_header_are_the_hop_s_own() -> None:
+    """Lab 16 tells Nginx 1.22 (HTTP/1.0, Connection: close) from 1.30 (HTTP/1.1, none) by these."""
+    with PLAIN.client() as client:
+        kept = client.get("/echo/x").json()  # httpx sends Connection: keep-alive
+        closed = client.get("/echo/x", headers={"Connection": "close"}).json()
+        bare = client.get("/echo/x", headers={"Connection": ""}).json()
+    assert (kept["http_version"], kept["connection_header"]) == ("1.1", "keep-alive")
+    assert (closed["connection_header"], bare["connection_header"]) == ("close", "")
 
 
 # --- forwarded headers, as received ------------------------------------------------------------

@@ -1,6 +1,6 @@
 """What the app sees and builds in each root_path mode: /app, the /items redirect, 404s.
 
-The expectations are facts of the pinned versions (FastAPI 0.165, Starlette 1.10, uvicorn 0.54),
+The expectations are facts of the pinned versions (FastAPI 0.165, Starlette 1.10, uvicorn 0.55),
 reached with the uvicorn-equivalent scopes described in app_modes.py. Hosts are "testserver"
 because TestClient sends `Host: testserver`.
 """

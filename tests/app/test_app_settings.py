@@ -115,7 +115,7 @@ def test_trusted_proxies_reports_the_raw_setting(forwarded_allow_ips: str | None
 def test_the_reported_default_is_uvicorns_default(monkeypatch: pytest.MonkeyPatch) -> None:
     """After a uvicorn upgrade the echo would report a default uvicorn no longer uses.
 
-    uvicorn 0.54 falls back to "127.0.0.1,::1" (uvicorn/config.py), not the "127.0.0.1" older
+    uvicorn 0.55 falls back to "127.0.0.1,::1" (uvicorn/config.py), not the "127.0.0.1" older
     versions and most blog posts mention.
     """
     monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)

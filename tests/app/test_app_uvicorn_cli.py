@@ -1,6 +1,6 @@
 """The real `uvicorn` CLI, as a subprocess: the facts the TestClient-based tests rely on.
 
-uvicorn 0.54 hands the app `path = root_path + <request path>`: see
+uvicorn 0.55 hands the app `path = root_path + <request path>`: see
 .venv/lib/python3.11/site-packages/uvicorn/protocols/http/h11_impl.py, `handle_events`
 (`full_path = self.root_path + path`, `full_raw_path = self.root_path.encode("ascii") + raw_path`),
 and the same lines in httptools_impl.py and zttp_impl.py. httptools is not installed in the pinned

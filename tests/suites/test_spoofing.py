@@ -1,7 +1,7 @@
 """The spoofing suite (suites/spoofing.py): forged forwarding headers through every route.
 
 suites/expected/spoofing.json was recorded with `python -m suites.spoofing --update` and reviewed row
-by row against uvicorn 0.54's middleware/proxy_headers.py (X-Forwarded-For read from the right,
+by row against uvicorn 0.55's middleware/proxy_headers.py (X-Forwarded-For read from the right,
 stopping at the first untrusted hop; with `*` the leftmost entry; X-Forwarded-Proto only from a
 trusted peer; X-Forwarded-Host, Forwarded and X-Real-IP never read) and the proxies' documented
 behaviour (Traefik and Caddy replace X-Forwarded-* from untrusted clients; Nginx appends to
