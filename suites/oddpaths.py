@@ -18,6 +18,7 @@ import sys
 from dataclasses import dataclass, field
 
 from instruments.client import Request, Response, send
+from proxylab import proxies
 from proxylab.compose import Route, Stack
 from proxylab.context import CLIENT_SOURCE
 from proxylab.paths import REPO
@@ -48,7 +49,8 @@ class Case:
     target: str  # the request target, exactly as sent
     headers: dict[str, str] = field(default_factory=dict)
     proxies_only: bool = False  # not sent on direct routes (cell NOT_SENT), for the reason given at the case
-    racy_through: frozenset[str] = frozenset()  # proxies whose answer to it depends on timing (NOT_SENT_RACE)
+    # Proxies (by kind: every haproxy:<tag> service) whose answer to it depends on timing (NOT_SENT_RACE).
+    racy_through: frozenset[str] = frozenset()
 
 
 CASES: dict[str, Case] = {
@@ -84,7 +86,7 @@ def probe(stack: Stack) -> tuple[Table, list[str]]:
             if case.proxies_only and route.is_direct:
                 cells[name] = NOT_SENT
                 continue
-            if route.proxy in case.racy_through:
+            if _kind(stack, route) in case.racy_through:
                 cells[name] = NOT_SENT_RACE
                 continue
             response = send(
@@ -94,6 +96,12 @@ def probe(stack: Stack) -> tuple[Table, list[str]]:
             problems += _problems(route.key, name, response)
         table[route.key] = cells
     return table, problems
+
+
+def _kind(stack: Stack, route: Route) -> str | None:
+    """The route's proxy as the table in proxylab/proxies names it: haproxy-bookworm is a haproxy."""
+    proxy = proxies.of_service(stack.services[route.proxy]) if route.proxy else None
+    return proxy.name if proxy else None
 
 
 def _cell(route: Route, response: Response, server: str) -> str:
