@@ -20,8 +20,8 @@ import sys
 
 import pytest
 
+from doctor.checks import CHECKS
 from doctor.layout import PROXIES
-from doctor.probes import CHECKS
 from instruments.chromium.driver import chromium_missing
 from proxylab.paths import REPO
 
@@ -49,11 +49,17 @@ def grid(strip: tuple, strip_rooted: tuple, keep: tuple, keep_rooted: tuple) -> 
     return rows
 
 
-#                docs_ui schema operations redirects static mounts
+#                docs_ui schema operations redirects static mounts pages
 EXPECTED = {
-    "strip_ready": grid((B, K, B, B, K, N), (K, K, K, K, K, N), (B, B, B, B, B, N), (B, B, B, B, B, N)),
-    "usual_mistakes": grid((B, K, B, B, K, N), (B, K, K, B, K, N), (B, B, B, B, B, N), (B, B, B, B, B, N)),
-    "realworld": grid((B, K, B, B, K, B), (K, K, K, K, K, K), (B, B, B, B, B, B), (B, B, B, B, B, B)),
+    "strip_ready": grid(
+        (B, K, B, B, K, N, N), (K, K, K, K, K, N, N), (B, B, B, B, B, N, N), (B, B, B, B, B, N, N)
+    ),
+    "usual_mistakes": grid(
+        (B, K, B, B, K, N, N), (B, K, K, B, K, N, N), (B, B, B, B, B, N, N), (B, B, B, B, B, N, N)
+    ),
+    "realworld": grid(
+        (B, K, B, B, K, B, N), (K, K, K, K, K, K, N), (B, B, B, B, B, B, N), (B, B, B, B, B, B, N)
+    ),
 }
 
 
