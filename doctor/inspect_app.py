@@ -62,7 +62,7 @@ def main(argv: list[str]) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return NOT_ASGI
-    Path(out).write_text(json.dumps(describe(app), indent=2))
+    Path(out).write_text(json.dumps(describe(app, module), indent=2))
     return 0
 
 
@@ -91,7 +91,7 @@ def _not_asgi(app: object) -> str | None:
     return None
 
 
-def describe(app: object) -> dict:
+def describe(app: object, module: object = None) -> dict:
     """The JSON the doctor reads: everything it probes is found here."""
     inner = _layers(app)[-1]
     routes = getattr(inner, "routes", None) or []
@@ -99,7 +99,12 @@ def describe(app: object) -> dict:
     docs_url = getattr(inner, "docs_url", None)
     if docs_url is None and any(r["path"] == "/docs" for r in own_routes):
         docs_url = "/docs"  # a docs page the app builds itself
-    classes = [type(inner), *(type(m.pop("app")) for m in mounts)]
+    # Where the app comes from: its class, its mounted apps' classes, and what its module imports.
+    origins = [type(inner).__module__, *(type(m.pop("app")).__module__ for m in mounts)]
+    origins += [
+        getattr(value, "__module__", None) or getattr(value, "__name__", "")
+        for value in vars(module or app).values()
+    ]
     return {
         "kind": f"{type(inner).__module__}.{type(inner).__qualname__}",
         "routes_known": isinstance(getattr(inner, "routes", None), list),
@@ -110,7 +115,7 @@ def describe(app: object) -> dict:
         "routes": own_routes,
         "static": static,
         "mounts": mounts,
-        "versions": _versions(classes),
+        "versions": _versions(origins),
     }
 
 
@@ -130,17 +135,18 @@ def _root_paths(inner: object) -> list[tuple[str, str]]:
 FRAMEWORKS = ("fastapi", "starlette", "uvicorn")
 
 
-def _versions(classes: list[type]) -> dict[str, str | None]:
+def _versions(origins: list[str]) -> dict[str, str | None]:
     """The versions that decide the verdict, as installed in this (the user's) interpreter: the
-    frameworks the app imported and the distributions its app and mounted apps' classes come from
-    (sqladmin, gradio, datasette), not a fixed list of what it might use."""
+    frameworks the app imported and the distributions of the modules its app, its mounted apps
+    and its module's names come from (sqladmin, gradio, datasette), not a fixed list."""
     from importlib import metadata
 
     found: dict[str, str | None] = {"python": sys.version.split()[0], "python_executable": sys.executable}
     owners = metadata.packages_distributions()
     names = [n for n in FRAMEWORKS if n in sys.modules or n == "uvicorn"]
-    for cls in classes:
-        names += owners.get(cls.__module__.partition(".")[0], [])
+    for origin in origins:
+        if isinstance(origin, str) and origin:
+            names += owners.get(origin.partition(".")[0], [])
     for name in dict.fromkeys(names):
         try:
             found[name.lower()] = metadata.version(name)
