@@ -218,7 +218,11 @@ def show(run: Run, console: Console) -> None:
     )
     for fact in run.facts:
         console.print(f"  {fact}")
-    table = Table("configuration", "verdict", "checks", "broken", "labs", box=box.SIMPLE, pad_edge=False)
+    table = Table(box=box.SIMPLE, pad_edge=False)
+    for name in ("configuration", "verdict", "checks"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("broken")  # the one column that wraps, below its row, on a narrow terminal
+    table.add_column("labs", no_wrap=True)
     for r in run.results:
         labs = " ".join(sorted({x.lesson.lab for x in r.reasons}))
         broken = " ".join(c for c in CHECKS if r.checks.status[c] == "broken")

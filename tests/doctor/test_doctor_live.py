@@ -208,3 +208,18 @@ def _reasons(report: dict, label: str) -> list[str]:
     return [f"{r['check']}: {r['reason']}" for r in _configuration(report, label)["reasons"]] or [
         "(no reasons)"
     ]
+
+
+def test_the_mounted_console_ui_is_crawled_from_its_root(doctored) -> None:
+    """The admin-style UI at /console names its stylesheet and navigation with url_for: behind a
+    strip without --root-path they leave the prefix (broken), with it they are fetched and answer.
+    A failure means a mounted UI is judged by its status code alone again."""
+    _, report, _ = doctored["realworld"]
+    lines = [r["reason"] for r in _configuration(report, "nginx strip")["reasons"] if r["check"] == "mounts"]
+    assert any(
+        "/api/v1/console/ loads the stylesheet" in line and "outside /api/v1" in line for line in lines
+    ), lines
+    rooted = _configuration(report, "nginx strip --root-path")
+    fetched = [line.split()[2] for line in rooted["requests"]]
+    assert any(url.endswith("/api/v1/console/users") for url in fetched), fetched
+    assert any(url.endswith("/api/v1/console/assets/style.css") for url in fetched), fetched
