@@ -1,4 +1,4 @@
-"""The doctor: a user's own FastAPI app behind every proxy, probed, and what works for it.
+"""The doctor: a user's own ASGI app behind every proxy, probed, and what works for it.
 
 `python -m doctor MODULE:ATTR --prefix /api/v1` (doctor/cli.py) runs the user's app under
 uvicorn, with and without `--root-path`, behind Traefik, Nginx, Caddy and HAProxy, each in a
@@ -10,9 +10,12 @@ configurations what a user of the API would meet. One module per job:
     servers.py      starting and stopping every process; the app's own faults as clear errors
     proxies.py      the proxies' configs (templates/), the running one and the snippet a user copies
     probes.py       the HTTP checks, each compared with the app directly
+    crawl.py        the pages from / and each mount's root: assets, links, forms, redirects, JSON URLs
+    fetch.py        the GETs: streams judged on their head, the direct app's answers remembered
+    checks.py       one configuration's record: statuses, symptoms, how much was exercised
     browser.py      Swagger UI in Chromium
     lessons.py      the lab step that explains each kind of fault
-    verdict.py      reasons, and the configurations that work with what to deploy
+    verdict.py      works, broken or not tested; reasons; what to deploy
     report.py       reports/doctor.md, reports/doctor.json and the terminal table
     examples/       apps to try it on: strip_ready, usual_mistakes, realworld
 """

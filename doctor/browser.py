@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Error, Route
 
+from doctor.checks import Checks, under_prefix
 from doctor.layout import Configuration
-from doctor.probes import Checks, under_prefix
 from instruments.chromium.driver import Browser, open_browser
 
 # The CDN files FastAPI's get_swagger_ui_html names by default, by host; served from this copy.

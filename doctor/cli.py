@@ -6,7 +6,8 @@ and HAProxy in front of it, each stripping the prefix and keeping it: 16 configu
 reports/doctor.json, and stops everything it started, also on Ctrl-C.
 
 Exit status: 0 done (and, with --expect, that configuration works); 1 the --expect configuration
-is broken for this app; 2 bad input or a fault (the error names it and the next step); 130 Ctrl-C
+is broken for this app, or was not tested (nothing it serves could be checked); 2 bad input or a
+fault (the error names it and the next step); 130 Ctrl-C
 (proxylab/exits.py).
 """
 
@@ -14,23 +15,28 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from rich.console import Console
 
 from doctor import browser, layout, proxies, servers
+from doctor.fetch import Client
 from doctor.probes import probe
 from doctor.report import Run, as_json, as_markdown, show
-from doctor.verdict import Result
+from doctor.verdict import NOT_TESTED, Result
 from instruments.chromium.driver import chromium_missing
 from proxylab.errors import ProxylabError
 from proxylab.exits import EXPECTATION_FAILED, OK, run_main
 from proxylab.paths import REPORTS_DIR, RUN_DIR
+
+PARALLEL = 4  # configurations probed at once
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,6 +91,29 @@ def _parser() -> argparse.ArgumentParser:
         help="first of the ports used, on 127.0.0.1 (default 9700; uses N..N+43)",
     )
     parser.add_argument(
+        "--path",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a page the app serves, as the app sees it (e.g. /dashboard): the crawl starts there "
+        "too, besides / and each mount's root (repeatable)",
+    )
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an environment variable your app needs, for reading it and running it (repeatable)",
+    )
+    parser.add_argument(
+        "--uvicorn-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="a uvicorn option your app needs, e.g. --uvicorn-arg=--factory (repeatable; write it "
+        "with = when it starts with -)",
+    )
+    parser.add_argument(
         "--no-browser",
         action="store_true",
         help="skip the Chromium check of the docs UI (the HTTP checks still run)",
@@ -94,6 +123,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     spec, prefix, app_dir, expected = _validated(args)
+    env = {**os.environ, **_environment(args.env)}
+    factory = "--factory" in args.uvicorn_arg
     # One folder per port range: two doctors on different --port-base never share logs or configs.
     run_dir = RUN_DIR / f"doctor-{args.port_base}"
     shutil.rmtree(run_dir, ignore_errors=True)
@@ -105,13 +136,15 @@ def run(args: argparse.Namespace, console: Console) -> int:
     servers.check_ports_free(wanted, args.port_base)
 
     console.print(f"doctor: reading [bold]{spec}[/] in {args.python} (a child process; never imported here)")
-    app = servers.inspect_app(args.python, spec, app_dir, run_dir)
+    app = servers.inspect_app(args.python, spec, app_dir, run_dir, env=env, factory=factory)
     began = time.monotonic()
     with servers.Processes(run_dir) as processes:
         for mode in (plain, rooted):
             name = f"app-{mode.port}"
-            argv = servers.uvicorn_argv(args.python, spec, app_dir, mode.port, mode.flags)
-            processes.start(name, argv, cwd=app_dir)
+            argv = servers.uvicorn_argv(
+                args.python, spec, app_dir, mode.port, [*mode.flags, *args.uvicorn_arg]
+            )
+            processes.start(name, argv, cwd=app_dir, env=env)
             processes.wait_listening(
                 name,
                 mode.port,
@@ -132,17 +165,85 @@ def run(args: argparse.Namespace, console: Console) -> int:
             f"doctor: your app (2 modes) and 4 proxies listening after {time.monotonic() - began:.1f} s; "
             "probing 16 configurations"
         )
-        results = [Result(c, probe(c, app, f"http://{layout.HOST}:{plain.port}")) for c in configs]
+        results = _probe_all(configs, app, f"http://{layout.HOST}:{plain.port}", args.path, console)
         browser_version = _browser_pass(results, args.no_browser, console)
         versions = {**app["versions"], **_proxy_versions()}
-    report = Run(spec, prefix, str(app_dir), args.python, versions, browser_version, results)
+    report = Run(
+        spec,
+        prefix,
+        str(app_dir),
+        args.python,
+        versions,
+        browser_version,
+        results,
+        run_dir=_shown(run_dir),
+        uvicorn_args=tuple(args.uvicorn_arg),
+        env=tuple(sorted(_environment(args.env))),
+        facts=_facts(app, prefix),
+    )
     _write(report, args.json, args.markdown)
     show(report, console)
     console.print(
-        f"reports: {_shown(args.markdown)}, {_shown(args.json)}; took {time.monotonic() - began:.1f} s; "
-        "nothing the doctor started is running"
+        f"reports: {_shown(args.markdown)}, {_shown(args.json)}; the proxies' configs and logs: "
+        f"{_shown(run_dir)}; took {time.monotonic() - began:.1f} s; nothing the doctor started is running"
     )
     return _expectation(results, expected, console)
+
+
+def _probe_all(
+    configs: list[layout.Configuration], app: dict, direct_base: str, paths: list[str], console: Console
+) -> list[Result]:
+    """Every configuration, PARALLEL at a time (a request waits on the network, not on a core),
+    one line each as it is done: its verdict and from how many checks. Results in layout order."""
+    direct = Client(None, remember=True)  # the app without a proxy: the same for all 16
+
+    def one(config: layout.Configuration) -> Result:
+        began = time.monotonic()
+        result = Result(config, probe(config, app, direct, direct_base, paths))
+        console.print(
+            f"  {config.label:<27} {result.verdict:<10} {result.checks.ran:>4} checks "
+            f"{len(result.checks.symptoms):>4} symptoms  {time.monotonic() - began:4.1f} s",
+            highlight=False,
+        )
+        return result
+
+    pool = ThreadPoolExecutor(max_workers=PARALLEL)
+    try:
+        return list(pool.map(one, configs))
+    finally:
+        # On Ctrl-C the queued configurations are dropped; the running ones end with the servers.
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _environment(pairs: list[str]) -> dict[str, str]:
+    found = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ProxylabError(
+                f"--env {pair!r}", "is not KEY=VALUE", "write it as --env DATABASE_URL=sqlite:///demo.db"
+            )
+        found[key] = value
+    return found
+
+
+def _facts(app: dict, prefix: str) -> list[str]:
+    """What the app decides for itself that changes the verdict: a root_path set in code."""
+    facts = []
+    for where, value in app.get("root_path_in_code", []):
+        same = "the prefix itself" if value.rstrip("/") == prefix else f"not the prefix {prefix}"
+        facts.append(f"the app sets its root path in code: {where} = {value!r} ({same})")
+    for mount in app.get("mounts", []):
+        if mount["path"].rstrip("/") == prefix:
+            facts.append(
+                f"the app mounts itself at {prefix} (a Mount): it expects the proxy to keep the prefix"
+            )
+    if not app.get("routes_known", True):
+        facts.append(
+            f"{app.get('kind', 'the app')} is not a Starlette or FastAPI app: it is probed from "
+            "what its pages name, starting at / and each --path"
+        )
+    return facts
 
 
 def _validated(args: argparse.Namespace) -> tuple[str, str, Path, tuple[str, bool, bool] | None]:
@@ -220,11 +321,23 @@ def _expectation(results: list[Result], expected: tuple[str, bool, bool] | None,
         and (r.config.server_root_path is not None) == rooted
     )
     if result.works:
-        console.print(f"[bold green]expected configuration `{result.config.label}` works for this app[/]")
+        console.print(
+            f"[bold green]expected configuration `{result.config.label}` works for this app[/] "
+            f"({result.checks.ran} checks)"
+        )
         return OK
+    if result.verdict == "not tested":
+        console.print(
+            f"[bold yellow]expected configuration `{result.config.label}` was not tested:[/] {NOT_TESTED}"
+        )
+        return EXPECTATION_FAILED
     console.print(f"[bold red]expected configuration `{result.config.label}` is broken for this app:[/]")
+    by_cause: dict[tuple, list[str]] = {}
     for reason in result.reasons:
-        console.print(f"  {reason.check}: {reason.line}  (lab {reason.lesson.lab}: {reason.lesson.step})")
+        by_cause.setdefault((reason.check, reason.lesson), []).append(reason.line)
+    for (check, lesson), lines in by_cause.items():
+        more = f" (and {len(lines) - 1} more like it)" if len(lines) > 1 else ""
+        console.print(f"  {check}: {lines[0]}{more}  (lab {lesson.lab}: {lesson.step})")
     return EXPECTATION_FAILED
 
 

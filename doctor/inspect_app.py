@@ -1,9 +1,13 @@
 """What the doctor needs to know of a user's app, read in a child process of the user's interpreter.
 
-What: `python doctor/inspect_app.py MODULE:ATTR APP_DIR OUT.json` imports the app the way uvicorn
-does (APP_DIR first on sys.path, APP_DIR as the working directory) and writes, as JSON:
-its docs, ReDoc and schema paths, the GET routes a browser could ask for (no path parameters),
-its StaticFiles mounts with one file each, and its mounted sub-applications with theirs.
+What: `python doctor/inspect_app.py MODULE:ATTR APP_DIR OUT.json [--factory]` imports the app the
+way uvicorn does (APP_DIR first on sys.path, APP_DIR as the working directory; with --factory,
+ATTR is called and what it returns is the app) and writes, as JSON: its docs, ReDoc and schema
+paths, the GET routes a browser could ask for (no path parameters), its StaticFiles mounts with
+one file each, its mounted sub-applications with theirs, a root path it sets in code, and the
+versions of the frameworks it is built on (those it imported, and those its app classes come
+from). Any ASGI app is accepted: one with no Starlette routes (datasette) is described as such,
+and the doctor probes it from its pages.
 When: `doctor.servers.inspect_app`, once per doctor run, before anything listens.
 Why: the doctor never imports the user's code into its own process (their imports, their
 globals, their version of Starlette). This file runs alone: it imports only the standard library
@@ -29,7 +33,7 @@ FILES_LOOKED_AT = 200  # a static folder is walked only this far for its first f
 
 
 def main(argv: list[str]) -> int:
-    spec, app_dir, out = argv
+    spec, app_dir, out, *flags = argv
     module_name, _, attribute = spec.partition(":")
     sys.path.insert(0, app_dir)
     os.chdir(app_dir)
@@ -48,11 +52,17 @@ def main(argv: list[str]) -> int:
             )
             return NO_ATTRIBUTE
         app = getattr(app, part)
+    if "--factory" in flags:
+        try:
+            app = app()
+        except BaseException:  # noqa: BLE001 - the factory's own failure, shown as its traceback
+            traceback.print_exc()
+            return NOT_IMPORTABLE
     problem = _not_asgi(app)
     if problem:
         print(problem, file=sys.stderr)
         return NOT_ASGI
-    Path(out).write_text(json.dumps(describe(app), indent=2))
+    Path(out).write_text(json.dumps(describe(app, module), indent=2))
     return 0
 
 
@@ -63,16 +73,25 @@ def _not_asgi(app: object) -> str | None:
         return f"it is a {'module' if inspect.ismodule(app) else 'class'}, not an ASGI app instance"
     if not callable(app):
         return f"it is a {type(app).__name__}, which cannot be called, so it is not an ASGI app"
-    call = app if inspect.isfunction(app) or inspect.ismethod(app) else type(app).__call__
-    if inspect.isfunction(call) and not inspect.iscoroutinefunction(call):
+    if inspect.isfunction(app) or inspect.ismethod(app):
+        if inspect.iscoroutinefunction(app):
+            return None
         return (
-            "it is a plain (not async) function; an app factory? pass the app it builds, "
-            "e.g. `app = create_app()` in a module, and name that"
+            "it is a plain (not async) function; an app factory? add --uvicorn-arg=--factory, "
+            "or name the app it builds (`app = create_app()` in a module)"
+        )
+    call = type(app).__call__
+    if inspect.isfunction(call) and not inspect.iscoroutinefunction(call):
+        kind = f"{type(app).__module__}.{type(app).__qualname__}"
+        return (
+            f"it is a {kind} object, callable but not as an ASGI app (its __call__ is not async); "
+            "name the ASGI app that serves it (for a Gradio Blocks or Interface: "
+            "`app = gr.mount_gradio_app(FastAPI(), demo, path='/gradio')`)"
         )
     return None
 
 
-def describe(app: object) -> dict:
+def describe(app: object, module: object = None) -> dict:
     """The JSON the doctor reads: everything it probes is found here."""
     inner = _layers(app)[-1]
     routes = getattr(inner, "routes", None) or []
@@ -80,27 +99,59 @@ def describe(app: object) -> dict:
     docs_url = getattr(inner, "docs_url", None)
     if docs_url is None and any(r["path"] == "/docs" for r in own_routes):
         docs_url = "/docs"  # a docs page the app builds itself
+    # Where the app comes from: its class, its mounted apps' classes, and what its module imports.
+    origins = [type(inner).__module__, *(type(m.pop("app")).__module__ for m in mounts)]
+    origins += [
+        getattr(value, "__module__", None) or getattr(value, "__name__", "")
+        for value in vars(module or app).values()
+    ]
     return {
+        "kind": f"{type(inner).__module__}.{type(inner).__qualname__}",
+        "routes_known": isinstance(getattr(inner, "routes", None), list),
         "docs_url": docs_url,
         "redoc_url": getattr(inner, "redoc_url", None),
         "openapi_url": getattr(inner, "openapi_url", None),
+        "root_path_in_code": _root_paths(inner),
         "routes": own_routes,
         "static": static,
         "mounts": mounts,
-        "versions": _versions(),
+        "versions": _versions(origins),
     }
 
 
-def _versions() -> dict[str, str | None]:
-    """The versions that decide the verdict, as installed in this (the user's) interpreter."""
+def _root_paths(inner: object) -> list[tuple[str, str]]:
+    """A root path the app sets itself: FastAPI(root_path=...), or Starlette's root_path given
+    to its Router (both end up in the scope, as uvicorn's --root-path does)."""
+    found = []
+    for owner, name in ((inner, "root_path"), (getattr(inner, "router", None), "root_path")):
+        value = getattr(owner, name, None) if owner is not None else None
+        if isinstance(value, str) and value:
+            found.append((f"{type(owner).__name__}.root_path", value))
+            break
+    return found
+
+
+# Frameworks reported when the app imported them; uvicorn always (it runs the app).
+FRAMEWORKS = ("fastapi", "starlette", "uvicorn")
+
+
+def _versions(origins: list[str]) -> dict[str, str | None]:
+    """The versions that decide the verdict, as installed in this (the user's) interpreter: the
+    frameworks the app imported and the distributions of the modules its app, its mounted apps
+    and its module's names come from (sqladmin, gradio, datasette), not a fixed list."""
     from importlib import metadata
 
     found: dict[str, str | None] = {"python": sys.version.split()[0], "python_executable": sys.executable}
-    for name in ("fastapi", "starlette", "uvicorn"):
+    owners = metadata.packages_distributions()
+    names = [n for n in FRAMEWORKS if n in sys.modules or n == "uvicorn"]
+    for origin in origins:
+        if isinstance(origin, str) and origin:
+            names += owners.get(origin.partition(".")[0], [])
+    for name in dict.fromkeys(names):
         try:
-            found[name] = metadata.version(name)
+            found[name.lower()] = metadata.version(name)
         except metadata.PackageNotFoundError:
-            found[name] = None
+            found[name.lower()] = None
     return found
 
 
@@ -132,7 +183,9 @@ def _walk(routes: list, prefix: str) -> tuple[list[dict], list[dict], list[dict]
         elif child is not None:
             inner = _layers(child)[-1]
             sub_own, _, _ = _walk(getattr(inner, "routes", None) or [], "")
-            mounts.append({"path": path, "docs_url": getattr(inner, "docs_url", None), "routes": sub_own})
+            mounts.append(
+                {"path": path, "docs_url": getattr(inner, "docs_url", None), "routes": sub_own, "app": inner}
+            )
     return own, static, mounts
 
 

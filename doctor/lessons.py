@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from doctor.checks import Symptom
 from doctor.layout import Configuration
-from doctor.probes import Symptom
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,20 @@ MOUNT = Lesson(
     "Starlette's Mount extends root_path by its own path (starlette.routing.Mount.matches), "
     "so a sub-app's URLs carry PREFIX only when the root_path does",
 )
+PAGE_NO_ROOT = Lesson(
+    "03",
+    "A mounted sub-application under the prefix",
+    "the page builds its URLs from the root_path (Starlette's url_for and base_url; a Mount "
+    "extends it by its own path, starlette.routing.Mount.matches); with no root_path they start "
+    "at / and miss PREFIX: uvicorn --root-path PREFIX gives them the prefix",
+)
+PAGE_BY_HAND = Lesson(
+    "03",
+    "And yet the app advertises the static URL under the prefix",
+    "the app received root_path PREFIX and its page still names a URL without it: the URL is "
+    "written by hand, or the app's framework ignores the ASGI root_path and has a base-URL "
+    "setting of its own (datasette's base_url, for one)",
+)
 
 
 def lesson(symptom: Symptom, config: Configuration) -> Lesson:
@@ -129,7 +143,12 @@ def lesson(symptom: Symptom, config: Configuration) -> Lesson:
         chosen = SERVERS
     elif kind == "location-outside-prefix":
         chosen = BY_HAND_LOCATION if rooted and config.strips else SLASH_NO_ROOT
-    elif kind == "location-origin":
+    elif kind == "link-outside-prefix":
+        if not config.strips:
+            chosen = KEEP_ROOTED if rooted else KEEP_PLAIN
+        else:
+            chosen = PAGE_BY_HAND if rooted else PAGE_NO_ROOT
+    elif kind in ("location-origin", "link-origin"):
         chosen = OTHER_ORIGIN
     elif not config.strips:
         chosen = KEEP_ROOTED if rooted else KEEP_PLAIN
@@ -150,4 +169,6 @@ ALL = [
     BY_HAND_LOCATION,
     OTHER_ORIGIN,
     MOUNT,
+    PAGE_NO_ROOT,
+    PAGE_BY_HAND,
 ]

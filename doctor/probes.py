@@ -1,18 +1,21 @@
 """What a user of the API would try, through one configuration, compared with the app directly.
 
-What: `probe(config, app, direct)` sends, through the configuration's proxy, the requests a
-user's browser and client would send: the docs page and every asset it names, the schema and
-its servers, each GET operation with no required input at the URL Swagger UI's "Try it out"
-builds, the app's redirects (its trailing-slash ones and any operation that redirects), a file
-from each StaticFiles mount, and each mounted sub-app's own pages. Each answer is compared with
-what the same request gets from the app directly (no proxy, no root_path): a check is broken
-when the proxy's answer differs in a way a user would notice. The result is a `Checks`: for
-each of docs_ui, schema, operations, redirects, static and mounts "ok", "broken" or "n/a",
-the symptoms that broke it, and every request sent as a pasteable curl.
+What: `probe(config, app, direct, direct_base, paths)` sends, through the configuration's proxy,
+the requests a user's browser and client would send: the docs page and every asset it names, the
+schema and its servers, each GET operation with no required input at the URL Swagger UI's "Try
+it out" builds, the app's redirects (its trailing-slash ones and any operation that redirects), a
+file from each StaticFiles mount, each mounted sub-app's own routes, and then the pages
+themselves (doctor.crawl): from /, from each --path and from each mount's root, every asset, link,
+form, redirect and JSON URL they name. Each answer is compared with what the same request gets
+from the app directly (no proxy, no root_path): a check is broken when the proxy's answer
+differs in a way a user would notice. The result is a `Checks` (doctor.checks): for each of
+CHECKS "ok", "broken" or "n/a", the symptoms, every request sent as a pasteable curl, and how
+many passing comparisons were on something the app serves.
 When: `doctor.cli`, once per configuration; the browser (doctor.browser) adds to docs_ui after.
 Why: the comparison with the direct app makes the verdict about the proxy and root_path only:
 an operation that answers 401 directly and 401 through the proxy is fine; one that answers 200
-directly and 404 through the proxy is what the doctor is for.
+directly and 404 through the proxy is what the doctor is for. Two 404s prove nothing, and count
+for nothing (doctor.checks.served).
 """
 
 from __future__ import annotations
@@ -20,16 +23,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shlex
-from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
-import requests
-
+from doctor.checks import Checks, served, under_prefix
+from doctor.crawl import check_redirect, crawl
+from doctor.fetch import Client
 from doctor.layout import Configuration
 
-CHECKS = ("docs_ui", "schema", "operations", "redirects", "static", "mounts")
-TIMEOUT_S = 5.0
 MAX_OPERATIONS = 40  # a large API is sampled in schema order; the report says how many were sent
 # Paths the app adds for its docs; they are not operations or redirect candidates of their own.
 DOCS_HELPERS = ("/docs/oauth2-redirect",)
@@ -37,85 +37,22 @@ _ASSET = re.compile(r"""<(?:script|link|img)\b[^>]*?\b(?:src|href)=["']([^"']+)[
 _SCHEMA_URL = re.compile(r"""\burl\s*:\s*['"]([^'"]+)['"]""")
 
 
-@dataclass
-class Symptom:
-    """Why a check is broken, in one line, with the kind of fault (doctor.lessons explains each)."""
-
-    check: str
-    kind: str
-    line: str
-
-
-@dataclass
-class Checks:
-    status: dict[str, str] = field(default_factory=lambda: dict.fromkeys(CHECKS, "n/a"))
-    symptoms: list[Symptom] = field(default_factory=list)
-    sent: list[str] = field(default_factory=list)  # every request, as `curl … → status`
-    notes: list[str] = field(default_factory=list)  # what was not probed, and why
-    docs_page_url: str | None = None  # set when the docs page answered like the app's own
-    schema: dict | None = None
-
-    def ok(self, check: str) -> None:
-        if self.status[check] == "n/a":
-            self.status[check] = "ok"
-
-    def broken(self, check: str, kind: str, line: str) -> None:
-        self.status[check] = "broken"
-        if not any(s.check == check and s.line == line for s in self.symptoms):
-            self.symptoms.append(Symptom(check, kind, line))
-
-
-@dataclass(frozen=True)
-class Answer:
-    url: str
-    status: int | None
-    location: str | None
-    body: bytes
-    error: str | None = None
-
-    @property
-    def shown(self) -> str:
-        if self.status is None:
-            return f"no answer ({self.error})"
-        return f"{self.status}" + (f" Location: {self.location}" if self.location else "")
-
-
-class Client:
-    """GETs with no redirect following, each recorded as the curl that sends the same request."""
-
-    def __init__(self, checks: Checks | None) -> None:
-        self.session = requests.Session()
-        self.session.trust_env = False  # no proxy variables: these requests go to loopback only
-        self.checks = checks
-
-    def get(self, url: str) -> Answer:
-        try:
-            response = self.session.get(url, allow_redirects=False, timeout=TIMEOUT_S)
-            answer = Answer(url, response.status_code, response.headers.get("location"), response.content)
-        except requests.RequestException as error:
-            answer = Answer(url, None, None, b"", type(error).__name__)
-        if self.checks is not None:
-            self.checks.sent.append(f"curl -si {shlex.quote(url)}  → {answer.shown}")
-        return answer
-
-
-def probe(config: Configuration, app: dict, direct_base: str) -> Checks:
+def probe(config: Configuration, app: dict, direct: Client, direct_base: str, paths: list[str]) -> Checks:
+    """Every check through `config`; `direct` is the app without a proxy (answers remembered
+    across configurations), `paths` the user's --path pages to start the crawl from too."""
     checks = Checks()
-    through, direct = Client(checks), Client(None)
+    through = Client(checks)
     page_url = _docs_ui(config, app, through, direct, direct_base, checks)
     schema_url = _schema(config, app, through, checks, page_url)
     _operations(config, through, direct, direct_base, checks, page_url or schema_url)
     _redirects(config, app, through, direct, direct_base, checks)
     _static(config, app, through, checks)
     _mounts(config, app, through, direct, direct_base, checks)
+    crawl(config, "pages", ["/", *paths], through, direct, direct_base, checks)
+    for mount in app.get("mounts", []):
+        root = mount["path"].rstrip("/")
+        crawl(config, "mounts", [root, root + "/"], through, direct, direct_base, checks)
     return checks
-
-
-def under_prefix(url: str, config: Configuration) -> bool:
-    """True when `url` (absolute) is on the proxy's origin and inside the prefix."""
-    parts = urlsplit(url)
-    same_origin = f"{parts.scheme}://{parts.netloc}" == config.origin
-    return same_origin and (parts.path == config.prefix or parts.path.startswith(config.prefix + "/"))
 
 
 def _docs_ui(
@@ -124,7 +61,7 @@ def _docs_ui(
     """The docs page and each same-origin asset it names; returns the page URL when it loaded."""
     docs = app.get("docs_url")
     if not docs:
-        checks.notes.append("docs_ui: the app has no docs page (docs_url is None and no GET /docs route)")
+        checks.note("docs_ui: the app has no docs page (docs_url is None and no GET /docs route)")
         return None
     url = config.public_base + docs
     page, baseline = through.get(url), direct.get(direct_base + docs)
@@ -157,7 +94,7 @@ def _docs_ui(
 
 def _asset(config: Configuration, url: str, through: Client, checks: Checks) -> None:
     if urlsplit(url).netloc != urlsplit(config.origin).netloc:
-        checks.notes.append(f"docs_ui: {url} comes from another host, not through the proxy; not probed")
+        checks.note(f"docs_ui: {url} comes from another host, not through the proxy; not probed")
         return
     answer = through.get(url)
     if answer.status != 200:
@@ -171,7 +108,7 @@ def _schema(
     """The schema at PREFIX + openapi_url, and whether each of its servers lies under the prefix."""
     path = app.get("openapi_url")
     if not path:
-        checks.notes.append("schema: the app has no OpenAPI schema (openapi_url is None)")
+        checks.note("schema: the app has no OpenAPI schema (openapi_url is None)")
         return None
     url = config.public_base + path
     answer = through.get(url)
@@ -221,7 +158,7 @@ def _operations(
     base = urljoin(page_url, servers[0].get("url", "/")) if servers else urljoin(page_url, "/")
     operations = [path for path, item in (schema.get("paths") or {}).items() if _callable_get(path, item)]
     if len(operations) > MAX_OPERATIONS:
-        checks.notes.append(
+        checks.note(
             f"operations: {MAX_OPERATIONS} of {len(operations)} GET operations tried, in schema order"
         )
     for path in operations[:MAX_OPERATIONS]:
@@ -240,7 +177,7 @@ def _operations(
                 f"directly it answers {baseline.status}",
             )
         else:
-            checks.ok("operations")
+            checks.ok("operations", evidence=served(baseline.status))
 
 
 def _callable_get(path: str, item: dict) -> bool:
@@ -276,38 +213,14 @@ def _redirects(
         if baseline.status is None or not 300 <= baseline.status < 400 or not baseline.location:
             continue
         url = config.public_base + path
-        answer = through.get(url)
-        if answer.status is None or not 300 <= answer.status < 400:
-            checks.broken(
-                "redirects",
-                "not-found" if answer.status == 404 else "redirect-status",
-                f"GET {url} answered {answer.shown}; directly it redirects ({baseline.status})",
-            )
-            continue
-        target = urljoin(url, answer.location or "")
         wanted = urljoin(direct_base + path, baseline.location).removeprefix(direct_base)
-        if not under_prefix(target, config):
-            origin_ok = target.startswith(config.origin + "/")
-            checks.broken(
-                "redirects",
-                "location-outside-prefix" if origin_ok else "location-origin",
-                f"GET {url} redirects to {answer.location}, "
-                + ("outside " + config.prefix if origin_ok else f"not to {config.origin}"),
-            )
-        elif target != config.public_base + wanted:
-            checks.broken(
-                "redirects",
-                "location-path",
-                f"GET {url} redirects to {target}; the app's own redirect goes to {wanted}",
-            )
-        else:
-            checks.ok("redirects")
+        check_redirect(config, "redirects", url, through.get(url), baseline, wanted, checks)
 
 
 def _static(config: Configuration, app: dict, through: Client, checks: Checks) -> None:
     for mount in app.get("static", []):
         if not mount.get("file"):
-            checks.notes.append(
+            checks.note(
                 f"static: the mount {mount['path']} serves an empty or missing folder "
                 f"({mount.get('directory')}); nothing to fetch"
             )
@@ -338,7 +251,7 @@ def _mounts(
             if not r["has_path_params"] and r["path"] not in DOCS_HELPERS
         ]
         if not paths:
-            checks.notes.append(f"mounts: {mount['path']} has no GET route without parameters to try")
+            checks.note(f"mounts: {mount['path']} has no GET route without parameters to try")
         for path in paths:
             app_path = mount["path"].rstrip("/") + path
             url = config.public_base + app_path
@@ -351,7 +264,7 @@ def _mounts(
                     f"directly it answers {baseline.status}",
                 )
                 continue
-            checks.ok("mounts")
+            checks.ok("mounts", evidence=served(baseline.status))
             if path == mount.get("docs_url") and answer.status == 200:
                 found = _SCHEMA_URL.search(answer.body.decode(errors="replace"))
                 if found and not under_prefix(urljoin(url, found[1]), config):

@@ -1,34 +1,40 @@
 """The doctor's verdict written out: reports/doctor.md, reports/doctor.json and the terminal.
 
 What: `as_json(run)` is the machine-readable verdict (the shape below); `as_markdown(run)` the
-same for a person (the grid, what to deploy, why each broken configuration breaks, and every
-request sent); `show(run, console)` prints the grid and the recommendation with rich.
+same for a person (the grid, what to deploy, each cause once with the configurations it breaks
+and the places it shows, and where the requests and logs are); `show(run, console)` prints a
+table that fits 80 columns (verdict, checks run, what broke, the labs) and the recommendation.
 When: `doctor.cli` at the end of every run.
 Why: the JSON is what a CI job keeps and diffs; the Markdown is what a developer reads; both
 say which versions gave the verdict.
 
-JSON: {"app", "prefix", "app_dir", "python", "versions", "browser",
+JSON: {"app", "prefix", "app_dir", "python", "versions", "browser", "uvicorn_args", "env",
+       "facts", "run_dir",
        "configurations": [{"proxy", "strips", "server_root_path", "url",
+                           "verdict" ("works", "broken" or "not tested"), "checks_run", "evidence",
                            "checks": {"docs_ui", "schema", "operations", "redirects", "static",
-                                      "mounts"}  (each "ok", "broken" or "n/a"),
+                                      "mounts", "pages"}  (each "ok", "broken" or "n/a"),
                            "reasons": [{"check", "reason", "lab", "step", "why"}],
-                           "notes", "requests"}],
+                           "not_tested" (why, and what to pass), "notes", "requests"}],
        "recommended": [{"proxy", "strips", "server_root_path", "server_command", "fastapi_run",
                         "proxy_config"}]}
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from doctor.checks import CHECKS
 from doctor.lessons import Lesson
-from doctor.probes import CHECKS
-from doctor.verdict import PROXY_ADDRESS_NOTE, Reason, Result, deploy, recommend
+from doctor.verdict import NOT_TESTED, PROXY_ADDRESS_NOTE, Result, deploy, recommend
 
 MARK = {"ok": "[green]ok[/]", "broken": "[bold red]broken[/]", "n/a": "[dim]n/a[/]"}
+VERDICT = {"works": "[green]works[/]", "broken": "[bold red]broken[/]", "not tested": "[yellow]not tested[/]"}
+PLACES_SHOWN = 8  # per cause in the Markdown; doctor.json has every one
 
 
 @dataclass
@@ -40,6 +46,10 @@ class Run:
     versions: dict[str, str | None]
     browser: str  # "Chromium 142.0…" or why the browser check did not run
     results: list[Result]
+    run_dir: str = ""
+    uvicorn_args: tuple[str, ...] = ()
+    env: tuple[str, ...] = ()  # the names of --env variables (their values stay out of reports)
+    facts: list[str] = field(default_factory=list)  # what the app sets itself: a root_path in code
 
 
 def as_json(run: Run) -> dict:
@@ -50,12 +60,19 @@ def as_json(run: Run) -> dict:
         "python": run.python,
         "versions": run.versions,
         "browser": run.browser,
+        "uvicorn_args": list(run.uvicorn_args),
+        "env": list(run.env),
+        "facts": run.facts,
+        "run_dir": run.run_dir,
         "configurations": [
             {
                 "proxy": r.config.proxy,
                 "strips": r.config.strips,
                 "server_root_path": r.config.server_root_path,
                 "url": r.config.public_base,
+                "verdict": r.verdict,
+                "checks_run": r.checks.ran,
+                "evidence": r.checks.evidence,
                 "checks": dict(r.checks.status),
                 "reasons": [
                     {
@@ -67,6 +84,7 @@ def as_json(run: Run) -> dict:
                     }
                     for x in r.reasons
                 ],
+                "not_tested": NOT_TESTED if r.verdict == "not tested" else None,
                 "notes": r.checks.notes,
                 "requests": r.checks.sent,
             }
@@ -77,7 +95,7 @@ def as_json(run: Run) -> dict:
                 "proxy": r.config.proxy,
                 "strips": r.config.strips,
                 "server_root_path": r.config.server_root_path,
-                **deploy(r, run.spec),
+                **deploy(r, run.spec, run.uvicorn_args),
             }
             for r in recommend(run.results)
         ],
@@ -87,101 +105,145 @@ def as_json(run: Run) -> dict:
 def as_markdown(run: Run) -> str:
     lines = [f"# proxylab doctor: `{run.spec}` behind `{run.prefix}`", ""]
     lines += [f"Versions: {_versions(run)}. Browser: {run.browser}.", ""]
+    lines += [f"- {fact}" for fact in run.facts] + ([""] if run.facts else [])
     lines += [
         "## Verdict",
         "",
-        "| configuration | " + " | ".join(CHECKS) + " |",
-        "|---" * (len(CHECKS) + 1) + "|",
+        "| configuration | verdict | checks run | " + " | ".join(CHECKS) + " |",
+        "|---" * (len(CHECKS) + 3) + "|",
     ]
     for r in run.results:
         lines.append(
-            f"| `{r.config.label}` | " + " | ".join(_cell(r.checks.status[c]) for c in CHECKS) + " |"
+            f"| `{r.config.label}` | {_cell(r.verdict)} | {r.checks.ran} | "
+            + " | ".join(_cell(r.checks.status[c]) for c in CHECKS)
+            + " |"
         )
     lines += ["", "## What to deploy", ""]
+    lines += _deploy_lines(run)
+    untested = [r for r in run.results if r.verdict == "not tested"]
+    if untested:
+        lines += [
+            "## Not tested",
+            "",
+            ", ".join(f"`{r.config.label}`" for r in untested) + ": " + NOT_TESTED + ".",
+            "",
+        ]
+    lines += _cause_lines(run)
+    lines += [
+        "## Requests sent",
+        "",
+        "Every request, as the curl that sends it, is in the JSON report (`requests` of each "
+        f"configuration): {sum(len(r.checks.sent) for r in run.results)} in all. "
+        f"The proxies' configs and logs are in `{run.run_dir}`.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _deploy_lines(run: Run) -> list[str]:
     chosen = recommend(run.results)
     if not chosen:
-        lines += [
-            "No configuration works for this app as it is: every one has a broken check. "
-            "The reasons below say what breaks and which lab step shows why; "
+        return [
+            "No configuration works for this app as it is: each one has a broken check or was not "
+            "tested. The causes below say what breaks and which lab step shows why; "
             "fix the app, then run the doctor again.",
             "",
         ]
+    lines = []
     for mode in dict.fromkeys(r.config.server_root_path for r in chosen):
         same = [r for r in chosen if r.config.server_root_path == mode]
-        parts = deploy(same[0], run.spec)
+        parts = deploy(same[0], run.spec, run.uvicorn_args)
+        lines += [f"### The app: {same[0].config.app.label}", "", "```sh", str(parts["server_command"])]
+        if parts["fastapi_run"]:
+            lines += ["# or, with fastapi-cli:", parts["fastapi_run"]]
+        lines += ["```", ""]
+        if run.env:
+            lines += [f"With the environment it ran with here: {', '.join(run.env)}.", ""]
         lines += [
-            f"### The app: {same[0].config.app.label}",
-            "",
-            "```sh",
-            parts["server_command"],
-            "# or, with fastapi-cli:",
-            parts["fastapi_run"],
-            "```",
-            "",
             PROXY_ADDRESS_NOTE + ".",
             "",
             "Behind any of: " + ", ".join(f"`{r.config.label}`" for r in same),
             "",
         ]
         for r in same:
-            lines += [
-                f"#### `{r.config.label}`",
-                "",
-                "```",
-                deploy(r, run.spec)["proxy_config"].rstrip(),
-                "```",
-                "",
-            ]
-    lines += ["## Why each broken configuration breaks", ""]
+            config = str(deploy(r, run.spec)["proxy_config"]).rstrip()
+            lines += [f"#### `{r.config.label}`", "", "```", config, "```", ""]
+    return lines
+
+
+def _cause_lines(run: Run) -> list[str]:
+    """Each cause once: its why and lab step, the configurations it breaks, and the places."""
+    causes: dict[tuple[str, Lesson], tuple[list[str], dict[str, None]]] = {}
     for r in run.results:
-        if not r.reasons:
-            continue
-        lines += [f"### `{r.config.label}` ({r.config.public_base})", ""]
-        for lesson, reasons in _by_lesson(r.reasons).items():
-            lines += [f"- **{x.check}**: {x.line}" for x in reasons]
-            lines += [
-                f"  - why: {lesson.why}. Shown in lab {lesson.lab}, step “{lesson.step}” (`{lesson.command}`)"
-            ]
-        lines.append("")
-    lines += ["## Requests sent", ""]
-    for r in run.results:
+        for reason in r.reasons:
+            labels, places = causes.setdefault((reason.check, reason.lesson), ([], {}))
+            if r.config.label not in labels:
+                labels.append(r.config.label)
+            places[_general(reason.line, r)] = None
+    if not causes:
+        return []
+    lines = [
+        "## Causes",
+        "",
+        "Each cause once, with the configurations it breaks and where it shows; `{proxy}` stands "
+        "for each configuration's own origin (http://127.0.0.1:PORT, in the JSON report).",
+        "",
+    ]
+    for (check, lesson), (labels, places) in causes.items():
         lines += [
-            f"<details><summary><code>{r.config.label}</code>: {len(r.checks.sent)} requests</summary>",
+            f"### {check}: {lesson.why}",
             "",
-            "```",
+            f"Shown in lab {lesson.lab}, step “{lesson.step}” (`{lesson.command}`).",
+            "",
+            "In: " + ", ".join(f"`{label}`" for label in labels) + ".",
+            "",
         ]
-        lines += r.checks.sent + [f"# {note}" for note in r.checks.notes]
-        lines += ["```", "</details>", ""]
-    return "\n".join(lines)
+        shown = list(places)[:PLACES_SHOWN]
+        lines += [f"- {place}" for place in shown]
+        if len(places) > len(shown):
+            lines.append(f"- and {len(places) - len(shown)} more like these (the JSON report has each)")
+        lines.append("")
+    return lines
+
+
+def _general(line: str, result: Result) -> str:
+    """A reason with the configuration's origin replaced by `{proxy}`: the same for all of them."""
+    return line.replace(result.config.origin, "{proxy}")
 
 
 def show(run: Run, console: Console) -> None:
+    """The verdict in a table that fits 80 columns (a CI log): the per-check grid is in the reports."""
     console.print(
         f"[bold]{run.spec}[/] behind [bold]{run.prefix}[/]  ({_versions(run)}; browser: {run.browser})"
     )
-    table = Table("configuration", *CHECKS, "labs that explain it")
+    for fact in run.facts:
+        console.print(f"  {fact}")
+    table = Table(box=box.SIMPLE, pad_edge=False)
+    for name in ("configuration", "verdict", "checks"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("broken")  # the one column that wraps, below its row, on a narrow terminal
+    table.add_column("labs", no_wrap=True)
     for r in run.results:
         labs = " ".join(sorted({x.lesson.lab for x in r.reasons}))
-        table.add_row(r.config.label, *(MARK[r.checks.status[c]] for c in CHECKS), labs)
+        broken = " ".join(c for c in CHECKS if r.checks.status[c] == "broken")
+        table.add_row(r.config.label, VERDICT[r.verdict], str(r.checks.ran), broken, labs)
     console.print(table)
     chosen = recommend(run.results)
+    untested = [r.config.label for r in run.results if r.verdict == "not tested"]
     if chosen:
         console.print("[bold green]works:[/] " + ", ".join(r.config.label for r in chosen))
     else:
         console.print(
             "[bold red]no configuration works for this app as it is[/]; the report says what breaks and why"
         )
-
-
-def _by_lesson(reasons: list[Reason]) -> dict[Lesson, list[Reason]]:
-    grouped: dict[Lesson, list[Reason]] = {}
-    for reason in reasons:
-        grouped.setdefault(reason.lesson, []).append(reason)
-    return grouped
+    if untested:
+        console.print(f"[yellow]not tested:[/] {', '.join(untested)}: {NOT_TESTED}")
 
 
 def _cell(status: str) -> str:
-    return {"ok": "ok", "broken": "**broken**", "n/a": "n/a"}[status]
+    return {"ok": "ok", "broken": "**broken**", "n/a": "n/a", "works": "works", "not tested": "*not tested*"}[
+        status
+    ]
 
 
 def _versions(run: Run) -> str:

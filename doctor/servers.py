@@ -154,13 +154,17 @@ def check_ports_free(wanted: dict[int, str], port_base: int) -> None:
             )
 
 
-def inspect_app(python: str, spec: str, app_dir: Path, run_dir: Path) -> dict:
-    """The app's routes, docs and mounts, read by importing it in `python`, never in this process."""
+def inspect_app(
+    python: str, spec: str, app_dir: Path, run_dir: Path, env: dict | None = None, factory: bool = False
+) -> dict:
+    """The app's routes, docs and mounts, read by importing it in `python`, never in this process;
+    with `factory`, ATTR is called first, as uvicorn --factory does."""
     out = run_dir / "app.json"
     try:
         result = subprocess.run(
-            [python, str(INSPECTOR), spec, str(app_dir), str(out)],
+            [python, str(INSPECTOR), spec, str(app_dir), str(out), *(["--factory"] if factory else [])],
             cwd=app_dir,
+            env=env,
             capture_output=True,
             text=True,
             timeout=60,
@@ -194,7 +198,8 @@ def inspect_app(python: str, spec: str, app_dir: Path, run_dir: Path) -> dict:
         raise ProxylabError(
             spec,
             f"is not an ASGI app: {result.stderr.strip()}",
-            "name the FastAPI (or Starlette) app object: MODULE:ATTR",
+            "name the ASGI app object (FastAPI, Starlette or any other): MODULE:ATTR, "
+            "or a function that builds it with --uvicorn-arg=--factory",
         )
     if result.returncode != 0:
         raise ProxylabError(

@@ -27,7 +27,7 @@ APPS = Path(__file__).with_name("apps")
 PORT_BASE = 9800
 
 
-def doctor(*args: str, app_dir: Path = APPS) -> subprocess.CompletedProcess:
+def doctor(*args: str, app_dir: Path = APPS, report: str = os.devnull) -> subprocess.CompletedProcess:
     return subprocess.run(
         [
             sys.executable,
@@ -40,7 +40,7 @@ def doctor(*args: str, app_dir: Path = APPS) -> subprocess.CompletedProcess:
             "--port-base",
             str(PORT_BASE),
             "--json",
-            os.devnull,
+            report,
             "--markdown",
             os.devnull,
         ],
@@ -74,6 +74,12 @@ def test_an_attribute_that_is_not_an_asgi_app_says_so() -> None:
     result = doctor("not_an_app:app")
     assert result.returncode == 2
     assert "not_an_app:app: is not an ASGI app: it is a dict, which cannot be called" in result.stderr
+    interface = doctor("not_an_app:interface")
+    assert "is a not_an_app.Interface object, callable but not as an ASGI app" in interface.stderr, (
+        "an object is not called a function (a Gradio Interface once was: 'an app factory?')"
+    )
+    factory = doctor("not_an_app:create_app")
+    assert "a plain (not async) function; an app factory? add --uvicorn-arg=--factory" in factory.stderr
     missing = doctor("not_an_app:application")
     assert missing.returncode == 2 and "module 'not_an_app' has no attribute 'application'" in missing.stderr
 
@@ -136,10 +142,50 @@ def test_python_runs_the_app_in_that_interpreter(tmp_path: Path) -> None:
     assert listening_ports() == []
 
 
+def test_an_app_with_nothing_to_get_is_not_tested_and_expect_fails_on_it(tmp_path: Path) -> None:
+    """Matching 404s are no evidence: once, an app whose every probe 404'd both ways "worked"
+    in all 16 configurations. A failure means the doctor gives a green light on no evidence."""
+    result = doctor(
+        "nothing_to_get:app", "--expect", "traefik strip --root-path", report=str(tmp_path / "d.json")
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "expected configuration `traefik strip --root-path` was not tested" in result.stdout
+    assert "--path" in result.stdout, "the next step: a page the app serves"
+    verdicts = {c["verdict"] for c in json.loads((tmp_path / "d.json").read_text())["configurations"]}
+    assert verdicts <= {"not tested", "broken"} and "not tested" in verdicts
+    assert listening_ports() == []
+
+
+def test_answers_that_never_end_are_judged_on_their_head_not_waited_out(tmp_path: Path) -> None:
+    """An event stream, a quiet chunked text stream and an HTML page that never ends, each linked
+    from /: each is compared on its status and headers. A failure (or the timeout) means a
+    streaming endpoint costs the read timeout per request again: 141 s for one Gradio app."""
+    began = time.monotonic()
+    result = doctor("streams:app", report=str(tmp_path / "d.json"))
+    took = time.monotonic() - began
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert took < 30, f"the run took {took:.0f} s"
+    report = json.loads((tmp_path / "d.json").read_text())
+    rooted = next(
+        c for c in report["configurations"] if c["proxy"] == "nginx" and c["strips"] and c["server_root_path"]
+    )
+    assert rooted["verdict"] == "works", rooted["reasons"]
+    for path, kind in (("events", "text/event-stream"), ("ticks", "text/plain"), ("log", "text/html")):
+        assert any(
+            line.endswith(f"/api/v1/{path}  → 200 ({kind}, streamed)") for line in rooted["requests"]
+        ), (
+            path,
+            rooted["requests"],
+        )
+    assert result.stdout.count(" checks ") >= 16, "one progress line per configuration"
+
+
 def test_bad_arguments_say_what_to_write() -> None:
     assert "is not MODULE:ATTR" in doctor("main").stderr
     expect = doctor("not_an_app:app", "--expect", "traefik sideways")
     assert expect.returncode == 2 and "write PROXY strip|keep [--root-path]" in expect.stderr
+    env = doctor("not_an_app:app", "--env", "NOEQUALS")
+    assert env.returncode == 2 and "--env 'NOEQUALS': is not KEY=VALUE" in env.stderr
 
 
 # Its Ctrl-C must land while the doctor still runs, 0.5 s after the line it waits for: once in the

@@ -20,8 +20,8 @@ import sys
 
 import pytest
 
+from doctor.checks import CHECKS
 from doctor.layout import PROXIES
-from doctor.probes import CHECKS
 from instruments.chromium.driver import chromium_missing
 from proxylab.paths import REPO
 
@@ -49,11 +49,17 @@ def grid(strip: tuple, strip_rooted: tuple, keep: tuple, keep_rooted: tuple) -> 
     return rows
 
 
-#                docs_ui schema operations redirects static mounts
+#                docs_ui schema operations redirects static mounts pages
 EXPECTED = {
-    "strip_ready": grid((B, K, B, B, K, N), (K, K, K, K, K, N), (B, B, B, B, B, N), (B, B, B, B, B, N)),
-    "usual_mistakes": grid((B, K, B, B, K, N), (B, K, K, B, K, N), (B, B, B, B, B, N), (B, B, B, B, B, N)),
-    "realworld": grid((B, K, B, B, K, B), (K, K, K, K, K, K), (B, B, B, B, B, B), (B, B, B, B, B, B)),
+    "strip_ready": grid(
+        (B, K, B, B, K, N, N), (K, K, K, K, K, N, N), (B, B, B, B, B, N, N), (B, B, B, B, B, N, N)
+    ),
+    "usual_mistakes": grid(
+        (B, K, B, B, K, N, N), (B, K, K, B, K, N, N), (B, B, B, B, B, N, N), (B, B, B, B, B, N, N)
+    ),
+    "realworld": grid(
+        (B, K, B, B, K, B, N), (K, K, K, K, K, K, N), (B, B, B, B, B, B, N), (B, B, B, B, B, B, N)
+    ),
 }
 
 
@@ -202,3 +208,18 @@ def _reasons(report: dict, label: str) -> list[str]:
     return [f"{r['check']}: {r['reason']}" for r in _configuration(report, label)["reasons"]] or [
         "(no reasons)"
     ]
+
+
+def test_the_mounted_console_ui_is_crawled_from_its_root(doctored) -> None:
+    """The admin-style UI at /console names its stylesheet and navigation with url_for: behind a
+    strip without --root-path they leave the prefix (broken), with it they are fetched and answer.
+    A failure means a mounted UI is judged by its status code alone again."""
+    _, report, _ = doctored["realworld"]
+    lines = [r["reason"] for r in _configuration(report, "nginx strip")["reasons"] if r["check"] == "mounts"]
+    assert any(
+        "/api/v1/console/ loads the stylesheet" in line and "outside /api/v1" in line for line in lines
+    ), lines
+    rooted = _configuration(report, "nginx strip --root-path")
+    fetched = [line.split()[2] for line in rooted["requests"]]
+    assert any(url.endswith("/api/v1/console/users") for url in fetched), fetched
+    assert any(url.endswith("/api/v1/console/assets/style.css") for url in fetched), fetched

@@ -1,4 +1,4 @@
-"""The app object: routers included, a sub-app mounted, the front-end's files served."""
+"""The app object: routers included, a sub-app and an admin-style UI mounted, the front-end's files served."""
 
 from pathlib import Path
 
@@ -6,12 +6,14 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from doctor.examples.realworld.admin import admin
+from doctor.examples.realworld.console import console
 from doctor.examples.realworld.routers import items, users
 
 app = FastAPI(title="realworld example")
 app.include_router(items.router, prefix="/items")
 app.include_router(users.router)
 app.mount("/admin", admin)
+app.mount("/console", console)
 app.mount("/assets", StaticFiles(directory=Path(__file__).parent / "assets"), name="assets")
 
 

@@ -1,0 +1,189 @@
+"""The doctor on real apps from PyPI, each in a virtualenv of its own, as a user runs it.
+
+The apps (tests/doctor/apps/) are the cases that once fooled it:
+- sqladmin 0.32 mounted at /admin, no docs, no schema: called "works" behind every stripping
+  proxy without --root-path while its pages named 13 assets at /admin/…, outside the prefix;
+- datasette 0.65, an ASGI app that is not Starlette: "works" in all 16 configurations after 0
+  requests, while its pages name /-/static/app.css and /_memory from the site's root.
+Each environment is built once per machine under ~/.cache/proxylab/doctor/ (pinned below; a
+`lock.txt` written last marks it complete) and reused. A failure here means the doctor gives a
+verdict these apps contradict: the report in the test's folder says what each request got.
+Ports: 9900 onwards (test_doctor_live.py uses 9700, test_doctor_faults.py 9800; a file runs on
+one worker, two files may run at once).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from proxylab.paths import CACHE_DIR, REPO
+
+APPS = Path(__file__).with_name("apps")
+PORT_BASE = 9900
+ENVS = CACHE_DIR / "doctor"
+# Each app's environment: what pip installs, pinned (what the doctor was measured against).
+REQUIREMENTS = {
+    "sqladmin": [
+        "sqladmin==0.32.0",
+        "SQLAlchemy==2.1.9",
+        "greenlet==3.5.6",
+        "fastapi==0.165.0",
+        "starlette==1.10.0",
+        "uvicorn==0.55.0",
+    ],
+    "datasette": ["datasette==0.65.5", "uvicorn==0.55.0"],
+}
+
+
+def environment(name: str) -> Path:
+    """The app's interpreter, from a virtualenv built once and kept."""
+    target = ENVS / f"{name}-py{sys.version_info[0]}{sys.version_info[1]}"
+    python = target / "bin" / "python"
+    if (target / "lock.txt").is_file() and (target / "lock.txt").read_text().startswith(
+        "\n".join(REQUIREMENTS[name])
+    ):
+        return python
+    shutil.rmtree(target, ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "venv", str(target)], check=True)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *REQUIREMENTS[name]],
+        check=True,
+        timeout=600,
+    )
+    frozen = subprocess.run([str(python), "-m", "pip", "freeze"], capture_output=True, text=True, check=True)
+    (target / "lock.txt").write_text("\n".join(REQUIREMENTS[name]) + "\n# pip freeze:\n" + frozen.stdout)
+    return python
+
+
+def run_doctor(
+    spec: str, python: Path, out: Path, *args: str
+) -> tuple[subprocess.CompletedProcess, dict, float]:
+    began = time.monotonic()
+    process = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "doctor",
+            spec,
+            "--app-dir",
+            str(APPS),
+            "--python",
+            str(python),
+            "--port-base",
+            str(PORT_BASE),
+            "--json",
+            str(out / "doctor.json"),
+            "--markdown",
+            str(out / "doctor.md"),
+            *args,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "COLUMNS": "80"},
+    )
+    took = time.monotonic() - began
+    assert (out / "doctor.json").is_file(), f"no report for {spec}:\n{process.stdout}\n{process.stderr}"
+    return process, json.loads((out / "doctor.json").read_text()), took
+
+
+def configuration(report: dict, proxy: str, strips: bool, rooted: bool) -> dict:
+    return next(
+        c
+        for c in report["configurations"]
+        if c["proxy"] == proxy and c["strips"] == strips and bool(c["server_root_path"]) == rooted
+    )
+
+
+@pytest.fixture(scope="module")
+def sqladmin(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess, dict, float]:
+    out = tmp_path_factory.mktemp("doctor-sqladmin")
+    return run_doctor("sqladmin_only:app", environment("sqladmin"), out, "--expect", "nginx strip")
+
+
+@pytest.fixture(scope="module")
+def datasette(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess, dict, float]:
+    out = tmp_path_factory.mktemp("doctor-datasette")
+    return run_doctor("datasette_only:app", environment("datasette"), out, "--no-browser")
+
+
+# --- sqladmin: a mounted admin, and nothing else ----------------------------------------------
+
+
+def test_a_docs_less_admin_is_not_green_where_its_pages_leave_the_prefix(sqladmin) -> None:
+    """Behind a stripping proxy without --root-path, sqladmin names its stylesheets, scripts and
+    links at /admin/…: the doctor must say "broken" there, and --expect must fail on it."""
+    process, report, _ = sqladmin
+    assert process.returncode == 1, process.stdout[-3000:] + process.stderr[-2000:]
+    assert "expected configuration `nginx strip` is broken for this app" in process.stdout
+    strip = configuration(report, "nginx", True, False)
+    assert strip["verdict"] == "broken" and strip["checks"]["mounts"] == "broken"
+    lines = [r["reason"] for r in strip["reasons"]]
+    assert any(
+        "loads the stylesheet" in line and "/admin/statics/css/" in line and "outside /api/v1" in line
+        for line in lines
+    ), lines
+    assert any("/api/v1/admin redirects to" in line and "outside /api/v1" in line for line in lines), (
+        "the mount's own /admin → /admin/ redirect, through the proxy"
+    )
+
+
+def test_the_same_admin_works_behind_a_stripping_proxy_with_root_path(sqladmin) -> None:
+    """With --root-path its URLs carry the prefix: green, from checks that fetched its pages and
+    assets (the admin's list page included), not from matching 404s."""
+    _, report, _ = sqladmin
+    for proxy in ("traefik", "nginx", "caddy", "haproxy"):
+        rooted = configuration(report, proxy, True, True)
+        assert rooted["verdict"] == "works", (proxy, rooted["reasons"])
+        assert rooted["evidence"] >= 10, rooted["requests"]
+        assert any(line.split()[2].endswith("/api/v1/admin/user/list") for line in rooted["requests"])
+    assert [(r["proxy"], r["server_root_path"]) for r in report["recommended"]] == [
+        (proxy, "/api/v1") for proxy in ("traefik", "nginx", "caddy", "haproxy")
+    ]
+
+
+def test_versions_are_those_of_what_the_app_is_built_on(sqladmin, datasette) -> None:
+    """sqladmin's app names FastAPI, Starlette and sqladmin; datasette's names neither
+    FastAPI nor Starlette (it imports neither)."""
+    assert {"fastapi", "starlette", "sqladmin", "uvicorn"} <= set(sqladmin[1]["versions"])
+    versions = datasette[1]["versions"]
+    assert versions.get("datasette") == "0.65.5" and "fastapi" not in versions and "starlette" not in versions
+
+
+# --- datasette: an ASGI app that is not Starlette ---------------------------------------------
+
+
+def test_an_app_that_is_not_starlette_is_probed_from_its_pages(datasette) -> None:
+    """No routes to read, so the crawl from / is the evidence: every configuration ran checks,
+    and its pages' root-relative URLs break it behind a stripping proxy."""
+    process, report, took = datasette
+    assert process.returncode == 0, process.stderr[-2000:]
+    assert any("is not a Starlette or FastAPI app" in fact for fact in report["facts"])
+    assert all(c["checks_run"] > 0 for c in report["configurations"]), "no configuration went unprobed"
+    assert report["recommended"] == [], "datasette takes its prefix from base_url, not root_path"
+    lines = [r["reason"] for r in configuration(report, "caddy", True, False)["reasons"]]
+    assert any("/-/static/app.css" in line and "outside /api/v1" in line for line in lines), lines
+    keep = configuration(report, "traefik", False, False)
+    assert keep["verdict"] == "broken" and keep["checks"]["pages"] == "broken"
+    assert took < 30, f"{took:.0f} s for datasette"
+
+
+def test_the_terminal_table_fits_a_ci_log(datasette) -> None:
+    """Piped, the terminal is 80 columns: no table row is cut, each configuration on one line."""
+    process, _, _ = datasette
+    rows = [
+        line
+        for line in process.stdout.splitlines()
+        if line.startswith((" traefik", " nginx", " caddy", " haproxy"))
+    ]
+    assert len(rows) == 16, process.stdout
+    assert all(len(line) <= 80 for line in process.stdout.splitlines())
