@@ -59,10 +59,11 @@ images: traefik caddy releases
 	PY=$(PY) scripts/debian-images.sh
 
 ## up: start the stack (Compose if a Docker engine answers, else native processes) and wait for health
-# The native backend's Debian packages (chromium, wrk) are installed only when it is the
-# one that runs: a Compose user's machine gets nothing it does not use.
+# The stack itself needs no Debian package of the host's: Nginx, HAProxy and Redis are unpacked
+# at their pinned versions and Traefik and Caddy built (`make up` does both, the routes that need
+# no build answering meanwhile). Chromium and wrk come with `make test`, `make screenshots`,
+# `make bench` and `make doctor`, which use them.
 up: venv
-	@if [ "$$($(PY) -m proxylab backend)" = native ]; then scripts/install-debian-deps.sh; fi
 	$(PY) -m proxylab up
 
 ## down: stop every service; nothing is left running or listening
@@ -134,7 +135,7 @@ drift: deps venv traefik
 	$(PY) -m suites.drift $(if $(SETS),--sets "$(SETS)",)
 
 ## screenshots: /docs and /redoc of every route in Chromium, checked against suites/expected/docs_ui.json; writes reports/screenshots/
-screenshots: venv
+screenshots: deps venv
 	$(PY) -m suites.browser
 
 ## doctor: your app behind every proxy, and which configuration works for it (APP=main:app APP_DIR=. PREFIX=/api/v1 EXPECT='traefik strip --root-path' PYTHON=...)

@@ -89,6 +89,7 @@ class PlainLines:
 
 
 _LIVE = threading.Lock()  # held by the build whose live line is on the terminal
+_BUILDS: set[subprocess.Popen] = set()  # the `go build`s running now, whatever thread runs them
 
 
 class LiveLine:
@@ -131,6 +132,7 @@ def follow_go_build(
     child = subprocess.Popen(
         command, cwd=cwd, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
+    _BUILDS.add(child)
     # One live line on a terminal at a time: `make up` builds Traefik and Caddy side by side, and
     # the second build reports in plain lines rather than drawing over the first.
     live = console.is_interactive and _LIVE.acquire(blocking=False)
@@ -150,6 +152,15 @@ def follow_go_build(
         if child.poll() is None:
             child.kill()
             child.wait()
+        _BUILDS.discard(child)
+
+
+def stop_builds() -> None:
+    """Kill every `go build` running now. A build runs in a thread of its own while `make up`
+    starts what needs none; a Ctrl-C reaches the main thread only, so it ends them here."""
+    for child in list(_BUILDS):
+        if child.poll() is None:
+            child.kill()
 
 
 def _count(number: int, noun: str) -> str:

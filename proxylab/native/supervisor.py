@@ -22,7 +22,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from proxylab import ports, proxies, versions
@@ -30,6 +30,7 @@ from proxylab.cleanup import clean_up_after
 from proxylab.compose import Stack
 from proxylab.errors import ProxylabError
 from proxylab.native.addresses import NativeAddresses
+from proxylab.native.go_progress import stop_builds
 from proxylab.native.probe import probe
 from proxylab.native.processes import is_alive, kill_leftovers, start_time, stop_group, unblock_stop_signals
 from proxylab.native.runners import ProcessSpec, process_spec
@@ -62,21 +63,65 @@ class NativeBackend:
     # --- up -------------------------------------------------------------------------------
 
     def up(self) -> float:
-        """Start every service and wait until all are healthy; return the seconds it took."""
+        """Start every service and wait until all are healthy; return the seconds it took.
+
+        A service whose binary must first be built (Traefik, Caddy on a fresh machine: minutes of
+        `go build`) waits for its build, which runs meanwhile in a thread of its own; everything
+        else starts at once, so the routes through the apps, Nginx, HAProxy and Redis answer
+        while the builds go on. The state file names what waits for which build (`make status`).
+        """
         self.clean_leftovers()
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.logs_dir.mkdir(exist_ok=True)
-        # Each spec may first have to build its binary (Traefik, Caddy) or unpack its release
-        # (Nginx, HAProxy, Redis): on a fresh machine the builds keep the cores busy for minutes
-        # and the unpacks wait on the network, so they are had side by side, not one after another.
-        with ThreadPoolExecutor(max_workers=_PREPARE_WORKERS) as pool:
-            futures = {
-                name: pool.submit(process_spec, self.stack, name, self.run_dir, log=self.log)
-                for name in self.stack.services
-            }
-            specs = {name: future.result() for name, future in futures.items()}
-        self._check_ports_free(specs.values())
         self.stack.start_order()  # a depends_on cycle fails here, before anything starts
+        waiting = self._builds_pending()
+        builds = ThreadPoolExecutor(max_workers=2, thread_name_prefix="build")
+        prepare = ThreadPoolExecutor(max_workers=_PREPARE_WORKERS, thread_name_prefix="prepare")
+        try:
+            # The slow ones first: a build begins before the first app is even looked at.
+            future_specs = {name: builds.submit(self._spec, name) for name in waiting}
+            # The unpacks wait on the network, not the cores: side by side, with the builds.
+            future_specs |= {
+                name: prepare.submit(self._spec, name) for name in self.stack.services if name not in waiting
+            }
+            specs = {name: future.result() for name, future in future_specs.items() if name not in waiting}
+            self._check_ports_free(specs.values())
+            if waiting:
+                self._write_waiting(waiting)
+                self.log(
+                    "building meanwhile: "
+                    + "; ".join(
+                        f"{build} for {', '.join(names)}" for build, names in _by_build(waiting).items()
+                    )
+                )
+            return self._start_all(specs, future_specs, waiting)
+        except BaseException as failure:
+            stop_builds()
+            self.log("stopping everything that was started")
+            # A port the stop could not free must not hide why the start failed: it is noted.
+            clean_up_after(failure, self.down)
+            raise
+        finally:
+            builds.shutdown(wait=False, cancel_futures=True)
+            prepare.shutdown(wait=False, cancel_futures=True)
+
+    def _spec(self, name: str) -> ProcessSpec:
+        return process_spec(self.stack, name, self.run_dir, log=self.log)
+
+    def _builds_pending(self) -> dict[str, str]:
+        """service → the build it waits for ("the Traefik v3.6.12 build"), for every service
+        whose proxy's binary is not cached yet."""
+        pending = {}
+        for name, service in self.stack.services.items():
+            proxy = proxies.of_service(service)
+            build = proxy.build_pending(self.stack.image_tag(name)) if proxy is not None else None
+            if build is not None:
+                pending[name] = build
+        return pending
+
+    def _start_all(
+        self, specs: dict[str, ProcessSpec], future_specs: dict[str, Future], waiting: dict[str, str]
+    ) -> float:
         started = time.monotonic()
         children: dict[str, subprocess.Popen] = {}
         started_at: dict[str, float] = {}
@@ -84,30 +129,47 @@ class NativeBackend:
         deadlines: dict[str, float] = {}
         next_look: dict[str, float] = {}  # each started service is probed every _POLL_S
         early, held = self._head_starts()
-        try:
-            while len(done) < len(specs):
-                now = time.monotonic()
-                for name in specs:
-                    if name in children or not set(self.stack.services[name].depends_on) <= done:
-                        continue
-                    if name not in early and _holding(held, started_at, done, now):
-                        continue
-                    children[name] = self._start(specs[name])
-                    started_at[name] = time.monotonic()
-                    deadlines[name] = self._deadline(name)
-                for name in [n for n in children if n not in done and now >= next_look.get(n, 0.0)]:
-                    next_look[name] = now + _POLL_S
-                    if self._poll_health(specs[name], children[name], started, deadlines[name]):
-                        done.add(name)
-                time.sleep(
-                    _POLL_S / 4
-                )  # a service whose dependencies just turned healthy starts within 50 ms
-        except BaseException as failure:
-            self.log("stopping everything that was started")
-            # A port the stop could not free must not hide why the start failed: it is noted.
-            clean_up_after(failure, self.down)
-            raise
+        told_early = not waiting
+        while len(done) < len(self.stack.services):
+            now = time.monotonic()
+            for name in [n for n in waiting if n not in specs and future_specs[n].done()]:
+                specs[name] = future_specs[name].result()  # a failed build raises here
+                self._check_ports_free([specs[name]])
+            for name in specs:
+                if name in children or not set(self.stack.services[name].depends_on) <= done:
+                    continue
+                if name not in early and _holding(held, started_at, done, now):
+                    continue
+                children[name] = self._start(specs[name])
+                started_at[name] = time.monotonic()
+                deadlines[name] = self._deadline(name)
+            for name in [n for n in children if n not in done and now >= next_look.get(n, 0.0)]:
+                next_look[name] = now + _POLL_S
+                if self._poll_health(specs[name], children[name], started, deadlines[name]):
+                    done.add(name)
+            if not told_early and done and not [n for n in children if n not in done]:
+                told_early = True
+                self._tell_early(done, waiting)
+            time.sleep(_POLL_S / 4)  # a service whose dependencies just turned healthy starts within 50 ms
         return time.monotonic() - started
+
+    def _tell_early(self, done: set[str], waiting: dict[str, str]) -> None:
+        """Everything that could start is healthy and builds remain: which routes answer now."""
+        answering = [route for route in self.stack.routes if route.proxy is None or route.proxy in done]
+        self.log(
+            f"answering now: {len(answering)} of {len(self.stack.routes)} routes, e.g. "
+            + ", ".join(route.url("/app") for route in answering if route.proxy)[:200]
+        )
+        routes = self.stack.routes
+        for build, names in _by_build(waiting).items():
+            inner = {r.port for r in routes if r.proxy in names}
+            ports_of = sorted({r.port for r in routes if r.port in inner or r.via in inner})
+            self.log(f"waiting for {build}: {', '.join(names)} (ports {', '.join(map(str, ports_of))})")
+
+    def _write_waiting(self, waiting: dict[str, str]) -> None:
+        with self._state_lock:
+            state = self._state()
+            self._write_state(state, waiting)
 
     def _head_starts(self) -> tuple[set[str], dict[str, float]]:
         """Services that start before the rest (`x-native-head-start: SECONDS` in compose.yaml)
@@ -298,10 +360,13 @@ class NativeBackend:
     # --- status, logs, signals ---------------------------------------------------------------
 
     def status(self) -> list[ServiceStatus]:
-        state = self._state()
+        state, waiting = self._state(), self._waiting()
         result = []
         for name in self.stack.services:
             entry = state.get(name)
+            if entry is None and name in waiting:
+                result.append(ServiceStatus(name, "waiting", None, f"for {waiting[name]}"))
+                continue
             if entry is None:
                 result.append(ServiceStatus(name, "stopped", None))
                 continue
@@ -382,18 +447,28 @@ class NativeBackend:
 
     # --- state ----------------------------------------------------------------------------
 
+    def _waiting(self) -> dict[str, str]:
+        """service → the build it waits for, while `up` builds it; empty otherwise."""
+        try:
+            return json.loads(self.state_file.read_text()).get("waiting", {})
+        except (FileNotFoundError, json.JSONDecodeError):
+            return {}
+
     def _state(self) -> dict[str, dict]:
         try:
             return json.loads(self.state_file.read_text())["services"]
         except (FileNotFoundError, json.JSONDecodeError, KeyError):
             return {}
 
-    def _write_state(self, state: dict[str, dict]) -> None:
+    def _write_state(self, state: dict[str, dict], waiting: dict[str, str] | None = None) -> None:
         """Replace the file in one step: a reader (`status` while a lab restarts a service) that
         met a half-written file would take it for empty, and its next write would forget every
         other service, whose processes `down` and `stop_service` could then no longer stop."""
         partial = self.state_file.with_suffix(".partial")
-        partial.write_text(json.dumps({"services": state}, indent=2))
+        if waiting is None:  # a write that says nothing of the builds keeps what the last one said
+            waiting = self._waiting()
+        waiting = {name: build for name, build in waiting.items() if name not in state}
+        partial.write_text(json.dumps({"services": state, "waiting": waiting}, indent=2))
         partial.replace(self.state_file)
 
     def _record(self, spec: ProcessSpec, pid: int, log_path: Path) -> None:
@@ -408,6 +483,13 @@ class NativeBackend:
                 "log": str(log_path),
             }
             self._write_state(state)
+
+
+def _by_build(waiting: dict[str, str]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for name, build in waiting.items():
+        grouped.setdefault(build, []).append(name)
+    return grouped
 
 
 def _line_by_line(log: Callable[[str], None]) -> Callable[[str], None]:

@@ -45,6 +45,11 @@ class Proxy(Protocol):
         """The executable that runs it natively, at the image's version where it is built."""
         ...
 
+    def build_pending(self, image_tag: str) -> str | None:
+        """What `binary` would first have to build, for a person ("the Traefik v3.6.12 build"),
+        or None when it is at hand (cached, or unpacked in seconds)."""
+        ...
+
     def argv(self, binary: str, config: Path, run_dir: Path) -> list[str]:
         """The command that runs it in the foreground on `config`, keeping its files in `run_dir`."""
         ...
@@ -89,6 +94,9 @@ class FromDebian:
     def binary(self, image_tag: str, log: Log) -> str:
         return str(self.release.ensure(upstream_of_tag(image_tag), log=log))
 
+    def build_pending(self, image_tag: str) -> str | None:
+        return None  # an unpack takes seconds: it is done before anything starts
+
     def env(self, run_dir: Path) -> dict[str, str]:
         return {}
 
@@ -118,6 +126,10 @@ class BuiltFromGo:
 
     def binary(self, image_tag: str, log: Log) -> str:
         return go_binary(self.tool, image_tag, log)
+
+    def build_pending(self, image_tag: str) -> str | None:
+        version = image_version(image_tag)
+        return None if self.tool.binary_path(version).is_file() else f"the {self.tool.title} {version} build"
 
     def native_version(self, image_tag: str) -> str:
         return go_version(self.tool, self.version_pattern, image_tag)
