@@ -31,6 +31,21 @@ SPOOFED = {
         "9120 nginx/defaults-strip-to-app-server-root-path",
         "all",
     ): f"200 {FORGED_CLIENT} https {{upstream:app-server-root-path}}",
+    # Lab 16's copies of 9120's defaults, through an upstream{} block (9125, and 9171 on Debian
+    # bookworm's 1.22.1) and on 1.22.1 (9170): no proxy_set_header, so the same forgeries win on
+    # every version; the Host they send is the upstream block's name ($proxy_host).
+    (
+        "9125 nginx/upstream-defaults-strip-to-app-server-root-path",
+        "all",
+    ): f"200 {FORGED_CLIENT} https app-server-root-path-pool",
+    (
+        "9170 nginx-bookworm/defaults-strip-to-app-server-root-path",
+        "all",
+    ): f"200 {FORGED_CLIENT} https {{upstream:app-server-root-path}}",
+    (
+        "9171 nginx-bookworm/upstream-defaults-strip-to-app-server-root-path",
+        "all",
+    ): f"200 {FORGED_CLIENT} https app-server-root-path-pool",
     # Nginx appends the real peer, but `*` reads the list from the left: the forged entry wins.
     ("9151 nginx/strip-to-app-trust-all", "x-forwarded-for"): f"200 {FORGED_CLIENT} http 127.0.0.1:9151",
     # Traefik replaces the forged headers before even the trust-all app sees them.
