@@ -83,6 +83,8 @@ DEFAULT_GRID: list[ReleaseSet] = _grid(
 # DEFAULT_PROXY_GRID is what `make drift` runs without PROXIES=: per proxy, the releases before
 # compose.yaml's pin (proxy_axes adds the pin last). Nginx and HAProxy: what Debian's stable
 # suites ship, bookworm's and trixie's (the native backend unpacks them as it does the pin).
+# Traefik and Caddy: the last patch release of two earlier minors that the Go module proxy serves
+# and that build with `go build` from their module (3.7 does not: README, "Pinned versions").
 DEFAULT_PROXY_GRID: list[ProxyVersion] = [
     parse_proxy_version(text)
     for text in (
@@ -90,6 +92,10 @@ DEFAULT_PROXY_GRID: list[ProxyVersion] = [
         "nginx==1.26.3",  # trixie
         "haproxy==2.6.12",  # bookworm
         "haproxy==3.0.11",  # trixie
+        "traefik==3.0.4",  # the last 3.0
+        "traefik==3.3.5",  # the proxy serves no 3.3.6; 3.3.7 has no checksum database entry
+        "caddy==2.6.4",  # the last 2.6
+        "caddy==2.8.4",  # the last 2.8
     )
 ]
 
