@@ -94,7 +94,7 @@ DEFAULT_PROXY_GRID: list[ProxyVersion] = [
         "haproxy==3.0.11",  # trixie
         "traefik==3.0.4",  # the last 3.0
         "traefik==3.3.5",  # the proxy serves no 3.3.6; 3.3.7 has no checksum database entry
-        "caddy==2.6.4",  # the last 2.6
+        # No Caddy 2.6: 2.6.4 needs quic-go 0.32, which refuses Go 1.21 and later (README).
         "caddy==2.8.4",  # the last 2.8
     )
 ]
