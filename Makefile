@@ -130,9 +130,9 @@ spoofing: venv
 oddpaths: venv
 	$(PY) -m suites.oddpaths
 
-## drift: the matrix and spoofing table across uvicorn/Starlette/FastAPI releases, natively (SETS="uvicorn==X,starlette==Y,fastapi==Z ..."); reports/drift.{md,html,json}
+## drift: the matrix and spoofing table across uvicorn/Starlette/FastAPI releases and proxy releases, natively (SETS="uvicorn==X,starlette==Y,fastapi==Z ..." PROXIES="nginx==1.22.1 ..."); reports/drift.{md,html,json}
 drift: deps venv traefik
-	$(PY) -m suites.drift $(if $(SETS),--sets "$(SETS)",)
+	$(PY) -m suites.drift $(if $(SETS),--sets "$(SETS)",) $(if $(PROXIES),--proxies "$(PROXIES)",)
 
 ## screenshots: /docs and /redoc of every route in Chromium, checked against suites/expected/docs_ui.json; writes reports/screenshots/
 screenshots: deps venv

@@ -11,7 +11,7 @@ import ipaddress
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +153,23 @@ class Service:
     def published(self, target: int) -> Port | None:
         return next((port for port in self.ports if port.target == target), None)
 
+    def at_version(self, version: str) -> Service:
+        """The same service with its image at another upstream `version`, the tag's flavour kept:
+        nginx:1.30.6-alpine at 1.22.1 is nginx:1.22.1-alpine, traefik:v3.6.12 at 3.0.4 is
+        traefik:v3.0.4. `make drift`'s proxy axis starts a proxy service so."""
+        repository, _, tag = (self.image or "").rpartition(":")
+        if not repository:
+            raise ProxylabError(
+                f"service {self.name}",
+                f"has no image tag to change ({self.image!r})",
+                "only a service of a tagged image (a proxy's) runs at another version",
+            )
+        number, dash, flavour = tag.partition("-")
+        bare = version.removeprefix("v")
+        return replace(
+            self, image=f"{repository}:{'v' if number.startswith('v') else ''}{bare}{dash}{flavour}"
+        )
+
     def host_path(self, container_path: str) -> Path | None:
         """The repo path behind a container path, through this service's volumes."""
         for volume in sorted(self.volumes, key=lambda v: len(v.target), reverse=True):
@@ -220,6 +237,10 @@ class Stack:
     def inner_proxies(self) -> list[str]:
         """The proxies that forward to apps themselves (not only to another proxy, like the edge)."""
         return sorted({route.proxy for route in self.routes if route.proxy and route.via is None})
+
+    def with_service(self, service: Service) -> Stack:
+        """The same stack with `service` in place of the one of that name (its order kept)."""
+        return replace(self, services={**self.services, service.name: service})
 
     def image_tag(self, service: str) -> str:
         image = self.services[service].image or ""

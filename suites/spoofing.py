@@ -48,11 +48,11 @@ CASES: dict[str, dict[str, str]] = {
 HOSTILE = [name for name in CASES if name != "none"]
 
 
-def probe(stack: Stack, context: Context) -> Table:
-    """Every route × every case, in compose.yaml's order."""
+def probe(stack: Stack, context: Context, routes: list[Route] | None = None) -> Table:
+    """Every route (or those of `routes`: make drift's proxy axis) × every case, in compose.yaml's order."""
     return {
         route.key: {case: _cell(route, stack, context, headers) for case, headers in CASES.items()}
-        for route in stack.routes
+        for route in (stack.routes if routes is None else routes)
     }
 
 

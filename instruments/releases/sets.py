@@ -26,6 +26,11 @@ class ReleaseSet:
     starlette: str
     fastapi: str
 
+    @property
+    def components(self) -> tuple[str, ...]:
+        """What a set names, in order (a proxy's release, ProxyVersion, names its proxy)."""
+        return COMPONENTS
+
     def version(self, component: str) -> str:
         return getattr(self, component)
 

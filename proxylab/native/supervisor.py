@@ -27,7 +27,7 @@ from pathlib import Path
 
 from proxylab import ports, proxies, versions
 from proxylab.cleanup import clean_up_after
-from proxylab.compose import Stack
+from proxylab.compose import Service, Stack
 from proxylab.errors import ProxylabError
 from proxylab.native.addresses import NativeAddresses
 from proxylab.native.go_progress import stop_builds
@@ -409,7 +409,17 @@ class NativeBackend:
 
     def start_service(self, service: str, wait: bool = True) -> float:
         """Start one stopped service (its listeners must be free); with `wait`, until healthy."""
-        spec = process_spec(self.stack, service, self.run_dir, log=self.log)
+        return self._start_one(process_spec(self.stack, service, self.run_dir, log=self.log), wait)
+
+    def start_service_as(self, service: Service, wait: bool = True) -> float:
+        """Start one stopped service as `service` describes it instead of compose.yaml: `make
+        drift`'s proxy axis starts a proxy at another release (`Service.at_version`). Natively
+        only: with Compose that would be another image. Its state entry is the usual one, so
+        `down`, `stop_service` and `start_service` (compose.yaml's version again) work as ever."""
+        stack = self.stack.with_service(service)
+        return self._start_one(process_spec(stack, service.name, self.run_dir, log=self.log), wait)
+
+    def _start_one(self, spec: ProcessSpec, wait: bool) -> float:
         # A listener just stopped may take a moment to be released: wait briefly before refusing.
         deadline = time.monotonic() + 5.0
         while time.monotonic() < deadline and not all(

@@ -1,11 +1,14 @@
 """The changelog entries the drift grid is built around, each checked against its release.
 
-What: `CHANGES` lists, per component and the release that first shipped it, the pull request and
-what it changed that the lab can show; `references(component, before, after)` returns the entries
-a step from one version to another crosses. The drift report names them next to every cell that
-changed in that step, and says so when a cell changed with no entry listed here.
-When: written once per entry, after reading the pull request and the released code (the
-sentence after each entry says where); `make drift` reads it.
+What: `CHANGES` lists, per component and the release that first shipped it, the pull request (or,
+for a proxy, its upstream changelog) and what it changed that the lab can show;
+`references(component, before, after)` returns the entries a step from one version to another
+crosses. The drift report names them next to every cell that changed in that step, and says so
+when a cell changed with no entry listed here. A proxy's entry quotes its changelog's own words
+(`quote`): the release unpacked from Debian ships that changelog, and
+tests/suites/test_drift.py finds the quote in it, under that version's heading.
+When: written once per entry, after reading the pull request and the released code, or the
+proxy's changelog (the sentence after each entry says where); `make drift` reads it.
 Why: "it changed" is only useful with "because of this", and a list kept by hand can be wrong,
 so the grid measures and this list only explains: a listed entry whose step changes no cell is
 reported too, as "not visible in the grid's cells".
@@ -22,8 +25,9 @@ from packaging.version import Version
 class Change:
     component: str
     version: str  # the first release that has it
-    reference: str  # the pull request
+    reference: str  # the pull request, or the proxy's upstream changelog
     summary: str
+    quote: str = ""  # a proxy's entry: the words of its changelog, checked against the release's copy
 
     def __str__(self) -> str:
         return f"{self.component} {self.version}: {self.summary} ({self.reference})"
@@ -109,6 +113,27 @@ CHANGES: tuple[Change, ...] = (
         "0.38.4",
         "https://github.com/Kludex/starlette/pull/2600",
         "root_path is stripped only on a segment boundary",
+    ),
+    # nginx's CHANGES, "Changes with nginx 1.29.7" (root/usr/share/doc/nginx/changelog.gz of the
+    # unpacked 1.30.6): HTTP/1.1 with keepalive to upstreams, no "Connection: close". Only 9120
+    # (Nginx's defaults) leaves proxy_http_version unset; it held SSE back on 1.22 and 1.26.
+    Change(
+        "nginx",
+        "1.29.7",
+        "https://nginx.org/en/CHANGES",
+        "proxy_http_version defaults to 1.1, keepalive on: Nginx's defaults stream SSE",
+        quote='the default value for "proxy_http_version" is "1.1"',
+    ),
+    # HAProxy's CHANGELOG, 3.2-dev17 (root/usr/share/doc/haproxy/changelog.gz of the unpacked
+    # 3.2.26; not in 3.0.11's): a Host header with characters RFC 9110 forbids gets HAProxy's own
+    # 400. The odd-paths suite shows it (its invalid-host case, suites/oddpaths.py); no probe of the matrix or
+    # the spoofing table sends such a Host.
+    Change(
+        "haproxy",
+        "3.2-dev17",
+        "https://www.haproxy.org/download/3.2/src/CHANGELOG",
+        "a Host header with forbidden characters is refused with HAProxy's own 400",
+        quote="BUG/MEDIUM: h1/h2/h3: reject forbidden chars in the Host header field",
     ),
     # FastAPI 0.109.0's pyproject: starlette>=0.35.0,<0.36.0 (0.108.0: >=0.29.0,<0.33.0).
     Change(

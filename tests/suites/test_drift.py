@@ -1,11 +1,13 @@
-"""Version drift (suites/drift/): the grid's parts, and the proof that `make test` catches an upgrade.
+"""Version drift (suites/drift/): the grid's parts, and the proofs that `make test` catches an upgrade.
 
-The proof (`test_an_older_uvicorn_fails_the_matrix_on_the_cells_it_changes`) restarts one app
+The first proof (`test_an_older_uvicorn_fails_the_matrix_on_the_cells_it_changes`) restarts one app
 service of the session's native stack under uvicorn 0.25.0 (today's Starlette and FastAPI, from a
 virtualenv cached in ~/.cache/proxylab/drift/), probes the routes that lead to it with the
 matrix's own probe, compares them with suites/expected/matrix.json, and restores the service.
 If it fails, either the matrix no longer notices what uvicorn 0.26's #2213 changed (the net has a
-hole), or it notices something else (read the table in the message). The other tests need no stack.
+hole), or it notices something else (read the table in the message). The second does the same
+with the proxy: Nginx's services at trixie's 1.26.3, before 1.29.7's HTTP/1.1 default. The other
+tests need no stack.
 """
 
 from __future__ import annotations
@@ -16,11 +18,20 @@ import pytest
 
 from instruments.releases.apps import app_services, run_apps
 from instruments.releases.envs import ensure_env, env_key, installed
-from instruments.releases.sets import PINNED, ReleaseSet, parse_set, parse_sets
+from instruments.releases.proxies import (
+    ProxyVersion,
+    parse_proxy_version,
+    parse_proxy_versions,
+    pinned_version,
+    run_proxy,
+)
+from instruments.releases.sets import COMPONENTS, PINNED, ReleaseSet, parse_set, parse_sets
+from proxylab import compose
 from proxylab.compose import Route
+from proxylab.proxies import by_name
 from suites.drift.changelog import CHANGES, references
-from suites.drift.changes import NO_ENTRY, changes, drifting_cells, silent_entries
-from suites.drift.grid import DEFAULT_GRID, Grid, SetRun
+from suites.drift.changes import NO_ENTRY, changes, drifting_cells, first_changes, silent_entries
+from suites.drift.grid import DEFAULT_GRID, DEFAULT_PROXY_GRID, Grid, SetRun, proxy_axes, proxy_routes
 from suites.drift.report import render_html, render_markdown, report_data
 from suites.matrix import compare, load_expected, probe_routes, render_diff
 from suites.matrix.fields import FIELDS
@@ -120,6 +131,35 @@ def test_an_older_uvicorn_fails_the_matrix_on_the_cells_it_changes(running_stack
     assert not compare(expected, restored), "the service was not restored to today's pins"
 
 
+NGINX_BEFORE_HTTP11 = ProxyVersion("nginx", "1.26.3")  # trixie's; 1.29.7 made HTTP/1.1 the default
+DEFAULTS_ROUTE = 9120  # Nginx's defaults: the only Nginx route that leaves proxy_http_version unset
+
+
+@pytest.mark.stack
+@pytest.mark.drift
+@pytest.mark.alone
+def test_an_older_nginx_fails_the_matrix_on_the_cell_it_changes(running_stack, live_context, backend):
+    """The matrix did not fail on exactly 9120's sse.delivery with Nginx 1.26.3: either `make test`
+    would let the Nginx upgrade through unnoticed, or an older Nginx changes cells nobody listed."""
+    if backend.name != "native":
+        pytest.skip("proxy releases run on the native backend (the Compose images are the pinned ones)")
+    routes = proxy_routes(running_stack, "nginx")
+    try:
+        run_proxy(backend, NGINX_BEFORE_HTTP11)
+        live = dict(zip([route.key for route in routes], probe_routes(routes, running_stack, live_context)))
+    finally:
+        run_proxy(backend, pinned_version(running_stack, "nginx"))
+    expected = {key: cells for key, cells in load_expected()["routes"].items() if key in live}
+    differences = compare(expected, live)
+    route = running_stack.route(DEFAULTS_ROUTE)
+    assert route is not None and route.proxy == "nginx"
+    assert [(d.route, d.field, d.actual) for d in differences] == [
+        (route.key, "sse.delivery", "held back")
+    ], render_diff(differences)
+    restored = probe_routes([route], running_stack, live_context)[0]
+    assert restored["sse.delivery"] == expected[route.key]["sse.delivery"], "Nginx was not restored"
+
+
 # --- release sets --------------------------------------------------------------------------------
 
 
@@ -135,11 +175,109 @@ def test_the_default_grid_brackets_every_listed_change():
     """A listed change has no set on one of its sides: the grid cannot show where it happened."""
     from packaging.version import Version
 
-    for change in CHANGES:
+    for change in (change for change in CHANGES if change.component in COMPONENTS):
         versions = [Version(s.version(change.component)) for s in DEFAULT_GRID]
         assert any(v < Version(change.version) for v in versions), change
         assert any(v >= Version(change.version) for v in versions), change
     assert DEFAULT_GRID[-1] == PINNED
+
+
+def test_the_default_proxy_grid_brackets_every_listed_proxy_change():
+    """A proxy's listed change has no release on one of its sides: the grid cannot show where it happened."""
+    from packaging.version import Version
+
+    axes = proxy_axes(DEFAULT_PROXY_GRID, compose.load())
+    for change in CHANGES:
+        if change.component not in axes:
+            continue
+        versions = [Version(v.release) for v in axes[change.component]]
+        assert any(v < Version(change.version) for v in versions), change
+        assert any(v >= Version(change.version) for v in versions), change
+
+
+# --- proxy releases ----------------------------------------------------------------------------------
+
+
+def test_a_proxy_version_names_a_known_proxy_and_a_release():
+    """PROXIES="traefik==v3.0.4" must mean Traefik 3.0.4, and a typo must stop before the stack starts."""
+    assert parse_proxy_version("traefik==v3.0.4") == ProxyVersion("traefik", "3.0.4")
+    assert parse_proxy_versions("nginx==1.22.1  haproxy==2.6.12") == [
+        ProxyVersion("nginx", "1.22.1"),
+        ProxyVersion("haproxy", "2.6.12"),
+    ]
+    for wrong in ("nginx>=1.22", "envoy==1.30.0", "nginx==latest"):
+        with pytest.raises(ValueError, match="is not PROXY==VERSION"):
+            parse_proxy_version(wrong)
+    with pytest.raises(ValueError, match="names no proxy version"):
+        parse_proxy_versions("  ")
+
+
+def test_a_proxy_axis_is_sorted_oldest_first_and_ends_with_the_pin():
+    """An axis out of order would blame the wrong release; one without the pin would leave the
+    stack on an old proxy and compare nothing with what compose.yaml runs."""
+    stack = compose.load()
+    pinned = pinned_version(stack, "nginx")
+    axes = proxy_axes(
+        parse_proxy_versions("nginx==1.26.3 haproxy==2.6.12 nginx==1.22.1 nginx==1.26.3"), stack
+    )
+    assert list(axes) == ["nginx", "haproxy"]
+    assert axes["nginx"] == [ProxyVersion("nginx", "1.22.1"), ProxyVersion("nginx", "1.26.3"), pinned]
+    assert axes["haproxy"][-1] == pinned_version(stack, "haproxy")
+
+
+def test_a_service_at_another_version_keeps_its_image_flavour():
+    """The proxy axis would start the pinned release again, or look up a tag no release has."""
+    stack = compose.load()
+    nginx = stack.services["nginx"].at_version("1.22.1")
+    assert (
+        nginx.image == "nginx:1.22.1-alpine"
+        and stack.with_service(nginx).image_tag("nginx") == "1.22.1-alpine"
+    )
+    assert stack.services["traefik"].at_version("3.0.4").image == "traefik:v3.0.4"
+    assert list(stack.with_service(nginx).services) == list(stack.services)
+
+
+def test_proxy_routes_are_those_the_proxys_services_publish():
+    """Nginx's axis must probe the edge's routes too (the edge runs the pinned nginx), and not lab
+    16's nginx-bookworm, pinned to 1.22.1 on purpose: the axis would move and then "restore" it to 1.30.6."""
+    stack = compose.load()
+    routes = proxy_routes(stack, "nginx")
+    assert {route.proxy for route in routes} == {"nginx", "edge"}
+    assert len(routes) == sum(1 for route in stack.routes if route.proxy in ("nginx", "edge"))
+    assert {route.proxy for route in proxy_routes(stack, "haproxy")} == {"haproxy"}
+
+
+def _release_of_quote(component: str, text: str, quote: str) -> str | None:
+    """The release whose section of nginx's CHANGES or HAProxy's CHANGELOG has `quote` (lines
+    joined, as the files wrap them), or None."""
+    import re
+
+    heading = r"^Changes with nginx (\S+)" if component == "nginx" else r"^\d{4}/\d\d/\d\d : (\S+)"
+    parts = re.split(heading, text, flags=re.MULTILINE)  # [preamble, version, section, version, ...]
+    return next(
+        (version for version, section in zip(parts[1::2], parts[2::2]) if quote in " ".join(section.split())),
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    "change", [c for c in CHANGES if c.quote], ids=lambda c: f"{c.component}-{c.version}"
+)
+def test_a_proxy_entry_quotes_its_release_changelog(change):
+    """A proxy's listed entry is not in its changelog under the version it names: the report would
+    explain a change with a release that did not make it."""
+    import gzip
+
+    stack = compose.load()
+    release = by_name(change.component).release  # nginx and haproxy: Debian's package ships the changelog
+    pinned = pinned_version(stack, change.component).release
+    if not release.unpacked(pinned):
+        pytest.skip(f"{change.component} {pinned} is not unpacked yet (`make releases`)")
+    docs = release.folder(pinned) / "root" / "usr" / "share" / "doc" / change.component / "changelog.gz"
+    text = gzip.decompress(docs.read_bytes()).decode(errors="replace")
+    assert _release_of_quote(change.component, text, change.quote) == change.version, (
+        f"{change.quote!r} is not under {change.version}'s heading in {docs}"
+    )
 
 
 def test_an_environment_is_keyed_by_what_it_installs():
@@ -223,3 +361,54 @@ def test_the_reports_have_the_promised_shape():
     assert "| 9999 traefik/docs-experiment | matrix:app.path | /app | /api/v1/app |" in text
     page = render_html(data)
     assert '<td class="changed"><code>/api/v1/app</code></td>' in page and "<script" not in page
+
+
+def _proxy_grid(*values: str) -> Grid:
+    """An nginx axis over 1.22.1, 1.26.3 and 1.30.6 with one SSE cell taking `values`."""
+    route = Route("defaults", "nginx", "127.0.0.1", 9120, "app-server-root-path", True).key
+    versions = [ProxyVersion("nginx", v) for v in ("1.22.1", "1.26.3", "1.30.6")]
+    runs = [
+        SetRun(v, {}, {"matrix": {route: {"sse.delivery": value}}, "spoofing": {route: {"none": "200"}}}, 1.0)
+        for v, value in zip(versions, values)
+    ]
+    return Grid(proxy_runs={"nginx": runs})
+
+
+def test_a_proxy_change_names_the_proxy_the_first_release_and_its_changelog_entry():
+    """The report would blame the wrong Nginx release, or miss CHANGES' 1.29.7 entry behind it."""
+    grid = _proxy_grid("held back", "held back", "streamed")
+    (only,) = changes(grid)
+    row = only.as_json()
+    assert (row["component"], row["from_version"], row["to_version"]) == ("nginx", "1.26.3", "1.30.6")
+    assert row["field"] == "matrix:sse.delivery" and (row["before"], row["after"]) == (
+        "held back",
+        "streamed",
+    )
+    assert "nginx 1.29.7" in row["reference"] and "https://nginx.org/en/CHANGES" in row["reference"]
+    data = report_data(grid)
+    assert data["proxy_sets"] == {"nginx": ["1.22.1", "1.26.3", "1.30.6"]} and data["sets"] == []
+    assert data["cells"][0]["first_changed_in"] == "nginx 1.30.6" and data["cells"][0]["axis"] == "nginx"
+    text = render_markdown(data)
+    assert "### nginx 1.26.3 → 1.30.6: 1 cells" in text
+    assert "| matrix:sse.delivery | held back | held back | streamed | nginx 1.30.6 |" in text
+    assert "<th>nginx 1.26.3</th>" in render_html(data)
+
+
+def test_the_first_release_that_changed_a_cell_is_its_first_step_even_if_it_changes_back():
+    """A cell that changed at 1.26.3 and back at 1.30.6 was first changed by 1.26.3; both steps are listed."""
+    grid = _proxy_grid("held back", "streamed", "held back")
+    assert [(c.before_set.release, c.after_set.release) for c in changes(grid)] == [
+        ("1.22.1", "1.26.3"),
+        ("1.26.3", "1.30.6"),
+    ]
+    assert [c.after_set.label for c in first_changes(grid)] == ["nginx 1.26.3"]
+    assert report_data(grid)["cells"][0]["first_changed_in"] == "nginx 1.26.3"
+
+
+def test_each_axis_is_compared_on_its_own():
+    """A proxy axis probes fewer routes than the release sets: mixing the axes would report every
+    other route as changed ("(no cell)") between the last set and the first proxy release."""
+    grid = _grid(("/app", "200"), ("/app", "200"), ("/app", "200"))
+    grid.proxy_runs = _proxy_grid("held back", "held back", "held back").proxy_runs
+    assert changes(grid) == [] and drifting_cells(grid) == []
+    assert [axis for axis, _ in grid.axes()] == ["python", "nginx"]

@@ -143,3 +143,52 @@ def test_a_failed_build_shows_the_go_error_not_the_package_names(tool: TinyTool)
     assert details[-1].endswith("undefined: w"), details
     assert "example.com/tiny/greet" not in details, "a -v package line was taken for the error"
     assert not list(tool.binary_path("v1.0.0").parent.glob("*.partial*")), "a partial build was left behind"
+
+
+# --- another version than tools/<name>/go.mod's (make drift's proxy axis) ------------------------
+
+OWN_GO_MOD = """module github.com/traefik/traefik/v3
+
+go 1.22.0
+
+require github.com/gorilla/mux v1.8.1
+
+// Traefik's forks.
+replace (
+\tgithub.com/abbot/go-http-auth => github.com/containous/go-http-auth v0.4.1 // a comment
+\tgithub.com/gorilla/mux => github.com/containous/mux v0.0.0-20220627093034-b2dd784e613f
+)
+
+exclude github.com/tencentcloud/tencentcloud-sdk-go v3.0.83+incompatible
+replace github.com/cucumber/godog => github.com/cucumber/godog v0.13.0
+"""
+
+
+def test_a_generated_module_repeats_the_versions_own_replaces(tool: TinyTool, monkeypatch) -> None:
+    """Without its replaces a Traefik version would build against upstream gorilla/mux, not its
+    fork, or not build at all: a requiring module must repeat them."""
+    from proxylab.native import go_build
+
+    monkeypatch.setattr(go_build, "_downloaded_go_mod", lambda module, version: OWN_GO_MOD)
+    folder = tool.generated_module("v0.9.0")
+    assert folder == tool.binary_path("v0.9.0").parent / "module"
+    text = (folder / "go.mod").read_text()
+    assert "\ngo 1.22.0\n" in text and text.endswith("\nrequire example.com/tiny v0.9.0\n")
+    assert go_build.copied_directives(text) == [
+        "replace github.com/abbot/go-http-auth => github.com/containous/go-http-auth v0.4.1",
+        "replace github.com/gorilla/mux => github.com/containous/mux v0.0.0-20220627093034-b2dd784e613f",
+        "exclude github.com/tencentcloud/tencentcloud-sdk-go v3.0.83+incompatible",
+        "replace github.com/cucumber/godog => github.com/cucumber/godog v0.13.0",
+    ]
+    assert tool.module_dir("v1.0.0") == tool.tools, "the pinned version must build in tools/<name>"
+
+
+def test_a_local_path_replace_names_the_version_that_cannot_be_built(tool: TinyTool, monkeypatch) -> None:
+    """Traefik 3.7's go.mod replaces a nested module by ./pkg/config/dynamic/ext, which its module zip lacks:
+    the error must say so rather than fail inside go build."""
+    from proxylab.native import go_build
+
+    local = OWN_GO_MOD + "replace github.com/traefik/traefik/dynamic/ext => ./pkg/config/dynamic/ext\n"
+    monkeypatch.setattr(go_build, "_downloaded_go_mod", lambda module, version: local)
+    with pytest.raises(ProxylabError, match="replaces a module by a local path"):
+        tool.generated_module("v0.9.0")
