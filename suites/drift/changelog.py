@@ -135,6 +135,17 @@ CHANGES: tuple[Change, ...] = (
         "a Host header with forbidden characters is refused with HAProxy's own 400",
         quote="BUG/MEDIUM: h1/h2/h3: reject forbidden chars in the Host header field",
     ),
+    # Traefik's CHANGELOG.md, "v3.6.0" (in the module of the pinned 3.6.12): passive health checks.
+    # traefik/dynamic/replicas.yml uses them (lab 07); before 3.6 the file provider refuses the
+    # file ("field not found, node: passiveHealthCheck", seen in 3.0.4's and 3.3.5's logs) and
+    # loads no router at all, so every Traefik route answers Traefik's own 404 there: the grid's
+    # Traefik 3.0 and 3.3 columns measure a refused config, not a routing behaviour.
+    Change(
+        "traefik",
+        "3.6.0",
+        "https://github.com/traefik/traefik/pull/11351",
+        "passive health checks; older releases refuse traefik/dynamic/replicas.yml and route nothing",
+    ),
     # FastAPI 0.109.0's pyproject: starlette>=0.35.0,<0.36.0 (0.108.0: >=0.29.0,<0.33.0).
     Change(
         "fastapi",
