@@ -129,6 +129,7 @@ class NativeBackend:
         deadlines: dict[str, float] = {}
         next_look: dict[str, float] = {}  # each started service is probed every _POLL_S
         early, held = self._head_starts()
+        blocked = self._behind(waiting)
         told_early = not waiting
         while len(done) < len(self.stack.services):
             now = time.monotonic()
@@ -147,18 +148,30 @@ class NativeBackend:
                 next_look[name] = now + _POLL_S
                 if self._poll_health(specs[name], children[name], started, deadlines[name]):
                     done.add(name)
-            if not told_early and done and not [n for n in children if n not in done]:
-                told_early = True
+            if not told_early and blocked and all(n in done for n in self.stack.services if n not in blocked):
+                told_early = True  # everything that needs no build is healthy: say so once
                 self._tell_early(done, waiting)
             time.sleep(_POLL_S / 4)  # a service whose dependencies just turned healthy starts within 50 ms
         return time.monotonic() - started
 
+    def _behind(self, waiting: dict[str, str]) -> set[str]:
+        """The services waiting for a build and those that depend on them (the edge on Traefik)."""
+        behind = set(waiting)
+        grew = True
+        while grew:
+            more = {n for n, svc in self.stack.services.items() if set(svc.depends_on) & behind} - behind
+            behind |= more
+            grew = bool(more)
+        return behind
+
     def _tell_early(self, done: set[str], waiting: dict[str, str]) -> None:
         """Everything that could start is healthy and builds remain: which routes answer now."""
         answering = [route for route in self.stack.routes if route.proxy is None or route.proxy in done]
+        through = sorted({route.proxy for route in answering if route.proxy})
+        example = next((route.url("/app") for route in answering if route.proxy), None)
         self.log(
-            f"answering now: {len(answering)} of {len(self.stack.routes)} routes, e.g. "
-            + ", ".join(route.url("/app") for route in answering if route.proxy)[:200]
+            f"answering now: {len(answering)} of {len(self.stack.routes)} routes, the apps directly"
+            + (f" and through {', '.join(through)} (e.g. {example})" if through else "")
         )
         routes = self.stack.routes
         for build, names in _by_build(waiting).items():
