@@ -17,8 +17,10 @@ packages as they are compiled"); a package taken from the build cache is not nam
 
 from __future__ import annotations
 
+import os
 import queue
 import re
+import signal
 import subprocess
 import threading
 import time
@@ -129,8 +131,16 @@ def follow_go_build(
     started = time.monotonic()
     every = PLAIN_EVERY if every is None else every
     # Go prints all of it on stderr; one pipe keeps the error's lines in the order they came.
+    # A group of its own: `go build` runs the compiler as child processes, and stopping the build
+    # (Ctrl-C, a failed start) must end those too, not leave them compiling to the end.
     child = subprocess.Popen(
-        command, cwd=cwd, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command,
+        cwd=cwd,
+        env=dict(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     _BUILDS.add(child)
     # One live line on a terminal at a time: `make up` builds Traefik and Caddy side by side, and
@@ -150,7 +160,7 @@ def follow_go_build(
             _LIVE.release()
         # Interrupted (Ctrl-C, `make down`'s SIGTERM): the build stops with us, as subprocess.run's did.
         if child.poll() is None:
-            child.kill()
+            _kill_group(child)
             child.wait()
         _BUILDS.discard(child)
 
@@ -160,7 +170,14 @@ def stop_builds() -> None:
     starts what needs none; a Ctrl-C reaches the main thread only, so it ends them here."""
     for child in list(_BUILDS):
         if child.poll() is None:
-            child.kill()
+            _kill_group(child)
+
+
+def _kill_group(child: subprocess.Popen) -> None:
+    try:
+        os.killpg(child.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def _count(number: int, noun: str) -> str:

@@ -14,11 +14,13 @@ import io
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 from rich.console import Console
 
-from proxylab.native.go_progress import GoBuildProgress, PlainLines, follow_go_build
+from proxylab.native.go_progress import GoBuildProgress, PlainLines, follow_go_build, stop_builds
 from proxylab.paths import REPO
 
 # `go build -v` of a two-package module needing golang.org/x/sync (go1.26.8, an empty GOCACHE and
@@ -188,3 +190,43 @@ def test_the_compose_build_in_bash_says_how_far_it_got_and_passes_the_error_thro
     assert lines[-1].startswith("engine: building Compose v2.0.0: 1 packages, modules downloaded: 1, "), lines
     assert lines[-1].endswith(", now example.com/tiny/greet"), lines
     assert done.stderr == FAILED.split("\n", 1)[1]
+
+
+def test_stopping_the_builds_ends_the_compilers_they_started(tmp_path: Path) -> None:
+    """`go build` runs the compiler as child processes; `make up`'s Ctrl-C (stop_builds) must end
+    them with it, or they keep both cores busy after the stack is gone. A shell that starts a
+    child stands in for go and its compiler."""
+    pids = tmp_path / "pids"
+    script = f"sleep 60 & echo $! > {pids}; echo $$ >> {pids}; wait"
+    outcome: list[int] = []
+    runner = threading.Thread(
+        target=lambda: outcome.append(
+            follow_go_build(
+                ["sh", "-c", script],
+                cwd=tmp_path,
+                env=os.environ,
+                title="a stand-in",
+                log=lambda _: None,
+                console=Console(file=io.StringIO()),
+            )[0]
+        )
+    )
+    runner.start()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and len(pids.read_text().split() if pids.exists() else []) < 2:
+        time.sleep(0.05)
+    started = [int(pid) for pid in pids.read_text().split()]
+    stop_builds()
+    runner.join(10)
+    assert outcome and outcome[0] != 0
+    time.sleep(0.2)
+    assert [pid for pid in started if _alive(pid)] == [], "a process of the build outlived stop_builds"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split()[2] != "Z"
