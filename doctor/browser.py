@@ -1,12 +1,13 @@
 """The docs UI as a user meets it: Swagger UI in Chromium, through each configuration.
 
-What: `check_docs_ui(configs_and_checks)` opens, in one headless Chromium (instruments.chromium.driver:
-Debian's Chromium, an offline guard on every request), each configuration's docs page that
+What: `doctor_browser()` is one headless Chromium for the whole run (instruments.chromium.driver:
+Debian's Chromium, an offline guard on every request, the CDN's two Swagger UI files served from
+a local copy); `check_docs_ui(browser, configs_and_checks)` opens in it each configuration's docs page that
 answered like the app's own, waits for Swagger UI to show its operations or its error box, and
 marks docs_ui broken with what the browser met: the error Swagger UI shows, a script error, or a
 same-origin request that failed.
 When: `doctor.cli`, after the HTTP probes, when Chromium is installed (else the report says the
-browser check did not run, and why).
+browser check did not run, and why); doctor.mounted_ui opens the mounted UIs in the same browser.
 Why: the page's HTML can be fine while the UI is not: Swagger UI fetches the schema from a URL it
 computes in the browser. FastAPI's own docs page loads Swagger UI from a CDN, which this machine
 (and many CI runners) cannot reach and which no proxy configuration changes; the browser gets
@@ -16,6 +17,8 @@ judges only what passes through the proxy. The report says so.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
@@ -34,14 +37,19 @@ ERROR_BOX = ".swagger-ui .errors-wrapper .error-wrapper"
 NOT_LOADED = ("script", "fetch", "xhr", "stylesheet")
 
 
-def check_docs_ui(runs: list[tuple[Configuration, Checks]]) -> str:
-    """Adds the browser's symptoms to each run's docs_ui; returns Chromium's version."""
+@contextmanager
+def doctor_browser() -> Iterator[Browser]:
+    """Chromium, with FastAPI's CDN files for Swagger UI served from fastapi-offline's copy."""
     with open_browser() as browser:
         browser.context.route(lambda url: urlsplit(url).hostname in CDN_HOSTS, _local_copy)
-        for config, checks in runs:
-            if checks.docs_page_url:
-                _visit(browser, config, checks)
-        return browser.version
+        yield browser
+
+
+def check_docs_ui(browser: Browser, runs: list[tuple[Configuration, Checks]]) -> None:
+    """Adds the browser's symptoms to each run's docs_ui."""
+    for config, checks in runs:
+        if checks.docs_page_url:
+            _visit(browser, config, checks)
 
 
 def _local_copy(route: Route) -> None:
