@@ -27,7 +27,7 @@ from playwright.sync_api import Error, Route
 
 from doctor.checks import Checks, under_prefix
 from doctor.layout import Configuration
-from instruments.chromium.driver import Browser, open_browser
+from instruments.chromium.driver import Browser, Visit, open_browser
 
 # The CDN files FastAPI's get_swagger_ui_html names by default, by host; served from this copy.
 LOCAL_COPIES = files("fastapi_offline") / "static"
@@ -35,6 +35,7 @@ CDN_HOSTS = ("cdn.jsdelivr.net", "fastapi.tiangolo.com")
 RENDERED = ".swagger-ui .information-container, .swagger-ui .errors-wrapper"
 ERROR_BOX = ".swagger-ui .errors-wrapper .error-wrapper"
 NOT_LOADED = ("script", "fetch", "xhr", "stylesheet")
+PARALLEL = 4  # docs pages loading at once: each waits on its schema more than on a core
 
 
 @contextmanager
@@ -46,10 +47,11 @@ def doctor_browser() -> Iterator[Browser]:
 
 
 def check_docs_ui(browser: Browser, runs: list[tuple[Configuration, Checks]]) -> None:
-    """Adds the browser's symptoms to each run's docs_ui."""
-    for config, checks in runs:
-        if checks.docs_page_url:
-            _visit(browser, config, checks)
+    """Adds the browser's symptoms to each run's docs_ui; PARALLEL pages load side by side."""
+    pages = [(config, checks) for config, checks in runs if checks.docs_page_url]
+    urls = [str(checks.docs_page_url) for _, checks in pages]
+    for (config, checks), visit in zip(pages, browser.visits(urls, PARALLEL), strict=True):
+        _judge(visit, config, checks)
 
 
 def _local_copy(route: Route) -> None:
@@ -66,71 +68,68 @@ def _local_copy(route: Route) -> None:
         route.abort("blockedbyclient")
 
 
-def _visit(browser: Browser, config: Configuration, checks: Checks) -> None:
+def _judge(visit: Visit, config: Configuration, checks: Checks) -> None:
     url = checks.docs_page_url
-    with browser.visit(url) as visit:
-        page, log = visit.page, visit.log
-        served = sorted(
-            {e.url for e in log.exchanges if urlsplit(e.url).hostname in CDN_HOSTS and e.status == 200}
-        )
-        if served:
+    page, log = visit.page, visit.log
+    served = sorted(
+        {e.url for e in log.exchanges if urlsplit(e.url).hostname in CDN_HOSTS and e.status == 200}
+    )
+    if served:
+        checks.notes.append(f"docs_ui: in Chromium, fastapi-offline's copy stood in for {', '.join(served)}")
+    if visit.gave_up:
+        checks.broken("docs_ui", "browser", f"Chromium, {url}: {visit.gave_up}")
+        return
+    if not page.evaluate("typeof SwaggerUIBundle !== 'undefined'"):
+        failed = [e for e in log.exchanges if e.resource_type == "script" and e.status != 200]
+        elsewhere = [e for e in failed if urlsplit(e.url).netloc != urlsplit(config.origin).netloc]
+        if elsewhere:
             checks.notes.append(
-                f"docs_ui: in Chromium, fastapi-offline's copy stood in for {', '.join(served)}"
+                f"docs_ui: not checked in Chromium: the page loads {elsewhere[0].url}, "
+                "from a host this machine cannot reach and no proxy configuration changes"
             )
-        if visit.gave_up:
-            checks.broken("docs_ui", "browser", f"Chromium, {url}: {visit.gave_up}")
-            return
-        if not page.evaluate("typeof SwaggerUIBundle !== 'undefined'"):
-            failed = [e for e in log.exchanges if e.resource_type == "script" and e.status != 200]
-            elsewhere = [e for e in failed if urlsplit(e.url).netloc != urlsplit(config.origin).netloc]
-            if elsewhere:
-                checks.notes.append(
-                    f"docs_ui: not checked in Chromium: the page loads {elsewhere[0].url}, "
-                    "from a host this machine cannot reach and no proxy configuration changes"
-                )
-            elif failed:
-                checks.broken(
-                    "docs_ui",
-                    _kind(failed[0].url, config),
-                    f"Chromium, {url}: Swagger UI never started; {failed[0].url} → {failed[0].outcome}",
-                )
-            else:
-                checks.notes.append(
-                    f"docs_ui: {url} is not a Swagger UI page; the browser check knows only Swagger UI"
-                )
-            return
-        try:
-            page.locator(RENDERED).first.wait_for()
-        except Error:
+        elif failed:
             checks.broken(
                 "docs_ui",
-                "browser",
-                f"Chromium, {url}: Swagger UI showed neither its operations nor an error within the timeout",
+                _kind(failed[0].url, config),
+                f"Chromium, {url}: Swagger UI never started; {failed[0].url} → {failed[0].outcome}",
             )
-            return
-        errors = [" ".join(t.split()) for t in page.locator(ERROR_BOX).all_inner_texts()]
-        if errors:
-            schema = next((e for e in log.exchanges if e.resource_type in ("fetch", "xhr")), None)
-            kind = _kind(schema.url, config) if schema else "browser"
+        else:
+            checks.notes.append(
+                f"docs_ui: {url} is not a Swagger UI page; the browser check knows only Swagger UI"
+            )
+        return
+    try:
+        page.locator(RENDERED).first.wait_for()
+    except Error:
+        checks.broken(
+            "docs_ui",
+            "browser",
+            f"Chromium, {url}: Swagger UI showed neither its operations nor an error within the timeout",
+        )
+        return
+    errors = [" ".join(t.split()) for t in page.locator(ERROR_BOX).all_inner_texts()]
+    if errors:
+        schema = next((e for e in log.exchanges if e.resource_type in ("fetch", "xhr")), None)
+        kind = _kind(schema.url, config) if schema else "browser"
+        checks.broken(
+            "docs_ui",
+            kind.replace("asset", "schema-url"),
+            f'Chromium, {url}: Swagger UI shows "{errors[0]}"',
+        )
+        return  # the failed request behind the error box is the one it names
+    for exchange in log.exchanges:
+        if (
+            exchange.resource_type in NOT_LOADED
+            and exchange.status not in (200, 304)
+            and urlsplit(exchange.url).hostname not in CDN_HOSTS
+        ):
             checks.broken(
                 "docs_ui",
-                kind.replace("asset", "schema-url"),
-                f'Chromium, {url}: Swagger UI shows "{errors[0]}"',
+                _kind(exchange.url, config),
+                f"Chromium, {url}: {exchange.resource_type} {exchange.url} → {exchange.outcome}",
             )
-            return  # the failed request behind the error box is the one it names
-        for exchange in log.exchanges:
-            if (
-                exchange.resource_type in NOT_LOADED
-                and exchange.status not in (200, 304)
-                and urlsplit(exchange.url).hostname not in CDN_HOSTS
-            ):
-                checks.broken(
-                    "docs_ui",
-                    _kind(exchange.url, config),
-                    f"Chromium, {url}: {exchange.resource_type} {exchange.url} → {exchange.outcome}",
-                )
-        for error in log.page_errors:
-            checks.broken("docs_ui", "browser", f"Chromium, {url}: script error: {error}")
+    for error in log.page_errors:
+        checks.broken("docs_ui", "browser", f"Chromium, {url}: script error: {error}")
 
 
 def _kind(url: str, config: Configuration) -> str:

@@ -23,11 +23,11 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Error, Page
+from playwright.sync_api import Error
 
 from doctor.checks import Checks, under_prefix
 from doctor.layout import Configuration
-from instruments.chromium.driver import Browser, navigation_failure
+from instruments.chromium.driver import Browser
 from instruments.chromium.network import Exchange, NetworkLog, is_loopback
 
 SETTLE_MS = 1_500  # after `load`, the wait for no request in flight (a UI's fetches after its script)
@@ -63,43 +63,19 @@ class _Loaded:
 
 
 def _load_all(browser: Browser, urls: list[str], began: float) -> dict[str, _Loaded]:
-    """PARALLEL tabs at a time: each navigation is started, then each tab is waited for (to
-    `load`, then SETTLE_MS without a request in flight), so the tabs load side by side."""
+    """Each page loaded (PARALLEL tabs side by side) and let settle: SETTLE_MS without a request
+    in flight after `load`; none once BUDGET_S has passed since `began`."""
     loaded: dict[str, _Loaded] = {}
-    for first in range(0, len(urls), PARALLEL):
+    for url, visit in zip(urls, browser.visits(urls, PARALLEL), strict=True):
         if time.monotonic() - began > BUDGET_S:
             break
-        tabs = []
-        for url in urls[first : first + PARALLEL]:
-            page, log = browser.page()
-            tabs.append((url, page, log, _start(page, url)))
-        for url, page, log, gave_up in tabs:
+        if visit.gave_up is None:
             try:
-                loaded[url] = _Loaded(url, log, gave_up or _settle(page))
-            finally:
-                page.close()
+                visit.page.wait_for_load_state("networkidle", timeout=SETTLE_MS)
+            except Error:
+                pass  # a stream or a poll keeps the network busy: judged on what came so far
+        loaded[url] = _Loaded(url, visit.log, visit.gave_up)
     return loaded
-
-
-def _start(page: Page, url: str) -> str | None:
-    """Starts loading `url` (to its first byte); why the browser gave up, or None."""
-    try:
-        page.goto(url, wait_until="commit")
-    except Error as error:
-        return navigation_failure(error) or f"Chromium could not load it: {error.message.splitlines()[0]}"
-    return None
-
-
-def _settle(page: Page) -> str | None:
-    try:
-        page.wait_for_load_state("load")
-    except Error as error:
-        return f"the page did not finish loading: {error.message.splitlines()[0]}"
-    try:
-        page.wait_for_load_state("networkidle", timeout=SETTLE_MS)
-    except Error:
-        pass  # a stream or a poll keeps the network busy: judged on what came so far
-    return None
 
 
 def _judge(
