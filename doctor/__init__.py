@@ -11,9 +11,11 @@ configurations what a user of the API would meet. One module per job:
     proxies.py      the proxies' configs (templates/), the running one and the snippet a user copies
     probes.py       the HTTP checks, each compared with the app directly
     crawl.py        the pages from / and each mount's root: assets, links, forms, redirects, JSON URLs
+    upgrades.py     a WebSocket upgrade through each configuration, compared with the app directly
     fetch.py        the GETs: streams judged on their head, the direct app's answers remembered
     checks.py       one configuration's record: statuses, symptoms, how much was exercised
     browser.py      Swagger UI in Chromium
+    mounted_ui.py   each mounted UI's root page in Chromium: the requests that failed or left
     lessons.py      the lab step that explains each kind of fault
     verdict.py      works, broken or not tested; reasons; what to deploy
     report.py       reports/doctor.md, reports/doctor.json and the terminal table

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from doctor.layout import Configuration
 
-CHECKS = ("docs_ui", "schema", "operations", "redirects", "static", "mounts", "pages")
+CHECKS = ("docs_ui", "schema", "operations", "redirects", "static", "mounts", "pages", "websocket")
 
 
 @dataclass
@@ -36,7 +36,9 @@ class Checks:
     sent: list[str] = field(default_factory=list)  # every request, as `curl … → status`
     notes: list[str] = field(default_factory=list)  # what was not probed, and why
     docs_page_url: str | None = None  # set when the docs page answered like the app's own
-    ui_pages: list[str] = field(default_factory=list)  # mounted UI pages that loaded, for Chromium
+    # (check, app path) of each crawl's first page that loaded as HTML: a mounted UI's root page
+    ui_pages: list[tuple[str, str]] = field(default_factory=list)
+    browser_pages: list[dict] = field(default_factory=list)  # what Chromium met on each (mounted_ui)
     schema: dict | None = None
     evidence: int = 0  # passing comparisons on something the app serves
     ran: int = 0  # comparisons made, passing or not

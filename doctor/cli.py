@@ -26,10 +26,11 @@ from pathlib import Path
 
 from rich.console import Console
 
-from doctor import browser, layout, proxies, servers
+from doctor import browser, layout, mounted_ui, proxies, servers
 from doctor.fetch import Client
 from doctor.probes import probe
 from doctor.report import Run, as_json, as_markdown, show
+from doctor.upgrades import Handshakes
 from doctor.verdict import NOT_TESTED, Result
 from instruments.chromium.driver import chromium_missing
 from proxylab.errors import ProxylabError
@@ -96,7 +97,8 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="PATH",
         help="a page the app serves, as the app sees it (e.g. /dashboard): the crawl starts there "
-        "too, besides / and each mount's root (repeatable)",
+        "too, besides / and each mount's root; ws:/PATH names a WebSocket to upgrade through each "
+        "configuration, besides the app's own WebSocket routes (repeatable)",
     )
     parser.add_argument(
         "--env",
@@ -165,8 +167,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
             f"doctor: your app (2 modes) and 4 proxies listening after {time.monotonic() - began:.1f} s; "
             "probing 16 configurations"
         )
-        results = _probe_all(configs, app, f"http://{layout.HOST}:{plain.port}", args.path, console)
-        browser_version = _browser_pass(results, args.no_browser, console)
+        app_seen, direct_base = _at_prefix(app, prefix, f"http://{layout.HOST}:{plain.port}")
+        results = _probe_all(configs, app_seen, direct_base, args.path, console)
+        browser_version = _browser_pass(results, direct_base, args.no_browser, console)
         versions = {**app["versions"], **_proxy_versions()}
     report = Run(
         spec,
@@ -196,10 +199,11 @@ def _probe_all(
     """Every configuration, PARALLEL at a time (a request waits on the network, not on a core),
     one line each as it is done: its verdict and from how many checks. Results in layout order."""
     direct = Client(None, remember=True)  # the app without a proxy: the same for all 16
+    handshakes = Handshakes(remember=True)
 
     def one(config: layout.Configuration) -> Result:
         began = time.monotonic()
-        result = Result(config, probe(config, app, direct, direct_base, paths))
+        result = Result(config, probe(config, app, direct, direct_base, paths, handshakes))
         console.print(
             f"  {config.label:<27} {result.verdict:<10} {result.checks.ran:>4} checks "
             f"{len(result.checks.symptoms):>4} symptoms  {time.monotonic() - began:4.1f} s",
@@ -225,6 +229,28 @@ def _environment(pairs: list[str]) -> dict[str, str]:
             )
         found[key] = value
     return found
+
+
+def _at_prefix(app: dict, prefix: str, direct_base: str) -> tuple[dict, str]:
+    """An app that mounts itself at the prefix serves its pages at PREFIX/… directly: that
+    mount's routes are the app's own, compared with the app at direct_base + PREFIX (not probed
+    as a sub-app at PREFIX + PREFIX, where nothing could answer through any proxy)."""
+    mount = next((m for m in app.get("mounts", []) if m["path"].rstrip("/") == prefix), None)
+    if mount is None:
+        return app, direct_base
+    sockets = [
+        {**s, "path": s["path"].removeprefix(prefix)}
+        for s in app.get("websockets", [])
+        if s["path"].startswith(prefix + "/")
+    ]
+    inner = {
+        **app,
+        "routes": mount.get("routes", []),
+        "mounts": [m for m in app.get("mounts", []) if m is not mount],
+        "docs_url": app.get("docs_url") or mount.get("docs_url"),
+        "websockets": sockets,
+    }
+    return inner, direct_base + prefix
 
 
 def _facts(app: dict, prefix: str) -> list[str]:
@@ -278,16 +304,28 @@ def _validated(args: argparse.Namespace) -> tuple[str, str, Path, tuple[str, boo
     return args.app, prefix, app_dir, expected
 
 
-def _browser_pass(results: list[Result], skip: bool, console: Console) -> str:
+def _browser_pass(results: list[Result], direct_base: str, skip: bool, console: Console) -> str:
+    """The docs pages (Swagger UI) and the mounted UIs' root pages, in one Chromium."""
     if skip:
         return "not run (--no-browser)"
     missing = chromium_missing()
     if missing:
-        console.print(f"[yellow]doctor: the docs UI is checked over HTTP only: {missing}[/]")
+        console.print(f"[yellow]doctor: the docs UI and mounted UIs are checked over HTTP only: {missing}[/]")
         return f"not run: {missing}"
-    pages = sum(1 for r in results if r.checks.docs_page_url)
-    console.print(f"doctor: opening {pages} docs pages in Chromium")
-    return "Chromium " + browser.check_docs_ui([(r.config, r.checks) for r in results])
+    runs = [(r.config, r.checks) for r in results]
+    docs = sum(1 for r in results if r.checks.docs_page_url)
+    uis = sum(len(r.checks.ui_pages) for r in results)
+    console.print(f"doctor: opening {docs} docs pages and {uis} UI pages in Chromium")
+    began = time.monotonic()
+    with browser.doctor_browser() as chromium:
+        browser.check_docs_ui(chromium, runs)
+        docs_took = time.monotonic() - began
+        opened = mounted_ui.check_mounted_uis(chromium, runs, direct_base)
+        console.print(
+            f"doctor: Chromium: docs pages {docs_took:.1f} s, {opened} UI page loads "
+            f"(direct ones included) {time.monotonic() - began - docs_took:.1f} s"
+        )
+        return "Chromium " + chromium.version
 
 
 def _proxy_versions() -> dict[str, str | None]:

@@ -7,6 +7,8 @@ form action of an HTML page, every absolute loopback URL in a JSON answer (a con
 and every redirect, the app's own slash redirects included. Each URL found must stay on the
 proxy's origin and under the prefix; each asset and page under it must answer as it does
 directly. A start path is one the app sees (no prefix): "/", "/admin", "/admin/", a --path.
+The first HTML page each crawl loads (a mount's root page, after its own redirect) is kept in
+`checks.ui_pages` for doctor.mounted_ui to open in Chromium.
 When: doctor.probes, for "pages" (/ and --path) and "mounts" (each mounted sub-app's root).
 Why: an admin or a UI mounted into the app (sqladmin, Gradio) or an app that is no Starlette
 at all (datasette) has no schema to read its routes from: what it serves is what its pages name.
@@ -95,12 +97,15 @@ def crawl(
                 queue.append(found)
     if queue:
         checks.note(f"{check}: stopped after {budget.pages} pages and {budget.fetched} requests (the bounds)")
+    if budget.first_html is not None:
+        checks.ui_pages.append((check, budget.first_html))
 
 
 class _Budget:
     def __init__(self) -> None:
         self.pages = 0
         self.fetched = 0
+        self.first_html: str | None = None  # the app path of the first page that loaded, for Chromium
 
 
 def _page(
@@ -129,6 +134,16 @@ def _page(
                 f"{check}: {direct_base + path} gave no answer directly ({baseline.error}); not compared"
             )
             return []
+        same = _same_from_the_app(config, path, answer, direct)
+        if same is not None:
+            checks.broken(
+                check,
+                "app-ignores-root-path",
+                f"{url} answered {answer.shown}; directly it answers {baseline.status}, but the app "
+                f"under uvicorn --root-path {config.prefix} answers the request the proxy sends, "
+                f"{same.url}, the same: {same.shown}",
+            )
+            return []
         checks.broken(
             check,
             "not-found" if answer.status == 404 else "page",
@@ -139,10 +154,34 @@ def _page(
     if answer.status is None or answer.status >= 400:
         return []
     if answer.is_html:
+        if budget.first_html is None and answer.status == 200 and not answer.streamed:
+            budget.first_html = path
         return _html(config, check, url, answer, through, direct, direct_base, checks, budget, seen)
     if answer.is_json:
-        _json_urls(config, check, url, answer, checks)
+        return check_json_urls(config, check, url, answer, checks)
     return []
+
+
+def _same_from_the_app(config: Configuration, path: str, answer: Answer, direct: Client) -> Answer | None:
+    """Behind a strip with --root-path, the app's own answer to the very request the proxy sends
+    (config.upstream) when it is the one the proxy passed on: then the proxy changed nothing,
+    and the app answers so to its root_path (datasette routes the whole path, root_path and all)."""
+    if not (config.strips and config.server_root_path):
+        return None
+    same = direct.get(config.upstream(path))
+    if same.status != answer.status or _local(same.location) != _local(answer.location):
+        return None
+    return same
+
+
+def _local(location: str | None) -> str | None:
+    """A Location without its loopback origin: the proxy's port and the app's differ, nothing else."""
+    if location is None:
+        return None
+    parts = urlsplit(location)
+    if (parts.hostname or "") in LOOPBACK:
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return location
 
 
 def _html(
@@ -234,15 +273,20 @@ def _asset(
     )
 
 
-def _json_urls(config: Configuration, check: str, url: str, answer: Answer, checks: Checks) -> None:
-    """Absolute URLs on this machine that a JSON answer hands to its client (Gradio's config "root")."""
+def check_json_urls(config: Configuration, check: str, url: str, answer: Answer, checks: Checks) -> list[str]:
+    """Absolute URLs on this machine that a JSON answer hands to its client (Gradio's config
+    "root"), each checked; returns the app paths of those under the prefix, to follow."""
     try:
         data = json.loads(answer.body)
     except ValueError:
-        return
+        return []
+    found = []
     for key, value in _strings(data, "", [MAX_JSON_STRINGS]):
         if value.startswith(("http://", "https://")) and (urlsplit(value).hostname or "") in LOOPBACK:
-            _app_path(config, check, f"{url} (at {key or 'the top'})", "json", value, value, checks)
+            path = _app_path(config, check, f"{url} (at {key or 'the top'})", "json", value, value, checks)
+            if path is not None and not _UNSAFE.search(path):
+                found.append(path)
+    return found
 
 
 def _strings(data: object, key: str, left: list[int]) -> list[tuple[str, str]]:
@@ -272,7 +316,8 @@ def check_redirect(
         return
     target = urljoin(url, answer.location or "")
     if not under_prefix(target, config):
-        origin_ok = target.startswith(config.origin + "/")
+        parts = urlsplit(target)  # Gradio's /logout: http://HOST:PORT, no path, on the proxy's origin
+        origin_ok = f"{parts.scheme}://{parts.netloc}" == config.origin
         checks.broken(
             check,
             "location-outside-prefix" if origin_ok else "location-origin",

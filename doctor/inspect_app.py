@@ -3,8 +3,9 @@
 What: `python doctor/inspect_app.py MODULE:ATTR APP_DIR OUT.json [--factory]` imports the app the
 way uvicorn does (APP_DIR first on sys.path, APP_DIR as the working directory; with --factory,
 ATTR is called and what it returns is the app) and writes, as JSON: its docs, ReDoc and schema
-paths, the GET routes a browser could ask for (no path parameters), its StaticFiles mounts with
-one file each, its mounted sub-applications with theirs, a root path it sets in code, and the
+paths, the GET routes a browser could ask for (no path parameters), its WebSocket routes (its
+mounted sub-apps' included, with their full path), its StaticFiles mounts with one file each, its
+mounted sub-applications with theirs, a root path it sets in code, and the
 versions of the frameworks it is built on (those it imported, and those its app classes come
 from). Any ASGI app is accepted: one with no Starlette routes (datasette) is described as such,
 and the doctor probes it from its pages.
@@ -95,7 +96,7 @@ def describe(app: object, module: object = None) -> dict:
     """The JSON the doctor reads: everything it probes is found here."""
     inner = _layers(app)[-1]
     routes = getattr(inner, "routes", None) or []
-    own_routes, static, mounts = _walk(routes, "")
+    own_routes, static, mounts, sockets = _walk(routes, "")
     docs_url = getattr(inner, "docs_url", None)
     if docs_url is None and any(r["path"] == "/docs" for r in own_routes):
         docs_url = "/docs"  # a docs page the app builds itself
@@ -115,6 +116,7 @@ def describe(app: object, module: object = None) -> dict:
         "routes": own_routes,
         "static": static,
         "mounts": mounts,
+        "websockets": sockets,
         "versions": _versions(origins),
     }
 
@@ -163,30 +165,45 @@ def _layers(app: object) -> list[object]:
     return layers
 
 
-def _walk(routes: list, prefix: str) -> tuple[list[dict], list[dict], list[dict]]:
-    """GET routes (a Mount of a plain Router flattened into them), static mounts, sub-apps."""
-    own, static, mounts = [], [], []
+def _walk(routes: list, prefix: str) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
+    """GET routes (a Mount of a plain Router flattened into them), static mounts, sub-apps, and
+    WebSocket routes at every depth (a WebSocketRoute has an `app` and no methods: no sub-app)."""
+    own, static, mounts, sockets = [], [], [], []
     for route in _flattened(routes):
         path = prefix + getattr(route, "path", "")
         methods = getattr(route, "methods", None)
         child = getattr(route, "app", None)
-        if methods is not None:
+        if _is_websocket(route):
+            sockets.append({"path": path, "has_path_params": "{" in path})
+        elif methods is not None:
             if "GET" in methods:
                 own.append({"path": path, "has_path_params": "{" in path})
         elif child is not None and _is_static(child):
             static.append({"path": path, **_one_file(child)})
         elif child is not None and hasattr(child, "routes") and type(child).__name__ == "Router":
-            more_own, more_static, more_mounts = _walk(child.routes, path)
-            own += more_own
-            static += more_static
-            mounts += more_mounts
+            more = _walk(child.routes, path)
+            own, static, mounts, sockets = (
+                own + more[0],
+                static + more[1],
+                mounts + more[2],
+                sockets + more[3],
+            )
         elif child is not None:
             inner = _layers(child)[-1]
-            sub_own, _, _ = _walk(getattr(inner, "routes", None) or [], "")
+            sub_own, _, _, sub_sockets = _walk(getattr(inner, "routes", None) or [], "")
+            sockets += [{**s, "path": path + s["path"]} for s in sub_sockets]
             mounts.append(
                 {"path": path, "docs_url": getattr(inner, "docs_url", None), "routes": sub_own, "app": inner}
             )
-    return own, static, mounts
+    return own, static, mounts, sockets
+
+
+def _is_websocket(route: object) -> bool:
+    """Starlette's WebSocketRoute and FastAPI's APIWebSocketRoute (its subclass in older
+    releases, a class of its own in some), by name: this file imports no Starlette."""
+    return any("WebSocketRoute" in cls.__name__ for cls in type(route).__mro__) or (
+        isinstance(route, _IncludedRoute) and route.websocket
+    )
 
 
 def _flattened(routes: list) -> list:
@@ -209,8 +226,13 @@ class _IncludedRoute:
     """An included route as its context sees it: the full path, the route's methods and app."""
 
     def __init__(self, context: object, original: object) -> None:
-        self.path = getattr(context, "path", "") or getattr(original, "path", "")
+        # A WebSocket route's context has no path of its own; its starlette_route has the full one.
+        built = getattr(context, "starlette_route", None)
+        self.path = (
+            getattr(context, "path", "") or getattr(built, "path", "") or getattr(original, "path", "")
+        )
         self.methods = getattr(context, "methods", None) or getattr(original, "methods", None)
+        self.websocket = original is not None and _is_websocket(original)
         if self.methods is None and hasattr(original, "app"):
             self.app = original.app
 

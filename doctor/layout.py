@@ -68,6 +68,11 @@ class Configuration:
     def origin(self) -> str:
         return f"http://{HOST}:{self.port}"
 
+    def upstream(self, path: str) -> str:
+        """The URL the proxy's request for PREFIX + `path` reaches the app at: the app's own port,
+        with the prefix removed when the proxy strips it."""
+        return f"http://{HOST}:{self.app.port}{path if self.strips else self.prefix + path}"
+
 
 def app_modes(prefix: str, port_base: int) -> tuple[AppMode, AppMode]:
     return AppMode(None, port_base), AppMode(prefix, port_base + 1)

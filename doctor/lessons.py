@@ -102,7 +102,8 @@ BY_HAND_LOCATION = Lesson(
     "The same redirect with --root-path keeps the prefix",
     "with --root-path the path carries PREFIX, so Starlette's own redirects keep it; this "
     "Location does not, so it was not built from the request (request.url_for, "
-    "starlette.datastructures.URL) but written by hand",
+    "starlette.datastructures.URL) but written by hand, or from X-Forwarded-Host and a path of "
+    "the app's own (Gradio's route_utils.get_root_url)",
 )
 OTHER_ORIGIN = Lesson(
     "05",
@@ -130,12 +131,41 @@ PAGE_BY_HAND = Lesson(
     "written by hand, or the app's framework ignores the ASGI root_path and has a base-URL "
     "setting of its own (datasette's base_url, for one)",
 )
+APP_IGNORES_ROOT = Lesson(
+    "02",
+    "--root-path behind a proxy that keeps /api/v1",
+    "not the proxy: the app gives the same answer directly to the request the proxy sends. "
+    "uvicorn puts --root-path in front of the path (PREFIX/…), and Starlette takes it off again "
+    "before routing (starlette._utils.get_route_path); an app that routes the whole path finds "
+    "no page at PREFIX/… and ignores the ASGI root_path: it has a base-URL setting of its own "
+    "(datasette's base_url), to use instead of --root-path",
+)
+WS_UPGRADE = Lesson(
+    "12",
+    "Nginx without the Upgrade header (9122): the app answers 404",
+    "the upgrade did not reach the app as one: Upgrade and Connection are hop-by-hop headers, "
+    "which a proxy passes on only when told (Nginx: proxy_http_version 1.1 and "
+    "proxy_set_header Upgrade/Connection), so the app saw a plain GET",
+)
+WS_NO_ROUTE = Lesson(
+    "12",
+    "A WebSocket the app has no route for is refused with 403, not 404",
+    "the app has no WebSocket route at the path it received: Starlette closes the socket before "
+    "accepting it (starlette.routing.Router.not_found) and uvicorn answers the handshake 403; "
+    "a wrong path, as for any request through this configuration, not a permission",
+)
 
 
 def lesson(symptom: Symptom, config: Configuration) -> Lesson:
     rooted = config.server_root_path is not None
     kind = symptom.kind
-    if kind in ("schema-url-outside-prefix", "asset-outside-prefix"):
+    if kind == "app-ignores-root-path":
+        chosen = APP_IGNORES_ROOT
+    elif kind == "websocket-upgrade":
+        chosen = WS_UPGRADE
+    elif kind == "websocket-no-route":
+        chosen = WS_NO_ROUTE
+    elif kind in ("schema-url-outside-prefix", "asset-outside-prefix"):
         chosen = MOUNT if symptom.check == "mounts" else (DOCS_URL_BY_HAND if rooted else DOCS_URL_NO_ROOT)
     elif kind == "operation-outside-prefix":
         chosen = NO_SERVERS
@@ -171,4 +201,7 @@ ALL = [
     MOUNT,
     PAGE_NO_ROOT,
     PAGE_BY_HAND,
+    APP_IGNORES_ROOT,
+    WS_UPGRADE,
+    WS_NO_ROUTE,
 ]

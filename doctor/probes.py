@@ -1,17 +1,20 @@
 """What a user of the API would try, through one configuration, compared with the app directly.
 
-What: `probe(config, app, direct, direct_base, paths)` sends, through the configuration's proxy,
-the requests a user's browser and client would send: the docs page and every asset it names, the
-schema and its servers, each GET operation with no required input at the URL Swagger UI's "Try
-it out" builds, the app's redirects (its trailing-slash ones and any operation that redirects), a
-file from each StaticFiles mount, each mounted sub-app's own routes, and then the pages
-themselves (doctor.crawl): from /, from each --path and from each mount's root, every asset, link,
-form, redirect and JSON URL they name. Each answer is compared with what the same request gets
-from the app directly (no proxy, no root_path): a check is broken when the proxy's answer
-differs in a way a user would notice. The result is a `Checks` (doctor.checks): for each of
-CHECKS "ok", "broken" or "n/a", the symptoms, every request sent as a pasteable curl, and how
-many passing comparisons were on something the app serves.
-When: `doctor.cli`, once per configuration; the browser (doctor.browser) adds to docs_ui after.
+What: `probe(config, app, direct, direct_base, paths, handshakes)` sends, through the
+configuration's proxy, the requests a user's browser and client would send: the docs page and
+every asset it names, the schema and its servers, each GET operation with no required input at the
+URL Swagger UI's "Try it out" builds, the app's redirects (its trailing-slash ones and any
+operation that redirects), a file from each StaticFiles mount, each mounted sub-app's own routes,
+and then the pages themselves (doctor.crawl): from /, from each --path and from each mount's root,
+every asset, link, form, redirect and JSON URL they name; a mounted sub-app's redirects and JSON
+answers are held to the prefix too; and each WebSocket the app offers is upgraded
+(doctor.upgrades). Each answer is compared with what the same request gets from the app directly
+(no proxy, no root_path): a check is broken when the proxy's answer differs in a way a user would
+notice. The result is a `Checks` (doctor.checks): for each of CHECKS "ok", "broken" or "n/a", the
+symptoms, every request sent as a pasteable curl, and how many passing comparisons were on
+something the app serves.
+When: `doctor.cli`, once per configuration; the browser adds to docs_ui (doctor.browser) and to
+mounts and pages (doctor.mounted_ui) after.
 Why: the comparison with the direct app makes the verdict about the proxy and root_path only:
 an operation that answers 401 directly and 401 through the proxy is fine; one that answers 200
 directly and 404 through the proxy is what the doctor is for. Two 404s prove nothing, and count
@@ -26,9 +29,10 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 from doctor.checks import Checks, served, under_prefix
-from doctor.crawl import check_redirect, crawl
+from doctor.crawl import check_json_urls, check_redirect, crawl
 from doctor.fetch import Client
 from doctor.layout import Configuration
+from doctor.upgrades import WS_PATH, Handshakes, check_websockets, websocket_paths
 
 MAX_OPERATIONS = 40  # a large API is sampled in schema order; the report says how many were sent
 # Paths the app adds for its docs; they are not operations or redirect candidates of their own.
@@ -37,9 +41,17 @@ _ASSET = re.compile(r"""<(?:script|link|img)\b[^>]*?\b(?:src|href)=["']([^"']+)[
 _SCHEMA_URL = re.compile(r"""\burl\s*:\s*['"]([^'"]+)['"]""")
 
 
-def probe(config: Configuration, app: dict, direct: Client, direct_base: str, paths: list[str]) -> Checks:
-    """Every check through `config`; `direct` is the app without a proxy (answers remembered
-    across configurations), `paths` the user's --path pages to start the crawl from too."""
+def probe(
+    config: Configuration,
+    app: dict,
+    direct: Client,
+    direct_base: str,
+    paths: list[str],
+    handshakes: Handshakes,
+) -> Checks:
+    """Every check through `config`; `direct` and `handshakes` are the app without a proxy
+    (answers remembered across configurations), `paths` the user's --path pages to start the
+    crawl from too (`ws:/...` ones are WebSocket paths)."""
     checks = Checks()
     through = Client(checks)
     page_url = _docs_ui(config, app, through, direct, direct_base, checks)
@@ -48,10 +60,12 @@ def probe(config: Configuration, app: dict, direct: Client, direct_base: str, pa
     _redirects(config, app, through, direct, direct_base, checks)
     _static(config, app, through, checks)
     _mounts(config, app, through, direct, direct_base, checks)
-    crawl(config, "pages", ["/", *paths], through, direct, direct_base, checks)
+    pages = [p for p in paths if not p.startswith(WS_PATH)]
+    crawl(config, "pages", ["/", *pages], through, direct, direct_base, checks)
     for mount in app.get("mounts", []):
         root = mount["path"].rstrip("/")
         crawl(config, "mounts", [root, root + "/"], through, direct, direct_base, checks)
+    check_websockets(config, websocket_paths(app, paths), handshakes, direct_base, checks)
     return checks
 
 
@@ -242,8 +256,9 @@ def _static(config: Configuration, app: dict, through: Client, checks: Checks) -
 def _mounts(
     config: Configuration, app: dict, through: Client, direct: Client, direct_base: str, checks: Checks
 ) -> None:
-    """Each mounted sub-app's own GET routes (no path parameters), and where its docs page
-    sends the browser for its schema."""
+    """Each mounted sub-app's own GET routes (no path parameters): the answer, where a redirect
+    leads, the absolute URLs a JSON answer names, and where its docs page sends the browser for
+    its schema."""
     for mount in app.get("mounts", []):
         paths = [
             r["path"]
@@ -264,7 +279,14 @@ def _mounts(
                     f"directly it answers {baseline.status}",
                 )
                 continue
+            if baseline.status is not None and 300 <= baseline.status < 400 and baseline.location:
+                # Gradio's /logout: a 302 to the app's root URL, built from X-Forwarded-Host.
+                wanted = urljoin(direct_base + app_path, baseline.location).removeprefix(direct_base)
+                check_redirect(config, "mounts", url, answer, baseline, wanted, checks)
+                continue
             checks.ok("mounts", evidence=served(baseline.status))
+            if answer.status == 200 and answer.is_json:
+                check_json_urls(config, "mounts", url, answer, checks)  # Gradio's /config "root"
             if path == mount.get("docs_url") and answer.status == 200:
                 found = _SCHEMA_URL.search(answer.body.decode(errors="replace"))
                 if found and not under_prefix(urljoin(url, found[1]), config):

@@ -13,8 +13,11 @@ JSON: {"app", "prefix", "app_dir", "python", "versions", "browser", "uvicorn_arg
        "configurations": [{"proxy", "strips", "server_root_path", "url",
                            "verdict" ("works", "broken" or "not tested"), "checks_run", "evidence",
                            "checks": {"docs_ui", "schema", "operations", "redirects", "static",
-                                      "mounts", "pages"}  (each "ok", "broken" or "n/a"),
+                                      "mounts", "pages", "websocket"}  (each "ok", "broken" or "n/a"),
                            "reasons": [{"check", "reason", "lab", "step", "why"}],
+                           "browser_pages": [{"check", "page", "requests", "failed", "outside"}]
+                             (each mounted UI's root page in Chromium: the requests it made, those
+                             that failed and those that left the proxy's origin or prefix),
                            "not_tested" (why, and what to pass), "notes", "requests"}],
        "recommended": [{"proxy", "strips", "server_root_path", "server_command", "fastapi_run",
                         "proxy_config"}]}
@@ -84,6 +87,7 @@ def as_json(run: Run) -> dict:
                     }
                     for x in r.reasons
                 ],
+                "browser_pages": r.checks.browser_pages,
                 "not_tested": NOT_TESTED if r.verdict == "not tested" else None,
                 "notes": r.checks.notes,
                 "requests": r.checks.sent,
@@ -129,6 +133,7 @@ def as_markdown(run: Run) -> str:
             "",
         ]
     lines += _cause_lines(run)
+    lines += _browser_lines(run)
     lines += [
         "## Requests sent",
         "",
@@ -206,6 +211,34 @@ def _cause_lines(run: Run) -> list[str]:
     return lines
 
 
+def _browser_lines(run: Run) -> list[str]:
+    """Per configuration, each mounted UI's page in Chromium: its requests, and the ones that
+    failed or left the proxy's origin or prefix (the first PLACES_SHOWN; the JSON has each)."""
+    opened = [r for r in run.results if r.checks.browser_pages]
+    if not opened:
+        return []
+    lines = [
+        "## Mounted UIs in Chromium",
+        "",
+        "Each UI's root page, loaded through each configuration where it answered: the requests "
+        "it made, and those that failed or left the proxy's origin or prefix (a failure the page "
+        "also has when loaded from the app directly is the app's own, and left out).",
+        "",
+    ]
+    for r in opened:
+        for page in r.checks.browser_pages:
+            wrong = page["outside"] + page["failed"]
+            summary = f"{len(wrong)} of {page['requests']} requests failed or left {run.prefix}"
+            lines.append(
+                f"- `{r.config.label}`, {_general(page['page'], r)}: "
+                + (summary if wrong else f"{page['requests']} requests, none failed")
+            )
+            lines += [f"  - {_general(line, r)}" for line in wrong[:PLACES_SHOWN]]
+            if len(wrong) > PLACES_SHOWN:
+                lines.append(f"  - and {len(wrong) - PLACES_SHOWN} more (the JSON report has each)")
+    return [*lines, ""]
+
+
 def _general(line: str, result: Result) -> str:
     """A reason with the configuration's origin replaced by `{proxy}`: the same for all of them."""
     return line.replace(result.config.origin, "{proxy}")
@@ -228,6 +261,7 @@ def show(run: Run, console: Console) -> None:
         broken = " ".join(c for c in CHECKS if r.checks.status[c] == "broken")
         table.add_row(r.config.label, VERDICT[r.verdict], str(r.checks.ran), broken, labs)
     console.print(table)
+    _show_browser_pages(run, console)
     chosen = recommend(run.results)
     untested = [r.config.label for r in run.results if r.verdict == "not tested"]
     if chosen:
@@ -238,6 +272,26 @@ def show(run: Run, console: Console) -> None:
         )
     if untested:
         console.print(f"[yellow]not tested:[/] {', '.join(untested)}: {NOT_TESTED}")
+
+
+def _show_browser_pages(run: Run, console: Console) -> None:
+    """One line per mounted UI page: where Chromium met failed or outside requests, and where none."""
+    pages: dict[str, tuple[list[str], list[str]]] = {}
+    for r in run.results:
+        for page in r.checks.browser_pages:
+            path = page["page"].removeprefix(r.config.public_base)
+            bad, clean = pages.setdefault(path, ([], []))
+            wrong = len(page["outside"]) + len(page["failed"])
+            (bad if wrong else clean).append(
+                f"{r.config.label} ({wrong} of {page['requests']})" if wrong else r.config.label
+            )
+    for path, (bad, clean) in pages.items():
+        console.print(
+            f"in Chromium, {run.prefix}{path}: "
+            + (f"[red]requests failed or left {run.prefix}[/] through {', '.join(bad)}" if bad else "")
+            + ("; " if bad and clean else "")
+            + (f"[green]all loaded[/] through {', '.join(clean)}" if clean else "")
+        )
 
 
 def _cell(status: str) -> str:

@@ -6,12 +6,14 @@ What:
   library and version, so the same handshake: `websockets.asyncio.client.connect` with its
   defaults), reads the app's first message (the echo report of its websocket scope, app/streams.py),
   sends one text message and reads the echo. A refused upgrade keeps the HTTP status the proxy or
-  the app answered (Nginx without Upgrade/Connection: the app's 404).
+  the app answered (Nginx without Upgrade/Connection: the app's 404). With `handshake_only`
+  it stops at the handshake and closes: for an app whose messages are unknown (the doctor's).
 - `read_events(EventStreamRequest(url))` sends the request `curl -s -N <url>` sends (curl's
   headers, instruments.client) and notes when each `event:` arrives. `streamed` says whether the
   events arrived as the app wrote them (spread over the stream's duration) or were held back and
   delivered together at the end (a buffering proxy).
-When: lab 12's `websocket:` and `sse:` steps, and the matrix's ws.* and sse.* cells.
+When: lab 12's `websocket:` and `sse:` steps, the matrix's ws.* and sse.* cells, and the
+doctor's upgrade through each configuration (handshake only).
 Why: a proxy can pass a plain GET perfectly and still break both: an Upgrade needs HTTP/1.1 and
 the hop-by-hop Upgrade/Connection headers passed on, an event stream needs the proxy not to buffer.
 """
@@ -49,6 +51,7 @@ class WebSocketOpen:
     url: str  # ws:// or wss://, the path included
     source: str | None = None  # connect from this local address (the matrix; no CLI flag for it)
     message: str = ECHO_MESSAGE
+    handshake_only: bool = False  # the upgrade's answer, then a close: no message read or sent
 
     def as_command(self) -> str:
         """The websockets CLI opens the same handshake; the person then types the message."""
@@ -109,11 +112,15 @@ async def _open(request: WebSocketOpen, timeout: float) -> WebSocketResult:
         options["local_addr"] = (request.source, 0)
     if request.url.startswith("wss://"):
         options["ssl"] = ssl.create_default_context(cafile=str(CA_PATH))
+    if request.handshake_only:
+        options["close_timeout"] = 1.0  # an app that never answers the close does not hold the check
     try:
         async with connect(request.url, **options) as socket:
             response = socket.response
             status, reason = response.status_code, response.reason_phrase
             headers = {name.lower(): value for name, value in response.headers.raw_items()}
+            if request.handshake_only:
+                return WebSocketResult(status, reason, headers)
             try:
                 first = await asyncio.wait_for(socket.recv(), timeout)
                 await socket.send(request.message)

@@ -4,7 +4,8 @@ What: `open_browser()` starts Chromium with a fresh, empty profile in a temporar
 an `OfflineGuard` on every request, and yields a `Browser` whose `page()` opens a tab with its
 own network log. `chromium_missing()` says what to install when the executable is absent.
 When: once per `python -m suites.browser`, once per pytest session (tests/conftest.py's `browser`)
-and once per doctor run that checks the docs pages (doctor/browser.py).
+and once per doctor run that checks the docs pages and mounted UIs (doctor/browser.py,
+doctor/mounted_ui.py: `visits` loads several pages side by side).
 Why: Playwright's browser downloads do not work on lab machines or in CI, so Playwright drives
 the Chromium that scripts/install-debian-deps.sh installs. The flags suit a closed network and
 a root user: no sandbox (it refuses to run as root), no GPU, no QUIC, and none of Chromium's
@@ -63,6 +64,37 @@ class Browser:
         """A new tab and the log of its requests; close the tab when done with it."""
         page = self.context.new_page()
         return page, NetworkLog.attach(page)
+
+    def visits(self, urls: list[str], parallel: int = 4) -> Iterator[Visit]:
+        """`visit` for many pages, `parallel` tabs loading side by side: each navigation is
+        started (to its first byte), then each tab is waited for to its `load` event and yielded
+        in order, and closed when the caller asks for the next one or stops."""
+        for first in range(0, len(urls), parallel):
+            opened: list[Page] = []
+            try:
+                started = [self._start(url, opened) for url in urls[first : first + parallel]]
+                for page, log, response, gave_up in started:
+                    if gave_up is None:
+                        try:
+                            page.wait_for_load_state("load")
+                        except Error as error:
+                            gave_up = f"the page did not load: {error.message.splitlines()[0]}"
+                    yield Visit(page, log, response, gave_up)
+                    page.close()
+            finally:
+                for page in opened:
+                    if not page.is_closed():
+                        page.close()
+
+    def _start(self, url: str, opened: list[Page]) -> tuple[Page, NetworkLog, Response | None, str | None]:
+        page, log = self.page()
+        opened.append(page)
+        try:
+            return page, log, page.goto(url, wait_until="commit"), None
+        except Error as error:
+            if (gave_up := navigation_failure(error)) is None:
+                raise
+            return page, log, None, gave_up
 
     @contextmanager
     def visit(self, url: str) -> Iterator[Visit]:

@@ -180,6 +180,66 @@ def test_answers_that_never_end_are_judged_on_their_head_not_waited_out(tmp_path
     assert result.stdout.count(" checks ") >= 16, "one progress line per configuration"
 
 
+# --- What the app decides in code, and what its JSON hands out ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("spec", "fact"),
+    [
+        (
+            "prefix_in_code:app",
+            "the app sets its root path in code: FastAPI.root_path = '/api/v1' (the prefix itself)",
+        ),
+        (
+            "prefix_in_code:mounted",
+            "the app mounts itself at /api/v1 (a Mount): it expects the proxy to keep the prefix",
+        ),
+    ],
+)
+def test_a_prefix_set_in_code_is_named_and_the_verdict_agrees(tmp_path: Path, spec: str, fact: str) -> None:
+    """FastAPI(root_path=...) and a Mount at the prefix decide which configuration fits: the
+    doctor reads them from the app, says so above the verdict (terminal, Markdown and JSON), and
+    its verdict says the same: a proxy that keeps the prefix works with no --root-path. A failure
+    means a user is told to add --root-path to an app that already carries its prefix."""
+    result = doctor(spec, report=str(tmp_path / "d.json"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads((tmp_path / "d.json").read_text())
+    assert fact in report["facts"], report["facts"]
+    assert " ".join(fact.split()) in " ".join(result.stdout.split()), "the terminal names it above the table"
+    for configuration in report["configurations"]:
+        if not configuration["strips"] and not configuration["server_root_path"]:
+            assert configuration["verdict"] == "works", (configuration["proxy"], configuration["reasons"])
+    if spec.endswith(":mounted"):
+        assert not any(c["strips"] and c["verdict"] == "works" for c in report["configurations"]), (
+            "an app mounted at the prefix answers nothing under a proxy that strips it"
+        )
+
+
+def test_absolute_urls_in_json_answers_must_stay_under_the_prefix(tmp_path: Path) -> None:
+    """/ answers JSON naming itself and /config with url_for, /config names the root URL (as
+    Gradio's "root"): behind a strip without --root-path they are http://HOST/…, outside the
+    prefix, and each is a reason with the key it was found at; with --root-path they keep it,
+    and /config, named only in JSON, is followed and its "root" checked too.
+    A failure means a client told to go outside the prefix by a JSON answer goes unnoticed."""
+    result = doctor("json_urls:app", report=str(tmp_path / "d.json"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads((tmp_path / "d.json").read_text())
+    strip = next(
+        c
+        for c in report["configurations"]
+        if c["proxy"] == "caddy" and c["strips"] and not c["server_root_path"]
+    )
+    origin = strip["url"].removesuffix("/api/v1")
+    lines = [r["reason"] for r in strip["reasons"] if r["check"] == "pages"]
+    for key, url in (("links.self", origin + "/"), ("links.config", origin + "/config")):
+        assert any(f"(at {key}) names {url}, outside /api/v1" in line for line in lines), (key, lines)
+    rooted = next(
+        c for c in report["configurations"] if c["proxy"] == "caddy" and c["strips"] and c["server_root_path"]
+    )
+    assert rooted["verdict"] == "works" and rooted["checks"]["pages"] == "ok", rooted["reasons"]
+    assert any(line.split()[2].endswith("/api/v1/config") for line in rooted["requests"]), rooted["requests"]
+
+
 def test_bad_arguments_say_what_to_write() -> None:
     assert "is not MODULE:ATTR" in doctor("main").stderr
     expect = doctor("not_an_app:app", "--expect", "traefik sideways")

@@ -49,16 +49,25 @@ def grid(strip: tuple, strip_rooted: tuple, keep: tuple, keep_rooted: tuple) -> 
     return rows
 
 
-#                docs_ui schema operations redirects static mounts pages
+#                docs_ui schema operations redirects static mounts pages websocket
 EXPECTED = {
     "strip_ready": grid(
-        (B, K, B, B, K, N, N), (K, K, K, K, K, N, N), (B, B, B, B, B, N, N), (B, B, B, B, B, N, N)
+        (B, K, B, B, K, N, N, N),
+        (K, K, K, K, K, N, N, N),
+        (B, B, B, B, B, N, N, N),
+        (B, B, B, B, B, N, N, N),
     ),
     "usual_mistakes": grid(
-        (B, K, B, B, K, N, N), (B, K, K, B, K, N, N), (B, B, B, B, B, N, N), (B, B, B, B, B, N, N)
+        (B, K, B, B, K, N, N, N),
+        (B, K, K, B, K, N, N, N),
+        (B, B, B, B, B, N, N, N),
+        (B, B, B, B, B, N, N, N),
     ),
     "realworld": grid(
-        (B, K, B, B, K, B, N), (K, K, K, K, K, K, N), (B, B, B, B, B, B, N), (B, B, B, B, B, B, N)
+        (B, K, B, B, K, B, N, K),
+        (K, K, K, K, K, K, N, K),
+        (B, B, B, B, B, B, N, B),
+        (B, B, B, B, B, B, N, B),
     ),
 }
 
@@ -223,3 +232,45 @@ def test_the_mounted_console_ui_is_crawled_from_its_root(doctored) -> None:
     fetched = [line.split()[2] for line in rooted["requests"]]
     assert any(url.endswith("/api/v1/console/users") for url in fetched), fetched
     assert any(url.endswith("/api/v1/console/assets/style.css") for url in fetched), fetched
+
+
+def test_the_mounted_console_ui_is_opened_in_chromium(doctored) -> None:
+    """The console's root page in Chromium, through each configuration where it answered: behind
+    a strip without --root-path the browser's stylesheet request leaves the prefix; with it,
+    every request the page makes answers. A failure means the browser's own request log no longer
+    reaches the verdict (a UI is judged by what its HTML names only)."""
+    _, report, markdown = doctored["realworld"]
+    strip = _configuration(report, "nginx strip")
+    pages = {p["page"].rsplit("/api/v1", 1)[1]: p for p in strip["browser_pages"]}
+    assert "/console/" in pages, strip["browser_pages"]
+    assert any("/console/assets/style.css" in line for line in pages["/console/"]["outside"]), pages
+    assert any(
+        r["reason"].startswith("Chromium, ") and "outside /api/v1" in r["reason"]
+        for r in strip["reasons"]
+        if r["check"] == "mounts"
+    ), strip["reasons"]
+    for proxy in PROXIES:
+        rooted = _configuration(report, f"{proxy} strip --root-path")
+        assert rooted["browser_pages"], f"{proxy}: the console was not opened in Chromium"
+        for page in rooted["browser_pages"]:
+            assert page["requests"] >= 2 and page["failed"] == page["outside"] == [], page
+    assert "## Mounted UIs in Chromium" in markdown
+
+
+def test_a_websocket_is_upgraded_through_each_configuration_and_compared(doctored) -> None:
+    """/live/notifications is a WebSocket route: a stripping proxy passes the upgrade (101, as
+    directly); a proxy that keeps the prefix reaches the app at /api/v1/live/notifications, where
+    it has no WebSocket route, and the app refuses it with 403. A failure means the doctor no
+    longer tries the upgrade, or tells a wrong path from a proxy that drops Upgrade."""
+    _, report, _ = doctored["realworld"]
+    for proxy in PROXIES:
+        strip = _configuration(report, f"{proxy} strip")
+        assert any(
+            line.startswith("python -m websockets ws://") and "/api/v1/live/notifications  → 101" in line
+            for line in strip["requests"]
+        ), strip["requests"]
+        keep = _configuration(report, f"{proxy} keep")
+        reasons = [(r["lab"], r["step"]) for r in keep["reasons"] if r["check"] == "websocket"]
+        assert reasons == [("12", "A WebSocket the app has no route for is refused with 403, not 404")], (
+            reasons
+        )

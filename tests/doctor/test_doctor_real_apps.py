@@ -4,7 +4,9 @@ The apps (tests/doctor/apps/) are the cases that once fooled it:
 - sqladmin 0.32 mounted at /admin, no docs, no schema: called "works" behind every stripping
   proxy without --root-path while its pages named 13 assets at /admin/…, outside the prefix;
 - datasette 0.65, an ASGI app that is not Starlette: "works" in all 16 configurations after 0
-  requests, while its pages name /-/static/app.css and /_memory from the site's root.
+  requests, while its pages name /-/static/app.css and /_memory from the site's root;
+- Gradio 6.31 mounted at /gradio: its config's "root" and its /logout leave the prefix, its
+  page builds requests in the browser, and a stream of its never ends (141 s once).
 Each environment is built once per machine under ~/.cache/proxylab/doctor/ (pinned below; a
 `lock.txt` written last marks it complete) and reused. A failure here means the doctor gives a
 verdict these apps contradict: the report in the test's folder says what each request got.
@@ -40,6 +42,13 @@ REQUIREMENTS = {
         "uvicorn==0.55.0",
     ],
     "datasette": ["datasette==0.65.5", "uvicorn==0.55.0"],
+    "gradio": [
+        "gradio==6.31.0",
+        "gradio_client==2.7.2",
+        "fastapi==0.165.0",
+        "starlette==1.10.0",
+        "uvicorn==0.55.0",
+    ],
 }
 
 
@@ -116,6 +125,14 @@ def datasette(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Comp
     return run_doctor("datasette_only:app", environment("datasette"), out, "--no-browser")
 
 
+@pytest.fixture(scope="module")
+def gradio(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess, dict, float]:
+    out = tmp_path_factory.mktemp("doctor-gradio")
+    return run_doctor(
+        "gradio_mounted:app", environment("gradio"), out, "--env", "GRADIO_ANALYTICS_ENABLED=False"
+    )
+
+
 # --- sqladmin: a mounted admin, and nothing else ----------------------------------------------
 
 
@@ -149,6 +166,25 @@ def test_the_same_admin_works_behind_a_stripping_proxy_with_root_path(sqladmin) 
     assert [(r["proxy"], r["server_root_path"]) for r in report["recommended"]] == [
         (proxy, "/api/v1") for proxy in ("traefik", "nginx", "caddy", "haproxy")
     ]
+
+
+def test_the_admin_is_opened_in_chromium_and_its_failed_requests_named(sqladmin) -> None:
+    """sqladmin's /admin/ in Chromium, through each configuration where it answered: behind a
+    strip without --root-path the browser asks for its stylesheets and scripts at /admin/…,
+    outside the prefix; with --root-path every request answers. A failure means the mounted UI
+    is no longer opened in a browser, or its failed requests no longer reach the reports."""
+    process, report, took = sqladmin
+    strip = configuration(report, "haproxy", True, False)
+    pages = [p for p in strip["browser_pages"] if p["page"].endswith("/api/v1/admin/")]
+    assert pages and len(pages[0]["outside"]) >= 10, strip["browser_pages"]
+    assert all("/admin/statics/" in line for line in pages[0]["outside"]), pages[0]["outside"]
+    for proxy in ("traefik", "nginx", "caddy", "haproxy"):
+        rooted = configuration(report, proxy, True, True)
+        assert [(p["failed"], p["outside"]) for p in rooted["browser_pages"]] == [([], [])], rooted[
+            "browser_pages"
+        ]
+    assert "in Chromium, /api/v1/admin/: " in process.stdout, "the terminal names the page"
+    assert took < 30, f"{took:.0f} s for sqladmin, Chromium included"
 
 
 def test_versions_are_those_of_what_the_app_is_built_on(sqladmin, datasette) -> None:
@@ -187,3 +223,70 @@ def test_the_terminal_table_fits_a_ci_log(datasette) -> None:
     ]
     assert len(rows) == 16, process.stdout
     assert all(len(line) <= 80 for line in process.stdout.splitlines())
+
+
+def test_a_redirect_the_app_makes_itself_under_its_root_path_is_not_blamed_on_the_proxy(datasette) -> None:
+    """Behind a strip with --root-path, datasette answers / with a 302 to /api/v1: uvicorn puts
+    the root path in front of the path and datasette routes the whole of it. The app gives the
+    same 302 directly, under the same --root-path: the cause named must be the app's, not the
+    proxy's stripping (lab 13 once). A failure means the lesson points at the wrong culprit."""
+    _, report, _ = datasette
+    for proxy in ("traefik", "nginx", "caddy", "haproxy"):
+        reasons = configuration(report, proxy, True, True)["reasons"]
+        assert reasons, proxy
+        for reason in reasons:
+            assert (reason["lab"], reason["step"]) == ("02", "--root-path behind a proxy that keeps /api/v1")
+            assert (
+                "the app under uvicorn --root-path /api/v1 answers the request the proxy sends"
+                in (reason["reason"])
+            )
+            assert reason["why"].startswith("not the proxy") and "base_url" in reason["why"]
+
+
+# --- Gradio: a UI mounted into FastAPI ---------------------------------------------------------
+
+
+def test_gradio_config_root_outside_the_prefix_is_found(gradio) -> None:
+    """Behind a strip without --root-path, /gradio/config's "root" is http://HOST/gradio: an
+    absolute URL in JSON that the page's script then uses, outside the prefix."""
+    _, report, _ = gradio
+    for proxy in ("traefik", "nginx", "caddy", "haproxy"):
+        lines = [r["reason"] for r in configuration(report, proxy, True, False)["reasons"]]
+        assert any(
+            "/api/v1/gradio/config (at root) names http://127.0.0.1:" in line and "outside /api/v1" in line
+            for line in lines
+        ), (proxy, lines)
+
+
+def test_gradio_logout_redirect_to_the_site_root_is_found(gradio) -> None:
+    """/gradio/logout answers 302 to the app's root URL, which Gradio builds from X-Forwarded-Host
+    without the prefix: broken even with --root-path behind Traefik, Nginx and Caddy, which send
+    that header, and not behind HAProxy, which does not (it then builds from the request URL)."""
+    _, report, _ = gradio
+    for proxy in ("traefik", "nginx", "caddy"):
+        rooted = configuration(report, proxy, True, True)
+        assert any(
+            "/api/v1/gradio/logout redirects to http://127.0.0.1:" in r["reason"]
+            and "outside /api/v1" in r["reason"]
+            for r in rooted["reasons"]
+        ), (proxy, rooted["reasons"])
+    haproxy = configuration(report, "haproxy", True, True)
+    assert haproxy["verdict"] == "works", haproxy["reasons"]
+
+
+def test_gradio_stream_is_not_waited_out_and_its_page_is_opened_in_chromium(gradio) -> None:
+    """The dev/reload event stream is judged on its head; the page at /gradio/ is loaded in
+    Chromium, whose requests (built by Gradio's script) all answer with --root-path. The run
+    stays bounded: a stream waited out costs the read timeout per configuration."""
+    process, report, took = gradio
+    rooted = configuration(report, "haproxy", True, True)
+    assert any(
+        line.endswith("/gradio/gradio_api/dev/reload  → 200 (text/event-stream, streamed)")
+        for line in rooted["requests"]
+    ), rooted["requests"]
+    assert [(p["failed"], p["outside"]) for p in rooted["browser_pages"]] == [([], [])], rooted[
+        "browser_pages"
+    ]
+    assert rooted["browser_pages"][0]["requests"] >= 10, "the page's own script made its requests"
+    assert report["versions"].get("gradio") == "6.31.0"
+    assert took < 45, f"{took:.0f} s for Gradio, Chromium included\n{process.stdout[-2000:]}"
