@@ -118,6 +118,7 @@ QUOTED: dict[tuple[str, str], str] = {
     ): "file: bench/regress.py: more than max(5 s, 10 %) of the earlier time",
     ("README.md: Routes", "0.5 s"): "file: app/streams.py: TICK_S = 0.5",
     ("README.md: Two commands", "15 s"): "file: proxylab/native/go_progress.py: PLAIN_EVERY = 15.0",
+    ("README.md: Your own app: the doctor", "60 s"): "file: doctor/mounted_ui.py: BUDGET_S = 60.0",
     (
         "README.md: TLS and trust boundaries",
         "8 KB",

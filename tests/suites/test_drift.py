@@ -132,15 +132,18 @@ def test_an_older_uvicorn_fails_the_matrix_on_the_cells_it_changes(running_stack
 
 
 NGINX_BEFORE_HTTP11 = ProxyVersion("nginx", "1.26.3")  # trixie's; 1.29.7 made HTTP/1.1 the default
-DEFAULTS_ROUTE = 9120  # Nginx's defaults: the only Nginx route that leaves proxy_http_version unset
+DEFAULTS_ROUTE = 9120  # Nginx's defaults: proxy_http_version unset
+UPSTREAM_DEFAULTS_ROUTE = 9125  # lab 16: the same defaults through an upstream{} block
 
 
 @pytest.mark.stack
 @pytest.mark.drift
 @pytest.mark.alone
 def test_an_older_nginx_fails_the_matrix_on_the_cell_it_changes(running_stack, live_context, backend):
-    """The matrix did not fail on exactly 9120's sse.delivery with Nginx 1.26.3: either `make test`
-    would let the Nginx upgrade through unnoticed, or an older Nginx changes cells nobody listed."""
+    """The matrix did not fail on exactly the sse.delivery of the two routes that keep Nginx's
+    defaults (9120, and lab 16's 9125 through an upstream{} block) with Nginx 1.26.3: either `make
+    test` would let the Nginx upgrade through unnoticed, or an older Nginx changes cells nobody
+    listed."""
     if backend.name != "native":
         pytest.skip("proxy releases run on the native backend (the Compose images are the pinned ones)")
     routes = proxy_routes(running_stack, "nginx")
@@ -152,9 +155,11 @@ def test_an_older_nginx_fails_the_matrix_on_the_cell_it_changes(running_stack, l
     expected = {key: cells for key, cells in load_expected()["routes"].items() if key in live}
     differences = compare(expected, live)
     route = running_stack.route(DEFAULTS_ROUTE)
-    assert route is not None and route.proxy == "nginx"
-    assert [(d.route, d.field, d.actual) for d in differences] == [
-        (route.key, "sse.delivery", "held back")
+    upstream = running_stack.route(UPSTREAM_DEFAULTS_ROUTE)
+    assert route is not None and route.proxy == "nginx" and upstream is not None
+    assert sorted((d.route, d.field, d.actual) for d in differences) == [
+        (route.key, "sse.delivery", "held back"),
+        (upstream.key, "sse.delivery", "held back"),
     ], render_diff(differences)
     restored = probe_routes([route], running_stack, live_context)[0]
     assert restored["sse.delivery"] == expected[route.key]["sse.delivery"], "Nginx was not restored"
