@@ -33,6 +33,7 @@ from functools import cache
 from pathlib import Path
 
 from proxylab.errors import ProxylabError
+from proxylab.native.debian_release import upstream_of_tag
 from proxylab.native.go_progress import follow_go_build
 from proxylab.paths import CACHE_DIR, REPO
 
@@ -247,4 +248,4 @@ def built_with(binary: Path) -> str | None:
 
 def image_version(tag: str) -> str:
     """The module version an image tag names: traefik:v3.6.12 runs v3.6.12, caddy:2.11.9-alpine v2.11.9."""
-    return "v" + tag.split("-", 1)[0].removeprefix("v")
+    return "v" + upstream_of_tag(tag)
