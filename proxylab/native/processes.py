@@ -16,14 +16,35 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 STOP_GRACE_S = 10.0  # Compose's default stop_grace_period
 
 
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextmanager
+def stop_signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM in this thread until the block ends; they arrive right after.
+
+    Threads created inside the block inherit the mask and keep it: a Ctrl-C can then reach only
+    the main thread, and only outside such a block. Without that, a worker thread of `up` (a
+    build, an unpack) takes the signal, and Python raises KeyboardInterrupt in the main thread
+    at once, even between starting a process and recording its pid.
+    """
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 def unblock_stop_signals() -> None:
     """For Popen(preexec_fn=...): a blocked mask survives exec, and the service would ignore SIGTERM."""
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
 
 
 def is_alive(pid: int, started: int) -> bool:

@@ -32,7 +32,14 @@ from proxylab.errors import ProxylabError
 from proxylab.native.addresses import NativeAddresses
 from proxylab.native.go_progress import stop_builds
 from proxylab.native.probe import probe
-from proxylab.native.processes import is_alive, kill_leftovers, start_time, stop_group, unblock_stop_signals
+from proxylab.native.processes import (
+    is_alive,
+    kill_leftovers,
+    start_time,
+    stop_group,
+    stop_signals_held,
+    unblock_stop_signals,
+)
 from proxylab.native.runners import ProcessSpec, process_spec
 from proxylab.paths import RUN_DIR
 from proxylab.status import ServiceStatus
@@ -78,12 +85,17 @@ class NativeBackend:
         builds = ThreadPoolExecutor(max_workers=2, thread_name_prefix="build")
         prepare = ThreadPoolExecutor(max_workers=_PREPARE_WORKERS, thread_name_prefix="prepare")
         try:
-            # The slow ones first: a build begins before the first app is even looked at.
-            future_specs = {name: builds.submit(self._spec, name) for name in waiting}
-            # The unpacks wait on the network, not the cores: side by side, with the builds.
-            future_specs |= {
-                name: prepare.submit(self._spec, name) for name in self.stack.services if name not in waiting
-            }
+            # Submitting creates the pools' threads: under the held mask, so that they never take
+            # a Ctrl-C meant for the main thread (see stop_signals_held).
+            with stop_signals_held():
+                # The slow ones first: a build begins before the first app is even looked at.
+                future_specs = {name: builds.submit(self._spec, name) for name in waiting}
+                # The unpacks wait on the network, not the cores: side by side, with the builds.
+                future_specs |= {
+                    name: prepare.submit(self._spec, name)
+                    for name in self.stack.services
+                    if name not in waiting
+                }
             specs = {name: future.result() for name, future in future_specs.items() if name not in waiting}
             self._check_ports_free(specs.values())
             if waiting:
@@ -260,8 +272,7 @@ class NativeBackend:
         log_path = self.logs_dir / f"{spec.service}.log"
         # Ctrl-C between starting a process and recording its pid would leave a process nobody
         # can stop: hold SIGINT/SIGTERM until the pid is on disk.
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-        try:
+        with stop_signals_held():
             with log_path.open("ab") as log_file:
                 # A session of its own: a Ctrl-C in the terminal reaches `up`, which stops the
                 # services in order, instead of hitting every process at once.
@@ -277,8 +288,6 @@ class NativeBackend:
                     preexec_fn=unblock_stop_signals,
                 )
             self._record(spec, child.pid, log_path)
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         binds = ", ".join(ports.describe(h, p) for h, p in spec.binds)
         self.log(f"started {spec.service:<22} pid {child.pid:<7} {binds}")
         return child
@@ -303,11 +312,8 @@ class NativeBackend:
 
         A second Ctrl-C while stopping waits until every service is stopped.
         """
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-        try:
+        with stop_signals_held():
             return self._stop_all()
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
     def _stop_all(self) -> list[str]:
         """Stop in levels, in reverse start order as Compose does (edge, then the proxies, then the

@@ -33,6 +33,18 @@ def ports_are_free():
     if busy and not os.environ.get("CI"):
         pytest.skip(f"a stack already listens on {busy[:3]}…: these tests need the ports (run `make down`)")
     assert not busy, f"ports {busy} are busy before the lifecycle tests start"
+    yield
+    # A test that failed because something outlived it has said so; what outlived it is killed
+    # here, so that the next tests (and the Compose session after them) get free ports and
+    # report their own failures, not this one's again.
+    for pid in _strays():
+        try:  # a group only when the stray leads one: never the group pytest itself runs in
+            if os.getpgid(pid) == pid:
+                os.killpg(pid, signal.SIGKILL)
+            else:
+                os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 @pytest.fixture
@@ -86,7 +98,11 @@ def recorded(env: dict[str, str]) -> dict[str, dict]:
 
 def stray_processes() -> list[str]:
     """Live processes that look like ours: an echo app, or a proxy run from a proxylab run dir."""
-    found = []
+    return [f"pid {pid}: {text[:120]}" for pid, text in _strays().items()]
+
+
+def _strays() -> dict[int, str]:
+    found = {}
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
@@ -97,7 +113,7 @@ def stray_processes() -> list[str]:
             "app.main:app" in text
             or any(f"/native/{proxy}/" in text for proxy in ("traefik", "nginx", "caddy", "haproxy"))
         ):
-            found.append(f"pid {cmdline.parent.name}: {text[:120]}")
+            found[int(cmdline.parent.name)] = text
     return found
 
 

@@ -13,7 +13,15 @@ import subprocess
 import sys
 import time
 
-from proxylab.native.processes import is_alive, start_time, stop_group, unblock_stop_signals
+from concurrent.futures import ThreadPoolExecutor
+
+from proxylab.native.processes import (
+    is_alive,
+    start_time,
+    stop_group,
+    stop_signals_held,
+    unblock_stop_signals,
+)
 
 # A process that ignores the soft stop signals, as a proxy draining a slow request would seem to.
 _STUBBORN = (
@@ -78,3 +86,23 @@ def test_what_the_main_process_leaves_in_its_group_is_killed_with_it() -> None:
         if is_alive(leftover, leftover_started):
             os.kill(leftover, signal.SIGKILL)
         main.poll()
+
+
+def _mask() -> set[signal.Signals]:
+    return set(signal.pthread_sigmask(signal.SIG_BLOCK, []))
+
+
+def test_threads_made_while_the_stop_signals_are_held_never_take_a_ctrl_c() -> None:
+    """`up` unpacks and builds in pool threads. Were one of them to take a Ctrl-C, Python would
+    raise KeyboardInterrupt in the main thread between starting a service and recording its pid,
+    and that service would outlive `up` (a uvicorn left on port 8000 once did)."""
+    before = _mask()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        with stop_signals_held():
+            assert {signal.SIGINT, signal.SIGTERM} <= _mask()
+            made_inside = pool.submit(_mask)  # the submit creates the pool's thread here
+        assert _mask() == before, "the main thread must get its Ctrl-C back when the block ends"
+        assert {signal.SIGINT, signal.SIGTERM} <= made_inside.result()
+        assert {signal.SIGINT, signal.SIGTERM} <= pool.submit(_mask).result(), (
+            "the pool's thread lost the held mask once the main thread's block ended"
+        )
