@@ -121,6 +121,7 @@ class Response:
     text: str = ""
     error: str | None = None
     hops: list[str] = field(default_factory=list)  # Location of every redirect followed
+    content: bytes = b""  # the body as received, byte for byte (`text` is it decoded, for reading)
 
     @property
     def json(self) -> Any:
@@ -167,7 +168,15 @@ def send(request: Request, timeout: float = DEFAULT_TIMEOUT_S) -> Response:
         hops.append(location)
         request = Request(urljoin(request.url, location), "GET", request.headers, request.source)
         response = _send_once(request, timeout)
-    return Response(response.status, response.reason, response.headers, response.text, response.error, hops)
+    return Response(
+        response.status,
+        response.reason,
+        response.headers,
+        response.text,
+        response.error,
+        hops,
+        response.content,
+    )
 
 
 def open_connection(request: Request, timeout: float = DEFAULT_TIMEOUT_S) -> http.client.HTTPConnection:
@@ -200,8 +209,13 @@ def _send_once(request: Request, timeout: float) -> Response:
         for name, value in answer.getheaders():
             key = name.lower()
             headers[key] = f"{headers[key]}, {value}" if key in headers else value
+        content = answer.read()
         return Response(
-            answer.status, answer.reason, headers, answer.read().decode("utf-8", errors="replace")
+            answer.status,
+            answer.reason,
+            headers,
+            content.decode("utf-8", errors="replace"),
+            content=content,
         )
     except (OSError, http.client.HTTPException) as exc:
         return Response(None, error=f"{type(exc).__name__}: {exc}")
@@ -249,6 +263,13 @@ class DocsProbe:
             "assets": self.assets,
             "schema": self.schema.fields() if self.schema else None,
         }
+
+
+def named_urls(page: str) -> list[str]:
+    """Every URL a docs page names for the browser to load, as written: the schema (Swagger UI's
+    `url:`, ReDoc's `spec-url=`) first, then each `src=` and `href=` in page order."""
+    schema = [match[1] or match[2] for match in _OPENAPI_URL.finditer(page)]
+    return [*schema, *_ASSETS.findall(page)]
 
 
 def probe_docs(page_url: str, source: str | None = None, timeout: float = DEFAULT_TIMEOUT_S) -> DocsProbe:

@@ -8,10 +8,15 @@ When: after `make up`; in CI with the other stack tests.
 Why: root_path bugs are met in the browser: the page loads but not its schema, or "Try it out"
 calls a URL outside the proxy's prefix. curl-level checks (suites.matrix) cannot see that.
 
+Chromium renders one route of each group whose docs inputs are byte-identical (pages, schema,
+assets, after the route's own origin is a placeholder) and whose "Try it out" answers agree;
+every route keeps its own HTTP fetches, fields, checks and screenshots.
+
 Chromium itself (launching it, the request log, the offline guard) is an instrument the doctor
-shares: instruments/chromium/. Modules: swagger / redoc (what to check on each page), run (one
-route, as expectation fields), expected (the record, the diff, the cross-check with the matrix),
-__main__ (the command).
+shares: instruments/chromium/. Modules: swagger / redoc (what to check on each page), inputs
+(what a route's pages load, over HTTP, and its digest), run (one render, as expectation
+fields), check (one route held to its render), renders (which routes share a render),
+expected (the record, the diff, the cross-check with the matrix), __main__ (the command).
 """
 
 from __future__ import annotations

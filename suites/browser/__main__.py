@@ -2,7 +2,8 @@
 
 What: opens {P}/docs and {P}/redoc of every route of compose.yaml in headless Chromium on the
 running stack, runs "Try it out" on GET /app where Swagger UI renders, writes
-reports/screenshots/<port>-docs.png and <port>-redoc.png, prints one line per route, then
+reports/screenshots/<port>-docs.png and <port>-redoc.png, prints one line per route (a route
+whose docs inputs are byte-identical to a rendered one's shares that render, suites/browser/renders.py), then
 compares with suites/expected/docs_ui.json and with suites/expected/matrix.json: exit 0 when all
 agree and no request left loopback, 1 with a route | field | expected | actual table otherwise,
 2 on a fault (no Chromium, the stack not running) with its next step (proxylab/exits.py).
@@ -30,6 +31,7 @@ from proxylab import compose
 from proxylab.context import connect
 from proxylab.exits import run_main
 from proxylab.paths import REPORTS_DIR
+from suites.browser.check import RouteCheck
 from suites.browser.expected import (
     EXPECTED_FILE,
     UPDATE_HINT,
@@ -39,7 +41,8 @@ from suites.browser.expected import (
     render_diff,
     write_expected,
 )
-from suites.browser.run import DESCRIPTIONS, RouteCheck, check_route
+from suites.browser.renders import Renders
+from suites.browser.run import DESCRIPTIONS
 from suites.matrix.expected import EXPECTED_FILE as MATRIX_FILE
 from suites.matrix.expected import load_expected as load_matrix
 from suites.matrix.html import SCREENSHOTS
@@ -72,7 +75,8 @@ def _run(args: argparse.Namespace) -> int:
     routes = [route for route in stack.routes if not args.port or route.port in args.port]
     started = time.monotonic()
     with open_browser() as browser:
-        checks = [check_route(browser, route, args.screenshots) for route in routes]
+        renders = Renders(browser, args.screenshots)
+        checks = [renders.check(route) for route in routes]
         chromium = browser.version
     print_checks(checks, time.monotonic() - started, args.screenshots)
     live = {check.key: check.fields() for check in checks}
@@ -118,6 +122,7 @@ def print_checks(checks: list[RouteCheck], seconds: float, screenshots: Path) ->
         "status",
         "root_path in body",
         "redoc: GET /app at",
+        "rendered",
     ):
         table.add_column(column, overflow="fold", no_wrap=column == "route")
     for check in checks:
@@ -130,12 +135,19 @@ def print_checks(checks: list[RouteCheck], seconds: float, screenshots: Path) ->
             str(fields["try_it_out_status"] or "—"),
             _yes(fields["response_contains_root_path"]),
             ", ".join(fields["redoc_endpoint_urls"]) if fields["redoc_renders"] else "no",
+            f"as {check.rendered_as.port}" if check.rendered_as else "itself",
         )
     console.print(table)
     tolerated = sorted({url for check in checks for url in check.tolerated()})
     for url in tolerated:
         console.print(f"blocked and tolerated: {url} ({TOLERATED_EXTERNAL[url]})", style="dim")
-    console.print(f"{len(checks)} routes in {seconds:.1f} s; screenshots in {screenshots}", style="dim")
+    rendered = sum(check.rendered_as is None for check in checks)
+    console.print(
+        f"{len(checks)} routes in {seconds:.1f} s, {rendered} rendered in Chromium (a route whose docs"
+        " inputs are byte-identical to a rendered one's shares its render and screenshots);"
+        f" screenshots in {screenshots}",
+        style="dim",
+    )
 
 
 def _fail(problems: list[str], contradictions: list, differences: list, hint: str) -> int:

@@ -1,12 +1,14 @@
-"""Check one route's docs pages in the browser, and read the result as the expectation's fields.
+"""Render one route's docs pages in the browser, and read the render as the expectation's fields.
 
-What: `check_route(browser, route, screenshots)` opens {base}{P}/docs (Swagger UI, with
+What: `render_route(browser, route, screenshots)` opens {base}{P}/docs (Swagger UI, with
 "Try it out" on GET /app) and {base}{P}/redoc, screenshots both as <port>-docs.png and
-<port>-redoc.png, and collects the requests the offline guard blocked. `RouteCheck.fields()`
-turns that into the values suites/expected/docs_ui.json records (FIELDS, described in
-DESCRIPTIONS); `RouteCheck.problems()` lists what fails whatever the expectation says.
+<port>-redoc.png, and collects the requests the offline guard blocked: a `Render`.
+`Render.fields()` turns that into the values suites/expected/docs_ui.json records (FIELDS,
+described in DESCRIPTIONS), URLs on the route's own origin as paths; `Render.problems()` lists
+what fails whatever the expectation says. suites/browser/check.py's `RouteCheck` holds each
+route to the render that stands for it.
 When: `python -m suites.browser` for every route; tests/suites/browser once per route on the session stack.
-Why: one function for the command and the tests, so `make screenshots` and CI check the same thing.
+Why: one code path for the command and the tests, so `make screenshots` and CI check the same thing.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ FIELDS = tuple(DESCRIPTIONS)
 
 
 @dataclass(frozen=True)
-class RouteCheck:
+class Render:
     """Both docs pages of one route, as the browser saw them."""
 
     route: Route
@@ -124,7 +126,7 @@ def same_origin_path(url: str, page_url: str) -> str:
     return a.path + (f"?{a.query}" if a.query else "")
 
 
-def check_route(browser: Browser, route: Route, screenshots: Path | None = None) -> RouteCheck:
+def render_route(browser: Browser, route: Route, screenshots: Path | None = None) -> Render:
     """Swagger UI then ReDoc on `route`; screenshots go to `screenshots`/<port>-{docs,redoc}.png."""
     docs_url, redoc_url = route.url("/docs"), route.url("/redoc")
     shot = (lambda page: screenshots / f"{route.port}-{page}.png") if screenshots else (lambda page: None)
@@ -140,4 +142,4 @@ def check_route(browser: Browser, route: Route, screenshots: Path | None = None)
             f"nothing answers at {route.base_url}",
             "start the stack with `make up` (`make status` shows what runs)",
         ) from error
-    return RouteCheck(route, swagger, redoc, browser.guard.take())
+    return Render(route, swagger, redoc, browser.guard.take())

@@ -1,7 +1,10 @@
 """Swagger UI and ReDoc of every route, in Chromium, on the real native stack.
 
-Each route of compose.yaml is opened once ({P}/docs with "Try it out" on GET /app, then
-{P}/redoc) and three questions are asked of the result:
+Each route of compose.yaml is checked once: its docs pages, schema, assets and "Try it out" GET
+are fetched over HTTP, and Chromium opens {P}/docs (with "Try it out" on GET /app) and {P}/redoc
+unless a route with byte-identical inputs and the same answer was opened already, whose render
+then stands for it (suites/browser/renders.py; tests/suites/browser/test_render_groups.py shows
+one changed byte gets its own render). Three questions are asked of every route's result:
 - does it match suites/expected/docs_ui.json? A difference means an upgrade (FastAPI, Swagger UI,
   ReDoc, a proxy) or a config change altered what a person sees; the message is a
   route | field | expected | actual table and the page's network log. If the change is right,
@@ -23,8 +26,9 @@ from instruments.chromium.driver import Browser
 from proxylab import compose
 from proxylab.compose import Route
 from suites.browser.__main__ import main
+from suites.browser.check import RouteCheck
 from suites.browser.expected import against_matrix, compare, load_expected, render_diff
-from suites.browser.run import FIELDS, RouteCheck
+from suites.browser.run import FIELDS
 from suites.matrix.expected import load_expected as load_matrix
 
 pytestmark = pytest.mark.stack
@@ -64,7 +68,9 @@ def test_docs_pages_agree_with_the_matrix(checked: Check, route: Route):
 def test_every_request_stays_on_loopback(checked: Check, route: Route):
     """A docs page asked a host other than loopback for something (blocked here): the page would
     break in a room with no internet, or "Try it out" would call a server outside the lab.
-    Swagger UI's Request URL box must also name the request the browser really sent."""
+    Swagger UI's Request URL box must also name the request the browser really sent. And the
+    render must load nothing this route's own fetches do not cover, with the same statuses:
+    otherwise routes sharing the render could differ in what the digest missed."""
     assert not checked(route).problems(), "\n".join(checked(route).problems())
 
 
