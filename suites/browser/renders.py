@@ -60,9 +60,15 @@ class Renders:
         return fetch_answer(route, placeholders(tried.url, render.route)) if tried else None
 
     def _copy_screenshots(self, source: Route, target: Route) -> None:
+        """The render's pictures under `target`'s name. A page Chromium gave up on (a redirect to
+        an untrusted https origin, say) has no picture: `target` then has none either, not an
+        older run's."""
         if self.screenshots is None:
             return
         for page in PAGES:
-            shutil.copyfile(
-                self.screenshots / f"{source.port}-{page}.png", self.screenshots / f"{target.port}-{page}.png"
-            )
+            taken = self.screenshots / f"{source.port}-{page}.png"
+            copy = self.screenshots / f"{target.port}-{page}.png"
+            if taken.is_file():
+                shutil.copyfile(taken, copy)
+            else:
+                copy.unlink(missing_ok=True)

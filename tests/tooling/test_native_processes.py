@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-
 from concurrent.futures import ThreadPoolExecutor
 
 from proxylab.native.processes import (

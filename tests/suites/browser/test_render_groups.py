@@ -203,3 +203,21 @@ def test_a_route_whose_try_it_out_answer_differs_gets_its_own_render(
     assert renders.renders == [first, teapot]
     assert [check.fields()["try_it_out_status"] for check in checks] == [200, 418]
     assert all(not check.problems() for check in checks), [check.problems() for check in checks]
+
+
+def test_a_route_sharing_a_render_chromium_gave_up_on_has_no_screenshot(
+    browser: Browser, routes, tmp_path: Path
+):
+    """Docs pages that redirect to themselves (Chromium gives up: ERR_TOO_MANY_REDIRECTS) leave
+    no picture. The route sharing that render must then have none either: not a crash looking
+    for the render's picture, and not an older run's picture under its name."""
+    loop = {"status": 307, "header": (b"location", b"/docs")}
+    first, twin = routes("/docs", **loop), routes("/docs", **loop)
+    stale = tmp_path / f"{twin.port}-docs.png"
+    stale.write_bytes(b"an older run's picture")
+    renders = Renders(browser, tmp_path)
+    checks = [renders.check(first), renders.check(twin)]
+    assert "ERR_TOO_MANY_REDIRECTS" in (checks[0].render.swagger.failure or "")
+    assert checks[1].rendered_as == first
+    assert not (tmp_path / f"{first.port}-docs.png").exists()
+    assert not stale.exists()
