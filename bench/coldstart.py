@@ -12,12 +12,12 @@ bench without taking a running stack down; if an `up` still fails, it is retried
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 from proxylab.backend import Backend
 from proxylab.cleanup import cleaned_up_by
 from proxylab.native.runners import process_spec
+from proxylab.steps import Steps
 
 
 def state(backend: Backend) -> str:
@@ -37,20 +37,21 @@ def check_startable(backend: Backend) -> None:
             process_spec(backend.stack, name, Path(scratch), log=lambda _: None)
 
 
-def measure_cold_starts(backend: Backend, repeats: int, log: Callable[[str], None] = print) -> list[float]:
-    """Seconds to all-healthy for each of `repeats` down-then-up cycles."""
+def measure_cold_starts(backend: Backend, repeats: int, steps: Steps) -> list[float]:
+    """Seconds to all-healthy for each of `repeats` down-then-up cycles, one step each."""
     check_startable(backend)
     seconds = []
 
     def back_up() -> None:
         if state(backend) != "running":
-            log("bringing the stack back up after a failed cold start")
+            steps.note("bringing the stack back up after a failed cold start")
             backend.up()
 
     # If bringing it back fails too, that is told after the cold start's own failure.
     with cleaned_up_by(back_up):
         for repeat in range(1, repeats + 1):
+            steps.note(f"cold start {repeat}/{repeats}: stopping the stack, then starting it")
             backend.down()
             seconds.append(backend.up())
-            log(f"cold start {repeat}/{repeats}: all healthy after {seconds[-1]:.2f} s")
+            steps.done(f"cold start {repeat}/{repeats}: all healthy after {seconds[-1]:.2f} s")
     return seconds

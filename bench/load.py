@@ -10,13 +10,13 @@ median and spread, and the ratio to direct, repeat by repeat.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from bench.stats import ratios, spread
 from instruments.load_targets import Target
 from instruments.wrk import Load, LoadRun, measure
+from proxylab.steps import Steps
 
 # The figures a table shows; ratio is target / direct (above 1 is more throughput or slower latency).
 FIGURES = {
@@ -31,13 +31,15 @@ def measure_paths(
     paths: dict[str, str],
     load: Load,
     repeats: int,
-    warmup_s: int = 0,
-    log: Callable[[str], None] = print,
+    warmup_s: int,
+    steps: Steps,
 ) -> dict[str, Any]:
-    """{path name: {"path", "targets": {target: summary}}} for every path, see `summarise`."""
+    """{path name: {"path", "targets": {target: summary}}} for every path, see `summarise`; each
+    recorded run is a step of `steps`."""
     result = {}
     for name, path in paths.items():
         if warmup_s:
+            steps.note(f"{name}: warming up each target for {warmup_s} s (not recorded)")
             for target in targets:
                 measure(target.url(path), replace(load, seconds=warmup_s))
         runs: dict[str, list[LoadRun]] = {target.name: [] for target in targets}
@@ -45,7 +47,7 @@ def measure_paths(
             for target in targets:
                 run = measure(target.url(path), load)
                 runs[target.name].append(run)
-                log(
+                steps.done(
                     f"{name:<5} {target.name:<8} repeat {repeat}/{repeats}: {run.requests_per_s:8.0f} req/s, "
                     f"p50 {run.latency_ms['p50']:.2f} ms, p99 {run.latency_ms['p99']:.2f} ms"
                 )

@@ -26,6 +26,7 @@ from proxylab.cleanup import cleaned_up_by
 from proxylab.compose import Stack
 from proxylab.errors import ProxylabError
 from proxylab.native.probe import probe
+from proxylab.steps import Steps
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,9 @@ def run_bench(
         "test_sessions": sessions.last_sessions(),  # before the bench's own session runs
     }
     started_here = coldstart.state(backend) == "stopped"
+    # Counted: each cold start, the suite, each load run (a target, a path, a repeat).
+    runs = len(plan.paths) * len(chosen) * plan.repeats
+    steps = Steps(plan.cold_starts + int(plan.time_suite) + runs, log)
 
     def stop_if_started_here() -> None:
         if started_here:
@@ -83,14 +87,14 @@ def run_bench(
 
     # A stop that fails after a failed measurement is told after it, not in its place.
     with cleaned_up_by(stop_if_started_here):
-        report["cold_start"] = _cold_start(plan, backend, chosen, log)
-        report["test_suite"] = _test_suite(plan, log)
+        report["cold_start"] = _cold_start(plan, backend, chosen, steps)
+        report["test_suite"] = _test_suite(plan, steps)
         if (
             plan.time_suite and coldstart.state(backend) != "running"
         ):  # a test session may stop what it found unhealthy
             log("the test suite left the stack stopped: starting it again for the load")
             backend.up()
-        log(
+        steps.note(
             f"load: wrk -t{plan.load.threads} -c{plan.load.connections}, {plan.load.seconds} s per run, "
             f"{plan.repeats} repeat(s), targets {', '.join(t.name for t in chosen)}"
         )
@@ -99,19 +103,17 @@ def run_bench(
             **asdict(plan.load),
             "repeats": plan.repeats,
             "warmup_s": plan.warmup_s,
-            "paths": measure_paths(chosen, plan.paths, plan.load, plan.repeats, plan.warmup_s, log),
+            "paths": measure_paths(chosen, plan.paths, plan.load, plan.repeats, plan.warmup_s, steps),
         }
         report["versions"] = backend.versions()
     report["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     return report
 
 
-def _cold_start(
-    plan: Plan, backend: Backend, chosen: list[Target], log: Callable[[str], None]
-) -> dict[str, Any]:
+def _cold_start(plan: Plan, backend: Backend, chosen: list[Target], steps: Steps) -> dict[str, Any]:
     """Time `plan.cold_starts` down-then-up cycles; with none, only make sure the targets answer."""
     if plan.cold_starts:
-        seconds = coldstart.measure_cold_starts(backend, plan.cold_starts, log)
+        seconds = coldstart.measure_cold_starts(backend, plan.cold_starts, steps)
         return {
             "repeats": len(seconds),
             "seconds": [round(s, 3) for s in seconds],
@@ -131,10 +133,10 @@ def _cold_start(
     return {"skipped": "no cold starts asked for (--cold-starts 0)"}
 
 
-def _test_suite(plan: Plan, log: Callable[[str], None]) -> dict[str, Any]:
+def _test_suite(plan: Plan, steps: Steps) -> dict[str, Any]:
     if not plan.time_suite:
         return {"skipped": f"{plan.mode} mode does not time the test suite"}
-    log(f"timing the test suite, with the stack up: {suite.describe()} (a few minutes)")
+    steps.note(f"timing the test suite, with the stack up: {suite.describe()} (a few minutes)")
     result = suite.time_test_suite(stack_running=True)
-    log(f"test suite: {result['seconds']:.1f} s, {result['summary']}")
+    steps.done(f"test suite: {result['seconds']:.1f} s, {result['summary']}")
     return result

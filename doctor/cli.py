@@ -36,6 +36,7 @@ from instruments.chromium.driver import chromium_missing
 from proxylab.errors import ProxylabError
 from proxylab.exits import EXPECTATION_FAILED, OK, run_main
 from proxylab.paths import REPORTS_DIR, RUN_DIR
+from proxylab.steps import Steps
 
 PARALLEL = 4  # configurations probed at once
 
@@ -200,14 +201,14 @@ def _probe_all(
     one line each as it is done: its verdict and from how many checks. Results in layout order."""
     direct = Client(None, remember=True)  # the app without a proxy: the same for all 16
     handshakes = Handshakes(remember=True)
+    steps = Steps(len(configs), lambda line: console.print(line, highlight=False, markup=False))
 
     def one(config: layout.Configuration) -> Result:
         began = time.monotonic()
         result = Result(config, probe(config, app, direct, direct_base, paths, handshakes))
-        console.print(
-            f"  {config.label:<27} {result.verdict:<10} {result.checks.ran:>4} checks "
-            f"{len(result.checks.symptoms):>4} symptoms  {time.monotonic() - began:4.1f} s",
-            highlight=False,
+        steps.done(
+            f"{config.label:<27} {result.verdict:<10} {result.checks.ran:>4} checks "
+            f"{len(result.checks.symptoms):>4} symptoms  {time.monotonic() - began:4.1f} s"
         )
         return result
 

@@ -49,7 +49,17 @@ CADDY_BIN="$CACHE/caddy/$CADDY_VERSION/caddy"
 CERTS_FILES="__init__.py paths.py certs.py exits.py errors.py"
 
 started=$(date +%s)
-say() { printf 'images: %s\n' "$*"; }
+# Every line says how far the run got and since when, as proxylab/steps.py's do in Python:
+# `images: [3/11 0:42] proxylab/nginx:1.30.6: building`. A step is the releases, the base or one
+# image; STEPS is set once the pinned images are known, below.
+STEP=0
+STEPS=0
+say() {
+  local s=$(( $(date +%s) - started ))
+  printf 'images: [%d/%d %d:%02d] %s\n' "$STEP" "$STEPS" $(( s / 60 )) $(( s % 60 )) "$*"
+}
+# A step ended: count it, then say what it was.
+done_step() { STEP=$(( STEP + 1 )); say "$@"; }
 elapsed() { echo "$(( $(date +%s) - $1 ))s"; }
 # An error names the thing, the cause and the next step.
 fail() { printf 'images: error: %s\n' "$*" >&2; exit 2; }  # a fault: exit 2 (proxylab/exits.py)
@@ -117,7 +127,7 @@ build_base() {
   fi
   inputs=$(hash_text "minbase $SUITE $mirror" "$(hash_dir images/debian/base)" "$sources_hash")
   if unchanged "$BASE" "$inputs"; then
-    say "$BASE: inputs unchanged, skipped"
+    done_step "$BASE: inputs unchanged, skipped"
     return
   fi
   if ! command -v debootstrap >/dev/null; then
@@ -154,7 +164,7 @@ build_base() {
       - "$BASE" >/dev/null
   rm -rf --one-file-system "$rootfs"
   drop_replaced "$old" "$BASE"
-  say "$BASE: imported in $(elapsed "$t") ($(docker image inspect -f '{{.Size}}' "$BASE" | awk '{printf "%d MB", $1/1e6}'))"
+  done_step "$BASE: imported in $(elapsed "$t") ($(docker image inspect -f '{{.Size}}' "$BASE" | awk '{printf "%d MB", $1/1e6}'))"
 }
 
 # A build context of its own for each image, so each one holds exactly its inputs; the context
@@ -242,7 +252,7 @@ build_image() {
   local image=$1 name=$2 dir=$3 source=${4:-$2} inputs t old
   inputs=$(hash_text "$(hash_dir "$dir")" "$(image_id "$BASE")")
   if unchanged "$image" "$inputs"; then
-    say "$image: inputs unchanged, skipped"
+    done_step "$image: inputs unchanged, skipped"
     return
   fi
   t=$(date +%s)
@@ -258,7 +268,7 @@ build_image() {
     fail "building $image from images/debian/$source/Dockerfile failed (last lines above, full log $WORK/logs/$name.log); fix the cause and rerun \`make images\`"
   fi
   drop_replaced "$old" "$image"
-  say "$image: built in $(elapsed "$t") ($(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%d MB", $1/1e6}'))"
+  done_step "$image: built in $(elapsed "$t") ($(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%d MB", $1/1e6}'))"
 }
 
 # The debootstrap folder is only a step towards the imported base: removed however the run ends
@@ -267,9 +277,12 @@ ROOTFS=""
 trap '[ -z "$ROOTFS" ] || rm -rf --one-file-system "$ROOTFS" 2>/dev/null || true' EXIT
 
 preflight
+# The releases, the base, the two app images, Redis, Traefik, Caddy, one per Nginx and HAProxy pin.
+STEPS=$(( 7 + $(echo $NGINX_IMAGES | wc -w) + $(echo $HAPROXY_IMAGES | wc -w) ))
 say "releases: $(echo $NGINX_IMAGES $HAPROXY_IMAGES $REDIS_IMAGE) from Debian's suites (once per version)"
 RELEASES=$("$PY" -m proxylab releases) \
   || fail "unpacking the pinned releases failed (the error above); fix its cause and rerun \`make images\`"
+done_step "releases: unpacked"
 build_base
 context=$(stage_app certs app)
 build_image "$APP" app "$context"

@@ -46,6 +46,7 @@ from proxylab.cleanup import cleaned_up_by
 from proxylab.compose import Route, Stack
 from proxylab.context import Context
 from proxylab.errors import ProxylabError
+from proxylab.steps import Steps
 from suites import spoofing
 from suites.matrix.probe import probe_routes
 
@@ -169,14 +170,21 @@ def run_grid(
         )
     grid = Grid()
     axes = proxy_axes(proxy_versions or [], stack)
+    releases = [version for axis in axes.values() for version in axis]
+    # Counted: each environment and proxy release had, the stack's start, each set and release probed.
+    steps = Steps(2 * len(sets) + 2 * len(releases) + 1, log)
     began = time.monotonic()
-    envs = [ensure_env(release_set, log=log) for release_set in sets]
+    envs = []
+    for release_set in sets:
+        envs.append(ensure_env(release_set, log=steps.note))
+        steps.done(f"environment of {release_set.label}: ready")
     grid.timings["environments_s"] = round(time.monotonic() - began, 1)
     # Every proxy release is had before the stack starts (a Go build takes minutes, an unpack
     # seconds; both once, cached): a failure stops the grid before anything runs.
     releases_began = time.monotonic()
-    for version in (version for axis in axes.values() for version in axis):
-        ensure_release(stack, version, log)
+    for version in releases:
+        ensure_release(stack, version, steps.note)
+        steps.done(f"{version.label}: ready")
     grid.timings["proxy_releases_s"] = round(time.monotonic() - releases_began, 1)
     services = app_services(stack)
     # A `down` that fails at the end (a port still held) is noted after a failure of the grid's
@@ -184,43 +192,43 @@ def run_grid(
     with cleaned_up_by(backend.down):
         # Started with today's pins, whose apps pass their healthchecks; each set then replaces
         # the apps and is only required to answer (an old set may fail its own health URL).
-        log(f"starting the native stack ({len(stack.services)} services)")
+        steps.note(f"starting the native stack ({len(stack.services)} services)")
         grid.timings["stack_up_s"] = round(backend.up(), 1)
+        steps.done(f"the native stack answers, after {grid.timings['stack_up_s']} s")
         grid.pinned = backend.versions()
         context = Context(stack, backend)
-        for index, (release_set, env) in enumerate(zip(sets, envs)):
+        for release_set, env in zip(sets, envs):
             set_began = time.monotonic()
+            steps.note(f"{release_set.label}: restarting the apps, probing every route")
             run_apps(backend, env, services, healthy=False)
             versions = {**backend.versions(), **installed(env)}
             _check_versions(release_set, versions)
             tables = probe_set(stack, context, stack.routes)
             seconds = round(time.monotonic() - set_began, 1)
-            log(
-                f"[{index + 1}/{len(sets)}] {release_set.label}: "
-                f"{len(tables[MATRIX])} routes probed in {seconds}s"
-            )
+            steps.done(f"{release_set.label}: {len(tables[MATRIX])} routes probed in {seconds}s")
             grid.runs.append(SetRun(release_set, versions, tables, seconds))
         if sets and sets[-1] != PINNED and axes:
             run_apps(backend, None, services)  # the proxies are measured in front of today's apps
         for proxy, axis in axes.items():
-            grid.proxy_runs[proxy] = _proxy_axis(stack, backend, context, axis, log)
+            grid.proxy_runs[proxy] = _proxy_axis(stack, backend, context, axis, steps)
     grid.timings["total_s"] = round(time.monotonic() - began, 1)
     return grid
 
 
 def _proxy_axis(
-    stack: Stack, backend: Backend, context: Context, axis: list[ProxyVersion], log: Callable[[str], None]
+    stack: Stack, backend: Backend, context: Context, axis: list[ProxyVersion], steps: Steps
 ) -> list[SetRun]:
     """Each release of one proxy in turn, the last one compose.yaml's (the stack as it was)."""
     routes = proxy_routes(stack, axis[0].proxy)
     runs = []
-    for index, version in enumerate(axis):
+    for version in axis:
         began = time.monotonic()
+        steps.note(f"{version.label}: restarting {version.proxy}, probing its {len(routes)} routes")
         run_proxy(backend, version, log=lambda _: None)
         versions = {**backend.versions(), version.proxy: running_release(stack, version)}
         tables = probe_set(stack, context, routes)
         seconds = round(time.monotonic() - began, 1)
-        log(f"[{index + 1}/{len(axis)}] {version.label}: {len(routes)} routes probed in {seconds}s")
+        steps.done(f"{version.label}: {len(routes)} routes probed in {seconds}s")
         runs.append(SetRun(version, versions, tables, seconds))
     return runs
 

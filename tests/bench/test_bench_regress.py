@@ -255,15 +255,19 @@ def test_the_full_bench_says_which_phases_it_times(monkeypatch):
     """`make bench` would stop with an AttributeError where it starts timing the suite, as it did
     when suite.py went from one command to two phases (only the smoke, which skips it, ran in CI)."""
     from bench.run import Plan, _test_suite
+    from proxylab.steps import Steps
 
     assert "-m 'not lifecycle and not alone'; alone: " in suite.describe()  # pasteable: quoted
     small = SMALL_SESSION
     monkeypatch.setattr(suite, "PHASES", [("parallel", small), ("alone", [*small, "-m", "alone"])])
     lines: list[str] = []
-    result = _test_suite(Plan.full(), lines.append)
-    assert lines[0].startswith("timing the test suite, with the stack up: parallel: python -m pytest -q")
+    result = _test_suite(Plan.full(), Steps(1, lines.append))
+    # Each line says how far the bench got: the suite is announced before it counts, then counted.
+    assert lines[0].startswith(
+        "[0/1 0:00] timing the test suite, with the stack up: parallel: python -m pytest -q"
+    )
     assert "; alone: python -m pytest" in lines[0] and lines[0].endswith("-m alone (a few minutes)")
-    assert lines[1].startswith("test suite: ")
+    assert lines[1].startswith("[1/1 ") and "] test suite: " in lines[1]
     assert result["exit_code"] == 0, result["summary"]
 
 

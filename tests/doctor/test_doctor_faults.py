@@ -178,6 +178,7 @@ def test_answers_that_never_end_are_judged_on_their_head_not_waited_out(tmp_path
             rooted["requests"],
         )
     assert result.stdout.count(" checks ") >= 16, "one progress line per configuration"
+    assert "[16/16 " in result.stdout, "the progress lines count the configurations up to 16 of 16"
 
 
 # --- What the app decides in code, and what its JSON hands out ---------------------------------
