@@ -147,6 +147,10 @@ doctor: deps venv traefik caddy
 bench: deps venv
 	$(PY) -m bench
 
+## bench-doctor: the doctor on sqladmin, datasette and Gradio, 3 runs each; writes labs/records/doctor-real-apps.json
+bench-doctor: venv
+	$(PY) -m bench.doctor_apps
+
 ## bench-smoke: the bench in seconds, to prove it works (CI); its numbers mean nothing; reports/bench-smoke.{json,png}
 bench-smoke: deps venv
 	$(PY) -m bench --smoke

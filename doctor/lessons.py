@@ -97,6 +97,15 @@ SLASH_NO_ROOT = Lesson(
     "what --root-path PREFIX does (uvicorn prepends it to the path); a root_path in the scope "
     "alone, FastAPI(root_path=...) or X-Forwarded-Prefix, fixes url_for but not this Location",
 )
+REDIRECT_NO_ROOT = Lesson(
+    "02",
+    "The opposite pairing: a stripping proxy and FastAPI(root_path=...)",
+    "the app built this Location from the URL it received (starlette.datastructures.URL: scheme, "
+    "Host and path), from url_for (starlette.requests.HTTPConnection.url_for: the base URL, with "
+    "the root_path) or by hand; with PREFIX stripped and no root_path, neither of the first two "
+    "carries PREFIX: uvicorn --root-path PREFIX gives it to both (it prepends it to the path and "
+    "sets the root_path); a redirect that still leaves PREFIX with it is written by hand",
+)
 BY_HAND_LOCATION = Lesson(
     "02",
     "The same redirect with --root-path keeps the prefix",
@@ -171,8 +180,11 @@ def lesson(symptom: Symptom, config: Configuration) -> Lesson:
         chosen = NO_SERVERS
     elif kind == "server-outside-prefix":
         chosen = SERVERS
-    elif kind == "location-outside-prefix":
-        chosen = BY_HAND_LOCATION if rooted and config.strips else SLASH_NO_ROOT
+    elif kind in ("location-outside-prefix", "redirect-outside-prefix"):
+        if rooted and config.strips:
+            chosen = BY_HAND_LOCATION
+        else:
+            chosen = SLASH_NO_ROOT if kind == "location-outside-prefix" else REDIRECT_NO_ROOT
     elif kind == "link-outside-prefix":
         if not config.strips:
             chosen = KEEP_ROOTED if rooted else KEEP_PLAIN
@@ -196,6 +208,7 @@ ALL = [
     NO_SERVERS,
     SERVERS,
     SLASH_NO_ROOT,
+    REDIRECT_NO_ROOT,
     BY_HAND_LOCATION,
     OTHER_ORIGIN,
     MOUNT,

@@ -33,6 +33,7 @@ from instruments.chromium.network import Exchange, NetworkLog, is_loopback
 SETTLE_MS = 1_500  # after `load`, the wait for no request in flight (a UI's fetches after its script)
 BUDGET_S = 60.0  # for every page of the run; what is left is named in the notes
 PARALLEL = 4  # tabs loading at once: a page waits on its requests more than on a core
+_SCHEMES = {"http": "http", "https": "https", "ws": "http", "wss": "https"}  # what is judged, as what
 
 
 def check_mounted_uis(browser: Browser, runs: list[tuple[Configuration, Checks]], direct_base: str) -> int:
@@ -82,9 +83,18 @@ def _judge(
     config: Configuration, checks: Checks, check: str, path: str, page: _Loaded, direct: _Loaded
 ) -> None:
     failed_directly = {
-        _app_path(e.url, direct.url.removesuffix(path)): e.outcome for e in direct.exchanges if _failed(e)
+        _app_path(_as_http(e.url), direct.url.removesuffix(path)): e.outcome
+        for e in direct.exchanges
+        if _failed(e)
     }
-    record = {"check": check, "page": page.url, "requests": len(page.exchanges), "failed": [], "outside": []}
+    record = {
+        "check": check,
+        "page": page.url,
+        "requests": len(page.exchanges),
+        "failed": [],
+        "outside": [],
+        "sockets": [f"{e.url} → {e.outcome}" for e in page.exchanges if e.resource_type == "websocket"],
+    }
     checks.browser_pages.append(record)
     if page.gave_up:
         checks.broken(check, "browser", f"Chromium, {page.url}: {page.gave_up}")
@@ -93,8 +103,10 @@ def _judge(
     for exchange in page.exchanges:
         line = f"{exchange.resource_type} {exchange.url} → {exchange.outcome}"
         parts = urlsplit(exchange.url)
-        if parts.scheme not in ("http", "https"):
+        if parts.scheme not in _SCHEMES:
             continue
+        # A socket the page opens is judged as a request: ws:// stands for the http:// origin.
+        parts = parts._replace(scheme=_SCHEMES[parts.scheme])
         if not is_loopback(exchange.url):
             checks.note(
                 f"{check}: in Chromium, {page.url} asks another site for {exchange.url}; blocked, not judged"
@@ -111,7 +123,7 @@ def _judge(
                 "link-origin",
                 f"Chromium, {page.url}: {line}, not on the proxy's origin {config.origin}",
             )
-        elif not under_prefix(exchange.url, config):
+        elif not under_prefix(parts.geturl(), config):
             record["outside"].append(line)
             checks.broken(
                 check,
@@ -119,14 +131,17 @@ def _judge(
                 f"Chromium, {page.url}: {line}, outside {config.prefix}, which the proxy does not route",
             )
         elif _failed(exchange):
-            same = failed_directly.get(_app_path(exchange.url, config.public_base))
+            same = failed_directly.get(_app_path(parts.geturl(), config.public_base))
             if same == exchange.outcome:
                 continue  # the app's own failure: the page loaded directly has it too
             record["failed"].append(line)
             directly = (
                 f"directly the page's same request gives {same}" if same else "it does not fail directly"
             )
-            checks.broken(check, "browser-request", f"Chromium, {page.url}: {line}; {directly}")
+            kind = "browser-request"
+            if exchange.resource_type == "websocket":  # as doctor/upgrades.py names a refused handshake
+                kind = "websocket-no-route" if exchange.status == 403 else "websocket-upgrade"
+            checks.broken(check, kind, f"Chromium, {page.url}: {line}; {directly}")
         else:
             checks.ok(check)
     direct_errors = {_general(e, direct.url.removesuffix(path)) for e in direct.page_errors}
@@ -138,6 +153,11 @@ def _judge(
 
 def _failed(exchange: Exchange) -> bool:
     return (exchange.status is None and exchange.failure is not None) or (exchange.status or 0) >= 400
+
+
+def _as_http(url: str) -> str:
+    parts = urlsplit(url)
+    return parts._replace(scheme=_SCHEMES.get(parts.scheme, parts.scheme)).geturl()
 
 
 def _app_path(url: str, base: str) -> str:

@@ -15,7 +15,7 @@ JSON: {"app", "prefix", "app_dir", "python", "versions", "browser", "uvicorn_arg
                            "checks": {"docs_ui", "schema", "operations", "redirects", "static",
                                       "mounts", "pages", "websocket"}  (each "ok", "broken" or "n/a"),
                            "reasons": [{"check", "reason", "lab", "step", "why"}],
-                           "browser_pages": [{"check", "page", "requests", "failed", "outside"}]
+                           "browser_pages": [{"check", "page", "requests", "failed", "outside", "sockets"}]
                              (each mounted UI's root page in Chromium: the requests it made, those
                              that failed and those that left the proxy's origin or prefix),
                            "not_tested" (why, and what to pass), "notes", "requests"}],

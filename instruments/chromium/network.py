@@ -17,10 +17,11 @@ the browser never sends that request and nothing here needs excusing.
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from playwright.sync_api import BrowserContext, Page, Request, Response, Route
+from playwright.sync_api import BrowserContext, Page, Request, Response, Route, WebSocket
 
 # URL → why a request to it does not fail a check (it is blocked all the same). Empty: every
 # asset of every docs page comes from the app.
@@ -28,6 +29,8 @@ TOLERATED_EXTERNAL: dict[str, str] = {}
 _LOOPBACK_NAMES = ("localhost",)
 LOADING_TYPES = ("document", "script", "fetch", "xhr")  # requests whose failure stops a page
 BODY_SHOWN = 100  # characters of a failing document's body quoted in a failure
+# Chromium's words for a refused WebSocket handshake (the `socketerror` Playwright passes on).
+_HANDSHAKE_CODE = re.compile(r"Unexpected response code: (\d{3})")
 
 
 def is_loopback(url: str) -> bool:
@@ -50,7 +53,9 @@ class Exchange:
 
     method: str
     url: str
-    resource_type: str  # "document", "script", "stylesheet", "fetch", "xhr", "image", "other"…
+    # "document", "script", "stylesheet", "fetch", "xhr", "image", "other"…, and "websocket"
+    # for a socket the page opened (ws:// or wss://): 101 once a frame went either way.
+    resource_type: str
     status: int | None = None
     failure: str | None = None
 
@@ -77,6 +82,7 @@ class NetworkLog:
         page.on("response", log._on_response)
         page.on("requestfailed", log._on_failure)
         page.on("pageerror", lambda error: log.page_errors.append(error.message))
+        page.on("websocket", log._on_websocket)
         return log
 
     def matching(self, path_suffix: str, resource_types: tuple[str, ...] = ()) -> list[Exchange]:
@@ -123,6 +129,26 @@ class NetworkLog:
     def _on_failure(self, request: Request) -> None:
         if request in self._by_request:
             self._by_request[request].failure = request.failure
+
+    # A socket is no request to Playwright: it has events of its own. A refused handshake comes
+    # as a `socketerror` ("Error during WebSocket handshake: Unexpected response code: 403").
+    def _on_websocket(self, socket: WebSocket) -> None:
+        exchange = Exchange("GET", socket.url, "websocket")
+        self.exchanges.append(exchange)
+
+        def opened(_frame: object) -> None:
+            if exchange.status is None:
+                exchange.status = 101
+
+        def failed(message: str) -> None:
+            code = _HANDSHAKE_CODE.search(message)
+            if code and exchange.status is None:
+                exchange.status = int(code.group(1))
+            exchange.failure = message
+
+        socket.on("framereceived", opened)
+        socket.on("framesent", opened)
+        socket.on("socketerror", failed)
 
 
 @dataclass

@@ -236,14 +236,20 @@ def test_the_mounted_console_ui_is_crawled_from_its_root(doctored) -> None:
 
 def test_the_mounted_console_ui_is_opened_in_chromium(doctored) -> None:
     """The console's root page in Chromium, through each configuration where it answered: behind
-    a strip without --root-path the browser's stylesheet request leaves the prefix; with it,
-    every request the page makes answers. A failure means the browser's own request log no longer
+    a strip without --root-path the browser's stylesheet request and the WebSocket its script
+    opens leave the prefix; with it, every request the page makes answers and the socket opens
+    (101) through each proxy. A failure means the browser's own request log no longer
     reaches the verdict (a UI is judged by what its HTML names only)."""
     _, report, markdown = doctored["realworld"]
     strip = _configuration(report, "nginx strip")
     pages = {p["page"].rsplit("/api/v1", 1)[1]: p for p in strip["browser_pages"]}
     assert "/console/" in pages, strip["browser_pages"]
     assert any("/console/assets/style.css" in line for line in pages["/console/"]["outside"]), pages
+    # The page's WebSocket is judged like a request: ws://127.0.0.1:PORT/live/notifications leaves /api/v1.
+    assert any(
+        line.startswith("websocket ws://") and "/live/notifications →" in line and "/api/v1/live" not in line
+        for line in pages["/console/"]["outside"]
+    ), pages
     assert any(
         r["reason"].startswith("Chromium, ") and "outside /api/v1" in r["reason"]
         for r in strip["reasons"]
@@ -253,7 +259,10 @@ def test_the_mounted_console_ui_is_opened_in_chromium(doctored) -> None:
         rooted = _configuration(report, f"{proxy} strip --root-path")
         assert rooted["browser_pages"], f"{proxy}: the console was not opened in Chromium"
         for page in rooted["browser_pages"]:
-            assert page["requests"] >= 2 and page["failed"] == page["outside"] == [], page
+            assert page["requests"] >= 3 and page["failed"] == page["outside"] == [], page
+            assert [line.split("/api/v1", 1)[1] for line in page["sockets"]] == [
+                "/live/notifications → 101"
+            ], page
     assert "## Mounted UIs in Chromium" in markdown
 
 

@@ -2,7 +2,8 @@
 
 Like sqladmin or a Gradio app mounted into FastAPI, it names its own URLs with `url_for`, which
 builds them from the root_path: behind a proxy that strips the prefix they keep it only when
-uvicorn runs with --root-path. The doctor checks it by crawling it from its root.
+uvicorn runs with --root-path, and so does the WebSocket its pages open for the unread count.
+The doctor checks it by crawling it from its root and opening it in Chromium.
 """
 
 from pathlib import Path
@@ -17,10 +18,15 @@ from starlette.staticfiles import StaticFiles
 def _page(request: Request, title: str, body: str) -> HTMLResponse:
     css = request.url_for("console-assets", path="style.css")
     home, users = request.url_for("console-home"), request.url_for("console-users")
+    # The unread count comes over the app's WebSocket, at the URL url_for gives with ws:// for
+    # http://: a front-end's usual way, and one more URL that needs the root_path.
+    live = request.url_for("notifications").replace(scheme="wss" if request.url.scheme == "https" else "ws")
     return HTMLResponse(
         f'<!doctype html><html><head><title>{title}</title><link rel="stylesheet" href="{css}"></head>'
-        f'<body><nav><a href="{home}">Home</a> <a href="{users}">Users</a></nav>'
-        f"<h1>{title}</h1>{body}</body></html>"
+        f'<body><nav><a href="{home}">Home</a> <a href="{users}">Users</a> <span id="unread"></span></nav>'
+        f"<h1>{title}</h1>{body}"
+        f'<script>new WebSocket("{live}").onmessage = (event) => {{'
+        f' document.getElementById("unread").textContent = event.data; }};</script></body></html>'
     )
 
 
