@@ -37,3 +37,13 @@ def test_the_house_keeps_its_rule(rule: str) -> None:
     assert done.returncode == 0, (
         f"`{' '.join([Path(argv[0]).name, *argv[1:]])}` failed:\n{done.stdout}{done.stderr}"
     )
+
+
+def test_every_test_file_has_a_name_of_its_own() -> None:
+    """tests/ has no __init__.py, so pytest imports each test file by its bare name: two files
+    called test_steps.py stop the whole session at collection ("import file mismatch"), in
+    whichever phase first collects both. A failure names the files: rename one."""
+    by_name: dict[str, list[str]] = {}
+    for path in sorted((REPO / "tests").rglob("test_*.py")):
+        by_name.setdefault(path.name, []).append(str(path.relative_to(REPO)))
+    assert {name: paths for name, paths in by_name.items() if len(paths) > 1} == {}
