@@ -1,11 +1,12 @@
 """`python -m bench.doctor_apps` (`make bench-doctor`): how long the doctor takes on real apps.
 
 What: runs `python -m doctor` on the apps from PyPI that tests/doctor/test_doctor_real_apps.py
-checks (sqladmin mounted at /admin, datasette, Gradio mounted at /gradio), each in its own
-virtualenv built once under ~/.cache/proxylab/doctor/ (`environment`, pinned in REQUIREMENTS),
-RUNS times each, the way the test runs it (Chromium included where the test includes it), and
-writes labs/records/doctor-real-apps.json: the seconds of every run, the median and the spread
-per app, the machine, the versions, and the figures README.md quotes from it.
+checks (sqladmin mounted at /admin, a FastAPI app with prometheus-fastapi-instrumentator's
+/metrics, datasette, Gradio mounted at /gradio), each in its own virtualenv built once under
+~/.cache/proxylab/doctor/ (`environment`, pinned in REQUIREMENTS), RUNS times each, the way the
+test runs it (Chromium included where the test includes it), and writes
+labs/records/doctor-real-apps.json: the seconds of every run, the median and the spread per app,
+the machine, the versions, and the figures README.md quotes from it.
 When: by hand after a change to the doctor's probes, its proxies or its budget (BUDGET_S in
 doctor/mounted_ui.py); the record is committed. Not part of `make test`: tests assert verdicts,
 never wall-clock times.
@@ -47,6 +48,13 @@ REQUIREMENTS = {
         "starlette==1.10.0",
         "uvicorn==0.55.0",
     ],
+    "instrumented": [
+        "prometheus-fastapi-instrumentator==8.1.0",
+        "prometheus-client==0.26.0",
+        "fastapi==0.165.0",
+        "starlette==1.10.0",
+        "uvicorn==0.55.0",
+    ],
     "datasette": ["datasette==0.65.5", "uvicorn==0.55.0"],
     "gradio": [
         "gradio==6.31.0",
@@ -59,6 +67,7 @@ REQUIREMENTS = {
 # app → (MODULE:ATTR in APPS_DIR, the doctor's arguments as the test passes them)
 RUNS_AS = {
     "sqladmin": ("sqladmin_only:app", ["--expect", "nginx strip"]),
+    "instrumented": ("instrumented:app", []),
     "datasette": ("datasette_only:app", ["--no-browser"]),
     "gradio": ("gradio_mounted:app", ["--env", "GRADIO_ANALYTICS_ENABLED=False"]),
 }

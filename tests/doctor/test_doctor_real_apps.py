@@ -3,6 +3,8 @@
 The apps (tests/doctor/apps/) are the cases that once fooled it:
 - sqladmin 0.32 mounted at /admin, no docs, no schema: called "works" behind every stripping
   proxy without --root-path while its pages named 13 assets at /admin/…, outside the prefix;
+- a FastAPI app with prometheus-fastapi-instrumentator 8.1's /metrics: the plain case, a route a
+  library adds, fetched like the app's own;
 - datasette 0.65, an ASGI app that is not Starlette: "works" in all 16 configurations after 0
   requests, while its pages name /-/static/app.css and /_memory from the site's root;
 - Gradio 6.31 mounted at /gradio: its config's "root" and its /logout leave the prefix, its
@@ -55,6 +57,11 @@ def configuration(report: dict, proxy: str, strips: bool, rooted: bool) -> dict:
 @pytest.fixture(scope="module")
 def sqladmin(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess, dict]:
     return run_doctor("sqladmin", tmp_path_factory.mktemp("doctor-sqladmin"))
+
+
+@pytest.fixture(scope="module")
+def instrumented(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess, dict]:
+    return run_doctor("instrumented", tmp_path_factory.mktemp("doctor-instrumented"))
 
 
 @pytest.fixture(scope="module")
@@ -126,6 +133,29 @@ def test_versions_are_those_of_what_the_app_is_built_on(sqladmin, datasette) -> 
     assert {"fastapi", "starlette", "sqladmin", "uvicorn"} <= set(sqladmin[1]["versions"])
     versions = datasette[1]["versions"]
     assert versions.get("datasette") == "0.65.5" and "fastapi" not in versions and "starlette" not in versions
+
+
+# --- prometheus-fastapi-instrumentator: a route a library adds ---------------------------------
+
+
+def test_a_route_a_library_adds_is_fetched_through_each_proxy(instrumented) -> None:
+    """The instrumentator's GET /metrics is in the schema like the app's own routes: the doctor
+    fetches it through every configuration, and behind a strip without --root-path names what
+    "Try it out" would send (/metrics, outside the prefix) beside the docs' schema URL. The advice
+    is --root-path for every stripping proxy, as for any FastAPI app. A failure means a library's
+    route is no longer part of the evidence, or the plain FastAPI advice changed."""
+    process, report = instrumented
+    assert process.returncode == 0, process.stderr[-2000:]
+    assert report["versions"].get("prometheus-fastapi-instrumentator") == "8.1.0"
+    assert [(r["proxy"], r["server_root_path"]) for r in report["recommended"]] == [
+        (proxy, "/api/v1") for proxy in ("traefik", "nginx", "caddy", "haproxy")
+    ]
+    for proxy in ("traefik", "nginx", "caddy", "haproxy"):
+        rooted = configuration(report, proxy, True, True)
+        assert rooted["verdict"] == "works" and rooted["checks"]["operations"] == "ok", rooted["reasons"]
+        assert any(line.endswith("/api/v1/metrics  → 200") for line in rooted["requests"]), rooted["requests"]
+        lines = [r["reason"] for r in configuration(report, proxy, True, False)["reasons"]]
+        assert any(line.startswith('GET /metrics as "Try it out" sends it') for line in lines), lines
 
 
 # --- datasette: an ASGI app that is not Starlette ---------------------------------------------
