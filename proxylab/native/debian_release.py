@@ -175,6 +175,12 @@ def _apt_options(suite: str | None, archives: Path | None) -> list[str]:
         "Debug::NoLocking": "1",
         "APT::Install-Recommends": "false",
         "APT::Architectures": "amd64",
+        # The host's appstream hook adds AppStream metadata (DEP-11, a quarter of the lists'
+        # size) to every update; an unpack never reads it.
+        "Acquire::IndexTargets::deb::DEP-11::DefaultEnabled": "false",
+        "Acquire::IndexTargets::deb::DEP-11-icons-small::DefaultEnabled": "false",
+        "Acquire::IndexTargets::deb::DEP-11-icons::DefaultEnabled": "false",
+        "Acquire::IndexTargets::deb::DEP-11-icons-hidpi::DefaultEnabled": "false",
     }
     if suite is not None:
         # The suite's packages win every choice, so the closure comes from one suite.

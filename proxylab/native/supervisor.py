@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from pathlib import Path
 
 from proxylab import ports, proxies, versions
@@ -47,6 +48,10 @@ from proxylab.status import ServiceStatus
 _POLL_S = 0.2
 # How many services' binaries are had at once on `up` (two Go builds, the Debian unpacks).
 _PREPARE_WORKERS = 4
+# A command line that needs no download is ready in well under this; one that waits for an
+# unpack from Debian's suites (a fresh machine: the package lists, then the packages) is not,
+# and is picked up when it ends, like a build.
+_QUICK_SPEC_S = 3.0
 # How long a one-shot service (`certs`) may run before the start gives up on it.
 _ONESHOT_TIMEOUT_S = 60.0
 
@@ -75,7 +80,10 @@ class NativeBackend:
         A service whose binary must first be built (Traefik, Caddy on a fresh machine: minutes of
         `go build`) waits for its build, which runs meanwhile in a thread of its own; everything
         else starts at once, so the routes through the apps, Nginx, HAProxy and Redis answer
-        while the builds go on. The state file names what waits for which build (`make status`).
+        while the builds go on. An unpack from Debian's suites (Nginx, HAProxy, Redis on a fresh
+        machine) holds back only its own service in the same way: the apps start meanwhile, and
+        each proxy as soon as its release is unpacked. The state file names what waits for which
+        build (`make status`).
         """
         self.clean_leftovers()
         self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -96,7 +104,11 @@ class NativeBackend:
                     for name in self.stack.services
                     if name not in waiting
                 }
-            specs = {name: future.result() for name, future in future_specs.items() if name not in waiting}
+            # What is ready now starts now, its ports checked together before anything starts;
+            # an unpack still running holds back only its own service (and those behind it).
+            preparing = [future for name, future in future_specs.items() if name not in waiting]
+            ready, _ = futures_wait(preparing, timeout=_QUICK_SPEC_S)
+            specs = {name: future.result() for name, future in future_specs.items() if future in ready}
             self._check_ports_free(specs.values())
             if waiting:
                 self._write_waiting(waiting)
@@ -145,8 +157,8 @@ class NativeBackend:
         told_early = not waiting
         while len(done) < len(self.stack.services):
             now = time.monotonic()
-            for name in [n for n in waiting if n not in specs and future_specs[n].done()]:
-                specs[name] = future_specs[name].result()  # a failed build raises here
+            for name in [n for n in future_specs if n not in specs and future_specs[n].done()]:
+                specs[name] = future_specs[name].result()  # a failed build or unpack raises here
                 self._check_ports_free([specs[name]])
             for name in specs:
                 if name in children or not set(self.stack.services[name].depends_on) <= done:

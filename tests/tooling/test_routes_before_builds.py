@@ -208,6 +208,32 @@ def test_a_failed_build_stops_what_started_and_says_why(tmp_path: Path, stack) -
         backend.down()
 
 
+def test_an_unpack_still_running_holds_back_only_its_own_service(
+    tmp_path: Path, stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Caddy's binary is cached but slow to come (as Nginx's, HAProxy's and Redis's are while
+    they are unpacked from Debian's suites on a fresh machine): the app must start and answer
+    meanwhile, and Caddy once its binary is there. A failure means a fresh `make up` again waits
+    for every unpack (lab 16's bookworm releases included) before the first route answers."""
+    stack_, app_port, proxy_port, build = stack
+    monkeypatch.setattr(type(CADDY), "build_pending", lambda self, tag: None)
+    backend = NativeBackend(stack_, run_dir=tmp_path / "run", log=lambda _: None)
+    outcome: list[BaseException | float] = []
+    runner = threading.Thread(target=lambda: outcome.append(_up(backend)))
+    runner.start()
+    try:
+        assert _until(lambda: _answers(app_port)), "the app waited for Caddy's binary"
+        assert not _answers(proxy_port), "the route through Caddy answered before its binary came"
+        build.finish()
+        runner.join(30)
+        assert outcome and isinstance(outcome[0], float), outcome
+        assert _answers(proxy_port), "the route through Caddy does not answer once its binary came"
+    finally:
+        build.finish()
+        runner.join(30)
+        backend.down()
+
+
 def _up(backend: NativeBackend) -> BaseException | float:
     try:
         return backend.up()
