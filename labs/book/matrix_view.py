@@ -30,6 +30,9 @@ PROBES = {
 }
 
 
+LONG = 16  # characters: a longer value (a URL, the servers' JSON) may wrap anywhere, a shorter one never
+
+
 def column_groups(record: dict[str, Any]) -> list[tuple[str, int]]:
     """(title, how many fields) per probe, in the record's column order."""
     groups: list[tuple[str, int]] = []
@@ -114,10 +117,12 @@ def _row(record: dict[str, Any], key: str, others: list[Record]) -> dict[str, An
             theirs = other.data["routes"].get(key, {}).get("cells", {}).get(name)
             if theirs is not None and theirs != value:
                 backends[other.data["backend"]] = expand(theirs, other.data.get("placeholders", {}))
+        shown = expand(value, placeholders)
         cells.append(
             {
                 "name": name,
-                "value": expand(value, placeholders),
+                "value": shown,
+                "long": len(shown) > LONG,
                 "recorded_as": value,  # with its placeholders, as the expectation writes it
                 "expected": None if expected is None else expand(expected, placeholders),
                 "backends": backends,
