@@ -107,24 +107,13 @@ def docs_ui() -> dict:
         ),
         (9001, _page(9001, "docs", bundle), _page(9001, "redoc", "the browser gave up", shot=False)),
     ]
-    return {
-        "taken_at": "2026-12-06T20:05:00+00:00",
-        "recorded_with": {"backend": "native", "chromium": "156.0"},
-        "routes": [
-            {
-                "key": f"{port} traefik/r{port}",
-                "port": port,
-                "proxy": "traefik",
-                "app": "app",
-                "url": "",
-                "rendered_as": None,
-                "swagger": swagger,
-                "redoc": redoc,
-                "problems": [],
-            }
-            for port, swagger, redoc in routes
-        ],
-    }
+    entries = [
+        dict(key=f"{port} traefik/r{port}", port=port, proxy="traefik", app="app", url="", rendered_as=None)
+        | {"swagger": swagger, "redoc": redoc, "problems": []}
+        for port, swagger, redoc in routes
+    ]
+    recorded_with = {"backend": "native", "chromium": "156.0"}
+    return {"taken_at": "2026-12-06T20:05:00+00:00", "recorded_with": recorded_with, "routes": entries}
 
 
 def _spread(median: float) -> dict:
@@ -133,98 +122,51 @@ def _spread(median: float) -> dict:
 
 def bench() -> dict:
     def target(rps: float, ratio: float) -> dict:
-        return {
-            "requests_per_s": _spread(rps),
-            "p50_ms": _spread(1.5),
-            "p99_ms": _spread(4.25),
-            "ratio_to_direct": {"requests_per_s": _spread(ratio)},
-            "errors": 0,
-            "non_2xx": 0,
-        }
+        figures = {"requests_per_s": _spread(rps), "p50_ms": _spread(1.5), "p99_ms": _spread(4.25)}
+        return figures | {"ratio_to_direct": {"requests_per_s": _spread(ratio)}, "errors": 0, "non_2xx": 0}
 
     targets = {"direct": target(4321, 1.0), "traefik": target(2100, 0.49)}
+    load = dict(
+        threads=2, connections=16, seconds=10, repeats=3, paths={"app": {"path": "/app", "targets": targets}}
+    )
     return {
-        "mode": "full",
-        "started": "2026-12-06T19:00:00+00:00",
-        "backend": "native",
-        "chart": "bench.png",
+        **dict(mode="full", started="2026-12-06T19:00:00+00:00", backend="native", chart="bench.png"),
         "machine": {"nproc": 4, "cpu_model": "Test CPU"},
         "cold_start": {"median": 2.5, "min": 2.0, "max": 3.0},
         "test_suite": {"skipped": "smoke"},
-        "load": {
-            "threads": 2,
-            "connections": 16,
-            "seconds": 10,
-            "repeats": 3,
-            "paths": {"app": {"path": "/app", "targets": targets}},
-        },
+        "load": load,
     }
 
 
 def drift() -> dict:
-    change = {
-        "component": "uvicorn",
-        "from_version": "0.25.0",
-        "to_version": "0.26.0",
-        "route": "9002 traefik/strip-to-app-server-root-path",
-        "field": "app.path",
-        "before": "/app",
-        "after": "/api/v1/app",
-        "reference": "encode/uvicorn#2213",
-    }
-    return {
-        "backend": "native",
-        "proxies": {"traefik": "v3.6.12"},
-        "sets": [{"uvicorn": "0.25.0"}, {"uvicorn": "0.26.0"}],
-        "proxy_sets": {},
-        "changes": [change],
-        "cells": [{}],
-        "silent": [],
-    }
+    change = dict(component="uvicorn", from_version="0.25.0", to_version="0.26.0", field="app.path")
+    change |= dict(route="9002 traefik/strip-to-app-server-root-path", before="/app", after="/api/v1/app")
+    sets = [{"uvicorn": "0.25.0"}, {"uvicorn": "0.26.0"}]
+    return dict(
+        backend="native", proxies={"traefik": "v3.6.12"}, sets=sets, proxy_sets={}, cells=[{}], silent=[]
+    ) | {"changes": [change | {"reference": "encode/uvicorn#2213"}]}
+
+
+def _configuration(proxy: str, root: bool, verdict: str, checks: dict, reasons: list) -> dict:
+    return dict(
+        proxy=proxy, strips=True, server_root_path=root, verdict=verdict, checks=checks, reasons=reasons
+    )
 
 
 def doctor() -> dict:
-    checks = {"docs_ui": "ok", "schema": "broken"}
-    reason = {
-        "check": "schema",
-        "reason": "openapi.json 404 through the proxy",
-        "lab": "01",
-        "step": 3,
-        "why": "",
-    }
+    reason = dict(check="schema", reason="openapi.json 404 through the proxy", lab="01", step=3, why="")
+    command = "uvicorn main:app --root-path /api/v1"
     return {
-        "app": "main:app",
-        "prefix": "/api/v1",
-        "app_dir": ".",
+        **dict(app="main:app", prefix="/api/v1", app_dir=".", browser="Chromium 156", facts=[]),
         "versions": {"uvicorn": "0.55.0"},
-        "browser": "Chromium 156",
-        "facts": [],
         "configurations": [
-            {
-                "proxy": "traefik",
-                "strips": True,
-                "server_root_path": True,
-                "verdict": "works",
-                "checks": {k: "ok" for k in checks},
-                "reasons": [],
-            },
-            {
-                "proxy": "nginx",
-                "strips": True,
-                "server_root_path": False,
-                "verdict": "broken",
-                "checks": checks,
-                "reasons": [reason],
-            },
+            _configuration("traefik", True, "works", {"docs_ui": "ok", "schema": "ok"}, []),
+            _configuration("nginx", False, "broken", {"docs_ui": "ok", "schema": "broken"}, [reason]),
         ],
         "recommended": [
-            {
-                "proxy": "traefik",
-                "strips": True,
-                "server_root_path": True,
-                "server_command": "uvicorn main:app --root-path /api/v1",
-                "proxy_config": "# traefik",
-            }
+            dict(
+                proxy="traefik", strips=True, server_root_path=True, server_command=command, proxy_config="#"
+            )
         ],
     }
 
