@@ -173,7 +173,6 @@ def test_every_report_page_loads_only_from_the_book(book: TestClient, path: str)
     assert loaded and local == loaded, loaded
 
 
-
 def test_the_report_pages_files_are_not_git_ignored() -> None:
     """A template folder named like reports/ (which .gitignore drops) passes here and is missing
     from every checkout: the pages would 500 everywhere but on the machine that wrote them."""
