@@ -31,6 +31,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from labs.book.hops import picture, route_chain
+from labs.book.reports import report_routes
 from labs.fields import MISSING
 from labs.kinds import KINDS
 from labs.model import LABS_DIR, Lab, Step, find_labs, load_lab
@@ -39,6 +40,7 @@ from labs.reports import step_json
 from labs.runner import StepResult, run_step, skip_step
 from proxylab.context import Context
 from proxylab.errors import ProxylabError
+from proxylab.paths import REPORTS_DIR
 
 HERE = Path(__file__).resolve().parent
 # Runs come in on Starlette's threads; two presenters' restarts of one stack must not overlap.
@@ -50,8 +52,11 @@ PRESENTER_ONLY = (
 )
 
 
-def create_app(context: Context, labs_dir: Path = LABS_DIR, presenter: bool = False) -> Starlette:
-    """The book for `context`'s stack, with the lab files of `labs_dir` (read on every page)."""
+def create_app(
+    context: Context, labs_dir: Path = LABS_DIR, presenter: bool = False, reports_dir: Path = REPORTS_DIR
+) -> Starlette:
+    """The book for `context`'s stack, with the lab files of `labs_dir` (read on every page) and the
+    records of `reports_dir` under /reports (labs/book/reports.py)."""
     templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape())
     templates.globals.update(
         cell=cell, expected_cell=expected_cell, readable_raw=readable_raw, presenter=presenter
@@ -93,6 +98,7 @@ def create_app(context: Context, labs_dir: Path = LABS_DIR, presenter: bool = Fa
             Route("/", index),
             Route("/labs/{name}", lab_page),
             Route("/api/labs/{name}/steps/{number:int}/run", run, methods=["POST"]),
+            Mount("/reports", routes=report_routes(page, reports_dir)),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ]
     )

@@ -2,7 +2,8 @@
 
 What: opens {P}/docs and {P}/redoc of every route of compose.yaml in headless Chromium on the
 running stack, runs "Try it out" on GET /app where Swagger UI renders, writes
-reports/screenshots/<port>-docs.png and <port>-redoc.png, prints one line per route (a route
+reports/screenshots/<port>-docs.png and <port>-redoc.png and, beside them, docs_ui.json (each
+route's pages, ok or broken and why: suites/browser/record.py), prints one line per route (a route
 whose docs inputs are byte-identical to a rendered one's shares that render, suites/browser/renders.py), then
 compares with suites/expected/docs_ui.json and with suites/expected/matrix.json: exit 0 when all
 agree and no request left loopback, 1 with a route | field | expected | actual table otherwise,
@@ -41,6 +42,7 @@ from suites.browser.expected import (
     render_diff,
     write_expected,
 )
+from suites.browser.record import write_record
 from suites.browser.renders import Renders
 from suites.browser.run import DESCRIPTIONS
 from suites.matrix.expected import EXPECTED_FILE as MATRIX_FILE
@@ -79,18 +81,19 @@ def _run(args: argparse.Namespace) -> int:
         checks = [renders.check(route) for route in routes]
         chromium = browser.version
     print_checks(checks, time.monotonic() - started, args.screenshots)
+    recorded_with = {
+        "backend": connect(stack).backend.name,
+        "chromium": chromium,
+        "playwright": version("playwright"),
+        "fastapi-offline (Swagger UI, ReDoc 2.5.3)": version("fastapi-offline"),
+    }
+    print(f"wrote {write_record(checks, args.screenshots, recorded_with)}")  # before the verdict
     live = {check.key: check.fields() for check in checks}
     problems = [f"{check.key}: {problem}" for check in checks for problem in check.problems()]
     contradictions = against_matrix(live, load_matrix(MATRIX_FILE)["routes"], routes)
     if args.update:
         if problems or contradictions:
             return _fail(problems, contradictions, [], "refusing to record results that fail on their own")
-        recorded_with = {
-            "backend": connect(stack).backend.name,
-            "chromium": chromium,
-            "playwright": version("playwright"),
-            "fastapi-offline (Swagger UI, ReDoc 2.5.3)": version("fastapi-offline"),
-        }
         kept = load_expected(args.expected)["routes"] if args.port and args.expected.is_file() else {}
         known = [check.key for check in checks] + [key for key in kept if key not in live]
         path = write_expected(

@@ -1,10 +1,11 @@
 """`python -m suites.matrix [--update]`: what `make matrix` and `make matrix-update` call.
 
 What: probes every route of compose.yaml on the running stack, prints the tables, writes
-reports/matrix.{md,html,json}, then compares with suites/expected/matrix.json: exit 0 when every
-cell matches, 1 with a table of the differing cells otherwise, 2 on a fault (the stack not
-answering) with its next step (proxylab/exits.py). `--update` records the live
-matrix as the expectation instead of comparing (review `git diff` before committing it).
+reports/matrix.{md,html,json} and matrix.<backend>.json, then compares with
+suites/expected/matrix.json: exit 0 when every cell matches, 1 with a table of the differing
+cells otherwise, 2 on a fault (the stack not answering) with its next step (proxylab/exits.py).
+`--update` records the live matrix as the expectation instead of comparing (review `git diff`
+before committing it).
 When: after `make up`; in CI after the stack tests.
 Why: the reports are written even when the comparison fails, so CI's artifact shows the change.
 """
@@ -12,11 +13,11 @@ Why: the reports are written even when the comparison fails, so CI's artifact sh
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from proxylab import compose
+from proxylab.compose import Stack
 from proxylab.context import connect
 from proxylab.errors import ProxylabError
 from proxylab.exits import run_main
@@ -26,6 +27,7 @@ from suites.matrix.fields import NO_ANSWER
 from suites.matrix.html import render_html
 from suites.matrix.markdown import render_markdown
 from suites.matrix.probe import Matrix, probe_matrix
+from suites.matrix.record import write_records
 from suites.matrix.terminal import print_matrix
 from suites.table import compare
 
@@ -53,7 +55,7 @@ def _run(args: argparse.Namespace) -> int:
     record = None if args.update else load_expected(args.expected)
     expected = None if record is None else record["routes"]
     print_matrix(matrix, expected)
-    written = write_reports(matrix, expected, args.reports)
+    written = write_reports(matrix, expected, stack, args.reports, args.expected)
     print("wrote " + ", ".join(str(path) for path in written))
     if record is None:
         path = write_expected(matrix, args.expected)
@@ -70,17 +72,20 @@ def _run(args: argparse.Namespace) -> int:
     return 1
 
 
-def write_reports(matrix: Matrix, expected: dict | None, reports_dir: Path) -> list[Path]:
-    """reports/matrix.json (the live matrix), .md and .html (highlighting differing cells)."""
-    reports_dir.mkdir(parents=True, exist_ok=True)
+def write_reports(
+    matrix: Matrix, expected: dict | None, stack: Stack, reports: Path, expected_file: Path = EXPECTED_FILE
+) -> list[Path]:
+    """reports/matrix.json and matrix.<backend>.json (the run as a record, suites/matrix/record.py),
+    .md and .html (highlighting differing cells)."""
+    reports.mkdir(parents=True, exist_ok=True)
     outputs = {
-        "matrix.json": json.dumps(matrix.as_json(), indent=2, ensure_ascii=False) + "\n",
         "matrix.md": render_markdown(matrix, expected),
-        "matrix.html": render_html(matrix, expected, reports_dir),
+        "matrix.html": render_html(matrix, expected, reports),
     }
     for name, text in outputs.items():
-        (reports_dir / name).write_text(text)
-    return [reports_dir / name for name in outputs]
+        (reports / name).write_text(text)
+    records = write_records(matrix, expected, stack, reports, expected_file)
+    return [*records, *(reports / name for name in outputs)]
 
 
 def _require_answers(matrix: Matrix) -> None:

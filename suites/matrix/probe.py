@@ -6,11 +6,12 @@ browser would get that far) and GET {P}/items without following the
 redirect, opens a WebSocket at {P}/ws and reads the SSE stream at {P}/stream (instruments/streams.py;
 these long-lived ones for several routes at once, each takes a second), all from 127.0.0.77 so the
 apps' trust boundary shows. P is the public prefix on proxy
-routes and empty on direct ones. Each answer becomes a few string cells (see fields.py).
+routes and empty on direct ones. Each answer becomes a few string cells (see fields.py), and
+each request with its answer an exchange (exchanges.py) that reports/matrix.json keeps.
 When: `python -m suites.matrix` and the matrix's scenario test, on a running stack.
 Why: the cells are what an upgrade of uvicorn, Starlette, FastAPI or a proxy (Traefik, Nginx,
-Caddy, HAProxy) would change. Backend-dependent values are written as proxylab.context placeholders ({client},
-{upstream:SVC}, {source:PROXY}), so one committed expectation holds for native and Compose.
+Caddy, HAProxy) would change. Backend-dependent values are written as placeholders
+(placeholders.py), so one committed expectation holds for native and Compose.
 """
 
 from __future__ import annotations
@@ -34,11 +35,14 @@ from instruments.streams import (
 )
 from proxylab.compose import Route, Stack
 from proxylab.context import CLIENT_SOURCE, Context
+from suites.matrix import exchanges as record
 from suites.matrix.fields import FIELDS, HELD_BACK, NO_ANSWER, NONE, STREAMED
+from suites.matrix.placeholders import normalize, placeholders
 
 # Streams wait, they do not work: several at once keep the matrix's run short without loading the
 # machine (each SSE stream lasts about a second, each app answers them concurrently).
 STREAM_WORKERS = 8
+Observed = tuple[dict[str, str], dict[str, dict[str, Any]]]  # a route's cells, and its exchanges by probe
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class Row:
 
     route: Route
     cells: dict[str, str]
+    exchanges: dict[str, dict[str, Any]] = field(default_factory=dict)  # probe → request, answer
 
     @property
     def key(self) -> str:
@@ -61,71 +66,65 @@ class Matrix:
     versions: dict[str, str]
     taken_at: str  # ISO 8601, UTC, to the second
     rows: list[Row] = field(default_factory=list)
+    placeholders: dict[str, str] = field(default_factory=dict)  # "{client}" → what it stood for
 
     def cells(self) -> dict[str, dict[str, str]]:
         """route key → cells: the shape of suites/expected/matrix.json's `routes`."""
         return {row.key: dict(row.cells) for row in self.rows}
 
-    def as_json(self) -> dict[str, Any]:
-        """reports/matrix.json: the cells with each route's description and the run's context."""
-        return {
-            "backend": self.backend,
-            "taken_at": self.taken_at,
-            "versions": self.versions,
-            "routes": {
-                row.key: {
-                    "port": row.route.port,
-                    "proxy": row.route.proxy,
-                    "strips": row.route.strips,
-                    "app": row.route.app,
-                    "defaults": row.route.defaults,
-                    "host": getattr(row.route, "host", None),
-                    "cells": row.cells,
-                }
-                for row in self.rows
-            },
-        }
-
 
 def probe_matrix(stack: Stack, context: Context, versions: dict[str, str] | None = None) -> Matrix:
     """Probe every route of `stack` in compose.yaml's order."""
-    rows = [
-        Row(route, cells) for route, cells in zip(stack.routes, probe_routes(stack.routes, stack, context))
-    ]
+    observed = observe_routes(stack.routes, context)
+    rows = [Row(route, cells, exchanges) for route, (cells, exchanges) in zip(stack.routes, observed)]
     taken_at = datetime.now(UTC).replace(microsecond=0).isoformat()
-    return Matrix(context.backend.name, versions or context.backend.versions(), taken_at, rows)
+    backend, versions = context.backend.name, versions or context.backend.versions()
+    return Matrix(backend, versions, taken_at, rows, placeholders(stack.routes, context))
 
 
 def probe_routes(routes: list[Route], stack: Stack, context: Context) -> list[dict[str, str]]:
-    """The cells of each route, in order. The streams go first, side by side: an SSE stream takes
-    its ticks' time whatever the machine does, so one after another they would add up."""
+    """The cells of each route, in order."""
+    return [cells for cells, _ in observe_routes(routes, context)]
+
+
+def observe_routes(routes: list[Route], context: Context) -> list[Observed]:
+    """The cells and exchanges of each route, in order. The streams go first, side by side: an SSE
+    stream takes its ticks' time whatever the machine does, so one after another they would add up."""
     with ThreadPoolExecutor(STREAM_WORKERS) as pool:
-        streams = list(pool.map(_stream_cells, routes))
-    return [probe_route(route, stack, context, streamed) for route, streamed in zip(routes, streams)]
+        streams = list(pool.map(_observe_streams, routes))
+    return [observe_route(route, context, streamed) for route, streamed in zip(routes, streams)]
 
 
-def probe_route(
-    route: Route, stack: Stack, context: Context, streams: dict[str, str] | None = None
-) -> dict[str, str]:
-    """The cells of one route, normalized for the backend (`streams`: its ws.* and sse.* cells,
-    when the caller probed them already)."""
-    app = send(Request(route.url("/app"), source=CLIENT_SOURCE))
-    docs = probe_docs(route.url("/docs"), source=CLIENT_SOURCE)
-    redirect = send(Request(route.url("/items"), source=CLIENT_SOURCE))
-    cells = {
-        **_app_cells(app),
-        **_docs_cells(docs),
-        **_redirect_cells(redirect),
-        **(streams or _stream_cells(route)),
+def probe_route(route: Route, stack: Stack, context: Context) -> dict[str, str]:
+    """The cells of one route, normalized for the backend."""
+    return observe_route(route, context)[0]
+
+
+def observe_route(route: Route, context: Context, streams: Observed | None = None) -> Observed:
+    """The cells of one route, normalized for the backend, and the exchange behind each probe
+    (`streams`: its ws.* and sse.* cells and exchanges, when the caller probed them already)."""
+    app_request, docs_page = Request(route.url("/app"), source=CLIENT_SOURCE), route.url("/docs")
+    redirect_request = Request(route.url("/items"), source=CLIENT_SOURCE)
+    app, docs = send(app_request), probe_docs(docs_page, source=CLIENT_SOURCE)
+    redirect = send(redirect_request)
+    stream_cells, stream_exchanges = streams or _observe_streams(route)
+    cells = {**_app_cells(app), **_docs_cells(docs), **_redirect_cells(redirect), **stream_cells}
+    exchanges = {
+        "app": record.http(app_request, app),
+        "docs": record.docs(Request(docs_page, source=CLIENT_SOURCE), docs),
+        "redirect": record.http(redirect_request, redirect),
+        **stream_exchanges,
     }
-    return {name: _normalize(route, context, name, cells[name]) for name in FIELDS}
+    return {name: normalize(route, context, name, cells[name]) for name in FIELDS}, exchanges
 
 
-def _stream_cells(route: Route) -> dict[str, str]:
+def _observe_streams(route: Route) -> Observed:
     """The WebSocket at {P}/ws (ws:// or wss:// like the route) and the SSE stream at {P}/stream."""
-    socket = open_websocket(WebSocketOpen(route.url("/ws").replace("http", "ws", 1), source=CLIENT_SOURCE))
-    events = read_events(EventStreamRequest(route.url(f"/stream?ticks={SSE_TICKS}"), source=CLIENT_SOURCE))
-    return {**_ws_cells(socket), **_sse_cells(events)}
+    ws = WebSocketOpen(route.url("/ws").replace("http", "ws", 1), source=CLIENT_SOURCE)
+    sse = EventStreamRequest(route.url(f"/stream?ticks={SSE_TICKS}"), source=CLIENT_SOURCE)
+    socket, events = open_websocket(ws), read_events(sse)
+    exchanges = {"ws": record.websocket(ws, socket), "sse": record.event_stream(sse, events)}
+    return {**_ws_cells(socket), **_sse_cells(events)}, exchanges
 
 
 def _ws_cells(socket: WebSocketResult) -> dict[str, str]:
@@ -185,22 +184,3 @@ def _text(value: Any) -> str:
     if value is None:
         return NONE
     return '""' if value == "" else str(value)
-
-
-def _normalize(route: Route, context: Context, name: str, value: str) -> str:
-    """Backend-dependent values → placeholders. Direct routes: only the client address (their
-    own URLs are published ports, the same on both backends). Proxy routes: also the upstream
-    address (Nginx's defaults send Host $proxy_host), and a client that is the proxy itself
-    (no X-Forwarded-For believed) becomes {source:PROXY}, for either proxy of a chain."""
-    if route.is_direct:
-        return context.normalize(value)
-    hops = [route.proxy] + [inner.proxy for inner in stack_routes_via(route, context)]
-    for hop in hops:
-        if name == "app.client" and value == context.value("source", hop):
-            return f"{{source:{hop}}}"
-    return context.normalize(value, upstreams=[route.app])
-
-
-def stack_routes_via(route: Route, context: Context) -> list[Route]:
-    """The inner route an outer proxy's route forwards to (x-route `via`, lab 12's chain), if any."""
-    return [inner for inner in context.stack.routes if route.via is not None and inner.port == route.via]

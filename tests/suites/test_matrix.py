@@ -22,6 +22,7 @@ from suites.matrix.expected import EXPECTED_FILE, UPDATE_HINT, expectation_data,
 from suites.matrix.fields import FIELDS
 from suites.matrix.html import render_html
 from suites.matrix.markdown import render_markdown
+from suites.matrix.record import write_records
 from suites.table import ROUTE_FIELD
 
 VERSIONS = {
@@ -235,3 +236,20 @@ def test_markdown_shows_versions_backend_and_differences():
     assert "**native**" in text and "| uvicorn | 0.54.0 |" in text
     assert "**`/app` ≠ `/api/v1/app`**" in text
     assert text.count("\n| 9999 |") == 1 and text.count("\n| 8000 |") == 1
+
+
+def test_the_record_marks_what_differs_and_says_what_placeholders_stood_for(stack, tmp_path: Path):
+    """The lab book's matrix page (which may read reports/matrix.json only) would show no mismatch,
+    a placeholder instead of the address it stands for, or a run of one backend as the other's."""
+    matrix = small_matrix(app__path="/app")
+    matrix.placeholders["{client}"] = "127.0.0.77"
+    paths = write_records(matrix, EXPECTED, stack, tmp_path, EXPECTED_FILE)
+    assert [path.name for path in paths] == ["matrix.json", "matrix.native.json"]
+    record = json.loads(paths[0].read_text())
+    assert record["compared_with"] == "suites/expected/matrix.json"
+    assert record["placeholders"] == {"{client}": "127.0.0.77"}
+    assert [field["name"] for field in record["fields"]] == list(FIELDS)
+    route = record["routes"][KEY_9999]
+    assert route["differs"] == {"app.path": "/api/v1/app"} and route["cells"]["app.path"] == "/app"
+    assert route["configuration"] == "uvicorn --root-path /api/v1" and route["shown_as"] == "traefik"
+    assert record["routes"]["8000 app-server-root-path/docs-app-directly"]["differs"] == {}

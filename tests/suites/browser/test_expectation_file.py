@@ -6,6 +6,7 @@ reviewed against Swagger UI's server rule, and `against_matrix` keeps it that wa
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from proxylab import compose
 from proxylab.compose import Route
 from suites.browser.expected import against_matrix, compare, load_expected, render_diff
+from suites.browser.record import write_record
 from suites.browser.run import FIELDS
 from suites.matrix import Matrix, Row
 from suites.matrix.expected import load_expected as load_matrix
@@ -105,3 +107,41 @@ def test_the_matrix_report_embeds_the_docs_and_redoc_screenshots(tmp_path: Path)
     html = render_html(matrix, None, tmp_path)
     docs, redoc = html.index('alt="docs page on port 9999"'), html.index('alt="redoc page on port 9999"')
     assert docs < redoc and html.count('src="data:image/png;base64,') == 2
+
+
+# --- reports/screenshots/docs_ui.json, the record the lab book's gallery reads -------------------
+
+
+class _Check:
+    """A stand-in for a RouteCheck whose fields are the committed expectation's for the route."""
+
+    def __init__(self, route: Route, problems: list[str] = ()) -> None:
+        self.route, self.key, self.rendered_as, self._problems = route, route.key, None, list(problems)
+
+    def fields(self) -> dict:
+        return RECORDED[self.key]
+
+    def problems(self) -> list[str]:
+        return self._problems
+
+
+@pytest.mark.parametrize(
+    ("port", "swagger", "redoc"),
+    [
+        (9002, None, None),  # both render, Try it out 200
+        (9004, "renders, but Try it out on GET /app fetched /app and got 404", None),  # lab 03
+        (
+            9001,
+            "GET /docs-assets/swagger-ui-bundle.js 404; page error: SwaggerUIBundle is not defined",
+            "GET /docs-assets/redoc.standalone.js 404; the page stays blank",
+        ),
+    ],
+)
+def test_the_record_says_which_page_is_broken_and_why(tmp_path: Path, port, swagger, redoc):
+    """The gallery would show a broken docs page as working (or the reverse), or not say what failed."""
+    (tmp_path / f"{port}-docs.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    path = write_record([_Check(STACK.route(port))], tmp_path, {"backend": "native"})
+    (entry,) = json.loads(path.read_text())["routes"]
+    assert entry["swagger"] == {"file": f"{port}-docs.png", "ok": swagger is None, "failed": swagger}
+    assert entry["redoc"] == {"file": None, "ok": redoc is None, "failed": redoc}  # no PNG taken
+    assert path.name == "docs_ui.json" and entry["port"] == port
