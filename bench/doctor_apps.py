@@ -174,7 +174,7 @@ def _run(runs: int) -> int:
     RECORD.write_text(json.dumps(record, indent=2) + "\n")
     for name, median in record["median_s"].items():
         spread, every = record["spread_s"][name], record["seconds"][name]
-        print(f"{name:10} median {median:5.1f} s  spread {spread:4.1f} s  runs {every}")
+        print(f"{name:12} median {median:5.1f} s  spread {spread:4.1f} s  runs {every}")
     print(f"bench-doctor: wrote {RECORD.relative_to(REPO)}")
     return 0
 
