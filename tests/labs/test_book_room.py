@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from starlette.testclient import TestClient
@@ -141,7 +142,11 @@ def test_a_follower_hears_where_the_room_is_then_every_move() -> None:
         assert not room._followers  # a closed stream is forgotten
         return [json.loads(event.split("data: ")[1]) for event in events]
 
-    assert asyncio.run(listen()) == [
+    # A thread of its own: a Playwright session in this process (the browser tests) keeps an
+    # event loop running in the main thread, where asyncio.run would refuse to start another.
+    with ThreadPoolExecutor(1) as thread:
+        heard = thread.submit(asyncio.run, listen()).result()
+    assert heard == [
         {"lab": None, "step": None},
         {"lab": LAB_01, "step": 2},
         {"lab": "02-proxies-that-keep-the-prefix", "step": 1},
