@@ -120,7 +120,7 @@ def create_app(
         await room.move(lab.name, number)
         return JSONResponse(room.position)
 
-    return Starlette(
+    book = Starlette(
         routes=[
             Route("/", index),
             Route("/labs/{name}", lab_page),
@@ -131,6 +131,8 @@ def create_app(
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ]
     )
+    book.state.room = room  # labs/book/__main__.py ends its follow streams when the book stops
+    return book
 
 
 def _lab(labs_dir: Path, name: str) -> Lab | None:

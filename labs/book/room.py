@@ -11,7 +11,8 @@ one thing a room shares: the lab and step the presenter is on.
   open in the presenter's browser cannot post to the book; curl sends none and is refused too
   (`make lab N=..` is the terminal's way). The loopback Host shuts out DNS rebinding: a site
   whose name turns into 127.0.0.1 is same-origin with itself, never with a loopback name.
-- `follow()`: Server-Sent Events, the position now, then one event each time `move` changes it.
+- `follow()`: Server-Sent Events, the position now, then one event each time `move` changes it;
+  `close()` ends every stream (the book is stopping: a follow stream never ends by itself).
 When: labs/book/app.py asks `refusal` before running a step whose kind changes the stack and
 before `move`; GET /api/follow streams `follow()` to every page in follow mode.
 Why: with PROXYLAB_BIND=0.0.0.0 the room reaches the book over the network, and the page it gets
@@ -40,7 +41,8 @@ class Room:
 
     presenter: bool
     position: dict[str, object] = field(default_factory=lambda: {"lab": None, "step": None})
-    _followers: set[asyncio.Queue[dict[str, object]]] = field(default_factory=set)
+    _followers: set[asyncio.Queue[dict[str, object] | None]] = field(default_factory=set)
+    _loop: asyncio.AbstractEventLoop | None = None  # the server's, where the followers wait
 
     def rights(self, request: Request) -> str:
         here = _is_loopback(_peer(request)) and _is_loopback(request.url.hostname or "")
@@ -80,17 +82,27 @@ class Room:
 
     async def follow(self) -> AsyncIterator[str]:
         """The event stream of one follower: where the room is now, then every move."""
-        queue: asyncio.Queue[dict[str, object]] = asyncio.Queue()
+        self._loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[dict[str, object] | None] = asyncio.Queue()
         self._followers.add(queue)
         try:
             yield "retry: 1000\n" + _event(self.position)  # EventSource reconnects after 1 s
             while True:
                 try:
-                    yield _event(await asyncio.wait_for(queue.get(), HEARTBEAT_S))
+                    position = await asyncio.wait_for(queue.get(), HEARTBEAT_S)
                 except TimeoutError:
                     yield ": still here\n\n"
+                    continue
+                if position is None:
+                    return
+                yield _event(position)
         finally:
             self._followers.discard(queue)
+
+    def close(self) -> None:
+        """End every follower's stream; safe from a signal handler or another thread."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(lambda: [queue.put_nowait(None) for queue in self._followers])
 
 
 def _event(position: dict[str, object]) -> str:
