@@ -42,6 +42,7 @@ class Room:
     presenter: bool
     position: dict[str, object] = field(default_factory=lambda: {"lab": None, "step": None})
     _followers: set[asyncio.Queue[dict[str, object] | None]] = field(default_factory=set)
+    closed: bool = False  # the book is stopping: no stream waits for another move
     _loop: asyncio.AbstractEventLoop | None = None  # the server's, where the followers wait
 
     def rights(self, request: Request) -> str:
@@ -87,7 +88,7 @@ class Room:
         self._followers.add(queue)
         try:
             yield "retry: 1000\n" + _event(self.position)  # EventSource reconnects after 1 s
-            while True:
+            while not self.closed:  # a follower that arrives as the book stops ends at once
                 try:
                     position = await asyncio.wait_for(queue.get(), HEARTBEAT_S)
                 except TimeoutError:
@@ -101,6 +102,7 @@ class Room:
 
     def close(self) -> None:
         """End every follower's stream; safe from a signal handler or another thread."""
+        self.closed = True
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(lambda: [queue.put_nowait(None) for queue in self._followers])
 

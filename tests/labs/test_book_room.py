@@ -167,3 +167,20 @@ def test_the_follow_stream_is_an_event_stream_nobody_buffers(native_context: Con
             assert next(lines) == "retry: 1000"
             assert next(lines) == "event: position"
             assert json.loads(next(lines).removeprefix("data: ")) == {"lab": LAB_01, "step": 4}
+
+
+def test_a_closed_room_ends_every_stream_even_one_that_arrives_late() -> None:
+    """Ctrl-C: the streams open then end, and one whose request came in as the book stopped ends
+    after its first event instead of waiting for a move that never comes."""
+
+    async def streams() -> list[list[str]]:
+        room = Room(presenter=True)
+        early = room.follow()
+        first = await anext(early)
+        room.close()
+        late = room.follow()
+        return [[first, *[event async for event in early]], [event async for event in late]]
+
+    with ThreadPoolExecutor(1) as thread:
+        early, late = thread.submit(asyncio.run, asyncio.wait_for(streams(), 5)).result()
+    assert len(early) == 1 and len(late) == 1  # each: where the room was, then the end
