@@ -165,9 +165,12 @@ def test_the_labs_here_hold_a_step_of_every_kind(tmp_path: Path) -> None:
 def test_a_request_step_through_each_proxy(book: Book, lab_page: Page, proxy: str, number: int) -> None:
     """The values, each field held, and the hop picture's labels; Run's round trip measured."""
     lab_page.goto(f"{book.url}/labs/{READS}")
-    started = time.monotonic()
-    assert run(lab_page, number) == "✓ as expected"
-    measured[f"run_round_trip_{proxy}_s"] = round(time.monotonic() - started, 3)
+    took = []
+    for _ in range(3):  # the median of three: one click to the verdict on screen
+        started = time.monotonic()
+        assert run(lab_page, number) == "✓ as expected"
+        took.append(time.monotonic() - started)
+    measured[f"run_round_trip_{proxy}_s"] = round(sorted(took)[1], 3)
     card = lab_page.locator(f"#step-{number}")
     assert card.locator("tr.held").count() == 3 and card.locator("tr.mismatch").count() == 0
     assert f"http://127.0.0.1:{PROXIES[proxy]}/api/v1/app" in card.locator(".result").inner_text()
