@@ -104,6 +104,20 @@ def test_a_page_renders_passes_the_accessibility_check_and_is_screenshotted(
         _shot(page, lab.name if lab else "index", full_page=True)
 
 
+@pytest.mark.parametrize("report", ["", "matrix", "gallery", "drift", "bench", "doctor"])
+def test_a_report_page_passes_the_accessibility_check_and_is_screenshotted(
+    book: Book, chromium: Browser, report: str
+) -> None:
+    """The pages under /reports (labs/book/reports.py), with whatever records reports/ holds now:
+    a missing record is a page too, one that names the command that writes it."""
+    with chromium.visit(f"{book.url}/reports/{report}") as visit:
+        assert visit.status == 200 and visit.page.locator("h1").count() == 1
+        assert visit.log.page_errors == [] and chromium.guard.take() == []
+        if AXE.is_file():
+            assert _axe(visit.page) == []
+        _shot(visit.page, f"reports-{report or 'index'}")
+
+
 def test_a_lab_page_weighs_what_it_loads(book: Book, chromium: Browser) -> None:
     """The bytes a lab page costs a laptop in the room: the document, its stylesheet and scripts."""
     with chromium.visit(f"{book.url}/labs/{LAB_01}") as visit:

@@ -11,10 +11,12 @@ const room = {
 };
 
 // Readers follow unless they said otherwise this session; the presenter leads unless ?follow=1.
+// A report page (/reports/...) is a reader's own errand: it follows only when asked to.
 function followingWanted() {
   if (new URLSearchParams(location.search).get("follow") === "1") return true;
   const said = sessionStorage.getItem("proxylab-follow");
-  return said ? said === "on" : !room.presenter;
+  const onTheLabs = location.pathname === "/" || room.lab !== null;
+  return said ? said === "on" : !room.presenter && onTheLabs;
 }
 
 function goTo(position) {
