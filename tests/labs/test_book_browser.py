@@ -230,7 +230,7 @@ def test_a_run_step_and_the_projector_pass_the_accessibility_check(book: Book, c
 
 
 def test_no_screenshot_is_blank() -> None:
-    """Each picture this module took (and any the book's live tests left) shows a drawn page."""
-    pictures = sorted(set(taken) | set(SHOTS.glob("*.png")))
+    """Each picture this module took shows a drawn page (the live tests check their own as they
+    take them: another worker may be writing one now)."""
     assert len(taken) >= len(LABS) + 1, "the page tests above took no screenshots"
-    assert [why for png in pictures if (why := blank(png))] == []
+    assert [why for png in taken if (why := blank(png))] == []

@@ -21,8 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from book_server import Book, serve_book
-from playwright.sync_api import Page
+from book_server import Book, blank, serve_book
+from playwright.sync_api import Locator, Page
 
 from instruments.chromium.driver import Browser, screenshot
 from labs.kinds import KINDS
@@ -144,6 +144,13 @@ def lab_page(book: Book, browser: Browser) -> Iterator[Page]:
         page.close()
 
 
+def shot(card: Locator, name: str) -> None:
+    """The card's picture in reports/book/, which must show a drawn card."""
+    path = SHOTS / f"kinds-{name}.png"
+    screenshot(card, path)  # type: ignore[arg-type]  # a Locator takes the same screenshot options
+    assert blank(path) is None
+
+
 def run(page: Page, number: int) -> str:
     """Click Run on step `number` and wait for its verdict: the card's status line."""
     page.click(f"#step-{number} button.run")
@@ -185,7 +192,7 @@ def test_a_request_step_through_each_proxy(book: Book, lab_page: Page, proxy: st
         assert hops.locator("text", has_text=label).count() >= 1, label
     assert hops.locator("text.header-added", has_text="x-forwarded-prefix: /api/v1").count() == 1
     assert hops.locator("text.lost-prefix").count() == 0
-    screenshot(card, SHOTS / f"kinds-request-{proxy}.png")
+    shot(card, f"request-{proxy}")
 
 
 def test_a_step_made_to_fail_is_marked_in_red_and_in_words(book: Book, lab_page: Page) -> None:
@@ -198,7 +205,7 @@ def test_a_step_made_to_fail_is_marked_in_red_and_in_words(book: Book, lab_page:
         mismatch.locator("td.actual").evaluate("cell => getComputedStyle(cell).color") == "rgb(164, 14, 38)"
     )
     assert lab_page.locator("#step-5 details.raw[open]").count() == 1  # the raw answer, shown
-    screenshot(lab_page.locator("#step-5"), SHOTS / "kinds-made-to-fail.png")
+    shot(lab_page.locator("#step-5"), "made-to-fail")
 
 
 @pytest.mark.parametrize(
@@ -222,7 +229,7 @@ def test_each_kind_that_reads_renders_its_values(
     else:
         assert status == "✓ as expected", lab_page.locator(f"#step-{number} .result").inner_text()
     assert shown in lab_page.locator(f"#step-{number} .result").inner_text()
-    screenshot(lab_page.locator(f"#step-{number}"), SHOTS / f"kinds-{kind}.png")
+    shot(lab_page.locator(f"#step-{number}"), kind)
 
 
 @pytest.mark.alone
@@ -244,7 +251,7 @@ def test_each_kind_that_changes_the_stack_runs_from_the_presenters_page(
     assert lab_page.locator(f"#step-{number} button.run").is_enabled()  # the presenter's page
     assert run(lab_page, number) == "✓ as expected", lab_page.locator(f"#step-{number} .result").inner_text()
     assert shown in lab_page.locator(f"#step-{number} .result").inner_text()
-    screenshot(lab_page.locator(f"#step-{number}"), SHOTS / f"kinds-{kind}.png")
+    shot(lab_page.locator(f"#step-{number}"), kind)
 
 
 @pytest.mark.alone
@@ -260,4 +267,4 @@ def test_a_release_set_runs_natively_and_is_skipped_on_compose(
             status == "skipped"
             and "runs on the native backend only" in lab_page.locator("#step-1").inner_text()
         )
-    screenshot(lab_page.locator("#step-1"), SHOTS / "kinds-release-set.png")
+    shot(lab_page.locator("#step-1"), "release-set")
