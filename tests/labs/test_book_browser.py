@@ -1,5 +1,6 @@
-"""The lab book in Chromium with no stack: every page rendered and screenshotted, the keys, the
-projector, follow mode across two pages, what a reader's page offers, and an accessibility check.
+"""The lab book in Chromium with no stack: every page rendered and screenshotted (the index, each
+lab, the report pages), the keys, the projector, follow mode across two pages, what a reader's
+page offers, and an accessibility check of each.
 
 A book served by `python -m labs.book --presenter` on a free port (tests/labs/book_server.py),
 all of labs/; a step run here meets no stack (connection refused), which the card shows as a
