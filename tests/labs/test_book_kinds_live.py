@@ -2,117 +2,35 @@
 backend: what each card renders after Run (values, verdicts, the hop picture), a step made to
 fail marked as one, and Run's round trip through each proxy.
 
-The book (`python -m labs.book --presenter`, tests/labs/book_server.py) serves three lab files
-written here: the kinds that leave the stack as it is (request through each proxy, docs, reuse,
-keepalive, websocket, sse, bench-report, and a request made to fail), the kinds that stop,
-restart or load services (stop, start, probe-sim, rolling-restart, bench: `alone`, as
-proxylab/testphases.py runs them), and release-set, native only (lab 14's rule), which a
-Compose session shows skipped. The presenter's page runs all of them: Chromium's POST carries
-the book's own Origin from a loopback peer (labs/book/room.py). Screenshots: reports/book/.
+The book (`python -m labs.book --presenter`, tests/labs/book_server.py) serves the three lab
+files of tests/labs/book_kinds_labs.py: the kinds that leave the stack as it is, the kinds that
+stop, restart or load services (`alone`, as proxylab/testphases.py runs them), and release-set,
+native only (lab 14's rule), which a Compose session shows skipped. The presenter's page runs
+all of them: Chromium's POST carries the book's own Origin from a loopback peer
+(labs/book/room.py). Screenshots: reports/book/kinds-*.png, each checked not to be blank.
 When one fails, the book shows a kind otherwise than `make labs` runs it: no values, a verdict
 the runner did not give, a failing step that looks like a passing one, or a refused Run.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from book_server import Book, blank, serve_book
+from book_browser import record, shoot
+from book_kinds_labs import CHANGES, LAB_FILES, PROXIES, READS, RELEASES
+from book_server import Book, serve_book
 from playwright.sync_api import Locator, Page
 
-from instruments.chromium.driver import Browser, screenshot
+from instruments.chromium.driver import Browser
 from labs.kinds import KINDS
 from labs.model import find_labs, load_lab
 from proxylab.context import Context
-from proxylab.paths import REPORTS_DIR
 
 pytestmark = pytest.mark.stack
 
-SHOTS = REPORTS_DIR / "book"
-PROXIES = {"traefik": 9999, "nginx": 9102, "caddy": 9202, "haproxy": 9302}
-READS = "01-every-kind-that-reads"
-CHANGES = "02-every-kind-that-changes-the-stack"
-RELEASES = "03-release-set"
-_REQUEST = """\
-  - title: Through {proxy}
-    request: {{url: "http://127.0.0.1:{port}/api/v1/app"}}
-    expect: {{status: 200, body.path: /api/v1/app, body.root_path: /api/v1}}
-    why: The route strips /api/v1 and uvicorn's --root-path puts it back.
-"""
-LAB_FILES = {
-    READS: "title: Every kind that reads\ntime: 2 minutes\n"
-    + "goal: Each kind that leaves the stack as it is.\nsteps:\n"
-    + "".join(_REQUEST.format(proxy=proxy, port=port) for proxy, port in PROXIES.items())
-    + """\
-  - title: Made to fail
-    request: {url: "http://127.0.0.1:9999/api/v1/app"}
-    expect: {status: 200, body.path: /app}
-    why: Wrong on purpose; uvicorn's --root-path puts /api/v1 back in front of the path.
-  - title: The docs page through Traefik
-    docs: {url: "http://127.0.0.1:9999/api/v1/docs"}
-    show: [openapi_url]
-    expect: {status: 200, schema.status: 200}
-    why: The page names its schema under the prefix, and Traefik serves it there (lab 01).
-  - title: Two requests through Nginx
-    reuse: {url: "http://127.0.0.1:9102/api/v1/app", gap: 0.2}
-    expect: {statuses: [200, 200]}
-    why: Two requests, and the ports the app saw them from (lab 16).
-  - title: Two GETs on one connection
-    keepalive: {url: "http://127.0.0.1:8001/health/live", idle: 0.2}
-    expect: {first: "200", second: "200"}
-    why: Well inside uvicorn's keep-alive timeout, the connection still carries a request (lab 07).
-  - title: A WebSocket through Nginx
-    websocket: {url: "ws://127.0.0.1:9102/api/v1/ws"}
-    expect: {status: 101, echo: hello}
-    why: Nginx passes Upgrade and Connection on for this route (lab 12).
-  - title: An event stream through Traefik
-    sse: {url: "http://127.0.0.1:9002/api/v1/stream?ticks=2"}
-    expect: {status: 200, events: [tick 1, tick 2, bye done]}
-    why: Traefik flushes an event stream after every write (lab 12).
-  - title: The last bench
-    bench-report: {file: reports/bench.json}
-    show: [found]
-    why: The last `make bench`, or how to make one (lab 10).
-""",
-    CHANGES: """\
-title: Every kind that changes the stack
-steps:
-  - title: A replica stops
-    stop: {service: app-plain-replica-2}
-    expect: {state: stopped}
-    why: The presenter's page may stop a service; a reader's may not.
-  - title: It starts again
-    start: {service: app-plain-replica-2}
-    expect: {state: healthy}
-    why: Started again and waited for until healthy, so the stack ends as it began.
-  - title: The kubelet's view of a healthy instance
-    probe-sim: {url: "http://127.0.0.1:8010", duration: 2, readiness: {periodSeconds: 1}}
-    show: [decision]
-    why: The kubelet's probes, simulated against an instance nobody restarts (lab 06).
-  - title: A replica restarted under load
-    rolling-restart: {url: "http://127.0.0.1:9021/api/v1/app", replica: app-plain-replica-1,
-                      rate: 20, duration: 3, signal_at: 1}
-    expect: {requests: 60}
-    why: A steady load while the replica is stopped and started (lab 07).
-  - title: A second of load per target
-    bench: {path: /app, seconds: 1}
-    expect: {traefik.errors: 0, haproxy.errors: 0}
-    why: wrk through each proxy and directly (lab 10).
-""",
-    RELEASES: """\
-title: The app under today's pins again
-backends: [native]
-steps:
-  - title: Back to today's pins
-    release-set: {set: pinned, services: [app-plain-replica-2]}
-    expect: {uvicorn: 0.55.0}
-    why: The replica restarted from proxylab's own virtualenv (lab 14).
-""",
-}
 measured: dict[str, float] = {}
 
 
@@ -125,15 +43,12 @@ def book(live_context: Context, tmp_path_factory: pytest.TempPathFactory) -> Ite
     with serve_book(backend, labs, presenter=True) as served:
         measured["start_to_first_page_s"] = served.first_page_s
         yield served
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    out = SHOTS / f"measured.kinds.{backend}.json"
-    old = json.loads(out.read_text()) if out.is_file() else {}
-    out.write_text(json.dumps(old | measured, indent=2) + "\n", encoding="utf-8")
+    record(f"measured.kinds.{backend}", measured)
 
 
 @pytest.fixture
 def lab_page(book: Book, browser: Browser) -> Iterator[Page]:
-    """A tab for one test, closed after it; pages open with ?projector=0 and follow nothing."""
+    """A tab for one test, closed after it, with nothing left in its log or the off-host guard."""
     browser.guard.take()
     page, log = browser.page()
     page.set_default_timeout(60_000)  # a bench or a rolling restart runs for seconds
@@ -145,10 +60,7 @@ def lab_page(book: Book, browser: Browser) -> Iterator[Page]:
 
 
 def shot(card: Locator, name: str) -> None:
-    """The card's picture in reports/book/, which must show a drawn card."""
-    path = SHOTS / f"kinds-{name}.png"
-    screenshot(card, path)  # type: ignore[arg-type]  # a Locator takes the same screenshot options
-    assert blank(path) is None
+    shoot(card, f"kinds-{name}")
 
 
 def run(page: Page, number: int) -> str:
