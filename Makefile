@@ -110,7 +110,7 @@ labs: venv
 handouts: venv
 	$(PY) -m labs handouts $(N)
 
-## book: the labs as web pages on http://127.0.0.1:8800 (PORT=8801 for another; PRESENTER=1 also runs steps that change the stack)
+## book: the labs as web pages on http://127.0.0.1:8800 (PORT=8801 for another; PRESENTER=1 for a room whose other pages follow this machine's, which alone runs steps that change the stack)
 book: venv
 	$(PY) -m labs.book $(if $(PORT),--port $(PORT),) $(if $(PRESENTER),--presenter,)
 
