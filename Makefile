@@ -18,6 +18,10 @@ help:
 deps:
 	scripts/install-debian-deps.sh
 
+## axe: install axe-core, the lab book's accessibility checker, from tools/axe/package-lock.json into ~/.cache/proxylab/npm
+axe:
+	scripts/install-axe.sh
+
 ## venv: create .venv with the pinned Python dependencies, and .venv-fastapi-run for `fastapi run` (lab 15)
 venv: $(VENV)/.installed $(FASTAPI_RUN_VENV)/.installed
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -106,7 +110,7 @@ labs: venv
 handouts: venv
 	$(PY) -m labs handouts $(N)
 
-## book: the labs as web pages on http://127.0.0.1:8800 (PORT=8801 for another; PRESENTER=1 also runs steps that change the stack)
+## book: the labs as web pages on http://127.0.0.1:8800 (PORT=8801 for another; PRESENTER=1 for a room whose other pages follow this machine's, which alone runs steps that change the stack)
 book: venv
 	$(PY) -m labs.book $(if $(PORT),--port $(PORT),) $(if $(PRESENTER),--presenter,)
 
@@ -170,4 +174,4 @@ clean:
 	rm -rf .run reports .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
-.PHONY: oddpaths help deps venv traefik caddy engine engine-down images up down status logs routes check versions lab labs handouts book companion matrix matrix-update spoofing drift screenshots bench bench-smoke test lock clean
+.PHONY: oddpaths help deps venv traefik caddy engine engine-down images up down status logs routes check versions lab labs handouts book axe companion matrix matrix-update spoofing drift screenshots bench bench-smoke test lock clean

@@ -2,7 +2,8 @@
 
   python -m labs.book                  every lab of labs/, on port 8800
   python -m labs.book --port 8801      another port
-  python -m labs.book --presenter      also run the steps that stop, restart or load services
+  python -m labs.book --presenter      a room: this machine's page leads, the others follow it,
+                                       and only it runs the steps that stop, restart or load services
   python -m labs.book --labs DIR       the lab files of DIR instead (a draft, a test's lab)
 
 It listens on 127.0.0.1, or on PROXYLAB_BIND when set (as `make up` publishes the routes), and
@@ -16,10 +17,12 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 
 from labs.book.app import create_app
+from labs.book.room import Room
 from labs.model import LABS_DIR, find_labs, load_lab
 from proxylab.context import connect
 from proxylab.errors import ProxylabError
@@ -56,11 +59,27 @@ def serve(port: int, labs_dir: Path, presenter: bool) -> int:
     app = create_app(connect(), labs_dir, presenter)
     shown = "127.0.0.1" if host == "0.0.0.0" else host
     print(f"the lab book: http://{describe(shown, port)}/  (Ctrl-C stops it)", flush=True)
-    uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning")).run()
+    # No --proxy-headers: the peer address is what tells the presenter from the room (room.py),
+    # and no X-Forwarded-For may replace it.
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", proxy_headers=False)
+    _Book(config, app.state.room).run()
     # uvicorn returns only when a signal told it to stop (it exits by itself when it cannot
     # listen), and re-raises the signal only where the handler it found raises: a book started
     # in the background of a script inherits SIGINT ignored. Either way: stopped by a signal, 130.
     raise KeyboardInterrupt
+
+
+class _Book(uvicorn.Server):
+    """uvicorn's server that, told to stop, also ends the room's follow streams: they never end
+    by themselves, and uvicorn waits for every open response before it exits."""
+
+    def __init__(self, config: uvicorn.Config, room: Room) -> None:
+        super().__init__(config)
+        self.room = room
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        self.room.close()
 
 
 if __name__ == "__main__":

@@ -10,9 +10,11 @@ When: `python -m labs.book` serves it (labs/book/__main__.py); tests use Starlet
 Why: one engine, two faces. The command on a card is `step.action.command(context)`, the runner's
 own (the command shown is the command run); the verdicts and their cells are the runner's and the
 terminal's (labs/present.py). A step whose kind changes the stack (StepKind.changes_the_stack:
-stop, start, restarts, loads) runs only when the book was started with `--presenter`: otherwise
-the API answers 403, whatever the page sends, so nobody reading along stops a service under the
-presenter's feet.
+stop, start, restarts, loads) runs only from the presenter's page (labs/book/room.py: started
+with `--presenter`, asked from this machine, by the book's own page): otherwise the API answers 403,
+whatever the page sends, so nobody reading along stops a service under the presenter's feet.
+`/api/follow` is the room: the presenter's page posts where it is, every page in follow mode
+reads it as a stream of events (room.py).
 """
 
 from __future__ import annotations
@@ -26,12 +28,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from labs.book.hops import picture, route_chain
 from labs.book.reports import report_routes
+from labs.book.room import Room
 from labs.fields import MISSING
 from labs.kinds import KINDS
 from labs.model import LABS_DIR, Lab, Step, find_labs, load_lab
@@ -43,11 +46,12 @@ from proxylab.errors import ProxylabError
 from proxylab.paths import REPORTS_DIR
 
 HERE = Path(__file__).resolve().parent
+# An event the moment it is sent: no cache, and no buffering by a proxy in front (Nginx's header).
+_NO_BUFFERING = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 # Runs come in on Starlette's threads; two presenters' restarts of one stack must not overlap.
 _one_at_a_time = threading.Lock()
 PRESENTER_ONLY = (
-    "step {number} changes the stack ({kind}: it stops, restarts or loads services); the book runs "
-    "such a step only when started with --presenter (`python -m labs.book --presenter`), so readers "
+    "step {number} changes the stack ({kind}: it stops, restarts or loads services): {why}; so readers "
     "cannot stop services under the presenter; `make lab N={lab}` runs it in a terminal"
 )
 
@@ -61,20 +65,24 @@ def create_app(
     templates.globals.update(
         cell=cell, expected_cell=expected_cell, readable_raw=readable_raw, presenter=presenter
     )
+    room = Room(presenter)
 
-    def page(template: str, status: int = 200, **values: Any) -> HTMLResponse:
-        html = templates.get_template(template).render(backend=context.backend.name, **values)
+    def page(template: str, status: int = 200, request: Request | None = None, **values: Any) -> HTMLResponse:
+        rights = room.rights(request) if request else "reader"  # what the page offers; the API decides
+        html = templates.get_template(template).render(backend=context.backend.name, rights=rights, **values)
         return HTMLResponse(html, status)
 
     def index(request: Request) -> Response:
-        return page("index.html", labs=[load_lab(path) for path in find_labs(labs_dir)])
+        return page("index.html", request=request, labs=[load_lab(path) for path in find_labs(labs_dir)])
 
     def lab_page(request: Request) -> Response:
         lab = _lab(labs_dir, request.path_params["name"])
         if lab is None:
-            return page("missing.html", 404, name=request.path_params["name"])
+            return page("missing.html", 404, request, name=request.path_params["name"])
         cards = [_card(step, context) for step in lab.steps]
-        return page("lab.html", lab=lab, cards=cards, runs_here=lab.runs_on(context.backend.name))
+        return page(
+            "lab.html", 200, request, lab=lab, cards=cards, runs_here=lab.runs_on(context.backend.name)
+        )
 
     def run(request: Request) -> Response:
         lab = _lab(labs_dir, request.path_params["name"])
@@ -82,8 +90,9 @@ def create_app(
         if lab is None or not 1 <= number <= len(lab.steps):
             return JSONResponse({"error": f"no step {number} in lab {request.path_params['name']}"}, 404)
         step = lab.steps[number - 1]
-        if KINDS[step.kind].changes_the_stack and not presenter:
-            refusal = PRESENTER_ONLY.format(number=number, kind=step.kind, lab=lab.number)
+        why = room.refusal(request) if KINDS[step.kind].changes_the_stack else None
+        if why:
+            refusal = PRESENTER_ONLY.format(number=number, kind=step.kind, why=why, lab=lab.number)
             return JSONResponse({"refused": refusal}, 403)
         try:
             with _one_at_a_time if KINDS[step.kind].changes_the_stack else nullcontext():
@@ -93,15 +102,37 @@ def create_app(
         html = templates.get_template("result.html").render(result=result, hops=_hops(result, context))
         return JSONResponse({**_jsonable(step_json(result)), "skipped": result.skipped, "html": html})
 
-    return Starlette(
+    async def follow(request: Request) -> Response:
+        return StreamingResponse(room.follow(), media_type="text/event-stream", headers=_NO_BUFFERING)
+
+    async def move(request: Request) -> Response:
+        why = room.refusal(request)
+        if why:
+            return JSONResponse({"refused": f"only the presenter moves the room: {why}"}, 403)
+        try:
+            where = await request.json()
+            name, number = str(where["lab"]), where["step"]
+        except (ValueError, KeyError, TypeError):
+            return JSONResponse({"error": 'the room moves with {"lab": "NN-slug", "step": N}'}, 400)
+        lab = _lab(labs_dir, name)
+        if lab is None or not isinstance(number, int) or not 1 <= number <= len(lab.steps):
+            return JSONResponse({"error": f"no step {number} in lab {name}"}, 404)
+        await room.move(lab.name, number)
+        return JSONResponse(room.position)
+
+    book = Starlette(
         routes=[
             Route("/", index),
             Route("/labs/{name}", lab_page),
             Route("/api/labs/{name}/steps/{number:int}/run", run, methods=["POST"]),
+            Route("/api/follow", follow),
+            Route("/api/follow", move, methods=["POST"]),
             Mount("/reports", routes=report_routes(page, reports_dir)),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ]
     )
+    book.state.room = room  # labs/book/__main__.py ends its follow streams when the book stops
+    return book
 
 
 def _lab(labs_dir: Path, name: str) -> Lab | None:

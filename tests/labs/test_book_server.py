@@ -51,3 +51,29 @@ def test_it_prints_its_url_serves_and_ctrl_c_exits_130() -> None:
         if book.poll() is None:
             book.kill()
             book.wait()
+
+
+def test_ctrl_c_stops_a_room_with_followers_connected() -> None:
+    """A follow stream never ends by itself: without room.close() on the signal, uvicorn would
+    wait for it, and a room with attendees connected could not be stopped with Ctrl-C."""
+    port = free_port()
+    book = subprocess.Popen(
+        [sys.executable, "-m", "labs.book", "--port", str(port), "--presenter"],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for_index(port, timeout_s=10)
+        follower = socket.create_connection(("127.0.0.1", port), timeout=10)
+        follower.sendall(f"GET /api/follow HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+        assert b"text/event-stream" in follower.recv(4096)
+        book.send_signal(signal.SIGINT)
+        assert book.wait(timeout=10) == INTERRUPTED
+        assert book.stderr is not None and "Traceback" not in book.stderr.read()
+        follower.close()
+    finally:
+        if book.poll() is None:
+            book.kill()
+            book.wait()

@@ -10,6 +10,7 @@ function focusStep(index, scroll = true) {
   if (!all.length) return;
   focused = Math.max(0, Math.min(index, all.length - 1));
   all.forEach((step, i) => step.classList.toggle("focused", i === focused));
+  document.dispatchEvent(new CustomEvent("book:focus", { detail: { step: focused + 1 } })); // room.js
   if (!scroll) return;
   all[focused].focus({ preventScroll: true });
   all[focused].scrollIntoView({ block: "start", behavior: "instant" });
@@ -97,7 +98,8 @@ document.addEventListener("keydown", (event) => {
   const keys = {
     j: () => focusStep(focused + 1), ArrowDown: () => focusStep(focused + 1),
     k: () => focusStep(focused - 1), ArrowUp: () => focusStep(focused - 1),
-    r: () => steps()[focused] && runStep(steps()[focused]),
+    // A click, not runStep: a Run this page may not offer (disabled, room.js's rights) stays untried.
+    r: () => steps()[focused]?.querySelector("button.run")?.click(),
     p: toggleProjector,
   };
   if (!keys[event.key]) return;
