@@ -50,6 +50,18 @@ traefik: venv
 caddy: venv
 	$(PY) -c 'from proxylab.proxies.caddy import TOOL; print(TOOL.ensure(TOOL.module_version()))'
 
+## k8s-build: build kube-apiserver and kine from their Go modules, fetch the Gateway API CRDs (cached in ~/.cache/proxylab)
+k8s-build: venv
+	$(PY) -m proxylab.k8s build
+
+## k8s-up: a Kubernetes control plane without nodes on 127.0.0.1:6443 (kine on SQLite), with k8s/ applied; KUBECONFIG=.run/k8s/kubeconfig
+k8s-up: venv
+	$(PY) -m proxylab.k8s up
+
+## k8s-down: stop the control plane; nothing is left running
+k8s-down: venv
+	$(PY) -m proxylab.k8s down
+
 ## engine: a Docker engine where none runs (docker.io, dockerd, Compose v2 built once); Docker Desktop never needs it
 engine:
 	scripts/engine.sh up
@@ -171,7 +183,8 @@ lock: venv
 ## clean: stop the stack, remove generated files and reports (keeps the Traefik build cache)
 clean:
 	-@[ -x $(PY) ] && $(PY) -m proxylab down
+	-@[ -x $(PY) ] && $(PY) -m proxylab.k8s down
 	rm -rf .run reports .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
-.PHONY: oddpaths help deps venv traefik caddy engine engine-down images up down status logs routes check versions lab labs handouts book axe companion matrix matrix-update spoofing drift screenshots bench bench-smoke test lock clean
+.PHONY: oddpaths help deps venv traefik caddy k8s-build k8s-up k8s-down engine engine-down images up down status logs routes check versions lab labs handouts book axe companion matrix matrix-update spoofing drift screenshots bench bench-smoke test lock clean

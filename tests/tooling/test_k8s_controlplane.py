@@ -1,0 +1,140 @@
+"""The Kubernetes control plane: the real kube-apiserver on kine starts, takes k8s/, refuses a
+malformed manifest in its own words, and stops leaving nothing running.
+
+It runs on ports of its own (6543, 2479) and in a folder of its own, so a control plane or a stack
+already running (`make k8s-up`, `make up`) is never touched. The binaries come from `make
+k8s-build` (minutes the first time); without them the test is skipped here and fails on CI.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from proxylab import compose, ports
+from proxylab.errors import ProxylabError
+from proxylab.k8s import TOOLS
+from proxylab.k8s.crds import ensure_gateway_crds
+from proxylab.k8s.manifests import apply_folder, documents
+from proxylab.k8s.plane import ControlPlane
+from proxylab.native.processes import is_alive
+from proxylab.paths import REPO
+
+pytestmark = pytest.mark.lifecycle
+APISERVER_PORT, KINE_PORT = 6543, 2479
+MANIFESTS = REPO / "k8s" / "compose"
+
+
+def _missing() -> list[str]:
+    return [tool.name for tool in TOOLS if not tool.binary_path(tool.module_version()).is_file()]
+
+
+@pytest.fixture(scope="module")
+def plane(tmp_path_factory: pytest.TempPathFactory):
+    missing = _missing()
+    if missing:
+        message = f"{', '.join(missing)} not built: run `make k8s-build` (minutes the first time)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    if shutil.which("go") is None:
+        pytest.skip("no Go toolchain: the Gateway API CRDs come from its module cache")
+    busy = [port for port in (APISERVER_PORT, KINE_PORT) if ports.listening("127.0.0.1", port)]
+    assert not busy, f"ports {busy} are in use before the control plane's test starts"
+    started = ControlPlane(tmp_path_factory.mktemp("k8s"), APISERVER_PORT, KINE_PORT)
+    started.up(log=lambda line: None)
+    recorded = dict(started._read())
+    yield started
+    started.down()
+    # Nothing outlives it: neither process, nor either port.
+    alive = [name for name, entry in recorded.items() if is_alive(entry["pid"], entry["started"])]
+    assert not alive, f"{alive} still run after down()"
+    assert not any(ports.listening("127.0.0.1", port) for port in (APISERVER_PORT, KINE_PORT))
+
+
+def test_the_manifests_and_the_gateway_crds_are_applied_and_read_back(plane: ControlPlane) -> None:
+    """A failure here: the API server does not take what k8s/ says (or the CRDs Traefik's
+    kubernetesGateway provider needs), so no provider could route by it."""
+    with plane.api() as api:
+        crds = apply_folder(api, ensure_gateway_crds())
+        assert "httproutes.gateway.networking.k8s.io" in {crd["metadata"]["name"] for crd in crds}
+        applied = apply_folder(api, MANIFESTS)
+        assert len(applied) == len(list(documents(MANIFESTS)))
+        for document in documents(MANIFESTS):
+            body = document.body
+            stored = api.read(body["apiVersion"], body["kind"], body["metadata"]["name"], document.namespace)
+            assert stored["metadata"]["uid"], f"{document.name} was not stored"
+        # A Gateway API kind is served once its CRD is: the API server knows what an HTTPRoute is.
+        assert api.resource("gateway.networking.k8s.io/v1", "HTTPRoute", wait=15).plural == "httproutes"
+
+
+def test_endpoint_slices_name_the_apps_lab_addresses() -> None:
+    """k8s/ repeats each app's address in the lab network; a failure: compose.yaml moved an app
+    and the EndpointSlice would send a provider's traffic to an address where nothing listens."""
+    stack = compose.load()
+    slices = [d.body for d in documents(MANIFESTS) if d.body["kind"] == "EndpointSlice"]
+    assert slices
+    for endpoint_slice in slices:
+        service = stack.services[endpoint_slice["metadata"]["labels"]["kubernetes.io/service-name"]]
+        addresses = {a for endpoint in endpoint_slice["endpoints"] for a in endpoint["addresses"]}
+        assert addresses == {service.ipv4_address}
+
+
+@pytest.mark.parametrize(
+    ("case", "document", "words"),
+    [
+        # A port out of range: validation names the field and the range.
+        ("a port out of range", {"kind": "Service", "spec": {"ports": [{"port": 70000}]}}, "65535"),
+        # An Ingress path without its pathType, which networking.k8s.io/v1 requires.
+        (
+            "an Ingress path without pathType",
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "Ingress",
+                "spec": {
+                    "rules": [
+                        {
+                            "http": {
+                                "paths": [
+                                    {
+                                        "path": "/api/v1",
+                                        "backend": {"service": {"name": "x", "port": {"number": 8000}}},
+                                    }
+                                ]
+                            }
+                        }
+                    ]
+                },
+            },
+            "pathType: Required value",
+        ),
+        # The native apps' addresses: validation refuses loopback endpoints (issue 30).
+        (
+            "a loopback endpoint",
+            {
+                "apiVersion": "discovery.k8s.io/v1",
+                "kind": "EndpointSlice",
+                "addressType": "IPv4",
+                "endpoints": [{"addresses": ["127.30.0.10"]}],
+            },
+            "loopback",
+        ),
+    ],
+)
+def test_a_malformed_manifest_gets_the_api_servers_own_error(
+    plane: ControlPlane, tmp_path: Path, case: str, document: dict, words: str
+) -> None:
+    """A failure: proxylab validated (or swallowed) a manifest itself instead of passing on the
+    API server's error, which names the field as `kubectl apply` would."""
+    body = {"apiVersion": "v1", "metadata": {"name": "broken"}, **document}
+    (tmp_path / "broken.yaml").write_text(yaml.safe_dump(body))
+    (tmp_path / "kustomization.yaml").write_text("namespace: default\nresources: [broken.yaml]\n")
+    with plane.api() as api, pytest.raises(ProxylabError) as refused:
+        apply_folder(api, tmp_path)
+    text = refused.value.render()
+    assert "the API server refused it: 4" in text, text
+    assert words in text and f"{document['kind']}/broken" in text, text
