@@ -50,15 +50,15 @@ traefik: venv
 caddy: venv
 	$(PY) -c 'from proxylab.proxies.caddy import TOOL; print(TOOL.ensure(TOOL.module_version()))'
 
-## k8s-build: build kube-apiserver and kine from their Go modules, fetch the Gateway API CRDs (cached in ~/.cache/proxylab)
+## k8s-build: build kube-apiserver, kine and Traefik from their Go modules, copy the Gateway API and Traefik CRDs (cached in ~/.cache/proxylab)
 k8s-build: venv
 	$(PY) -m proxylab.k8s build
 
-## k8s-up: a Kubernetes control plane without nodes on 127.0.0.1:6443 (kine on SQLite), with k8s/ applied; KUBECONFIG=.run/k8s/kubeconfig
+## k8s-up: a Kubernetes control plane without nodes on 127.0.0.1:6443 (kine on SQLite), k8s/ applied, Traefik's Kubernetes providers on 94xx
 k8s-up: venv
 	$(PY) -m proxylab.k8s up
 
-## k8s-down: stop the control plane; nothing is left running
+## k8s-down: stop the control plane and its Traefik; nothing is left running
 k8s-down: venv
 	$(PY) -m proxylab.k8s down
 

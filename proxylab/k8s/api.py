@@ -77,7 +77,8 @@ class Api:
             time.sleep(0.25)
         found = self._resources.get((api_version, kind))
         if found is None:
-            raise ApiRefused(404, "NotFound", f"the API server serves no kind {kind} in {api_version}")
+            served = f"the API server serves no {kind} in {api_version} (is its CRD applied?)"
+            raise ApiRefused(404, "NotFound", served)
         return found
 
     def apply(self, document: dict, namespace: str | None = None, wait: float = 0.0) -> dict:

@@ -1,9 +1,11 @@
 """Starting and stopping the control plane: kine, then kube-apiserver, then readiness.
 
-What: `ControlPlane(folder, apiserver_port, kine_port)` starts kine on SQLite (folder/state.db)
-and kube-apiserver against it, both on 127.0.0.1 only, records each process (pid and kernel start
-time, as the native backend does: native/processes.py) in folder/processes.json, waits for the
-API server's /readyz, and stops both (API server first) leaving nothing running.
+What: `ControlPlane(folder, apiserver_port, kine_port)` starts kine on SQLite (folder/state.db,
+new at each start) and kube-apiserver against it, both on 127.0.0.1 only, records each process
+(pid and kernel start time, as the native backend does: native/processes.py) in
+folder/processes.json, waits for the API server's /readyz; `start_traefik` adds Traefik with its
+Kubernetes providers (routing.py); `down` stops them all (Traefik, the API server, the store),
+leaving nothing running.
 When: `python -m proxylab.k8s up|down` (make k8s-up / k8s-down) on 6443 and 2379; the control
 plane's test on ports of its own, so it never meets a running stack.
 Why these flags: there are no nodes and no controllers. `--endpoint-reconciler-type=none`: the
@@ -26,7 +28,7 @@ import httpx
 
 from proxylab import ports
 from proxylab.errors import ProxylabError
-from proxylab.k8s import KINE, KUBE_APISERVER
+from proxylab.k8s import KINE, KUBE_APISERVER, routing
 from proxylab.k8s.api import Api
 from proxylab.k8s.pki import Credentials, ensure_credentials
 from proxylab.native.processes import is_alive, start_time, stop_group
@@ -71,6 +73,10 @@ class ControlPlane:
         kine = KINE.ensure(KINE.module_version(), log)
         apiserver = KUBE_APISERVER.ensure(KUBE_APISERVER.module_version(), log)
         credentials = ensure_credentials(self.folder, self.apiserver_port)
+        # A fresh store each time: it holds only what proxylab applies, and objects of a former run
+        # (the other backend's ClusterIPs, which may not change once set) would refuse this one's.
+        for stale in self.folder.glob("state.db*"):
+            stale.unlink()
         started = time.monotonic()
         processes = {"kine": self._start("kine", self._kine_argv(kine))}
         self._write(processes)
@@ -84,11 +90,21 @@ class ControlPlane:
             raise
         return time.monotonic() - started
 
+    def start_traefik(self, log=print) -> float:
+        """Start Traefik with its Kubernetes providers watching this plane (routing.py)."""
+        started = time.monotonic()
+        processes = self._read()
+        processes["traefik"] = self._start("traefik", routing.argv(self.folder, self.server, log))
+        self._write(processes)
+        entry = processes["traefik"]
+        routing.wait_ready(lambda: is_alive(entry["pid"], entry["started"]))
+        return time.monotonic() - started
+
     def down(self) -> list[str]:
-        """Stop the API server, then its store; the names of what was stopped."""
+        """Stop Traefik, the API server, then its store; the names of what was stopped."""
         stopped = []
         recorded = self._read()
-        for name in ("kube-apiserver", "kine"):
+        for name in ("traefik", "kube-apiserver", "kine"):
             entry = recorded.get(name)
             if entry and is_alive(entry["pid"], entry["started"]):
                 stop_group(entry["pid"], entry["started"], signal.SIGTERM)

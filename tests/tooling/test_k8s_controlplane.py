@@ -18,7 +18,7 @@ import yaml
 from proxylab import compose, ports
 from proxylab.errors import ProxylabError
 from proxylab.k8s import TOOLS
-from proxylab.k8s.crds import ensure_gateway_crds
+from proxylab.k8s.crds import ensure_crds
 from proxylab.k8s.manifests import apply_folder, documents
 from proxylab.k8s.plane import ControlPlane
 from proxylab.native.processes import is_alive
@@ -56,12 +56,12 @@ def plane(tmp_path_factory: pytest.TempPathFactory):
     assert not any(ports.listening("127.0.0.1", port) for port in (APISERVER_PORT, KINE_PORT))
 
 
-def test_the_manifests_and_the_gateway_crds_are_applied_and_read_back(plane: ControlPlane) -> None:
+def test_the_manifests_and_the_crds_are_applied_and_read_back(plane: ControlPlane) -> None:
     """A failure here: the API server does not take what k8s/ says (or the CRDs Traefik's
-    kubernetesGateway provider needs), so no provider could route by it."""
+    kubernetesGateway and kubernetesCRD providers need), so no provider could route by it."""
     with plane.api() as api:
-        crds = apply_folder(api, ensure_gateway_crds())
-        assert "httproutes.gateway.networking.k8s.io" in {crd["metadata"]["name"] for crd in crds}
+        crds = [crd["metadata"]["name"] for folder in ensure_crds() for crd in apply_folder(api, folder)]
+        assert {"httproutes.gateway.networking.k8s.io", "middlewares.traefik.io"} <= set(crds)
         applied = apply_folder(api, MANIFESTS)
         assert len(applied) == len(list(documents(MANIFESTS)))
         for document in documents(MANIFESTS):
@@ -82,6 +82,17 @@ def test_endpoint_slices_name_the_apps_lab_addresses() -> None:
         service = stack.services[endpoint_slice["metadata"]["labels"]["kubernetes.io/service-name"]]
         addresses = {a for endpoint in endpoint_slice["endpoints"] for a in endpoint["addresses"]}
         assert addresses == {service.ipv4_address}
+
+
+def test_native_cluster_ips_are_the_apps_native_addresses() -> None:
+    """k8s/native gives each Service the app's native address (172.30.0.N as 127.30.0.N) as its
+    ClusterIP, where Traefik sends; a failure: an app moved and its route would lead nowhere."""
+    stack = compose.load()
+    services = [d.body for d in documents(REPO / "k8s" / "native") if d.body["kind"] == "Service"]
+    assert services
+    for service in services:
+        address = stack.services[service["metadata"]["name"]].ipv4_address
+        assert service["spec"]["clusterIP"] == address.replace("172.30.0.", "127.30.0.", 1)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,137 @@
+"""Traefik's Kubernetes providers route by the objects in k8s/, as the real API server stored them.
+
+The control plane (ports 6543, 2479), Traefik on 94xx (traefik-k8s/traefik.yml) and two apps of
+the test's own on 127.31.0.10 and .11 (the stack's 127.30.0.N moved to a network the stack never
+uses, so a running stack is never touched) take k8s/native with its addresses moved the same way.
+A failure names the provider and the route that no longer does what k8s/ says.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from proxylab import ports
+from proxylab.k8s import TOOLS
+from proxylab.k8s.crds import ensure_crds
+from proxylab.k8s.manifests import apply_folder
+from proxylab.k8s.plane import ControlPlane
+from proxylab.native.processes import start_time, stop_group
+from proxylab.paths import REPO
+from proxylab.proxies.traefik import TOOL as TRAEFIK
+
+pytestmark = pytest.mark.lifecycle
+APISERVER_PORT, KINE_PORT = 6543, 2479
+TRAEFIK_PORTS = (9402, 9411, 9412, 9421, 9422, 9490)
+# The test's apps: compose.yaml's app-plain and app-server-root-path, moved from 127.30.0.N.
+APPS = {
+    "app-plain": ("127.31.0.10", []),
+    "app-server-root-path": ("127.31.0.11", ["--root-path", "/api/v1"]),
+}
+
+
+def _moved(folder: Path) -> Path:
+    """k8s/base and k8s/native with 127.30.0.N as 127.31.0.N."""
+    for part in ("base", "native"):
+        shutil.copytree(REPO / "k8s" / part, folder / part)
+    apps = folder / "native" / "apps.yaml"
+    apps.write_text(apps.read_text().replace("127.30.0.", "127.31.0."))
+    return folder / "native"
+
+
+@pytest.fixture(scope="module")
+def routes(tmp_path_factory: pytest.TempPathFactory):
+    missing = [
+        tool.name for tool in (*TOOLS, TRAEFIK) if not tool.binary_path(tool.module_version()).is_file()
+    ]
+    if missing:
+        message = f"{', '.join(missing)} not built: run `make k8s-build`"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    busy = [p for p in (APISERVER_PORT, KINE_PORT, *TRAEFIK_PORTS) if ports.listening("127.0.0.1", p)]
+    if busy and not os.environ.get("CI"):
+        pytest.skip(f"ports {busy} are in use (`make k8s-down` stops a control plane of yours)")
+    assert not busy, f"ports {busy} are in use before the routing test starts"
+    root = tmp_path_factory.mktemp("k8s-routing")
+    apps = [_start_app(name, address, extra, root) for name, (address, extra) in APPS.items()]
+    plane = ControlPlane(root / "run", APISERVER_PORT, KINE_PORT)
+    try:
+        plane.up(log=lambda line: None)
+        with plane.api() as api:
+            for folder in ensure_crds():
+                apply_folder(api, folder)
+            apply_folder(api, _moved(root / "manifests"))
+        plane.start_traefik(log=lambda line: None)
+        for port in (9411, 9412, 9421, 9422):
+            _wait_served(f"http://127.0.0.1:{port}/api/v1/app")
+        yield
+    finally:
+        plane.down()
+        for pid, began in apps:
+            stop_group(pid, began, signal.SIGTERM, grace=5)
+    assert not any(ports.listening("127.0.0.1", p) for p in (APISERVER_PORT, KINE_PORT, *TRAEFIK_PORTS))
+
+
+def _start_app(name: str, address: str, extra: list[str], root: Path) -> tuple[int, int]:
+    """uvicorn with the echo app on `address`:8000; its pid and kernel start time."""
+    argv = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", address, "--port", "8000", *extra]
+    env = {**os.environ, "PROXYLAB_INSTANCE": name, "FORWARDED_ALLOW_IPS": "127.0.0.1"}
+    with (root / f"{name}.log").open("w") as log:
+        child = subprocess.Popen(
+            argv, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    return child.pid, start_time(child.pid) or 0
+
+
+def _wait_served(url: str, timeout: float = 20.0) -> None:
+    """Until Traefik serves a router from the objects (the providers sync after it starts)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.25)
+    pytest.fail(f"{url} was not served {timeout:.0f} s after Traefik started")
+
+
+# (port, provider, app, path the app sees, X-Forwarded-Prefix it gets)
+ROUTED = [
+    # A plain Ingress and Traefik's StripPrefix Middleware (kubernetesIngress + kubernetesCRD).
+    (9411, "kubernetesIngress", "app-plain", "/app", "/api/v1"),
+    (9412, "kubernetesIngress", "app-server-root-path", "/api/v1/app", "/api/v1"),
+    # HTTPRoute, URLRewrite ReplacePrefixMatch "/": rewritten, and no X-Forwarded-Prefix is sent.
+    (9421, "kubernetesGateway", "app-plain", "/app", None),
+    (9422, "kubernetesGateway", "app-server-root-path", "/api/v1/app", None),
+]
+
+
+@pytest.mark.parametrize("route", ROUTED, ids=[f"{port}-{provider}" for port, provider, *_ in ROUTED])
+def test_a_provider_routes_by_the_objects(routes, route: tuple) -> None:
+    """A failure: the provider no longer routes /api/v1/app as the object on this port says."""
+    port, provider, app, path, prefix = route
+    answer = httpx.get(f"http://127.0.0.1:{port}/api/v1/app", timeout=5)
+    assert answer.status_code == 200, f"{provider} on {port}: {answer.status_code} {answer.text[:200]}"
+    echo = answer.json()
+    assert (echo["instance"], echo["path"]) == (app, path), f"{provider} on {port}"
+    assert echo["forwarded_headers"].get("x-forwarded-prefix") == prefix, f"{provider} on {port}"
+
+
+def test_the_ingress_nginx_provider_ignores_rewrite_target(routes) -> None:
+    """Traefik v3.6.12 lists rewrite-target and x-forwarded-prefix among the Ingress-NGINX
+    provider's unsupported annotations: the app gets /api/v1/app as sent, as if asked directly.
+    A failure means Traefik now rewrites (v3.7 implements them): the lesson must change."""
+    through = httpx.get("http://127.0.0.1:9402/api/v1/app", timeout=5)
+    direct = httpx.get(f"http://{APPS['app-server-root-path'][0]}:8000/api/v1/app", timeout=5)
+    assert through.headers["x-proxylab-instance"] == "app-server-root-path"
+    assert (through.status_code, through.json()) == (direct.status_code, direct.json())
