@@ -74,17 +74,20 @@ engine-down:
 images: traefik caddy releases
 	PY=$(PY) scripts/debian-images.sh
 
-## up: start the stack (Compose if a Docker engine answers, else native processes) and wait for health
+## up: start the stack (Compose if a Docker engine answers, else native processes) and wait for health; K8S=1 adds make k8s-up
 # The stack itself needs no Debian package of the host's: Nginx, HAProxy and Redis are unpacked
 # at their pinned versions and Traefik and Caddy built (`make up` does both, the routes that need
 # no build answering meanwhile). Chromium and wrk come with `make test`, `make screenshots`,
 # `make bench` and `make doctor`, which use them.
+# K8S=1 also starts the Kubernetes control plane and Traefik's providers on it (make k8s-up).
 up: venv
 	$(PY) -m proxylab up
+	$(if $(K8S),$(PY) -m proxylab.k8s up,)
 
 ## down: stop every service; nothing is left running or listening
 down: venv
 	$(PY) -m proxylab down
+	@$(PY) -m proxylab.k8s down --quiet
 
 ## status: each service, where it listens, and its health
 status: venv

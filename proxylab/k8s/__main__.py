@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kine-port", type=int, default=2379)
     parser.add_argument("--run-dir", type=Path, default=RUN_DIR / "k8s")
     parser.add_argument("--no-traefik", action="store_true", help="the control plane alone")
+    parser.add_argument("--quiet", action="store_true", help="down: say nothing when nothing ran")
     args = parser.parse_args(argv)
     plane = ControlPlane(args.run_dir, args.apiserver_port, args.kine_port)
     return run_main(lambda: COMMANDS[args.command](plane, args), sigterm=args.command == "up")
@@ -92,7 +93,10 @@ def apply(plane: ControlPlane, args: argparse.Namespace) -> int:
 
 def down(plane: ControlPlane, args: argparse.Namespace) -> int:
     stopped = plane.down()
-    print("stopped " + ", ".join(stopped) if stopped else "the control plane was not running")
+    if stopped:
+        print("stopped " + ", ".join(stopped))
+    elif not args.quiet:
+        print("the control plane was not running")
     return OK
 
 

@@ -30,11 +30,12 @@ from proxylab.proxies.traefik import TOOL as TRAEFIK
 
 pytestmark = pytest.mark.lifecycle
 APISERVER_PORT, KINE_PORT = 6543, 2479
-TRAEFIK_PORTS = (9402, 9411, 9412, 9421, 9422, 9490)
+TRAEFIK_PORTS = (9402, 9411, 9412, 9416, 9421, 9422, 9426, 9490)
 # The test's apps: compose.yaml's app-plain and app-server-root-path, moved from 127.30.0.N.
 APPS = {
     "app-plain": ("127.31.0.10", []),
     "app-server-root-path": ("127.31.0.11", ["--root-path", "/api/v1"]),
+    "app-forwarded-prefix": ("127.31.0.40", []),
 }
 
 
@@ -71,7 +72,7 @@ def routes(tmp_path_factory: pytest.TempPathFactory):
                 apply_folder(api, folder)
             apply_folder(api, _moved(root / "manifests"))
         plane.start_traefik(log=lambda line: None)
-        for port in (9411, 9412, 9421, 9422):
+        for port in (9411, 9412, 9416, 9421, 9422, 9426):
             _wait_served(f"http://127.0.0.1:{port}/api/v1/app")
         yield
     finally:
@@ -85,6 +86,8 @@ def _start_app(name: str, address: str, extra: list[str], root: Path) -> tuple[i
     """uvicorn with the echo app on `address`:8000; its pid and kernel start time."""
     argv = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", address, "--port", "8000", *extra]
     env = {**os.environ, "PROXYLAB_INSTANCE": name, "FORWARDED_ALLOW_IPS": "127.0.0.1"}
+    if name == "app-forwarded-prefix":  # compose.yaml's: tutorial005, anyone's header believed
+        env["PROXYLAB_FORWARDED_PREFIX"] = "docs"
     with (root / f"{name}.log").open("w") as log:
         child = subprocess.Popen(
             argv, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -105,26 +108,31 @@ def _wait_served(url: str, timeout: float = 20.0) -> None:
     pytest.fail(f"{url} was not served {timeout:.0f} s after Traefik started")
 
 
-# (port, provider, app, path the app sees, X-Forwarded-Prefix it gets)
+# (port, provider, app, its request path (root_path included), X-Forwarded-Prefix it gets, its root_path)
 ROUTED = [
     # A plain Ingress and Traefik's StripPrefix Middleware (kubernetesIngress + kubernetesCRD).
-    (9411, "kubernetesIngress", "app-plain", "/app", "/api/v1"),
-    (9412, "kubernetesIngress", "app-server-root-path", "/api/v1/app", "/api/v1"),
-    # HTTPRoute, URLRewrite ReplacePrefixMatch "/": rewritten, and no X-Forwarded-Prefix is sent.
-    (9421, "kubernetesGateway", "app-plain", "/app", None),
-    (9422, "kubernetesGateway", "app-server-root-path", "/api/v1/app", None),
+    (9411, "kubernetesIngress", "app-plain", "/app", "/api/v1", ""),
+    (9412, "kubernetesIngress", "app-server-root-path", "/api/v1/app", "/api/v1", "/api/v1"),
+    # tutorial005 learns the prefix from the header StripPrefix sends.
+    (9416, "kubernetesIngress", "app-forwarded-prefix", "/app", "/api/v1", "/api/v1"),
+    # HTTPRoute, URLRewrite ReplacePrefixMatch "/": rewritten, and no X-Forwarded-Prefix is sent...
+    (9421, "kubernetesGateway", "app-plain", "/app", None, ""),
+    (9422, "kubernetesGateway", "app-server-root-path", "/api/v1/app", None, "/api/v1"),
+    # ...so tutorial005 learns no prefix: its docs would ask for /openapi.json, outside /api/v1.
+    (9426, "kubernetesGateway", "app-forwarded-prefix", "/app", None, ""),
 ]
 
 
 @pytest.mark.parametrize("route", ROUTED, ids=[f"{port}-{provider}" for port, provider, *_ in ROUTED])
 def test_a_provider_routes_by_the_objects(routes, route: tuple) -> None:
     """A failure: the provider no longer routes /api/v1/app as the object on this port says."""
-    port, provider, app, path, prefix = route
+    port, provider, app, path, prefix, root_path = route
     answer = httpx.get(f"http://127.0.0.1:{port}/api/v1/app", timeout=5)
     assert answer.status_code == 200, f"{provider} on {port}: {answer.status_code} {answer.text[:200]}"
     echo = answer.json()
     assert (echo["instance"], echo["path"]) == (app, path), f"{provider} on {port}"
     assert echo["forwarded_headers"].get("x-forwarded-prefix") == prefix, f"{provider} on {port}"
+    assert echo["root_path"] == root_path, f"{provider} on {port}"
 
 
 def test_the_ingress_nginx_provider_ignores_rewrite_target(routes) -> None:
@@ -135,3 +143,21 @@ def test_the_ingress_nginx_provider_ignores_rewrite_target(routes) -> None:
     direct = httpx.get(f"http://{APPS['app-server-root-path'][0]}:8000/api/v1/app", timeout=5)
     assert through.headers["x-proxylab-instance"] == "app-server-root-path"
     assert (through.status_code, through.json()) == (direct.status_code, direct.json())
+
+
+# (port, provider, what a client asks, the status, the app that answers or None for Traefik's own)
+PREFIX_EDGES = [
+    # Ingress pathType Prefix is element-wise in the spec; Traefik's Ingress provider matches by
+    # characters unless strictPrefixMatching: /api/v1x reaches the app, stripped to /x.
+    (9411, "kubernetesIngress", "/api/v1x", "app-plain"),
+    # The Gateway provider's PathPrefix is element-wise: /api/v1x is no route (Traefik's 404).
+    (9421, "kubernetesGateway", "/api/v1x", None),
+]
+
+
+@pytest.mark.parametrize("edge", PREFIX_EDGES, ids=[f"{port}-{path}" for port, _, path, _ in PREFIX_EDGES])
+def test_a_prefix_matches_as_each_provider_reads_it(routes, edge: tuple) -> None:
+    """A failure: the provider's prefix matching changed (a Traefik upgrade, strictPrefixMatching)."""
+    port, provider, path, app = edge
+    answer = httpx.get(f"http://127.0.0.1:{port}{path}", timeout=5)
+    assert answer.headers.get("x-proxylab-instance") == app, f"{provider} on {port} for {path}"
