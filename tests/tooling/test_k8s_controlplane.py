@@ -84,6 +84,24 @@ def test_endpoint_slices_name_the_apps_lab_addresses() -> None:
         assert addresses == {service.ipv4_address}
 
 
+def test_a_kustomization_proxylab_cannot_apply_is_refused_by_name(tmp_path: Path) -> None:
+    """proxylab applies `resources` and `namespace` only; a failure: a patch or generator would be
+    skipped without a word, and the objects applied would not be the ones written."""
+    (tmp_path / "kustomization.yaml").write_text("resources: []\npatches: [{path: p.yaml}]\n")
+    with pytest.raises(ProxylabError) as refused:
+        list(documents(tmp_path))
+    assert "patches" in refused.value.render() and "kubectl apply -k" in refused.value.render()
+
+
+def test_each_backends_objects_come_in_the_order_they_are_listed() -> None:
+    """The namespace and the classes before what uses them, the base before each backend's
+    Services: a failure means an object would be applied before the one it needs."""
+    for backend in ("native", "compose"):
+        kinds = [d.body["kind"] for d in documents(REPO / "k8s" / backend)]
+        assert kinds[0] == "Namespace" and kinds.index("IngressClass") < kinds.index("Ingress")
+        assert kinds[-1] in ("Service", "EndpointSlice"), kinds
+
+
 def test_native_cluster_ips_are_the_apps_native_addresses() -> None:
     """k8s/native gives each Service the app's native address (172.30.0.N as 127.30.0.N) as its
     ClusterIP, where Traefik sends; a failure: an app moved and its route would lead nowhere."""

@@ -74,7 +74,7 @@ def routes(tmp_path_factory: pytest.TempPathFactory):
         plane.start_traefik(log=lambda line: None)
         for port in (9411, 9412, 9416, 9421, 9422, 9426):
             _wait_served(f"http://127.0.0.1:{port}/api/v1/app")
-        yield
+        yield plane
     finally:
         plane.down()
         for pid, began in apps:
@@ -185,3 +185,20 @@ def test_replace_prefix_match_at_its_edges(routes, port: int, asked: str, sent: 
     answer = httpx.get(f"http://127.0.0.1:{port}{asked}", timeout=5)
     assert answer.headers.get("x-proxylab-instance") == "app-plain", answer.text[:200]
     assert answer.json()["path"] == sent
+
+
+def test_traefik_writes_the_gateway_api_status_back(routes: ControlPlane) -> None:
+    """A Gateway controller reports through the API server: the Gateway Programmed, each HTTPRoute
+    Accepted by it. A failure: Traefik no longer claims the objects (`kubectl get httproute` would
+    show no parent), though it may still route."""
+    with routes.api() as api:
+        gateway = api.read("gateway.networking.k8s.io/v1", "Gateway", "proxylab", "proxylab")
+        assert _condition(gateway["status"]["conditions"], "Programmed") == "True", gateway["status"]
+        route = api.read("gateway.networking.k8s.io/v1", "HTTPRoute", "rewrite-to-app-plain", "proxylab")
+        parents = route["status"]["parents"]
+        assert parents and parents[0]["controllerName"] == "traefik.io/gateway-controller"
+        assert _condition(parents[0]["conditions"], "Accepted") == "True", parents
+
+
+def _condition(conditions: list[dict], kind: str) -> str | None:
+    return next((c["status"] for c in conditions if c["type"] == kind), None)
