@@ -202,3 +202,75 @@ def test_traefik_writes_the_gateway_api_status_back(routes: ControlPlane) -> Non
 
 def _condition(conditions: list[dict], kind: str) -> str | None:
     return next((c["status"] for c in conditions if c["type"] == kind), None)
+
+
+# The other way to name a loopback app, kept out of k8s/: an ExternalName Service to its address.
+BACKEND = {"service": {"name": "external-app-plain", "port": {"number": 8000}}}
+EXTERNAL_NAME = [
+    {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "external-app-plain"},
+        "spec": {"type": "ExternalName", "externalName": APPS["app-plain"][0], "ports": [{"port": 8000}]},
+    },
+    *(
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "metadata": {"name": f"external-{klass}", "annotations": annotations},
+            "spec": {
+                "ingressClassName": klass,
+                "rules": [
+                    {"http": {"paths": [{"path": "/external", "pathType": "Prefix", "backend": BACKEND}]}}
+                ],
+            },
+        }
+        for klass, annotations in (
+            (
+                "traefik",
+                {"traefik.ingress.kubernetes.io/router.entrypoints": "k8s-ingress-strip-to-app-plain"},
+            ),
+            ("nginx", {}),
+        )
+    ),
+    {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "HTTPRoute",
+        "metadata": {"name": "external"},
+        "spec": {
+            "parentRefs": [{"name": "proxylab", "sectionName": "rewrite-v2-to-app-plain"}],
+            "rules": [
+                {
+                    "matches": [{"path": {"type": "PathPrefix", "value": "/external"}}],
+                    "backendRefs": [{"name": "external-app-plain", "port": 8000}],
+                }
+            ],
+        },
+    },
+]
+
+
+def test_an_external_name_serves_the_ingress_providers_not_the_gateway(routes: ControlPlane) -> None:
+    """Why k8s/native uses ClusterIPs: an ExternalName Service to the app's loopback address takes
+    both Ingress providers there (9411, 9402), but the Gateway provider refuses it (its HTTPRoute's
+    ResolvedRefs is False; 9431 answers 500). A failure: a provider changed its mind."""
+    with routes.api() as api:
+        for document in EXTERNAL_NAME:
+            api.apply(document, "proxylab")
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            answers = {
+                port: httpx.get(f"http://127.0.0.1:{port}/external", timeout=5) for port in (9411, 9402, 9431)
+            }
+            if all(
+                a.headers.get("x-proxylab-instance") == "app-plain" for a in (answers[9411], answers[9402])
+            ):
+                break
+            time.sleep(0.25)
+        assert answers[9411].headers.get("x-proxylab-instance") == "app-plain"
+        assert answers[9402].headers.get("x-proxylab-instance") == "app-plain"
+        assert answers[9431].status_code == 500
+        route = api.read("gateway.networking.k8s.io/v1", "HTTPRoute", "external", "proxylab")
+        conditions = route["status"]["parents"][0]["conditions"]
+        refused = next(c for c in conditions if c["type"] == "ResolvedRefs")
+        assert refused["status"] == "False" and "ExternalName is not supported" in refused["message"]
