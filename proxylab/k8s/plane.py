@@ -74,7 +74,7 @@ class ControlPlane:
         apiserver = KUBE_APISERVER.ensure(KUBE_APISERVER.module_version(), log)
         credentials = ensure_credentials(self.folder, self.apiserver_port)
         # A fresh store each time: it holds only what proxylab applies, and objects of a former run
-        # (the other backend's ClusterIPs, which may not change once set) would refuse this one's.
+        # (the other backend's EndpointSlices, whose addressType may not change) would refuse this one's.
         for stale in self.folder.glob("state.db*"):
             stale.unlink()
         started = time.monotonic()

@@ -21,6 +21,7 @@ from proxylab.k8s import TOOLS
 from proxylab.k8s.crds import ensure_crds
 from proxylab.k8s.manifests import apply_folder, documents
 from proxylab.k8s.plane import ControlPlane
+from proxylab.native.addresses import NativeAddresses
 from proxylab.native.processes import is_alive
 from proxylab.paths import REPO
 
@@ -102,15 +103,18 @@ def test_each_backends_objects_come_in_the_order_they_are_listed() -> None:
         assert kinds[-1] in ("Service", "EndpointSlice"), kinds
 
 
-def test_native_cluster_ips_are_the_apps_native_addresses() -> None:
-    """k8s/native gives each Service the app's native address (172.30.0.N as 127.30.0.N) as its
-    ClusterIP, where Traefik sends; a failure: an app moved and its route would lead nowhere."""
+def test_native_endpoint_slices_name_where_the_native_backend_runs_each_app() -> None:
+    """k8s/native names each app where the native backend listens (127.0.0.1:8001 for app-plain,
+    whose port is published); a failure: the backend moved an app and its route leads nowhere."""
     stack = compose.load()
-    services = [d.body for d in documents(REPO / "k8s" / "native") if d.body["kind"] == "Service"]
-    assert services
-    for service in services:
-        address = stack.services[service["metadata"]["name"]].ipv4_address
-        assert service["spec"]["clusterIP"] == address.replace("172.30.0.", "127.30.0.", 1)
+    native = NativeAddresses(stack)
+    slices = [d.body for d in documents(REPO / "k8s" / "native") if d.body["kind"] == "EndpointSlice"]
+    assert slices
+    for endpoint_slice in slices:
+        name = endpoint_slice["metadata"]["labels"]["kubernetes.io/service-name"]
+        address, port = native.bind(name, stack.services[name].server_port)
+        assert endpoint_slice["endpoints"][0]["addresses"] == [address]
+        assert endpoint_slice["ports"][0]["port"] == port
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,8 @@
 """Traefik's Kubernetes providers route by the objects in k8s/, as the real API server stored them.
 
-The control plane (ports 6543, 2479), Traefik on 94xx (traefik-k8s/traefik.yml) and two apps of
-the test's own on 127.31.0.10 and .11 (the stack's 127.30.0.N moved to a network the stack never
-uses, so a running stack is never touched) take k8s/native with its addresses moved the same way.
+The control plane (ports 6543, 2479), Traefik on 94xx (traefik-k8s/traefik.yml) and three apps of
+the test's own on 127.31.0.N (a network the stack never uses, so a running stack is never touched)
+take k8s/native with its EndpointSlices pointed at those apps.
 A failure names the provider and the route that no longer does what k8s/ says.
 """
 
@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from proxylab import ports
 from proxylab.k8s import TOOLS
@@ -31,7 +32,7 @@ from proxylab.proxies.traefik import TOOL as TRAEFIK
 pytestmark = pytest.mark.lifecycle
 APISERVER_PORT, KINE_PORT = 6543, 2479
 TRAEFIK_PORTS = (9402, 9411, 9412, 9416, 9421, 9422, 9426, 9431, 9490)
-# The test's apps: compose.yaml's app-plain and app-server-root-path, moved from 127.30.0.N.
+# The test's apps: compose.yaml's app-plain, app-server-root-path and app-forwarded-prefix, on 127.31.0.N.
 APPS = {
     "app-plain": ("127.31.0.10", []),
     "app-server-root-path": ("127.31.0.11", ["--root-path", "/api/v1"]),
@@ -40,11 +41,16 @@ APPS = {
 
 
 def _moved(folder: Path) -> Path:
-    """k8s/base and k8s/native with 127.30.0.N as 127.31.0.N."""
+    """k8s/base and k8s/native with each app's EndpointSlice naming the test's app instead."""
     for part in ("base", "native"):
         shutil.copytree(REPO / "k8s" / part, folder / part)
-    apps = folder / "native" / "apps.yaml"
-    apps.write_text(apps.read_text().replace("127.30.0.", "127.31.0."))
+    endpoints = folder / "native" / "endpoints.yaml"
+    slices = [body for body in yaml.safe_load_all(endpoints.read_text()) if body]
+    for endpoint_slice in slices:
+        address = APPS[endpoint_slice["metadata"]["name"]][0]
+        endpoint_slice["endpoints"][0]["addresses"] = [address]
+        endpoint_slice["ports"][0]["port"] = 8000
+    endpoints.write_text(yaml.safe_dump_all(slices))
     return folder / "native"
 
 
@@ -251,7 +257,7 @@ EXTERNAL_NAME = [
 
 
 def test_an_external_name_serves_the_ingress_providers_not_the_gateway(routes: ControlPlane) -> None:
-    """Why k8s/native uses ClusterIPs: an ExternalName Service to the app's loopback address takes
+    """Why k8s/native uses FQDN EndpointSlices: an ExternalName Service to a loopback app takes
     both Ingress providers there (9411, 9402), but the Gateway provider refuses it (its HTTPRoute's
     ResolvedRefs is False; 9431 answers 500). A failure: a provider changed its mind."""
     with routes.api() as api:
@@ -262,9 +268,10 @@ def test_an_external_name_serves_the_ingress_providers_not_the_gateway(routes: C
             answers = {
                 port: httpx.get(f"http://127.0.0.1:{port}/external", timeout=5) for port in (9411, 9402, 9431)
             }
-            if all(
-                a.headers.get("x-proxylab-instance") == "app-plain" for a in (answers[9411], answers[9402])
-            ):
+            ingresses = (answers[9411], answers[9402])
+            # The HTTPRoute's router exists once the Gateway provider has read it: a 500, not a 404.
+            served = answers[9431].status_code != 404
+            if served and all(a.headers.get("x-proxylab-instance") == "app-plain" for a in ingresses):
                 break
             time.sleep(0.25)
         assert answers[9411].headers.get("x-proxylab-instance") == "app-plain"
