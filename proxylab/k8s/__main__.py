@@ -73,6 +73,8 @@ def up(plane: ControlPlane, args: argparse.Namespace) -> int:
             steps.done(f"{len(crds)} CRDs applied (Gateway API, Traefik)")
             objects = apply_folder(api, folder)
             steps.done(f"{len(objects)} objects applied from {folder.relative_to(REPO)}")
+            for warning in api.warnings:
+                steps.note(f"warning from the API server: {warning}")
         if not args.no_traefik:
             seconds = plane.start_traefik(steps.note)
             steps.done(f"Traefik watching it, answering on 94xx, in {seconds:.1f} s")

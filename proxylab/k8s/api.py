@@ -53,6 +53,8 @@ class Api:
             timeout=timeout,
         )
         self._resources: dict[tuple[str, str], Resource] = {}
+        # The API server's Warning headers, as kubectl prints them ("FQDN endpoints are deprecated").
+        self.warnings: list[str] = []
 
     def close(self) -> None:
         self.client.close()
@@ -93,6 +95,10 @@ class Api:
             content=yaml.safe_dump(document).encode(),
             headers={"Content-Type": "application/apply-patch+yaml"},
         )
+        for warning in response.headers.get_list("warning"):
+            # RFC 7234's form, as the API server sends it: 299 - "text".
+            text = warning.split(" - ", 1)[-1].strip('"')
+            self.warnings.append(f"{document['kind']}/{meta['name']}: {text}")
         return self._checked(response)
 
     def read(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> dict:

@@ -69,6 +69,8 @@ def test_the_manifests_and_the_crds_are_applied_and_read_back(plane: ControlPlan
             body = document.body
             stored = api.read(body["apiVersion"], body["kind"], body["metadata"]["name"], document.namespace)
             assert stored["metadata"]["uid"], f"{document.name} was not stored"
+        # The API server's warnings are kept, as kubectl prints them (none for k8s/compose).
+        assert api.warnings == []
         # A Gateway API kind is served once its CRD is: the API server knows what an HTTPRoute is.
         assert api.resource("gateway.networking.k8s.io/v1", "HTTPRoute", wait=15).plural == "httproutes"
 

@@ -77,6 +77,8 @@ def routes(tmp_path_factory: pytest.TempPathFactory):
             for folder in ensure_crds():
                 apply_folder(api, folder)
             apply_folder(api, _moved(root / "manifests"))
+            # The price of naming a loopback app: FQDN slices are deprecated, and the server says so.
+            assert api.warnings and all("FQDN endpoints are deprecated" in w for w in api.warnings)
         plane.start_traefik(log=lambda line: None)
         for port in (9411, 9412, 9416, 9421, 9422, 9426):
             _wait_served(f"http://127.0.0.1:{port}/api/v1/app")
