@@ -283,3 +283,51 @@ def test_an_external_name_serves_the_ingress_providers_not_the_gateway(routes: C
         conditions = route["status"]["parents"][0]["conditions"]
         refused = next(c for c in conditions if c["type"] == "ResolvedRefs")
         assert refused["status"] == "False" and "ExternalName is not supported" in refused["message"]
+
+
+def _slice(conditions: dict) -> dict:
+    """app-plain's EndpointSlice as k8s/native has it (moved to the test's app), with `conditions`."""
+    return {
+        "apiVersion": "discovery.k8s.io/v1",
+        "kind": "EndpointSlice",
+        "metadata": {"name": "app-plain", "labels": {"kubernetes.io/service-name": "app-plain"}},
+        "addressType": "FQDN",
+        "ports": [{"name": "http", "port": 8000, "protocol": "TCP"}],
+        "endpoints": [{"addresses": [APPS["app-plain"][0]], "conditions": conditions}],
+    }
+
+
+# (the endpoint's conditions, whether 9411 (Ingress provider) and 9421 (Gateway provider) route)
+READINESS = [
+    # What the EndpointSlice controller writes for a pod that fails its readiness probe.
+    ({"ready": False, "serving": False}, False, False),
+    # `ready` alone: the Ingress provider reads `serving` (unset counts as serving), the Gateway
+    # provider `ready` (pkg/provider/kubernetes/{ingress,gateway}/kubernetes.go).
+    ({"ready": False}, True, False),
+    ({"ready": True}, True, True),
+]
+
+
+@pytest.mark.parametrize(("conditions", "ingress", "gateway"), READINESS)
+def test_an_endpoint_turned_not_ready_leaves_the_route(
+    routes: ControlPlane, conditions: dict, ingress: bool, gateway: bool
+) -> None:
+    """Readiness without a kubelet: the endpoint's conditions, set by hand as a controller would,
+    take the app out of each provider's route (no 200 from it). A failure: a provider reads
+    other conditions than it did."""
+    with routes.api() as api:
+        api.apply(_slice(conditions), "proxylab")
+    wanted = {9411: ingress, 9421: gateway}
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        seen = {port: _routes_to_the_app(port) for port in wanted}
+        if seen == wanted:
+            break
+        time.sleep(0.25)
+    with routes.api() as api:
+        api.apply(_slice({"ready": True}), "proxylab")
+    assert seen == wanted, f"conditions {conditions}: routed {seen}, expected {wanted}"
+
+
+def _routes_to_the_app(port: int) -> bool:
+    return httpx.get(f"http://127.0.0.1:{port}/api/v1/app", timeout=5).status_code == 200
