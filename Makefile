@@ -50,6 +50,18 @@ traefik: venv
 caddy: venv
 	$(PY) -c 'from proxylab.proxies.caddy import TOOL; print(TOOL.ensure(TOOL.module_version()))'
 
+## k8s-build: build kube-apiserver, kine and Traefik from their Go modules, copy the Gateway API and Traefik CRDs (cached in ~/.cache/proxylab)
+k8s-build: venv
+	$(PY) -m proxylab.k8s build
+
+## k8s-up: a Kubernetes control plane without nodes on 127.0.0.1:6443 (kine on SQLite), k8s/ applied, Traefik's Kubernetes providers on 94xx
+k8s-up: venv
+	$(PY) -m proxylab.k8s up
+
+## k8s-down: stop the control plane and its Traefik; nothing is left running
+k8s-down: venv
+	$(PY) -m proxylab.k8s down
+
 ## engine: a Docker engine where none runs (docker.io, dockerd, Compose v2 built once); Docker Desktop never needs it
 engine:
 	scripts/engine.sh up
@@ -62,17 +74,20 @@ engine-down:
 images: traefik caddy releases
 	PY=$(PY) scripts/debian-images.sh
 
-## up: start the stack (Compose if a Docker engine answers, else native processes) and wait for health
+## up: start the stack (Compose if a Docker engine answers, else native processes) and wait for health; K8S=1 adds make k8s-up
 # The stack itself needs no Debian package of the host's: Nginx, HAProxy and Redis are unpacked
 # at their pinned versions and Traefik and Caddy built (`make up` does both, the routes that need
 # no build answering meanwhile). Chromium and wrk come with `make test`, `make screenshots`,
 # `make bench` and `make doctor`, which use them.
+# K8S=1 also starts the Kubernetes control plane and Traefik's providers on it (make k8s-up).
 up: venv
 	$(PY) -m proxylab up
+	$(if $(K8S),$(PY) -m proxylab.k8s up,)
 
 ## down: stop every service; nothing is left running or listening
 down: venv
 	$(PY) -m proxylab down
+	@$(PY) -m proxylab.k8s down --quiet
 
 ## status: each service, where it listens, and its health
 status: venv
@@ -171,7 +186,8 @@ lock: venv
 ## clean: stop the stack, remove generated files and reports (keeps the Traefik build cache)
 clean:
 	-@[ -x $(PY) ] && $(PY) -m proxylab down
+	-@[ -x $(PY) ] && $(PY) -m proxylab.k8s down
 	rm -rf .run reports .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
-.PHONY: oddpaths help deps venv traefik caddy engine engine-down images up down status logs routes check versions lab labs handouts book axe companion matrix matrix-update spoofing drift screenshots bench bench-smoke test lock clean
+.PHONY: oddpaths help deps venv traefik caddy k8s-build k8s-up k8s-down engine engine-down images up down status logs routes check versions lab labs handouts book axe companion matrix matrix-update spoofing drift screenshots bench bench-smoke test lock clean

@@ -10,6 +10,9 @@ so the version is stamped with `-ldflags -X` into the variable each project's re
 The binary is cached under ~/.cache/proxylab/<name>/<version>/ (PROXYLAB_CACHE moves it) and
 reused by every later run built with the same Go: after a Go upgrade it is built again, so the
 standard library a lab's `go:` evidence reads (labs/evidence.py) is the one the proxy runs.
+A tool `keyed_by_inputs` (the control plane's kube-apiserver and kine, proxylab/k8s) is also
+built again when its go.mod or go.sum changes: a digest of both and the Go release is written to
+`.inputs` beside the binary, since their version alone does not say what the replaces point at.
 
 Another version than tools/<name>/go.mod's (`make drift`'s proxy axis) is built the same way from
 a module generated beside its binary, ~/.cache/proxylab/<name>/<version>/module/go.mod
@@ -22,6 +25,7 @@ path cannot be repeated (the folder is not in the module zip: Traefik 3.7's), an
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -47,6 +51,10 @@ class GoTool:
     module: str  # the module tools/<name>/go.mod requires at the image's version
     package: str  # the main package built from it
     version_variable: str  # where `-ldflags -X` stamps the version, so `<name> version` tells it
+    # Set for the build only: kube-apiserver's module carries a go.work of its own (GOWORK=off).
+    build_env: tuple[tuple[str, str], ...] = ()
+    # Built again when go.mod, go.sum or the Go release change, not only the version (`.inputs`).
+    keyed_by_inputs: bool = False
 
     @property
     def tools(self) -> Path:
@@ -77,19 +85,37 @@ class GoTool:
         Two processes that need it at once (make's targets, two pytest workers, the doctor) build
         it once: the build holds a lock in the cache folder, and whoever waited finds it built."""
         binary = self.binary_path(version)
-        if self._current(binary, log):
+        if self._current(version, binary, log):
             return binary
         binary.parent.mkdir(parents=True, exist_ok=True)
         with (binary.parent / ".build.lock").open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            if not self._current(binary, log):
+            if not self._current(version, binary, log):
                 self._build(version, binary, log)
+                if self.keyed_by_inputs:
+                    (binary.parent / ".inputs").write_text(self.inputs_digest(version) + "\n")
         return binary
 
-    def _current(self, binary: Path, log) -> bool:
-        """The binary is there, built by the Go on PATH (or either is unknown)."""
+    def inputs_digest(self, version: str) -> str:
+        """sha256 of the module's go.mod and go.sum and the Go release: what the binary is built from."""
+        folder = self.module_dir(version)
+        digest = hashlib.sha256()
+        for part in (folder / "go.mod", folder / "go.sum"):
+            digest.update(part.read_bytes() if part.is_file() else b"")
+            digest.update(b"\0")
+        digest.update((go_env("GOVERSION") or "").encode())
+        return digest.hexdigest()
+
+    def _current(self, version: str, binary: Path, log) -> bool:
+        """The binary is there, built by the Go on PATH (or either is unknown), from the same inputs."""
         if not binary.is_file():
             return False
+        if self.keyed_by_inputs:
+            recorded = binary.parent / ".inputs"
+            written = recorded.read_text().strip() if recorded.is_file() else ""
+            if written != self.inputs_digest(version):
+                log(f"{binary} was built from other inputs (go.mod, go.sum or Go): building it again")
+                return False
         built, current = built_with(binary), go_env("GOVERSION")
         if built is None or current is None or built == current:
             return True
@@ -167,7 +193,7 @@ class GoTool:
         status, progress = follow_go_build(
             command,
             cwd=module_dir,
-            env={**os.environ, "GOFLAGS": "-mod=mod"},
+            env={**os.environ, "GOFLAGS": "-mod=mod", **dict(self.build_env)},
             title=f"{self.title} {version}",
             log=log,
         )

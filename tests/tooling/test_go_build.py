@@ -11,6 +11,7 @@ real toolchain.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import threading
 import uuid
@@ -89,6 +90,20 @@ def test_a_cached_binary_is_returned_without_building(tool: TinyTool) -> None:
     logs: list[str] = []
     assert tool.ensure("v1.0.0", log=logs.append) == first
     assert logs == []
+
+
+def test_a_tool_keyed_by_its_inputs_is_built_again_when_its_go_mod_changes(tool: TinyTool) -> None:
+    """kube-apiserver's version says nothing of what its 33 replaces point at: a cached binary
+    built from another go.mod would be run as if it were this one's."""
+    keyed = dataclasses.replace(tool, keyed_by_inputs=True)
+    first = keyed.ensure("v1.0.0", log=lambda _: None)
+    assert (first.parent / ".inputs").read_text().strip() == keyed.inputs_digest("v1.0.0")
+    logs: list[str] = []
+    assert keyed.ensure("v1.0.0", log=logs.append) == first and logs == []
+    (keyed.tools / "go.mod").write_text((keyed.tools / "go.mod").read_text() + "// changed\n")
+    keyed.ensure("v1.0.0", log=logs.append)
+    assert any("built from other inputs" in line for line in logs), logs
+    assert (first.parent / ".inputs").read_text().strip() == keyed.inputs_digest("v1.0.0")
 
 
 # --- progress -----------------------------------------------------------------------------------
