@@ -153,6 +153,17 @@ CHANGES: tuple[Change, ...] = (
         "https://github.com/fastapi/fastapi/releases/tag/0.109.0",
         "requires Starlette 0.35 (root_path in path)",
     ),
+    # fastapi/applications.py, setup()'s openapi route, read in the 0.132.0 and 0.132.1 wheels:
+    # 0.132.0 inserts the request's root_path into self.servers and returns self.openapi(), which
+    # the first call caches, so every later caller gets the first caller's servers; 0.132.1 copies
+    # the cached schema per request (`schema = dict(schema)`) and puts this request's root_path
+    # first. Only an app whose root_path differs between requests (X-Forwarded-Prefix) can tell.
+    Change(
+        "fastapi",
+        "0.132.1",
+        "https://github.com/fastapi/fastapi/releases/tag/0.132.1",
+        "/openapi.json's servers follow each request's root_path (before: the first request's, cached)",
+    ),
 )
 
 
