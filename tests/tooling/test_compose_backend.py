@@ -186,6 +186,42 @@ def test_compose_commands(real_stack: Stack, method: str, args: list[str]) -> No
     assert run.calls == [INFO, compose_argv(real_stack, *args)]
 
 
+ACTIVE = (
+    "failed to remove network proxylab_lab: Error response from daemon: error while removing"
+    " network: network proxylab_lab id 3b5c has active endpoints"
+)
+INSPECT = [
+    "docker", "network", "inspect", "proxylab_lab", "--format", "{{range .Containers}}{{.Name}} {{end}}"
+]  # fmt: skip
+
+
+def test_down_tries_once_more_when_the_network_keeps_an_endpoint(
+    real_stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Docker once refused to remove the lab network after every container was gone ("has active
+    endpoints", CI): `make down` would fail and leave the network behind, where a second down a
+    moment later removes it."""
+    monkeypatch.setattr("proxylab.compose_backend._ENDPOINT_GRACE_S", 0.0)
+    down = compose_argv(real_stack, "down", "--remove-orphans", "--timeout", "10")
+    run = FakeRun(done(0), done(1, ACTIVE), done(0), done(0), done(0))
+    backend(real_stack, run).down()
+    assert run.calls == [INFO, down, INSPECT, INFO, down]
+
+
+def test_a_network_that_keeps_its_endpoint_is_told_with_what_the_engine_lists(
+    real_stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twice refused: the error is Compose's, and a note names what the engine still lists on the
+    network, the next thing a person would look up."""
+    monkeypatch.setattr("proxylab.compose_backend._ENDPOINT_GRACE_S", 0.0)
+    listed = subprocess.CompletedProcess(INSPECT, 0, "proxylab-wrk-1 ", "")
+    run = FakeRun(done(0), done(1, ACTIVE), listed, done(0), done(1, ACTIVE))
+    with pytest.raises(ProxylabError) as raised:
+        backend(real_stack, run).down()
+    assert error_parts(raised.value)[:2] == ("docker compose down", "exited with status 1")
+    assert raised.value.__notes__ == ["containers the engine still lists on the lab network: proxylab-wrk-1"]
+
+
 def test_up_and_down_report_like_the_native_backend(real_stack: Stack) -> None:
     """cli.py prints up()'s seconds and down()'s services: `make up`/`make down` would crash on Docker."""
     client = FakeClient(

@@ -16,6 +16,7 @@ one changed byte gets its own render). Three questions are asked of every route'
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
@@ -84,7 +85,8 @@ def test_the_command_checks_and_screenshots_a_route(
     browser: Browser, running_stack, tmp_path: Path, capsys, monkeypatch
 ):
     """`make screenshots` (python -m suites.browser) fails on the working docs experiment route, or
-    writes no screenshots for the matrix report to embed. It reuses the session's browser."""
+    writes no screenshots for the matrix report to embed, or no docs_ui.json for the book's gallery
+    to show them by. It reuses the session's browser."""
 
     @contextmanager
     def session_browser():
@@ -95,5 +97,9 @@ def test_the_command_checks_and_screenshots_a_route(
     out = capsys.readouterr().out
     assert code == 0, out
     assert "9999 traefik/docs-experiment" in out and "/api/v1/app" in out
-    assert {p.name for p in tmp_path.iterdir()} == {"9999-docs.png", "9999-redoc.png"}
-    assert all(p.read_bytes().startswith(b"\x89PNG") for p in tmp_path.iterdir())
+    assert {p.name for p in tmp_path.iterdir()} == {"9999-docs.png", "9999-redoc.png", "docs_ui.json"}
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in tmp_path.glob("*.png"))
+    routes = json.loads((tmp_path / "docs_ui.json").read_text())["routes"]
+    assert [(r["port"], r["swagger"]["file"], r["swagger"]["ok"], r["redoc"]["file"]) for r in routes] == [
+        (9999, "9999-docs.png", True, "9999-redoc.png")
+    ], routes
