@@ -120,10 +120,14 @@ class NativeBackend:
                 )
             return self._start_all(specs, future_specs, waiting)
         except BaseException as failure:
-            stop_builds()
-            self.log("stopping everything that was started")
-            # A port the stop could not free must not hide why the start failed: it is noted.
-            clean_up_after(failure, self.down)
+            # A second stop signal (make passes its own SIGTERM on after the one sent to the
+            # group) must not cut the clean-up short, leaving a build compiling on: it is held
+            # until everything started is stopped, and arrives then.
+            with stop_signals_held():
+                stop_builds()
+                self.log("stopping everything that was started")
+                # A port the stop could not free must not hide why the start failed: it is noted.
+                clean_up_after(failure, self.down)
             raise
         finally:
             builds.shutdown(wait=False, cancel_futures=True)

@@ -10,6 +10,7 @@ waits for which build, or that a failed build leaves the started services runnin
 
 from __future__ import annotations
 
+import signal
 import socket
 import threading
 import time
@@ -231,6 +232,39 @@ def test_an_unpack_still_running_holds_back_only_its_own_service(
     finally:
         build.finish()
         runner.join(30)
+        backend.down()
+
+
+def test_a_second_stop_signal_during_the_clean_up_waits_for_it(
+    tmp_path: Path, stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build fails while the app runs; as the clean-up begins, a Ctrl-C arrives (as make's
+    own SIGTERM follows the one sent to its group). The clean-up must still stop the builds and
+    the app, then let the Ctrl-C through. Seen once: the second signal cut it short, and a Caddy
+    build compiled on for a minute after "interrupted"."""
+    stack_, app_port, _, build = stack
+    stopped_builds: list[bool] = []
+
+    def stop_builds_then_ctrl_c() -> None:
+        # To the main thread, as the terminal's Ctrl-C is handled there: held by the clean-up's
+        # mask, or raised right here without it.
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+        stopped_builds.append(True)
+
+    monkeypatch.setattr("proxylab.native.supervisor.stop_builds", stop_builds_then_ctrl_c)
+    backend = NativeBackend(stack_, run_dir=tmp_path / "run", log=lambda _: None)
+    failing = threading.Thread(target=lambda: (_until(lambda: _answers(app_port)), build.fail()))
+    failing.start()
+    # Python's own Ctrl-C handler, whatever the test runner set (a pytest-xdist worker's may differ).
+    handler = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            backend.up()  # in the main thread: the one Python delivers SIGINT to
+        assert stopped_builds == [True], "the builds were not stopped"
+        assert not _answers(app_port), "the app still runs: the clean-up was cut short"
+    finally:
+        signal.signal(signal.SIGINT, handler)
+        failing.join(30)
         backend.down()
 
 
