@@ -1,6 +1,7 @@
 """What the lab book's tests share to run `python -m labs.book` as a process: a free port, waiting
 until its index answers (asked directly, never through a proxy from the environment), a book
-served for a test module, and a screenshot's check that it is no blank page."""
+served for a test module, a screenshot's check that it is no blank page, and the first step
+that changes the stack (what a reader may not run)."""
 
 from __future__ import annotations
 
@@ -18,11 +19,22 @@ from pathlib import Path
 
 from PIL import Image
 
-from labs.model import LABS_DIR
+from labs.kinds import KINDS
+from labs.model import LABS_DIR, find_labs, load_lab
 from proxylab.paths import REPO
 
 # Loopback directly, never through a proxy from the environment (http_proxy).
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def stack_changing_step() -> tuple[str, int]:
+    """(lab, step number) of the first step in the labs that stops, restarts or loads services."""
+    for path in find_labs():
+        lab = load_lab(path)
+        for step in lab.steps:
+            if KINDS[step.kind].changes_the_stack:
+                return lab.name, step.number
+    raise AssertionError("no lab has a step that changes the stack")
 
 
 def free_port() -> int:

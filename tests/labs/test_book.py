@@ -11,13 +11,13 @@ import socket
 from pathlib import Path
 
 import pytest
+from book_server import stack_changing_step
 from markupsafe import escape
 from starlette.testclient import TestClient
 
 from instruments.client import Request
 from labs.book.app import create_app
 from labs.book.hops import header_changes, losses, picture, route_chain
-from labs.kinds import KINDS
 from labs.model import find_labs, load_lab
 from proxylab.context import Context
 
@@ -141,18 +141,9 @@ def test_a_page_uses_nothing_from_another_host(book: TestClient) -> None:
     assert book.get("/static/book.js").status_code == book.get("/static/book.css").status_code == 200
 
 
-def _stack_changing_step() -> tuple[str, int]:
-    for path in find_labs():
-        lab = load_lab(path)
-        for step in lab.steps:
-            if KINDS[step.kind].changes_the_stack:
-                return lab.name, step.number
-    raise AssertionError("no lab has a step that changes the stack")
-
-
 def test_a_step_that_changes_the_stack_is_refused_without_presenter(book: TestClient) -> None:
     """Anyone reading the book could stop a service under the presenter's feet."""
-    name, number = _stack_changing_step()
+    name, number = stack_changing_step()
     answer = book.post(f"/api/labs/{name}/steps/{number}/run")
     assert answer.status_code == 403
     assert "--presenter" in answer.json()["refused"]

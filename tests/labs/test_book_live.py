@@ -11,21 +11,17 @@ values after Run, a hop picture without its hops, or a failing step that looks l
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
 import pytest
-from book_server import free_port, wait_for_index
+from book_server import serve_book
 
 from instruments.chromium.driver import Browser, screenshot
 from labs.model import LABS_DIR
 from proxylab.context import Context
-from proxylab.paths import REPO, REPORTS_DIR
+from proxylab.paths import REPORTS_DIR
 
 pytestmark = pytest.mark.stack
 
@@ -54,28 +50,11 @@ def book(live_context: Context, tmp_path_factory: pytest.TempPathFactory) -> Ite
     labs = tmp_path_factory.mktemp("book-labs")
     shutil.copy(LABS_DIR / f"{LAB_01}.yaml", labs)
     (labs / "02-made-to-fail.yaml").write_text(MADE_TO_FAIL, encoding="utf-8")
-    port = free_port()
-    started = time.monotonic()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "labs.book", "--port", str(port), "--labs", str(labs)],
-        cwd=REPO,
-        env={**os.environ, "BACKEND": live_context.backend.name, "PROXYLAB_BIND": "127.0.0.1"},
-        stdout=subprocess.PIPE,
-        text=True,
-    )
     try:
-        assert server.stdout is not None and "the lab book: http://127.0.0.1:" in server.stdout.readline()
-        base = f"http://127.0.0.1:{port}"
-        wait_for_index(port)
-        measured["start_to_first_page_s"] = round(time.monotonic() - started, 2)
-        yield base
+        with serve_book(live_context.backend.name, labs) as served:
+            measured["start_to_first_page_s"] = served.first_page_s
+            yield served.url
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
         SHOTS.mkdir(parents=True, exist_ok=True)
         (SHOTS / "measured.json").write_text(json.dumps(measured, indent=2) + "\n", encoding="utf-8")
 

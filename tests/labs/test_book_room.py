@@ -13,12 +13,11 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from book_server import stack_changing_step
 from starlette.testclient import TestClient
 
 from labs.book.app import create_app
 from labs.book.room import Room
-from labs.kinds import KINDS
-from labs.model import find_labs, load_lab
 from proxylab.context import Context
 
 HERE = ("127.0.0.1", 50000)  # the machine the book runs on
@@ -26,15 +25,6 @@ ATTENDEE = ("192.0.2.7", 50000)  # a laptop in the room (TEST-NET-1: never a rea
 BOOK = "http://127.0.0.1:8800"  # the presenter's address for the book
 OWN = {"Origin": BOOK}  # what Chromium sends with a POST from the book's own page
 LAB_01 = "01-behind-a-stripping-proxy"
-
-
-def _stack_changing_step() -> tuple[str, int]:
-    for path in find_labs():
-        lab = load_lab(path)
-        for step in lab.steps:
-            if KINDS[step.kind].changes_the_stack:
-                return lab.name, step.number
-    raise AssertionError("no lab has a step that changes the stack")
 
 
 def _book(context: Context, presenter: bool, client: tuple[str, int]) -> TestClient:
@@ -64,7 +54,7 @@ def test_a_stack_changing_step_runs_for_the_presenters_own_page_only(
     refused_because: str,
 ) -> None:
     """A 403 with the reason in words, for anyone but the presenter's page on this machine."""
-    name, number = _stack_changing_step()
+    name, number = stack_changing_step()
     answer = _book(native_context, presenter, client).post(
         f"/api/labs/{name}/steps/{number}/run", headers=headers
     )
@@ -99,7 +89,7 @@ def test_the_page_offers_what_the_api_allows(
     native_context: Context, client: tuple[str, int], rights: str, run_disabled: bool
 ) -> None:
     """An attendee's page would offer a Run the server then refuses (or the presenter's would not)."""
-    name, number = _stack_changing_step()
+    name, number = stack_changing_step()
     page = _book(native_context, True, client).get(f"/labs/{name}").text
     assert f'data-rights="{rights}"' in page
     card = page.split(f'id="step-{number}"')[1].split("</section>")[0]
