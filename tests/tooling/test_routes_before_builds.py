@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -171,10 +172,7 @@ def test_what_needs_no_build_answers_while_the_build_runs(tmp_path: Path, stack)
     stack_, app_port, proxy_port, build = stack
     lines: list[str] = []
     backend = NativeBackend(stack_, run_dir=tmp_path / "run", log=lines.append)
-    outcome: list[BaseException | float] = []
-    runner = threading.Thread(target=lambda: outcome.append(_up(backend)))
-    runner.start()
-    try:
+    with _up_in_background(backend, build) as up:
         assert _until(lambda: _answers(app_port)), "the app never answered while Caddy was building"
         assert not _answers(proxy_port), "the route through Caddy answered before its build ended"
         states = {status.name: (status.state, status.ident) for status in backend.status()}
@@ -182,31 +180,21 @@ def test_what_needs_no_build_answers_while_the_build_runs(tmp_path: Path, stack)
         assert _until(lambda: any(line.startswith("answering now: ") for line in lines)), lines
         assert any(line == f"waiting for {BUILD}: caddy (ports {proxy_port})" for line in lines), lines
         build.finish()
-        runner.join(30)
-        assert outcome and isinstance(outcome[0], float), outcome
+        up.join()
+        assert up.outcome and isinstance(up.outcome[0], float), up.outcome
         assert _answers(proxy_port), "the route through Caddy does not answer after its build"
-    finally:
-        build.finish()
-        runner.join(30)
-        backend.down()
 
 
 def test_a_failed_build_stops_what_started_and_says_why(tmp_path: Path, stack) -> None:
     stack_, app_port, _, build = stack
     backend = NativeBackend(stack_, run_dir=tmp_path / "run", log=lambda _: None)
-    outcome: list[BaseException | float] = []
-    runner = threading.Thread(target=lambda: outcome.append(_up(backend)))
-    runner.start()
-    try:
+    with _up_in_background(backend, build) as up:
         assert _until(lambda: _answers(app_port))
         build.fail()
-        runner.join(30)
-        assert outcome and isinstance(outcome[0], ProxylabError), outcome
-        assert outcome[0].thing == "caddy build"
+        up.join()
+        assert up.outcome and isinstance(up.outcome[0], ProxylabError), up.outcome
+        assert up.outcome[0].thing == "caddy build"
         assert not _answers(app_port), "the app still runs after the build failed"
-    finally:
-        runner.join(30)
-        backend.down()
 
 
 def test_an_unpack_still_running_holds_back_only_its_own_service(
@@ -219,20 +207,13 @@ def test_an_unpack_still_running_holds_back_only_its_own_service(
     stack_, app_port, proxy_port, build = stack
     monkeypatch.setattr(type(CADDY), "build_pending", lambda self, tag: None)
     backend = NativeBackend(stack_, run_dir=tmp_path / "run", log=lambda _: None)
-    outcome: list[BaseException | float] = []
-    runner = threading.Thread(target=lambda: outcome.append(_up(backend)))
-    runner.start()
-    try:
+    with _up_in_background(backend, build) as up:
         assert _until(lambda: _answers(app_port)), "the app waited for Caddy's binary"
         assert not _answers(proxy_port), "the route through Caddy answered before its binary came"
         build.finish()
-        runner.join(30)
-        assert outcome and isinstance(outcome[0], float), outcome
+        up.join()
+        assert up.outcome and isinstance(up.outcome[0], float), up.outcome
         assert _answers(proxy_port), "the route through Caddy does not answer once its binary came"
-    finally:
-        build.finish()
-        runner.join(30)
-        backend.down()
 
 
 def test_a_second_stop_signal_during_the_clean_up_waits_for_it(
@@ -268,8 +249,32 @@ def test_a_second_stop_signal_during_the_clean_up_waits_for_it(
         backend.down()
 
 
-def _up(backend: NativeBackend) -> BaseException | float:
+class _Up:
+    """`backend.up()` in a thread of its own: what it returned or raised, once joined."""
+
+    def __init__(self, backend: NativeBackend) -> None:
+        self.outcome: list[BaseException | float] = []
+        self.thread = threading.Thread(target=lambda: self.outcome.append(self._up(backend)))
+
+    @staticmethod
+    def _up(backend: NativeBackend) -> BaseException | float:
+        try:
+            return backend.up()
+        except BaseException as error:  # the test reads it; the thread must not die with it
+            return error
+
+    def join(self) -> None:
+        self.thread.join(30)
+
+
+@contextmanager
+def _up_in_background(backend: NativeBackend, build: Build) -> Iterator[_Up]:
+    """Starts `up` meanwhile; after the test, ends the stand-in build, waits for `up`, stops all."""
+    up = _Up(backend)
+    up.thread.start()
     try:
-        return backend.up()
-    except BaseException as error:  # the test reads it; the thread must not die with it
-        return error
+        yield up
+    finally:
+        build.finish()
+        up.join()
+        backend.down()
