@@ -60,6 +60,12 @@ def _up(args: argparse.Namespace) -> int:
     # Before either backend starts: every proxy mounts .run/certs for its TLS routes.
     ca = ensure_certs()[0]
     print(f"TLS: the lab's CA is {ca.relative_to(REPO)} (curl --cacert {ca.relative_to(REPO)})")
+    if "k8s-objects" in stack.services:
+        # The k8s profile: the CRDs come from Go modules on this machine, not from the image.
+        from proxylab.k8s.crds import stage_crds
+
+        staged = stage_crds(REPO / ".run" / "k8s" / "crds")
+        print(f"k8s: CRDs for k8s-objects in {', '.join(str(p.relative_to(REPO)) for p in staged)}")
     try:
         seconds = backend.up()
         print(
@@ -125,7 +131,8 @@ def _logs(args: argparse.Namespace) -> int:
 def _check(_: argparse.Namespace) -> int:
     from proxylab.check import run_checks
 
-    findings = run_checks(compose.load())
+    # Every service, whichever profiles are active: the k8s profile's routes are checked too.
+    findings = run_checks(compose.load(profiles=compose.ALL_PROFILES))
     for finding in findings:
         print(f"{'ok  ' if finding.ok else 'FAIL'} {finding.check}: {finding.message}")
     return OK if all(f.ok for f in findings) else EXPECTATION_FAILED
@@ -134,7 +141,8 @@ def _check(_: argparse.Namespace) -> int:
 def _routes(args: argparse.Namespace) -> int:
     from proxylab.check import route_table_markdown
 
-    stack = compose.load()
+    # Every route, the k8s profile's too: README's table says which need `make up K8S=1`.
+    stack = compose.load(profiles=compose.ALL_PROFILES)
     if args.markdown:
         print(route_table_markdown(stack))
         return 0

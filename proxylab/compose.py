@@ -3,6 +3,9 @@
 The model keeps only what proxylab uses: each service's image or build context, command,
 environment, lab-network address, published ports (with the `x-route` that makes a port a
 route), volumes, healthcheck and depends_on. Everything is interpolated the way Compose does it.
+Profiles too, as Compose reads them: a service with `profiles:` is in the stack only when one of
+them is active (COMPOSE_PROFILES, comma-separated; `*` activates every one), so both backends run,
+and every suite probes, exactly what `docker compose up` would start.
 """
 
 from __future__ import annotations
@@ -105,9 +108,15 @@ class Healthcheck:
     start_period: float
 
     @property
+    def urls(self) -> tuple[str, ...]:
+        """Every URL the check asks, in order: an HTTP URL for the apps and proxies, a redis://
+        URL for Redis; a CMD-SHELL check may ask several (traefik-k8s: one route per provider)."""
+        return tuple(found for arg in self.test for found in re.findall(r"(?:https?|redis)://[^\s\"']+", arg))
+
+    @property
     def url(self) -> str | None:
-        """The URL the check asks: an HTTP URL for the apps and proxies, a redis:// URL for Redis."""
-        return next((arg for arg in self.test if re.match(r"(https?|redis)://", arg)), None)
+        """The first URL the check asks (what the native backend binds and reports)."""
+        return next(iter(self.urls), None)
 
     @property
     def deadline(self) -> float:
@@ -136,6 +145,7 @@ class Service:
     depends_on: dict[str, str]
     raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
     native_head_start: float | None = None  # x-native-head-start: seconds it holds back the rest, natively
+    profiles: tuple[str, ...] = ()  # empty: always started; else only when one of them is active
 
     @property
     def server_port(self) -> int:
@@ -190,6 +200,8 @@ class Stack:
     native_source_address: str
     native_own_source: tuple[str, ...] = ()  # services that connect from their own native address
     raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
+    # Services left out because none of their profiles is active, by profile: {"k8s": ["kine", ...]}.
+    inactive: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def routes(self) -> list[Route]:
@@ -264,16 +276,30 @@ class Stack:
         return waves
 
 
+ALL_PROFILES = ("*",)
+
+
+def active_profiles(env: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The profiles COMPOSE_PROFILES activates, as Compose reads it (comma-separated)."""
+    value = (os.environ if env is None else env).get("COMPOSE_PROFILES", "")
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
 def load(
-    path: Path = COMPOSE_FILE, env: Mapping[str, str] | None = None, project_dir: Path | None = None
+    path: Path = COMPOSE_FILE,
+    env: Mapping[str, str] | None = None,
+    project_dir: Path | None = None,
+    profiles: tuple[str, ...] | None = None,
 ) -> Stack:
     """Read, interpolate and model compose.yaml. Raises ProxylabError naming what is wrong.
 
     Relative paths resolve against `project_dir` (Compose's --project-directory), by default
-    the repo, wherever the file itself is.
+    the repo, wherever the file itself is. `profiles`: the active ones (default: COMPOSE_PROFILES
+    of `env`; ALL_PROFILES for every service, as `make check` and the route table read the file).
     """
     env = dict(os.environ if env is None else env)
     env = {**_dotenv(path.parent / ".env"), **env}
+    profiles = active_profiles(env) if profiles is None else profiles
     try:
         raw = yamlload.safe_load(path.read_text())
     except FileNotFoundError as exc:
@@ -282,20 +308,27 @@ def load(
         raise ProxylabError(str(path), f"is not valid YAML: {exc}", "fix the line it names") from exc
     data = interpolate(raw, env)
     try:
-        return _model(path, data, project_dir or REPO)
+        return _model(path, data, project_dir or REPO, profiles)
     except (KeyError, TypeError, ValueError) as exc:
         raise ProxylabError(
             str(path), f"does not have the shape proxylab reads: {exc!r}", "run `make check`"
         ) from exc
 
 
-def _model(path: Path, data: Mapping[str, Any], root: Path) -> Stack:
+def _model(path: Path, data: Mapping[str, Any], root: Path, profiles: tuple[str, ...] = ()) -> Stack:
     meta = data.get("x-proxylab", {})
     native = meta.get("native", {})
     network = next(iter(data.get("networks", {}).values()))
     prefix = meta.get("prefix", "")
-    services = {name: _service(root, name, spec, prefix) for name, spec in data["services"].items()}
+    every = {name: _service(root, name, spec, prefix) for name, spec in data["services"].items()}
+    services = {name: svc for name, svc in every.items() if _is_active(svc, profiles)}
+    inactive: dict[str, tuple[str, ...]] = {}
+    for name, svc in every.items():
+        if name not in services:
+            for profile in svc.profiles:
+                inactive[profile] = (*inactive.get(profile, ()), name)
     return Stack(
+        inactive=inactive,
         path=path,
         services=services,
         prefix=prefix,
@@ -305,6 +338,10 @@ def _model(path: Path, data: Mapping[str, Any], root: Path) -> Stack:
         native_own_source=tuple(native.get("own-source") or ()),
         raw=data,
     )
+
+
+def _is_active(service: Service, profiles: tuple[str, ...]) -> bool:
+    return not service.profiles or "*" in profiles or bool(set(service.profiles) & set(profiles))
 
 
 def _seconds(service: str, key: str, value: Any) -> float | None:
@@ -340,6 +377,7 @@ def _service(root: Path, name: str, spec: Mapping[str, Any], prefix: str) -> Ser
         depends_on=_depends_on(spec.get("depends_on")),
         raw=spec,
         native_head_start=_seconds(name, "x-native-head-start", spec.get("x-native-head-start")),
+        profiles=tuple(_as_list(spec.get("profiles")) or ()),
     )
 
 

@@ -150,7 +150,7 @@ class ComposeBackend:
         )
         down = ("down", "--remove-orphans", "--timeout", str(STOP_TIMEOUT_S))
         try:
-            self._compose(*down)
+            self._compose(*down, every_profile=True)
         except ProxylabError as error:
             if _ACTIVE_ENDPOINTS not in (error.details or ""):
                 raise
@@ -159,7 +159,7 @@ class ComposeBackend:
             attached = self._attached(error)
             time.sleep(_ENDPOINT_GRACE_S)
             try:
-                self._compose(*down)
+                self._compose(*down, every_profile=True)
             except ProxylabError as again:
                 again.add_note(f"containers the engine still lists on the lab network: {attached or 'none'}")
                 raise
@@ -274,13 +274,16 @@ class ComposeBackend:
         result = self._first(service).exec_run(command)
         return result.output.decode(errors="replace") if result.exit_code == 0 else "?"
 
-    def _compose(self, *args: str) -> None:
+    def _compose(self, *args: str, every_profile: bool = False) -> None:
+        """`docker compose ARGS` on the project; `every_profile`: with `--profile '*'`, so that
+        `down` removes the k8s profile's containers too, whatever COMPOSE_PROFILES says now."""
         if not docker_answers(run=self._run):
             raise _no_engine()
         # The repo is the project folder, as for compose.load(): relative paths resolve against it
         # even when PROXYLAB_COMPOSE_FILE points at a copy of compose.yaml elsewhere.
         files = [word for path in self.files for word in ("-f", path)]
-        argv = ["docker", "compose", *files, "--project-directory", str(REPO), *args]
+        profiles = ["--profile", "*"] if every_profile else []
+        argv = ["docker", "compose", *files, "--project-directory", str(REPO), *profiles, *args]
         result = self._run(argv, capture_output=True, text=True, check=False)
         if result.returncode == 0:
             return

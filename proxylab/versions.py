@@ -28,7 +28,7 @@ from proxylab import proxies
 from proxylab.compose import Stack
 from proxylab.native.debian_release import DebianRelease, upstream_of_tag
 from proxylab.native.go_build import GoTool
-from proxylab.native.runners import REDIS, app_venv
+from proxylab.native.runners import REDIS, app_venv, go_tool
 from proxylab.paths import REPO
 
 APP_PACKAGES = ("fastapi", "starlette", "uvicorn")
@@ -194,7 +194,7 @@ def _native_of(stack: Stack, service_name: str) -> str:
     if release is not None:
         version = upstream_of_tag(tag)
         return f"{version} (Debian {release.release(version) or 'release, not unpacked yet'})"
-    tool = getattr(proxy, "tool", None)
+    tool = getattr(proxy, "tool", None) or go_tool(service)  # a proxy's build, or the control plane's
     if isinstance(tool, GoTool):
         return f"{tool.module_version()} (built from {tool.module}, tools/{tool.name}/go.mod)"
     return "?"

@@ -108,6 +108,14 @@ def _note(route: Route) -> str:
         return "lab 08: TLS" + (f", {route.proxy} defaults" if route.defaults else "")
     if route.rewrite == "ingress-nginx":
         return "Kubernetes ingress-nginx rewrite-target"
+    if route.proxy == "traefik-k8s":
+        return "K8S=1: " + {
+            "gateway-api": "HTTPRoute, URLRewrite ReplacePrefixMatch /",
+            "gateway-api-v2": "HTTPRoute, URLRewrite ReplacePrefixMatch /v2",
+        }.get(
+            route.rewrite or "",
+            "Ingress-NGINX provider" if "nginx" in route.name else "Ingress, StripPrefix Middleware",
+        )
     if route.strategy:
         return (
             f"lab 07: {len(route.upstreams)} replicas, {_STRATEGY_NOTES.get(route.strategy, route.strategy)}"

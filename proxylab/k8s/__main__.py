@@ -16,10 +16,10 @@ import sys
 from pathlib import Path
 
 from proxylab.exits import OK, run_main
-from proxylab.k8s import TOOLS
 from proxylab.k8s.crds import ensure_crds
 from proxylab.k8s.manifests import apply_folder
 from proxylab.k8s.plane import ControlPlane
+from proxylab.k8s.tools import TOOLS
 from proxylab.paths import REPO, RUN_DIR
 from proxylab.proxies.traefik import TOOL as TRAEFIK
 from proxylab.steps import Steps

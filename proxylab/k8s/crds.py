@@ -57,6 +57,18 @@ def ensure_crds() -> list[Path]:
     return [ensure_source(source) for source in SOURCES]
 
 
+def stage_crds(folder: Path) -> list[Path]:
+    """The CRD folders copied into `folder` (.run/k8s/crds: gateway-api/, traefik/), where the
+    stack's k8s-objects one-shot reads them through its mount of the project folder."""
+    staged = []
+    for source in SOURCES:
+        target = folder / ("traefik" if source is TRAEFIK else "gateway-api")
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(ensure_source(source), target)
+        staged.append(target)
+    return staged
+
+
 def ensure_gateway_crds() -> Path:
     return ensure_source(GATEWAY_API)
 

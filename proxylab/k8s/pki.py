@@ -1,11 +1,13 @@
 """The control plane's credentials, made at set-up into its run folder and never committed.
 
 What: `ensure_credentials(folder)` writes, once: a CA and the API server's serving certificate for
-127.0.0.1 and localhost (trustme, as proxylab/certs.py makes the proxies'), the service-account
+127.0.0.1 and localhost and the names the stack reaches it by (kube-apiserver and its lab address
+on Compose; trustme, as proxylab/certs.py makes the proxies'), the service-account
 signing key (kube-apiserver refuses to start without one), a static token in the `system:masters`
 group, and a kubeconfig that trusts the CA and carries the token (`KUBECONFIG=.run/k8s/kubeconfig
 kubectl get ingress -A`, or Traefik's providers' `endpoint`, `token` and `certAuthFilePath`).
-When: ControlPlane.up (plane.py), before kube-apiserver starts.
+When: the `k8s-credentials` one-shot of compose.yaml (oneshot.py), and ControlPlane.up (plane.py),
+before kube-apiserver starts.
 Why a static token, not client certificates: one line in a file is the least that the real
 authenticator accepts; `system:masters` passes RBAC without a controller to create roles.
 """
@@ -36,21 +38,42 @@ class Credentials:
     tokens = property(lambda self: self.folder / "tokens.csv")
     token_file = property(lambda self: self.folder / "token")  # the token alone: Traefik's `token`
     kubeconfig = property(lambda self: self.folder / "kubeconfig")
+    names = property(lambda self: self.folder / "apiserver.names")  # what the certificate was made for
+
+    @property
+    def files(self) -> list[Path]:
+        return [
+            self.ca,
+            self.cert,
+            self.key,
+            self.service_account_key,
+            self.tokens,
+            self.token_file,
+            self.kubeconfig,
+            self.names,
+        ]
 
     def token(self) -> str:
         return self.tokens.read_text().split(",", 1)[0]
 
 
-def ensure_credentials(folder: Path, port: int) -> Credentials:
-    """Make whatever is missing; the kubeconfig is rewritten for `port` every time."""
+SERVER_NAMES = ("127.0.0.1", "localhost")
+
+
+def ensure_credentials(folder: Path, port: int, names: tuple[str, ...] = ()) -> Credentials:
+    """Make whatever is missing; the kubeconfig is rewritten for `port` every time. The serving
+    certificate is made again when it was made for other `names` (besides SERVER_NAMES)."""
     found = Credentials(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    if not (found.ca.is_file() and found.cert.is_file() and found.key.is_file()):
+    wanted = "\n".join(dict.fromkeys((*SERVER_NAMES, *names))) + "\n"
+    made_for = found.names.read_text() if found.names.is_file() else "\n".join(SERVER_NAMES) + "\n"
+    if not (found.ca.is_file() and found.cert.is_file() and found.key.is_file()) or made_for != wanted:
         authority = trustme.CA(organization_name="proxylab control plane CA")
-        server = authority.issue_cert("127.0.0.1", "localhost", organization_name="proxylab kube-apiserver")
+        server = authority.issue_cert(*wanted.split(), organization_name="proxylab kube-apiserver")
         authority.cert_pem.write_to_path(str(found.ca))
         server.cert_chain_pems[0].write_to_path(str(found.cert))
         _private(found.key, server.private_key_pem.bytes())
+        found.names.write_text(wanted)
     if not found.service_account_key.is_file():
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         pem = key.private_bytes(

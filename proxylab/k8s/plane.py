@@ -28,9 +28,10 @@ import httpx
 
 from proxylab import ports
 from proxylab.errors import ProxylabError
-from proxylab.k8s import KINE, KUBE_APISERVER, routing
+from proxylab.k8s import routing
 from proxylab.k8s.api import Api
 from proxylab.k8s.pki import Credentials, ensure_credentials
+from proxylab.k8s.tools import KINE, KUBE_APISERVER
 from proxylab.native.processes import is_alive, start_time, stop_group
 
 HOST = "127.0.0.1"

@@ -32,7 +32,13 @@ READY_TIMEOUT_S = 30.0
 
 def render(folder: Path, server: str) -> Path:
     """The control plane's copy of traefik-k8s/traefik.yml, in its run folder."""
-    text = CONFIG.read_text().replace(MOUNTED, str(folder)).replace("https://127.0.0.1:6443", server)
+    text = (
+        CONFIG.read_text()
+        .replace(MOUNTED, str(folder))
+        .replace("https://kube-apiserver:6443", server)
+        # Every entry point on loopback only, as the stack publishes them.
+        .replace('address: ":', 'address: "127.0.0.1:')
+    )
     out = folder / "traefik.yml"
     out.write_text(text)
     return out

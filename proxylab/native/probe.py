@@ -19,7 +19,15 @@ _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def probe(url: str, timeout: float) -> tuple[bool, str]:
-    """Is the service behind `url` healthy? (ok, what it answered or what went wrong)."""
+    """Is the service behind `url` healthy? (ok, what it answered or what went wrong). Several
+    URLs, space-separated (a CMD-SHELL check that asks one route per provider): healthy when
+    each is, in turn, as `wget A && wget B` would say; the answer names the first that is not."""
+    if " " in url.strip():
+        for one in url.split():
+            ok, said = probe(one, timeout)
+            if not ok:
+                return False, f"{one}: {said}"
+        return True, said
     if url.startswith("redis://"):
         return _ping_redis(url, timeout)
     try:

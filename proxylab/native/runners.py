@@ -9,7 +9,11 @@
   the service's run folder, touching no system config;
 - redis:<tag>: the tag's Redis release, unpacked from the Debian suite that packages it
   (proxylab/native/debian_release.py, as nginx and haproxy), with a config of its own in the run
-  folder, bound to the service's native address, persisting nothing.
+  folder, bound to the service's native address, persisting nothing;
+- the control plane's images (registry.k8s.io/kube-apiserver, rancher/kine; profile k8s): the
+  binary built from the Go module at the tag's release (proxylab/k8s/tools.py), on the service's
+  own command with its listen addresses, service names and mounted paths made native, and the
+  folder the image keeps its state in (kine's SQLite store) a new one in the run folder each start.
 """
 
 from __future__ import annotations
@@ -24,8 +28,10 @@ from pathlib import Path
 from proxylab import proxies
 from proxylab.compose import Service, Stack
 from proxylab.errors import ProxylabError
+from proxylab.k8s import tools as k8s_tools
 from proxylab.native.addresses import NativeAddresses
 from proxylab.native.debian_release import DebianRelease, upstream_of_tag
+from proxylab.native.go_build import GoTool
 
 # What a native process inherits from the caller's environment; the rest comes from compose.yaml,
 # so a variable set in your shell (PROXYLAB_APP_ROOT_PATH, say) cannot leak into an app.
@@ -100,7 +106,7 @@ class ProcessSpec:
     cwd: Path
     env: dict[str, str]
     binds: list[tuple[str, int]]  # every address:port the process will listen on
-    health_url: str | None
+    health_url: str | None  # what the healthcheck asks, natively; several are space-separated
 
 
 def process_spec(stack: Stack, name: str, run_dir: Path, log=print) -> ProcessSpec:
@@ -112,6 +118,8 @@ def process_spec(stack: Stack, name: str, run_dir: Path, log=print) -> ProcessSp
     extra: dict[str, str] = {}
     if context is not None and name in stack.oneshots:
         argv, cwd = _oneshot(service), context
+        # A one-shot that differs by backend asks this (the k8s objects: k8s/native, not k8s/compose).
+        extra = {"PROXYLAB_BACKEND": "native"}
     elif context is not None:
         argv, cwd = _app(service, addresses, service_venv(stack, name)), context
     elif proxy is not None:
@@ -120,6 +128,8 @@ def process_spec(stack: Stack, name: str, run_dir: Path, log=print) -> ProcessSp
         argv, cwd, extra = proxy.argv(binary, proxy.render(service, addresses, out), out), out, proxy.env(out)
     elif image.startswith("redis:"):
         argv, cwd = _redis(service, addresses, run_dir / name, stack.image_tag(name), log), run_dir / name
+    elif go_tool(service) is not None:
+        argv, cwd = _go_tool(service, addresses, run_dir / name, log), run_dir / name
     else:
         raise ProxylabError(
             f"service {name}",
@@ -135,14 +145,15 @@ def process_spec(stack: Stack, name: str, run_dir: Path, log=print) -> ProcessSp
         }
     )
     env.update(extra)  # the proxy's own, such as where Caddy keeps its data: its run folder
-    health = service.healthcheck.url if service.healthcheck else None
+    health = service.healthcheck.urls if service.healthcheck else ()
     return ProcessSpec(
         service=name,
         argv=argv,
         cwd=cwd,
         env=env,
         binds=_binds(service, addresses),
-        health_url=addresses.rewrite_local_url(name, health) if health else None,
+        # Several URLs (a CMD-SHELL check's) are kept space-separated: probe() asks each in turn.
+        health_url=" ".join(addresses.rewrite_local_url(name, url) for url in health) or None,
     )
 
 
@@ -221,6 +232,67 @@ def _redis(service: Service, addresses: NativeAddresses, out: Path, tag: str, lo
     config.write_text(f'bind {host}\nport {port}\ndir {out}\ndaemonize no\nlogfile ""\nprotected-mode no\n')
     # The compose command's own flags (no persistence) follow, as the image would pass them.
     return [server, str(config), *(service.command or [])[1:]]
+
+
+# Where each control-plane image keeps what it writes; natively a folder of the run folder, new
+# at each start (kine's store holds only what k8s-objects applies: see compose.yaml).
+STATE_DIRS = {"registry.k8s.io/kube-apiserver": "/var/run/kubernetes", "rancher/kine": "/var/lib/kine"}
+_LISTEN = re.compile(r"^(0\.0\.0\.0|\d+\.\d+\.\d+\.\d+)(?::(\d+))?$")
+
+
+def go_tool(service: Service) -> GoTool | None:
+    """The Go build that stands in for the service's image natively (kube-apiserver, kine), if any."""
+    return k8s_tools.IMAGES.get((service.image or "").rpartition(":")[0])
+
+
+def go_tool_pending(service: Service) -> str | None:
+    """ "the kube-apiserver v1.37.2 build" while that binary is not cached; else None."""
+    tool = go_tool(service)
+    if tool is None:
+        return None
+    version = tool.module_version()
+    return None if tool.binary_path(version).is_file() else f"the {tool.title} {version} build"
+
+
+def _go_tool(service: Service, addresses: NativeAddresses, out: Path, log) -> list[str]:
+    tool = go_tool(service)
+    assert tool is not None
+    repository, _, tag = (service.image or "").rpartition(":")
+    version = tool.module_version()
+    if tag != version:
+        raise ProxylabError(
+            f"service {service.name}",
+            f"pins {service.image}, but tools/{tool.name}/go.mod builds {version}",
+            f"make them agree (compose.yaml's tag or tools/{tool.name}/go.mod), then `make k8s-build`",
+        )
+    binary = tool.ensure(version, log)
+    state = out / "state"
+    shutil.rmtree(state, ignore_errors=True)
+    state.mkdir(parents=True)
+    argv = [str(binary)]
+    for arg in service.command or []:
+        flag, equals, value = arg.partition("=")
+        if equals:
+            arg = f"{flag}={_native_value(service, addresses, value, STATE_DIRS[repository], state)}"
+        argv.append(arg)
+    return argv
+
+
+def _native_value(
+    service: Service, addresses: NativeAddresses, value: str, state_dir: str, state: Path
+) -> str:
+    """One flag's value as it reads natively: a listen or advertise address (0.0.0.0:2379,
+    172.30.0.61) where the service binds; `kine:2379` the native host:port; a mounted path the
+    host path; the image's state folder the run folder's."""
+    listen = _LISTEN.match(value)
+    if listen:
+        port = int(listen[2]) if listen[2] else (service.ports[0].target if service.ports else 0)
+        host, native_port = addresses.bind(service.name, port)
+        return f"{host}:{native_port}" if listen[2] else host
+    value = addresses.rewrite_service_refs(value).replace(state_dir, str(state))
+    if value.startswith("/"):
+        return str(service.host_path(value) or value)
+    return value
 
 
 def _venv_executable(name: str, bin_dir: Path | None = None) -> str:

@@ -41,7 +41,7 @@ from proxylab.native.processes import (
     stop_signals_held,
     unblock_stop_signals,
 )
-from proxylab.native.runners import ProcessSpec, process_spec
+from proxylab.native.runners import ProcessSpec, go_tool_pending, process_spec
 from proxylab.paths import RUN_DIR
 from proxylab.status import ServiceStatus
 
@@ -142,7 +142,11 @@ class NativeBackend:
         pending = {}
         for name, service in self.stack.services.items():
             proxy = proxies.of_service(service)
-            build = proxy.build_pending(self.stack.image_tag(name)) if proxy is not None else None
+            build = (
+                proxy.build_pending(self.stack.image_tag(name))
+                if proxy is not None
+                else go_tool_pending(service)
+            )
             if build is not None:
                 pending[name] = build
         return pending

@@ -17,10 +17,10 @@ import yaml
 
 from proxylab import compose, ports
 from proxylab.errors import ProxylabError
-from proxylab.k8s import TOOLS
 from proxylab.k8s.crds import ensure_crds
 from proxylab.k8s.manifests import apply_folder, documents
 from proxylab.k8s.plane import ControlPlane
+from proxylab.k8s.tools import TOOLS
 from proxylab.native.addresses import NativeAddresses
 from proxylab.native.processes import is_alive
 from proxylab.paths import REPO

@@ -21,10 +21,10 @@ import pytest
 import yaml
 
 from proxylab import ports
-from proxylab.k8s import TOOLS
 from proxylab.k8s.crds import ensure_crds
 from proxylab.k8s.manifests import apply_folder
 from proxylab.k8s.plane import ControlPlane
+from proxylab.k8s.tools import TOOLS
 from proxylab.native.processes import start_time, stop_group
 from proxylab.paths import REPO
 from proxylab.proxies.traefik import TOOL as TRAEFIK

@@ -23,6 +23,7 @@ from proxylab.check.common import (
 )
 from proxylab.compose import Port, Service, Stack
 from proxylab.native.go_build import GoTool
+from proxylab.proxies.traefik.k8s_check import k8s_route_problems, uses_kubernetes
 
 
 def check_traefik(stack: Stack, services: list[Service], tool: GoTool) -> list[Finding]:
@@ -33,6 +34,12 @@ def check_traefik(stack: Stack, services: list[Service], tool: GoTool) -> list[F
         problems += go_tool_version_problems(tool, service)
         try:
             static = _traefik_static(service)
+            if uses_kubernetes(static):
+                # traefik-k8s: its routers come from the objects in k8s/ (k8s_check.py).
+                for port in routed_ports(service):
+                    where = f"{service.name} port {port.published} ({port.name})"
+                    problems += k8s_route_problems(stack, where, port, static)
+                continue
             http = _traefik_http(_traefik_dynamic_dir(service, static))
         except Unchecked as exc:
             problems.append(f"cannot check {service.name}'s routes: {exc}")
@@ -102,7 +109,9 @@ def _traefik_route_problems(
 def traefik_file_problems(service: Service) -> list[str]:
     """The static config its --configFile names and the file provider's folder exist on the host."""
     try:
-        _traefik_dynamic_dir(service, _traefik_static(service))
+        static = _traefik_static(service)
+        if not uses_kubernetes(static):
+            _traefik_dynamic_dir(service, static)
     except Unchecked as exc:
         return [str(exc)]
     return []
@@ -162,6 +171,14 @@ def traefik_tls_problems(service: Service) -> list[str]:
     store serves .run/certs' files."""
     try:
         static = _traefik_static(service)
+        if uses_kubernetes(static):
+            # traefik-k8s terminates no TLS: every port of it says so, or this names it.
+            tls = [str(port.published) for port in routed_ports(service) if port.route.tls]
+            return (
+                [f"{service.name}: ports {', '.join(tls)} say tls: true; k8s/ terminates no TLS"]
+                if tls
+                else []
+            )
         directory = _traefik_dynamic_dir(service, static)
     except Unchecked as exc:
         return [f"cannot check {service.name}'s TLS: {exc}"]

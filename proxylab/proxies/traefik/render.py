@@ -30,6 +30,17 @@ def render_traefik(service: Service, addresses: NativeAddresses, out: Path) -> P
             forwarded["trustedIPs"] = [
                 addresses.native_trust_item(str(item)) for item in forwarded["trustedIPs"]
             ]
+    # The Kubernetes providers (traefik-k8s): the API server by its native address, the CA and
+    # token by the host paths behind their mounts (.run/k8s).
+    for name, spec in static.get("providers", {}).items():
+        if name.startswith("kubernetes") and isinstance(spec, dict):
+            for key in ("endpoint", "token", "certAuthFilePath"):
+                if key in spec:
+                    spec[key] = host_paths(
+                        addresses.rewrite_service_refs(str(spec[key])),
+                        service,
+                        str(Path(container_path).parent),
+                    )
     provider = static.get("providers", {}).get("file", {})
     if "directory" in provider:
         provider["directory"] = str(
