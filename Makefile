@@ -54,13 +54,13 @@ caddy: venv
 k8s-build: venv
 	$(PY) -m proxylab.k8s build
 
-## k8s-up: a Kubernetes control plane without nodes on 127.0.0.1:6443 (kine on SQLite), k8s/ applied, Traefik's Kubernetes providers on 94xx
-k8s-up: venv
-	$(PY) -m proxylab.k8s up
+## k8s-up: the stack with its Kubernetes routes (make up K8S=1): kube-apiserver on kine at 127.0.0.1:6443, k8s/ applied, traefik-k8s on 94xx
+k8s-up:
+	$(MAKE) up K8S=1
 
-## k8s-down: stop the control plane and its Traefik; nothing is left running
-k8s-down: venv
-	$(PY) -m proxylab.k8s down
+## k8s-down: stop the stack, the control plane with it (make down)
+k8s-down:
+	$(MAKE) down
 
 ## engine: a Docker engine where none runs (docker.io, dockerd, Compose v2 built once); Docker Desktop never needs it
 engine:
@@ -74,17 +74,22 @@ engine-down:
 images: traefik caddy releases
 	PY=$(PY) scripts/debian-images.sh
 
-## up: start the stack (Compose if a Docker engine answers, else native processes) and wait for health; K8S=1 adds make k8s-up
+# K8S=1: compose.yaml's k8s profile joins the stack (the control plane and traefik-k8s on 94xx),
+# as Compose itself reads COMPOSE_PROFILES. `make test` runs it always (proxylab/testrun.py).
+ifdef K8S
+export COMPOSE_PROFILES := k8s
+endif
+
+## up: start the stack (Compose if a Docker engine answers, else native processes) and wait for health; K8S=1 adds the Kubernetes routes
 # The stack itself needs no Debian package of the host's: Nginx, HAProxy and Redis are unpacked
 # at their pinned versions and Traefik and Caddy built (`make up` does both, the routes that need
 # no build answering meanwhile). Chromium and wrk come with `make test`, `make screenshots`,
 # `make bench` and `make doctor`, which use them.
-# K8S=1 also starts the Kubernetes control plane and Traefik's providers on it (make k8s-up).
+# K8S=1 also starts the Kubernetes control plane and Traefik's providers on it (profile k8s).
 up: venv
 	$(PY) -m proxylab up
-	$(if $(K8S),$(PY) -m proxylab.k8s up,)
 
-## down: stop every service; nothing is left running or listening
+## down: stop every service (the k8s profile's too); nothing is left running or listening
 down: venv
 	$(PY) -m proxylab down
 	@$(PY) -m proxylab.k8s down --quiet

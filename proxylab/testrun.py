@@ -9,6 +9,8 @@ suite over all phases (reports/test-times.<backend>.json, proxylab/testtimes.py)
 each backend's wall clock and slowest suites.
 When: `make test` (scripts/test.sh) runs `python -m proxylab.testrun [PYTEST ARGS...]`; the
 arguments go to every pytest run. `--dry-run` prints each phase's command and runs nothing.
+Profiles: the stack runs with compose.yaml's k8s profile (COMPOSE_PROFILES=k8s) unless the
+caller sets COMPOSE_PROFILES, so the suites probe the Kubernetes routes as every other.
 Why: the session's logic in Python, where it can be tested, instead of bash with inline Python.
 Exit status: the last failing phase's pytest status (5, no test selected, is not a failure);
 1 when the stack did not start or stop; 130 on Ctrl-C or SIGTERM, after stopping a stack this
@@ -33,6 +35,7 @@ from proxylab.paths import REPO, REPORTS_DIR
 from proxylab.testphases import NO_TESTS, PHASES, SESSIONS, Phase, dry_run, phase_command
 
 PHASES_DIR = REPORTS_DIR / "test-phases"
+TEST_PROFILES = "k8s"
 UP = [sys.executable, "-m", "proxylab", "up"]
 
 
@@ -261,6 +264,9 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(dry_run(extra)))
         return 0
     signal.signal(signal.SIGTERM, _terminated)
+    # The k8s profile runs too: its routes are probed by every suite, like every other route.
+    # COMPOSE_PROFILES set by the caller wins (COMPOSE_PROFILES= leaves the control plane out).
+    os.environ.setdefault("COMPOSE_PROFILES", TEST_PROFILES)
     return run_main(
         lambda: _session(extra), interrupted="interrupted: a stack `make test` started has been stopped"
     )

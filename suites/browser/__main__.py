@@ -48,6 +48,7 @@ from suites.browser.run import DESCRIPTIONS
 from suites.matrix.expected import EXPECTED_FILE as MATRIX_FILE
 from suites.matrix.expected import load_expected as load_matrix
 from suites.matrix.html import SCREENSHOTS
+from suites.table import not_probed, running_rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,9 +104,11 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     recorded = {
         key: fields
-        for key, fields in load_expected(args.expected)["routes"].items()
+        for key, fields in running_rows(load_expected(args.expected)["routes"], stack).items()
         if not args.port or key in live
     }
+    if note := not_probed(stack):
+        print(note)
     differences = compare(recorded, live)
     if problems or contradictions or differences:
         return _fail(problems, contradictions, differences, UPDATE_HINT if differences else "")

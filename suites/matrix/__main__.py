@@ -29,7 +29,7 @@ from suites.matrix.markdown import render_markdown
 from suites.matrix.probe import Matrix, probe_matrix
 from suites.matrix.record import write_records
 from suites.matrix.terminal import print_matrix
-from suites.table import compare
+from suites.table import compare, not_probed, running_rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,8 +61,10 @@ def _run(args: argparse.Namespace) -> int:
         path = write_expected(matrix, args.expected)
         print(f"recorded the live matrix in {path}; review `git diff {path}` before committing it")
         return 0
-    differences = compare(expected, matrix.cells())
+    differences = compare(running_rows(expected, stack), matrix.cells())
     print()
+    if note := not_probed(stack):
+        print(note)
     print(render_diff(differences, args.expected))
     if not differences:
         return 0

@@ -32,7 +32,7 @@ STATUS_THROUGH_PROXY = {
     (True, "app-plain-replica-1"): 200,
     (True, "app-drain-replica-1"): 200,
     (True, "app-retry-replica-1"): 200,
-    # nobody removes /api/v1, and the app has no route under it
+    # nobody removes /api/v1 (or an HTTPRoute replaces it with /v2, 9431): the app has no route there
     (False, "app-plain"): 404,
     # the app receives /api/v1/api/v1/echo/probe and routes /api/v1/echo/probe
     (False, "app-server-root-path"): 404,
@@ -79,9 +79,11 @@ def test_every_route_answers_from_its_app(running_stack, http, route):
 )
 def test_the_proxy_strips_the_prefix_only_where_declared(running_stack, http, route):
     """app-plain reports the path exactly as it arrived: /echo/probe when the proxy strips
-    /api/v1, /api/v1/echo/probe when it keeps it (the 404 body names the path too)."""
+    /api/v1, /api/v1/echo/probe when it keeps it, /v2/echo/probe behind an HTTPRoute that
+    replaces it with /v2 (9431) (the 404 body names the path too)."""
     body = http.get(route.base_url + "/api/v1/echo/probe", timeout=5).json()
-    assert body["path"] == ("/echo/probe" if route.strips else "/api/v1/echo/probe")
+    kept = "/v2/echo/probe" if route.rewrite == "gateway-api-v2" else "/api/v1/echo/probe"
+    assert body["path"] == ("/echo/probe" if route.strips else kept)
 
 
 @pytest.mark.parametrize("route", PROXY_ROUTES, ids=lambda r: f"{r.port}-{r.label}")
