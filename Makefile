@@ -71,7 +71,7 @@ engine-down:
 	scripts/engine.sh down
 
 ## images: build proxylab's own images from Debian packages (compose.debian.yaml; engine with no registry)
-images: traefik caddy releases
+images: traefik caddy releases k8s-build
 	PY=$(PY) scripts/debian-images.sh
 
 # K8S=1: compose.yaml's k8s profile joins the stack (the control plane and traefik-k8s on 94xx),

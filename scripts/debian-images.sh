@@ -27,6 +27,8 @@ export DOCKER_BUILDKIT=0
 APP_VERSION=$(sed -n 's/^version = "\(.*\)"$/\1/p' pyproject.toml)
 TRAEFIK_VERSION=$(sed -n 's|.*github.com/traefik/traefik/v3 \(v[^ ]*\).*|\1|p' tools/traefik/go.mod | head -n1)
 CADDY_VERSION=$(sed -n 's|.*github.com/caddyserver/caddy/v2 \(v[^ ]*\).*|\1|p' tools/caddy/go.mod | head -n1)
+KUBE_APISERVER_VERSION=$(sed -n 's|.*k8s.io/kubernetes \(v[^ ]*\).*|\1|p' tools/kube-apiserver/go.mod | head -n1)
+KINE_VERSION=$(sed -n 's|.*github.com/k3s-io/kine \(v[^ ]*\).*|\1|p' tools/kine/go.mod | head -n1)
 BASE="proxylab/debian-base:$SUITE"
 APP="proxylab/app:$APP_VERSION"
 # The same app with pyproject.toml's fastapi-run extra instead of certs (lab 15's `fastapi run`).
@@ -45,8 +47,15 @@ TRAEFIK="proxylab/traefik:$TRAEFIK_VERSION"
 TRAEFIK_BIN="$CACHE/traefik/$TRAEFIK_VERSION/traefik"
 CADDY="proxylab/caddy:$CADDY_VERSION"
 CADDY_BIN="$CACHE/caddy/$CADDY_VERSION/caddy"
+# The k8s profile's control plane (make k8s-build), for registry.k8s.io/kube-apiserver and rancher/kine.
+KUBE_APISERVER="proxylab/kube-apiserver:$KUBE_APISERVER_VERSION"
+KUBE_APISERVER_BIN="$CACHE/kube-apiserver/$KUBE_APISERVER_VERSION/kube-apiserver"
+KINE="proxylab/kine:$KINE_VERSION"
+KINE_BIN="$CACHE/kine/$KINE_VERSION/kine"
 # What `python -m proxylab.certs` needs of proxylab/ in the app images, as app/Dockerfile copies it.
 CERTS_FILES="__init__.py paths.py certs.py exits.py errors.py"
+# ...and the k8s profile's one-shots (proxylab/k8s/oneshot.py), as app/Dockerfile copies them.
+K8S_FILES="__init__.py api.py manifests.py pki.py oneshot.py"
 
 started=$(date +%s)
 # Every line says how far the run got and since when, as proxylab/steps.py's do in Python:
@@ -70,7 +79,7 @@ preflight() {
     || fail "no Docker engine answers \`docker info\`; start one (\`make engine\`) and rerun \`make images\`"
   local image
   local upstream
-  for image in "$APP" "$APP_FASTAPI_RUN" "$REDIS" "$TRAEFIK" "$CADDY" \
+  for image in "$APP" "$APP_FASTAPI_RUN" "$REDIS" "$TRAEFIK" "$CADDY" "$KUBE_APISERVER" "$KINE" \
       $(for upstream in $NGINX_IMAGES $HAPROXY_IMAGES; do ours "$upstream"; done); do
     grep -qE "image: ${image//./\\.}([[:space:],}]|\$)" compose.debian.yaml \
       || fail "compose.debian.yaml does not name $image, the image this script builds from the pins; make them agree (the tag comes from pyproject.toml, tools/traefik/go.mod or tools/caddy/go.mod)"
@@ -79,6 +88,8 @@ preflight() {
     || fail "the Traefik $TRAEFIK_VERSION build is not in $TRAEFIK_BIN; run \`make traefik\` (it builds it once) and rerun \`make images\`"
   [ -x "$CADDY_BIN" ] \
     || fail "the Caddy $CADDY_VERSION build is not in $CADDY_BIN; run \`make caddy\` (it builds it once) and rerun \`make images\`"
+  [ -x "$KUBE_APISERVER_BIN" ] && [ -x "$KINE_BIN" ] \
+    || fail "the kube-apiserver $KUBE_APISERVER_VERSION or kine $KINE_VERSION build is not in $CACHE; run \`make k8s-build\` (it builds them once) and rerun \`make images\`"
   [ -x "$PY" ] \
     || fail "$PY is missing; the wheelhouse is downloaded with the virtualenv's pip: run \`make venv\` and rerun \`make images\`"
   # Wheels are chosen for the Python that downloads them: it must be the image's (Debian's 3.11).
@@ -191,7 +202,8 @@ stage_app() {
   EXTRA="$extra" "$PY" - >"$dir/requirements.txt" <<'PYTHON'
 import os, tomllib
 project = tomllib.load(open("pyproject.toml", "rb"))["project"]
-extra = project.get("optional-dependencies", {})[os.environ["EXTRA"]]
+extras = project.get("optional-dependencies", {})
+extra = [pin for name in os.environ["EXTRA"].split(",") for pin in extras[name]]
 print("\n".join(project["dependencies"] + extra))
 PYTHON
   cp constraints.txt "$dir/constraints.txt"
@@ -215,6 +227,8 @@ PYTHON
   mkdir -p "$dir/proxylab"
   local file
   for file in $CERTS_FILES; do cp "proxylab/$file" "$dir/proxylab/"; done
+  mkdir -p "$dir/proxylab/k8s"
+  for file in $K8S_FILES; do cp "proxylab/k8s/$file" "$dir/proxylab/k8s/"; done
   echo "$dir"
 }
 
@@ -237,6 +251,14 @@ stage_traefik() {
   local dir
   dir=$(stage traefik)
   link_or_copy "$TRAEFIK_BIN" "$dir/traefik"
+  echo "$dir"
+}
+
+# kube-apiserver or kine: the cached build, linked in as the context's only file besides the Dockerfile.
+stage_go_tool() {
+  local dir
+  dir=$(stage "$1")
+  link_or_copy "$2" "$dir/$1"
   echo "$dir"
 }
 
@@ -277,14 +299,15 @@ ROOTFS=""
 trap '[ -z "$ROOTFS" ] || rm -rf --one-file-system "$ROOTFS" 2>/dev/null || true' EXIT
 
 preflight
-# The releases, the base, the two app images, Redis, Traefik, Caddy, one per Nginx and HAProxy pin.
-STEPS=$(( 7 + $(echo $NGINX_IMAGES | wc -w) + $(echo $HAPROXY_IMAGES | wc -w) ))
+# The releases, the base, the two app images, Redis, Traefik, Caddy, kube-apiserver, kine, one per
+# Nginx and HAProxy pin.
+STEPS=$(( 9 + $(echo $NGINX_IMAGES | wc -w) + $(echo $HAPROXY_IMAGES | wc -w) ))
 say "releases: $(echo $NGINX_IMAGES $HAPROXY_IMAGES $REDIS_IMAGE) from Debian's suites (once per version)"
 RELEASES=$("$PY" -m proxylab releases) \
   || fail "unpacking the pinned releases failed (the error above); fix its cause and rerun \`make images\`"
 done_step "releases: unpacked"
 build_base
-context=$(stage_app certs app)
+context=$(stage_app certs,k8s app)
 build_image "$APP" app "$context"
 context=$(stage_app fastapi-run app-fastapi-run)
 build_image "$APP_FASTAPI_RUN" app-fastapi-run "$context" app
@@ -298,8 +321,12 @@ context=$(stage_traefik)
 build_image "$TRAEFIK" traefik "$context"
 context=$(stage_caddy)
 build_image "$CADDY" caddy "$context"
+context=$(stage_go_tool kube-apiserver "$KUBE_APISERVER_BIN")
+build_image "$KUBE_APISERVER" kube-apiserver "$context"
+context=$(stage_go_tool kine "$KINE_BIN")
+build_image "$KINE" kine "$context"
 for upstream in $HAPROXY_IMAGES; do
   context=$(stage_release haproxy "$upstream")
   build_image "$(ours "$upstream")" "haproxy-$(version_of "$upstream")" "$context" haproxy
 done
-say "done in $(elapsed "$started"): $BASE $APP $APP_FASTAPI_RUN $REDIS $TRAEFIK $CADDY $(for upstream in $NGINX_IMAGES $HAPROXY_IMAGES; do ours "$upstream"; done | tr '\n' ' ')"
+say "done in $(elapsed "$started"): $BASE $APP $APP_FASTAPI_RUN $REDIS $TRAEFIK $CADDY $KUBE_APISERVER $KINE $(for upstream in $NGINX_IMAGES $HAPROXY_IMAGES; do ours "$upstream"; done | tr '\n' ' ')"

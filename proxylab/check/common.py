@@ -158,8 +158,10 @@ def _shown(path: Path) -> str:
 
 
 def is_generated_certs(path: Path | None) -> bool:
-    """`<project>/.run/certs`: the folder `python -m proxylab up` fills (proxylab/certs.py)."""
-    return path is not None and path.parts[-2:] == (".run", "certs")
+    """`<project>/.run/certs` or `.run/k8s`: the folders `python -m proxylab up` fills before
+    the services that mount them start (proxylab/certs.py; the k8s profile's CRDs and the
+    k8s-credentials one-shot, proxylab/k8s/oneshot.py)."""
+    return path is not None and path.parts[-2:] in ((".run", "certs"), (".run", "k8s"))
 
 
 def route_apps(port: Port) -> tuple[str, ...]:

@@ -1,7 +1,8 @@
 """Every file compose.yaml points at exists: volume sources, build contexts, Traefik's config.
 
-The one exception is .run/certs, which `python -m proxylab up` generates before either backend
-starts (proxylab/certs.py): on a fresh clone it does not exist yet, and that is correct.
+The exceptions are .run/certs and .run/k8s, which `python -m proxylab up` generates before either
+backend starts (proxylab/certs.py; the k8s profile's CRDs and credentials): on a fresh clone they
+do not exist yet, and that is correct.
 """
 
 from __future__ import annotations

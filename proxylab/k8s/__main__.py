@@ -26,7 +26,7 @@ from proxylab.steps import Steps
 
 
 def manifests_for_backend() -> Path:
-    """k8s/native or k8s/compose: the apps' addresses differ (k8s/native/apps.yaml says why)."""
+    """k8s/native or k8s/compose: the apps' addresses differ (k8s/native/endpoints.yaml says why)."""
     from proxylab import compose
     from proxylab.backend import choose
     from proxylab.native.supervisor import NativeBackend

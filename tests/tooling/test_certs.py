@@ -79,3 +79,53 @@ def test_the_certificate_maker_runs_from_the_files_the_images_copy(tmp_path: Pat
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "certs" / "ca.pem").is_file()
+
+
+def _k8s_dockerfile_files() -> list[str]:
+    """The proxylab/k8s/ files app/Dockerfile copies for the k8s profile's one-shots."""
+    line = next(
+        line
+        for line in (REPO / "app/Dockerfile").read_text().splitlines()
+        if "proxylab/k8s/oneshot.py" in line
+    )
+    return sorted(word.removeprefix("proxylab/k8s/") for word in line.split()[1:-1])
+
+
+def _k8s_staged_files() -> list[str]:
+    script = (REPO / "scripts/debian-images.sh").read_text()
+    return sorted(re.search(r'^K8S_FILES="([^"]+)"', script, re.MULTILINE)[1].split())
+
+
+def test_both_app_images_copy_the_same_files_of_the_k8s_one_shots() -> None:
+    """`make up K8S=1` on Compose would apply the objects with one image set and fail with the other."""
+    assert _k8s_dockerfile_files() == _k8s_staged_files()
+
+
+def test_the_k8s_credentials_one_shot_runs_from_the_files_the_images_copy(tmp_path: Path) -> None:
+    """compose.yaml's k8s-credentials runs `python -m proxylab.k8s.oneshot` in the app image, which
+    holds only these files of proxylab/: an import of any other fails `make up K8S=1` on Compose
+    while the native backend, which has the whole tree, works."""
+    (tmp_path / "proxylab" / "k8s").mkdir(parents=True)
+    for name in _dockerfile_files():
+        shutil.copy(REPO / "proxylab" / name, tmp_path / "proxylab" / name)
+    for name in _k8s_dockerfile_files():
+        shutil.copy(REPO / "proxylab" / "k8s" / name, tmp_path / "proxylab" / "k8s" / name)
+    command = ["credentials", str(tmp_path / "k8s"), "--names", "kube-apiserver,172.30.0.61"]
+    done = subprocess.run(
+        [sys.executable, "-m", "proxylab.k8s.oneshot", *command],
+        cwd=tmp_path,
+        env={"PATH": os.environ.get("PATH", "")},  # no PYTHONPATH: the copies alone
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    names = (tmp_path / "k8s" / "apiserver.names").read_text().split()
+    assert names == ["127.0.0.1", "localhost", "kube-apiserver", "172.30.0.61"]
+    done = subprocess.run(
+        [sys.executable, "-m", "proxylab.k8s.oneshot", "objects", "--help"],
+        cwd=tmp_path,
+        env={"PATH": os.environ.get("PATH", "")},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
