@@ -27,7 +27,7 @@ from rich.text import Text
 from labs.fields import text
 from labs.model import Lab
 from labs.reports import named_versions
-from labs.runner import StepResult, Verdict, VerifyRun, run_step, skip_step
+from labs.runner import StepResult, Verdict, VerifyRun, run_step, skip_step, target_skips
 from proxylab.context import Context
 
 LINE_WIDTH = 80  # characters of one value line in a table cell
@@ -68,6 +68,11 @@ def present(
             Rule(Text(f"Step {step.number}/{len(lab.steps)} · {step.title}", style="bold cyan"), align="left")
         )
         console.print(command_text(step.action.command(context)))
+        reason = target_skips(step, context)
+        if reason is not None:
+            results.append(skip_step(lab, step, context, reason))
+            console.print(Text(f"skipped: {reason}", style="yellow"))
+            continue
         results.append(run_step(lab, step, context))
         console.print(step_details(results[-1], raw=not results[-1].ok))
         if interactive and step is not lab.steps[-1]:
@@ -186,18 +191,19 @@ def verify_header(run: VerifyRun) -> Group:
     grid = Table.grid(padding=(0, 2))
     for name, version in named_versions(run.versions).items():
         grid.add_row(name, version)
-    return Group(
-        Text(f"labs verified on the {run.backend} backend, {run.timestamp}", style="bold"), grid, Text()
-    )
+    lines = [Text(f"labs verified on the {run.backend} backend, {run.timestamp}", style="bold")]
+    if run.target is not None:
+        lines.append(Text(f"against the target in {run.target['file']} (PROXYLAB_TARGET):", style="bold"))
+        lines += [Text(f"  {published} → {served}") for published, served in run.target["routes"].items()]
+    return Group(*lines, grid, Text())
 
 
 def verify_line(result: StepResult) -> Group:
     if result.skipped:
-        where = ", ".join(result.lab.backends)
+        why = result.skip_reason or f"runs on {', '.join(result.lab.backends)} only"
         return Group(
             Text(
-                f"- {result.lab.number} step {result.step.number}  {result.step.title}  "
-                f"(skipped: runs on {where} only)",
+                f"- {result.lab.number} step {result.step.number}  {result.step.title}  (skipped: {why})",
                 style="yellow",
             )
         )
@@ -214,7 +220,8 @@ def verify_summary(run: VerifyRun) -> Text:
     labs = len({result.lab.name for result in run.results})
     held = len(run.results) - len(failed) - len(skipped)
     summary = f"{len(run.results)} steps in {labs} lab{'s' if labs != 1 else ''}: {held} as expected"
-    summary += f", {len(skipped)} skipped on this backend" if skipped else ""
+    where = "by the target" if run.target is not None else "on this backend"
+    summary += f", {len(skipped)} skipped {where}" if skipped else ""
     return Text(
         summary + (f", {len(failed)} not" if failed else ""), style="bold red" if failed else "bold green"
     )

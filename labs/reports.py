@@ -3,7 +3,8 @@
 junit.xml has one <testcase> per step (classname `labs.<NN-slug>`, name `<number> <title>`), and a
 mismatch's <failure> carries the same expected-vs-actual text that `explain` gives a pytest
 assertion. labs.json keeps, for every step, the curl command, each shown field's actual value,
-what was expected and whether it held, under the versions and backend that produced them.
+what was expected and whether it held, under the versions and backend that produced them, and
+the target they ran against when PROXYLAB_TARGET named one (`target`: its file and routes).
 """
 
 from __future__ import annotations
@@ -77,7 +78,8 @@ def junit_tree(run: VerifyRun) -> ET.Element:
             timestamp=run.timestamp,
         )
         properties = ET.SubElement(suite, "properties")
-        for key, value in {"backend": run.backend, **run.versions}.items():
+        target = {"target": run.target["file"]} if run.target is not None else {}
+        for key, value in {"backend": run.backend, **target, **run.versions}.items():
             ET.SubElement(properties, "property", name=key, value=value)
         for result in results:
             case = ET.SubElement(
@@ -102,6 +104,8 @@ def labs_json(run: VerifyRun) -> dict[str, Any]:
         lab["steps"].append(step_json(result))
     return {
         "backend": run.backend,
+        # None: the published addresses of this machine; else the file and each route's origin there.
+        "target": run.target,
         "timestamp": run.timestamp,
         "versions": run.versions,
         "ok": run.ok,
@@ -121,6 +125,8 @@ def step_json(result: StepResult) -> dict[str, Any]:
         "expected": {c.field: c.expected_data for c in result.verdicts if c.expected is not None},
         "mismatches": [c.field for c in result.mismatches],
         "ok": result.ok,
+        # Why a step did not run against PROXYLAB_TARGET (labs.runner.target_skips), else None.
+        "skip_reason": result.skip_reason,
     }
 
 

@@ -4,6 +4,8 @@ The runner knows nothing of terminals or files: it returns `StepResult`s that la
 shows, labs/reports.py writes as junit.xml and labs.json, and labs/handouts.py turns into
 Markdown. Before any traffic it makes sure the routes the labs use answer, so a stopped stack
 reads "the stack is not running: run `make up`" rather than a screen of red connection errors.
+With PROXYLAB_TARGET (proxylab/target.py) the steps run against a deployed stack by URL: a step
+runs only if everything it sends goes to the target and it changes nothing of the stack here.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from typing import Any
 
 from instruments.client import Request
 from labs.fields import lookup
+from labs.kinds import KINDS
 from labs.kinds.base import shares
 from labs.model import Lab, LabFileError, Step, load_lab
 from labs.side_by_side import run_side_by_side
 from proxylab.context import Context, connect
 from proxylab.errors import ProxylabError
+from proxylab.target import VARIABLE as TARGET_VARIABLE
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,8 @@ class StepResult:
     verdicts: tuple[Verdict, ...] = ()
     raw: str = ""
     skipped: bool = False
+    # Why it did not run, when not because of the lab's `backends:` (a target that does not serve it).
+    skip_reason: str | None = None
     # Every field of the answer, not only the shown ones: the book draws its hop picture from a
     # request step's echo report (`body`), labs/book/hops.py.
     answer: dict[str, Any] = field(default_factory=dict)
@@ -65,6 +71,8 @@ class VerifyRun:
     versions: dict[str, str]
     timestamp: str
     results: list[StepResult]
+    # What PROXYLAB_TARGET mapped each published route to (Target.describe), or None: this machine.
+    target: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -96,8 +104,27 @@ def run_step(lab: Lab, step: Step, context: Context) -> StepResult:
     )
 
 
-def skip_step(lab: Lab, step: Step, context: Context) -> StepResult:
-    return StepResult(lab, step, step.action.command(context), skipped=True)
+def skip_step(lab: Lab, step: Step, context: Context, reason: str | None = None) -> StepResult:
+    return StepResult(lab, step, step.action.command(context), skipped=True, skip_reason=reason)
+
+
+def target_skips(step: Step, context: Context) -> str | None:
+    """Why `step` cannot run against PROXYLAB_TARGET, or None (it can, or no target is set): it
+    restarts or loads services of this machine, or sends somewhere the target does not map."""
+    if context.target is None:
+        return None
+    if KINDS[step.kind].changes_the_stack:
+        return "it acts on this machine's stack, not the target"
+    urls = step.action.urls(context)
+    unmapped = [url for url in urls if not context.target.serves(url)]
+    if not urls or unmapped:
+        return f"{context.target.path} maps no route for {unmapped[0] if unmapped else 'it'}"
+    return None
+
+
+def run_or_skip(lab: Lab, step: Step, context: Context) -> StepResult:
+    reason = target_skips(step, context)
+    return run_step(lab, step, context) if reason is None else skip_step(lab, step, context, reason)
 
 
 def run_lab(
@@ -117,7 +144,7 @@ def run_lab(
     return run_side_by_side(
         lab.steps,
         lambda step: shares(step.action, context) if together else None,
-        lambda step: run_step(lab, step, context),
+        lambda step: run_or_skip(lab, step, context),
         on_step,
     )
 
@@ -136,7 +163,8 @@ def verify(
     context = context or connect()
     require_stack(labs, context)
     timestamp = datetime.now(UTC).isoformat(timespec="seconds")
-    run = VerifyRun(context.backend.name, context.backend.versions(), timestamp, [])
+    target = context.target.describe() if context.target else None
+    run = VerifyRun(context.backend.name, context.backend.versions(), timestamp, [], target)
     on_start(run)
     for lab in labs:
         run.results.extend(run_lab(lab, context, on_step))
@@ -150,10 +178,22 @@ def require_stack(labs: list[Lab], context: Context) -> None:
     silent: dict[str, str] = {}
     for lab in labs:
         for step in lab.steps:
-            for url in _expanded_urls(lab, step, context):
+            urls = _expanded_urls(lab, step, context)
+            if context.target is not None:
+                urls = [] if target_skips(step, context) else urls
+            for url in urls:
                 _, host, port = Request(url).origin
-                if port in routes and f"{host}:{port}" not in silent and not _answers(host, port):
+                if context.target is not None and not _answers(host, port):
+                    silent[f"{host}:{port}"] = "the target"
+                elif port in routes and f"{host}:{port}" not in silent and not _answers(host, port):
                     silent[f"{host}:{port}"] = routes[port].label
+    if silent and context.target is not None:
+        where = ", ".join(silent)
+        raise ProxylabError(
+            f"the target ({context.target.path})",
+            f"does not answer on {where}",
+            f"check the deployment, or unset {TARGET_VARIABLE} to run against this machine",
+        )
     if silent:
         where = ", ".join(f"{address} ({label})" for address, label in silent.items())
         raise ProxylabError(

@@ -9,6 +9,8 @@ answers them (proxylab/backend.py), and lab files and expectation files write th
   on as the Host header (`app-server-root-path:8000` with Compose, 127.0.0.1:8000 natively).
 - `{source:SERVICE}`: the address SERVICE connects from, as the apps see it.
 `expand` fills them in for the backend that runs, and `normalize` turns live values back into them.
+With PROXYLAB_TARGET set (proxylab/target.py), `expand` also puts the origin that serves each mapped
+route elsewhere in place of its published one: the labs then run against a deployed stack by URL.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 from proxylab import compose
 from proxylab.backend import Backend, choose
 from proxylab.compose import Stack
+from proxylab.target import Target, from_environment
 
 CLIENT_SOURCE = "127.0.0.77"  # a loopback address no app trusts: the labs' outside client
 _PLACEHOLDER = re.compile(r"\{(client|upstream|source)(?::([\w-]+))?\}")
@@ -30,6 +33,8 @@ _PLACEHOLDER = re.compile(r"\{(client|upstream|source)(?::([\w-]+))?\}")
 class Context:
     stack: Stack
     backend: Backend
+    # Where the routes are served when not here (PROXYLAB_TARGET); None: the published addresses.
+    target: Target | None = None
 
     def value(self, kind: str, service: str | None = None) -> str:
         if kind == "client":
@@ -41,8 +46,10 @@ class Context:
         return self.backend.source_of(service)
 
     def expand(self, text: str) -> str:
-        """`http://{upstream:app-plain}/x` → `http://127.0.0.1:8001/x` (native)."""
-        return _PLACEHOLDER.sub(lambda m: self.value(m[1], m[2]), text)
+        """`http://{upstream:app-plain}/x` → `http://127.0.0.1:8001/x` (native); a mapped route's
+        published origin → the target's (`http://127.0.0.1:9411/x` → `http://lb.example:9411/x`)."""
+        expanded = _PLACEHOLDER.sub(lambda m: self.value(m[1], m[2]), text)
+        return expanded if self.target is None else self.target.retarget(expanded)
 
     def expand_any(self, value: Any) -> Any:
         """expand() through strings inside lists and dicts (expected values can be either)."""
@@ -68,6 +75,7 @@ def _replace_address(text: str, address: str, placeholder: str) -> str:
 
 
 def connect(stack: Stack | None = None) -> Context:
-    """compose.yaml (or `stack`) and the backend that runs it now, as proxylab.backend.choose says."""
+    """compose.yaml (or `stack`) and the backend that runs it now, as proxylab.backend.choose says,
+    and the target PROXYLAB_TARGET names, if any."""
     stack = stack or compose.load()
-    return Context(stack, choose(stack, log=lambda _: None))
+    return Context(stack, choose(stack, log=lambda _: None), from_environment())

@@ -47,6 +47,7 @@ def context_with_route(port: int) -> SimpleNamespace:
     return SimpleNamespace(
         backend=SimpleNamespace(name="native"),
         stack=SimpleNamespace(routes=[route]),
+        target=None,
         expand=lambda text: text,
     )
 
@@ -97,7 +98,9 @@ def test_a_lab_for_one_backend_is_skipped_on_the_other(write_lab, native_context
 
     step = fake_step()
     native_only = replace(fake_lab(step), backends=("native",))
-    compose = SimpleNamespace(stack=native_context.stack, backend=SimpleNamespace(name="compose"))
+    compose = SimpleNamespace(
+        stack=native_context.stack, backend=SimpleNamespace(name="compose"), target=None
+    )
     assert [result.skipped for result in run_lab(native_only, compose)] == [True]
     assert step.action.ran == []
     assert [result.skipped for result in run_lab(native_only, native_context)] == [False]

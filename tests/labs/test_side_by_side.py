@@ -193,7 +193,9 @@ def test_steps_run_at_once_only_on_the_backends_the_lab_names(write_lab, native_
         ]
         return replace(fake_lab(*steps), side_by_side=side_by_side)
 
-    compose = SimpleNamespace(stack=native_context.stack, backend=SimpleNamespace(name="compose"))
+    compose = SimpleNamespace(
+        stack=native_context.stack, backend=SimpleNamespace(name="compose"), target=None
+    )
     together = [
         [result.verdicts[0].actual for result in run_lab(lab(("native",)), context)]
         for context in (native_context, compose)

@@ -41,8 +41,8 @@ APPS = {
 
 
 def _moved(folder: Path) -> Path:
-    """k8s/base and k8s/native with each app's EndpointSlice naming the test's app instead."""
-    for part in ("base", "native"):
+    """k8s/native and what it lists, with each app's EndpointSlice naming the test's app instead."""
+    for part in ("base", "apps-outside", "native"):
         shutil.copytree(REPO / "k8s" / part, folder / part)
     endpoints = folder / "native" / "endpoints.yaml"
     slices = [body for body in yaml.safe_load_all(endpoints.read_text()) if body]
