@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from proxylab.compose import Stack, load
+from proxylab.compose import ALL_PROFILES, Stack, load
 from proxylab.paths import REPO
 
 # What compose.yaml reads from the repo: enough for every check to run on a copy.
@@ -28,14 +28,18 @@ LAB_FILES = [
     "haproxy",
     "tools/traefik/go.mod",
     "tools/caddy/go.mod",
+    "tools/kube-apiserver/go.mod",
+    "tools/kine/go.mod",
+    "traefik-k8s",
     "app/Dockerfile",
 ]
 
 
 @pytest.fixture
 def real_stack() -> Stack:
-    """The repo's compose.yaml with no variables set, as `make check` reads it by default."""
-    return load(REPO / "compose.yaml", env={})
+    """The repo's compose.yaml with no variables set, every profile's services in it, as `make
+    check` reads it."""
+    return load(REPO / "compose.yaml", env={}, profiles=ALL_PROFILES)
 
 
 @pytest.fixture
@@ -69,4 +73,4 @@ def edit(lab_copy: Path) -> Callable[[str, str, str], None]:
 @pytest.fixture
 def load_copy(lab_copy: Path) -> Callable[[], Stack]:
     """Load the copied (and perhaps edited) compose.yaml, its paths resolved inside the copy."""
-    return lambda: load(lab_copy / "compose.yaml", env={}, project_dir=lab_copy)
+    return lambda: load(lab_copy / "compose.yaml", env={}, project_dir=lab_copy, profiles=ALL_PROFILES)

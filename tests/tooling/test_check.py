@@ -90,6 +90,31 @@ CADDYFILE = "caddy/Caddyfile"
 HAPROXY = "haproxy/haproxy.cfg"
 
 MUTATIONS = [
+    # traefik-k8s: its routes come from k8s/base's objects (proxylab/proxies/traefik/k8s_check.py)
+    pytest.param(
+        "compose.yaml",
+        "target: 9411, x-route: {app: app-plain, strips: true}",
+        "target: 9411, x-route: {app: app-trust-all, strips: true}",
+        "traefik",
+        ["9411", "Ingress strip-to-app-plain", "app-trust-all"],
+        id="k8s-ingress-leads-to-another-app",
+    ),
+    pytest.param(
+        "compose.yaml",
+        "target: 9421, x-route: {app: app-plain, strips: true, rewrite: gateway-api}",
+        "target: 9421, x-route: {app: app-plain, strips: false, rewrite: gateway-api}",
+        "traefik",
+        ["9421", "HTTPRoute rewrite-to-app-plain", "strips /api/v1"],
+        id="k8s-httproute-strips-where-x-route-keeps",
+    ),
+    pytest.param(
+        "traefik-k8s/traefik.yml",
+        'address: ":9431"',
+        'address: ":9439"',
+        "traefik",
+        ["9431", "no entryPoint"],
+        id="k8s-port-without-entrypoint",
+    ),
     # ports
     pytest.param(
         "compose.yaml",

@@ -66,3 +66,28 @@ def test_fastapi_run_gets_host_and_port(real_stack: Stack, tmp_path: Path) -> No
     host, port = NativeAddresses(real_stack).bind("app-plain", 8000)
     assert (_option(spec.argv, "--host"), _option(spec.argv, "--port")) == (host, str(port))
     assert "--bind" not in spec.argv
+
+
+def test_the_control_plane_runs_on_native_addresses_and_host_paths(tmp_path: Path) -> None:
+    """kube-apiserver and kine natively: the Go builds on their own addresses, the credentials'
+    container paths as the host's .run/k8s, kine's store a new folder of the run folder. A wrong
+    rewrite would bind 0.0.0.0, dial `kine` by a name nothing resolves, or read no certificate."""
+    from proxylab.compose import load
+    from proxylab.paths import REPO
+
+    stack = load(REPO / "compose.yaml", env={"COMPOSE_PROFILES": "k8s"})
+    addresses = NativeAddresses(stack)
+    (tmp_path / "kine" / "state").mkdir(parents=True)
+    (tmp_path / "kine" / "state" / "state.db").write_text("a former run's store")
+    kine = process_spec(stack, "kine", tmp_path)
+    apiserver = dict(arg.split("=", 1) for arg in process_spec(stack, "kube-apiserver", tmp_path).argv[1:])
+    assert f"--listen-address={addresses.connect('kine', 2379)}" in kine.argv
+    assert f"--endpoint=sqlite://{tmp_path}/kine/state/state.db?_journal=WAL&cache=shared" in kine.argv
+    assert not (tmp_path / "kine" / "state" / "state.db").exists()
+    assert apiserver["--etcd-servers"] == f"http://{addresses.connect('kine', 2379)}"
+    assert (apiserver["--bind-address"], apiserver["--secure-port"]) == ("127.0.0.1", "6443")
+    assert apiserver["--tls-cert-file"] == str(REPO / ".run" / "k8s" / "apiserver.pem")
+    assert apiserver["--cert-dir"] == str(tmp_path / "kube-apiserver" / "state")
+    objects = process_spec(stack, "k8s-objects", tmp_path)
+    assert objects.env["PROXYLAB_K8S_SERVER"] == "https://127.0.0.1:6443"
+    assert objects.env["PROXYLAB_BACKEND"] == "native"
