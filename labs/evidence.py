@@ -10,6 +10,9 @@ A lab step's `evidence:` is a list of lines, `kind: reference`, one per source i
       a text in Traefik's source at the pinned version (the Go module the native build compiles)
   caddy: modules/caddyhttp/reverseproxy/reverseproxy.go: X-Forwarded-For
       a text in Caddy's source at the pinned version (tools/caddy/go.mod, as for Traefik)
+  gateway-api: apis/v1/httproute_types.go: // /foo         | /foo         | /              | /
+      a text in the Gateway API's source at the version Traefik's go.mod requires (the API types
+      and their documented rules: the spec Traefik's kubernetesGateway provider implements)
   go: net/http/transport.go: func (pc *persistConn) shouldRetryRequest(
       a text in the Go standard library of the toolchain that builds Traefik and Caddy here
       (`go env GOROOT`), for what their HTTP client does below their own code
@@ -41,21 +44,22 @@ from pathlib import Path
 
 from proxylab import compose
 from proxylab.errors import ProxylabError
+from proxylab.k8s.crds import GATEWAY_API
 from proxylab.native.go_build import built_with, go_env
 from proxylab.paths import REPO
 from proxylab.proxies.caddy import TOOL as CADDY
 from proxylab.proxies.traefik import TOOL as TRAEFIK
 from proxylab.versions import pinned_program
 
-KINDS = ("python", "file", "traefik", "caddy", "go", "nginx", "haproxy")
-_LINE = re.compile(r"^(?P<kind>[a-z]+): (?P<reference>\S+?)(?:: (?P<text>.+))?$")
+KINDS = ("python", "file", "traefik", "caddy", "gateway-api", "go", "nginx", "haproxy")
+_LINE = re.compile(r"^(?P<kind>[a-z-]+): (?P<reference>\S+?)(?:: (?P<text>.+))?$")
 
 
 @dataclass(frozen=True)
 class Evidence:
-    kind: str  # python, file, traefik, caddy, go, nginx or haproxy
+    kind: str  # python, file, traefik, caddy, gateway-api, go, nginx or haproxy
     reference: str  # a dotted name, a path, or a directive
-    text: str | None = None  # for file, traefik, caddy, go and haproxy: what the file must contain
+    text: str | None = None  # for file, traefik, caddy, gateway-api, go, haproxy: what the file must contain
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.reference}" + (f": {self.text}" if self.text else "")
@@ -66,7 +70,7 @@ def parse_evidence(line: object) -> Evidence:
     match = _LINE.match(line) if isinstance(line, str) else None
     if match is None or match["kind"] not in KINDS:
         raise ValueError(f"evidence {line!r} is not `kind: reference` with a kind of {', '.join(KINDS)}")
-    needs_text = match["kind"] in ("file", "traefik", "caddy", "go", "haproxy")
+    needs_text = match["kind"] in ("file", "traefik", "caddy", "gateway-api", "go", "haproxy")
     if match["kind"] == "nginx":
         needs_text = match["text"] is not None  # a directive alone, or a document and its text
     if needs_text != (match["text"] is not None):
@@ -82,6 +86,7 @@ def resolve(evidence: Evidence) -> str | None:
         "file": _file,
         "traefik": _traefik,
         "caddy": _caddy,
+        "gateway-api": _gateway_api,
         "go": _go,
         "nginx": _nginx,
         "haproxy": _haproxy,
@@ -156,6 +161,18 @@ def _caddy(evidence: Evidence) -> str | None:
         return (
             f"Caddy {CADDY.module_version()}'s source is not in the Go module cache "
             "(`make caddy` puts it there)"
+        )
+    return _contains(source / evidence.reference, evidence.text or "")
+
+
+def _gateway_api(evidence: Evidence) -> str | None:
+    version = GATEWAY_API.version()
+    parent, _, name = GATEWAY_API.module.rpartition("/")  # sigs.k8s.io, gateway-api
+    source = go_module_source(parent, f"{name}@{version}")
+    if source is None:
+        return (
+            f"the Gateway API {version}'s source is not in the Go module cache "
+            "(`make k8s-build` puts it there, with the CRDs it copies)"
         )
     return _contains(source / evidence.reference, evidence.text or "")
 

@@ -75,7 +75,7 @@ def generate(
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for lab in labs:
-        if not lab.runs_on(context.backend.name):  # no run, no handout: it would show nothing seen
+        if lab.skip_reason(context.backend.name, context.stack):  # no run, no handout: nothing seen
             continue
         results = run_lab(lab, context)
         path = directory / f"{lab.name}.md"

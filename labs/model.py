@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +20,17 @@ import yaml
 from labs.evidence import Evidence, parse_evidence
 from labs.fields import FIELD_NAME, Expectation, parse_expectation
 from labs.kinds import KINDS, Action, StepKind
-from proxylab import yamlload
+from proxylab import compose, yamlload
+from proxylab.compose import Stack
 from proxylab.errors import ProxylabError
 from proxylab.paths import REPO
 
 LABS_DIR = Path(__file__).resolve().parent
 FILE_NAME = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]*)\.yaml$")
-LAB_KEYS = ("title", "time", "goal", "steps", "remember", "backends", "side_by_side")
+LAB_KEYS = ("title", "time", "goal", "steps", "remember", "backends", "profiles", "side_by_side")
 BACKENDS = ("compose", "native")  # proxylab.backend.NAMES; a lab may name the ones it runs on
+# How to start the stack with a compose.yaml profile a lab needs; any other: COMPOSE_PROFILES.
+PROFILE_UP = {"k8s": "make up K8S=1"}
 STEP_KEYS = ("title", "show", "expect", "why", "evidence")
 
 
@@ -67,12 +71,26 @@ class Lab:
     steps: tuple[Step, ...]
     remember: tuple[str, ...]
     backends: tuple[str, ...] = BACKENDS  # where it runs; elsewhere every step is skipped
+    # compose.yaml profiles whose routes it uses (`[k8s]`); where one is not active, every step is skipped.
+    profiles: tuple[str, ...] = ()
     # Where steps that restart and load disjoint services may run at once (labs/side_by_side.py);
     # elsewhere, and by default everywhere, one step at a time.
     side_by_side: tuple[str, ...] = ()
 
     def runs_on(self, backend: str) -> bool:
         return backend in self.backends
+
+    def skip_reason(self, backend: str, stack: Stack) -> str | None:
+        """Why every step is skipped on this stack ("runs on the native backend only"), or None."""
+        if not self.runs_on(backend):
+            return f"runs on the {' and '.join(self.backends)} backend only"
+        missing = [profile for profile in self.profiles if profile in stack.inactive]
+        if missing:
+            how = " and ".join(
+                f"`{PROFILE_UP.get(profile, f'COMPOSE_PROFILES={profile} make up')}`" for profile in missing
+            )
+            return f"needs {how}: compose.yaml's profile {', '.join(missing)} is not active"
+        return None
 
     @property
     def name(self) -> str:  # 01-behind-a-stripping-proxy
@@ -146,6 +164,12 @@ def load_lab(path: Path) -> Lab:
     backends = data.get("backends") or list(BACKENDS)
     if not isinstance(backends, list) or not backends or any(name not in BACKENDS for name in backends):
         raise LabFileError(path, f"`backends:` is a list of {' and '.join(BACKENDS)}")
+    profiles = data.get("profiles") or []
+    known = _profiles()
+    if not isinstance(profiles, list) or any(name not in known for name in profiles):
+        raise LabFileError(
+            path, f"`profiles:` is a list of compose.yaml's profiles ({', '.join(sorted(known))})"
+        )
     side_by_side = data.get("side_by_side") or []
     if not isinstance(side_by_side, list) or any(name not in BACKENDS for name in side_by_side):
         raise LabFileError(
@@ -161,8 +185,16 @@ def load_lab(path: Path) -> Lab:
         steps=tuple(_step(path, number, spec) for number, spec in enumerate(steps, start=1)),
         remember=tuple(remember),
         backends=tuple(backends),
+        profiles=tuple(profiles),
         side_by_side=tuple(side_by_side),
     )
+
+
+@cache
+def _profiles() -> frozenset[str]:
+    """Every profile a service of compose.yaml names, whichever are active."""
+    services = compose.load(profiles=compose.ALL_PROFILES).services.values()
+    return frozenset(profile for service in services for profile in service.profiles)
 
 
 def _step(path: Path, number: int, spec: Any) -> Step:

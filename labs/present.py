@@ -52,7 +52,14 @@ def present(
                 style="yellow",
             )
         )
-        return [skip_step(lab, step, context) for step in lab.steps]
+        return [
+            skip_step(lab, step, context, f"runs on the {' and '.join(lab.backends)} backend only")
+            for step in lab.steps
+        ]
+    reason = lab.skip_reason(context.backend.name, context.stack)
+    if reason:
+        console.print(Text(f"This lab {reason}: every step is skipped.", style="yellow"))
+        return [skip_step(lab, step, context, reason) for step in lab.steps]
     results: list[StepResult] = []
     choice = _pause(console) if interactive else "next"
     for step in lab.steps:

@@ -48,7 +48,8 @@ class StepResult:
     verdicts: tuple[Verdict, ...] = ()
     raw: str = ""
     skipped: bool = False
-    # Why it did not run, when not because of the lab's `backends:` (a target that does not serve it).
+    # Why it did not run: the lab's `backends:` or `profiles:` (Lab.skip_reason), a target that
+    # does not serve it; None: the lab's backends (the presenter says so).
     skip_reason: str | None = None
     # Every field of the answer, not only the shown ones: the book draws its hop picture from a
     # request step's echo report (`body`), labs/book/hops.py.
@@ -134,9 +135,11 @@ def run_lab(
     On the backends a lab names in `side_by_side:`, steps that restart and load disjoint sets of
     services run at once (labs/side_by_side.py); every other step, and every step elsewhere, runs
     alone, in order. A lab that names its backends (`backends: [native]`) is skipped, step by
-    step, elsewhere."""
-    if not lab.runs_on(context.backend.name):
-        results = [skip_step(lab, step, context) for step in lab.steps]
+    step, elsewhere; one that names compose.yaml profiles (`profiles: [k8s]`), where one is not
+    active."""
+    reason = lab.skip_reason(context.backend.name, context.stack)
+    if reason:
+        results = [skip_step(lab, step, context, reason) for step in lab.steps]
         for result in results:
             on_step(result)
         return results
@@ -173,10 +176,13 @@ def verify(
 
 def require_stack(labs: list[Lab], context: Context) -> None:
     """Before any traffic: every placeholder names a service (else LabFileError), and every
-    compose route the labs' steps use accepts a connection (else "the stack is not running")."""
+    compose route the labs' steps use accepts a connection (else "the stack is not running").
+    A lab skipped here (another backend, a profile left out) is asked nothing."""
     routes = {route.port: route for route in context.stack.routes}
     silent: dict[str, str] = {}
     for lab in labs:
+        if lab.skip_reason(context.backend.name, context.stack):
+            continue
         for step in lab.steps:
             urls = _expanded_urls(lab, step, context)
             if context.target is not None:

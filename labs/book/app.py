@@ -80,9 +80,8 @@ def create_app(
         if lab is None:
             return page("missing.html", 404, request, name=request.path_params["name"])
         cards = [_card(step, context) for step in lab.steps]
-        return page(
-            "lab.html", 200, request, lab=lab, cards=cards, runs_here=lab.runs_on(context.backend.name)
-        )
+        reason = lab.skip_reason(context.backend.name, context.stack)
+        return page("lab.html", 200, request, lab=lab, cards=cards, skip_reason=reason)
 
     def run(request: Request) -> Response:
         lab = _lab(labs_dir, request.path_params["name"])
@@ -155,8 +154,9 @@ def _card(step: Step, context: Context) -> dict[str, Any]:
 
 
 def _run(lab: Lab, step: Step, context: Context) -> StepResult:
-    if not lab.runs_on(context.backend.name):
-        return skip_step(lab, step, context)
+    reason = lab.skip_reason(context.backend.name, context.stack)
+    if reason:
+        return skip_step(lab, step, context, reason)
     return run_step(lab, step, context)
 
 

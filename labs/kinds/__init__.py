@@ -7,6 +7,7 @@
 | `bench.py` | `bench`, `bench-report` | a short wrk load; the last `make bench` (lab 10) |
 | `streams.py` | `websocket`, `sse` | a WebSocket and one echo; an SSE stream, timed (lab 12) |
 | `versions.py` | `release-set` | the app services under another uvicorn/Starlette/FastAPI set (lab 14) |
+| `k8s.py` | `endpoint-ready` | an EndpointSlice's conditions set through kube-apiserver (lab 17) |
 
 Each module lists its kinds in a `KINDS` tuple; this table is built from those tuples once, here,
 so no module registers itself by being imported (and nothing imports this package back).
@@ -15,11 +16,11 @@ A new kind is a `StepKind` (labs/kinds/base.py) in one of those tuples, or a new
 
 from __future__ import annotations
 
-from labs.kinds import bench, request, stack, streams, versions
+from labs.kinds import bench, k8s, request, stack, streams, versions
 from labs.kinds.base import Action, Outcome, StepKind
 
 KINDS: dict[str, StepKind] = {
-    kind.name: kind for module in (request, stack, bench, streams, versions) for kind in module.KINDS
+    kind.name: kind for module in (request, stack, bench, streams, versions, k8s) for kind in module.KINDS
 }
 
 __all__ = ["KINDS", "Action", "Outcome", "StepKind"]

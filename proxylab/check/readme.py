@@ -112,6 +112,7 @@ def _note(route: Route) -> str:
         return "K8S=1: " + {
             "gateway-api": "HTTPRoute, URLRewrite ReplacePrefixMatch /",
             "gateway-api-v2": "HTTPRoute, URLRewrite ReplacePrefixMatch /v2",
+            "gateway-api-root-v2": "HTTPRoute, PathPrefix /, URLRewrite ReplacePrefixMatch /v2",
         }.get(
             route.rewrite or "",
             "Ingress-NGINX provider" if "nginx" in route.name else "Ingress, StripPrefix Middleware",

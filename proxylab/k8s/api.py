@@ -4,8 +4,9 @@ What: `Api(server, token, ca)` finds each kind's resource path the way kubectl d
 /api/v1, /apis/<group>/<version>), applies objects with server-side apply (PATCH with
 `application/apply-patch+yaml`, field manager `proxylab`), and reads them back. A refusal is raised
 as ApiRefused carrying the API server's own Status: its code, reason and message, unchanged.
-When: manifests.py applies k8s/ and the Gateway API CRDs with it; the tests read objects with it.
-Why not kubectl: the project builds kube-apiserver, not kubectl, and needs three calls of its API.
+When: manifests.py applies k8s/ and the Gateway API CRDs with it; the tests read objects with it;
+lab 17's endpoint-ready step merge-patches an EndpointSlice with it (labs/kinds/k8s.py).
+Why not kubectl: the project builds kube-apiserver, not kubectl, and needs four calls of its API.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import httpx
 import yaml
 
 FIELD_MANAGER = "proxylab"
+MERGE_PATCH = "application/merge-patch+json"
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,17 @@ class Api:
             # RFC 7234's form, as the API server sends it: 299 - "text".
             text = warning.split(" - ", 1)[-1].strip('"')
             self.warnings.append(f"{document['kind']}/{meta['name']}: {text}")
+        return self._checked(response)
+
+    def merge_patch(self, path: str, body: bytes) -> dict:
+        """A JSON merge patch (RFC 7386) of the object at `path`, as `kubectl patch --type merge`
+        and `curl -X PATCH` send it; returns the object as the API server stored it."""
+        response = self.client.patch(
+            path,
+            params={"fieldManager": FIELD_MANAGER},
+            content=body,
+            headers={"Content-Type": MERGE_PATCH},
+        )
         return self._checked(response)
 
     def read(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> dict:

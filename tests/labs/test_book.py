@@ -117,7 +117,7 @@ def book(native_context: Context) -> TestClient:
 def test_the_index_lists_every_lab(book: TestClient) -> None:
     page = book.get("/")
     assert page.status_code == 200
-    assert page.text.count('<tr class="lab">') == len(find_labs()) == 16
+    assert page.text.count('<tr class="lab">') == len(find_labs()) == 17
     assert 'href="/labs/01-behind-a-stripping-proxy"' in page.text
 
 

@@ -33,6 +33,10 @@ def test_every_step_names_its_evidence_and_it_resolves(lab, step):
             "go: net/http/transport.go: errServerClosedIdle",
             Evidence("go", "net/http/transport.go", "errServerClosedIdle"),
         ),
+        (
+            "gateway-api: apis/v1/httproute_types.go: ReplacePrefixMatch",
+            Evidence("gateway-api", "apis/v1/httproute_types.go", "ReplacePrefixMatch"),
+        ),
     ],
 )
 def test_an_evidence_line_reads_as_written(line, evidence):
@@ -64,6 +68,7 @@ def test_a_malformed_evidence_line_is_refused(line):
         Evidence("file", "nginx/nginx.conf", "no such directive anywhere"),
         Evidence("nginx", "proxy_teleport"),
         Evidence("go", "net/http/transport.go", "func retryEverythingForever("),
+        Evidence("gateway-api", "apis/v1/httproute_types.go", "ReplaceEverythingMatch"),
     ],
     ids=str,
 )
@@ -94,3 +99,15 @@ def test_go_evidence_is_read_in_the_go_that_built_the_proxies(monkeypatch):
     )
     problem = resolve(Evidence("go", "net/http/transport.go", "errServerClosedIdle"))
     assert problem is not None and "was built with go1.20.1" in problem and "make traefik" in problem
+
+
+def test_gateway_api_evidence_is_read_at_the_version_traefik_requires():
+    """A `gateway-api:` line would quote a spec other than the one Traefik's Gateway provider is
+    built against (tools/traefik/go.mod): lab 17's ReplacePrefixMatch table could change unseen."""
+    from labs import evidence
+
+    row = "// /foo         | /foo         | /              | /"
+    assert resolve(Evidence("gateway-api", "apis/v1/httproute_types.go", row)) is None
+    parent, _, name = evidence.GATEWAY_API.module.rpartition("/")
+    source = evidence.go_module_source(parent, f"{name}@{evidence.GATEWAY_API.version()}")
+    assert source is not None and source.name == f"gateway-api@{evidence.GATEWAY_API.version()}"

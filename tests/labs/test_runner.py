@@ -114,3 +114,28 @@ def test_a_lab_for_one_backend_is_skipped_on_the_other(write_lab, native_context
                 "title: T\nbackends: [k8s]\nsteps:\n  - title: S\n    request: {url: http://127.0.0.1:8000/app}\n"
             )
         )
+
+
+def test_a_lab_whose_profile_is_left_out_is_skipped_with_what_to_run(write_lab, native_context):
+    """Lab 17 (`profiles: [k8s]`) would fail "the stack is not running" on a stack started without
+    the control plane, instead of being skipped with the command that adds it."""
+    from dataclasses import replace
+
+    from labs.runner import run_lab
+
+    step = fake_step()
+    k8s_lab = replace(fake_lab(step), profiles=("k8s",))
+    without = replace(
+        native_context, stack=replace(native_context.stack, inactive={"k8s": ("kine", "traefik-k8s")})
+    )
+    results = run_lab(k8s_lab, without)
+    reason = "needs `make up K8S=1`: compose.yaml's profile k8s is not active"
+    assert [(result.skipped, result.skip_reason) for result in results] == [(True, reason)]
+    assert step.action.ran == []
+    require_stack([k8s_lab], without)  # asks nothing of a lab it will skip
+    with_k8s = replace(native_context, stack=replace(native_context.stack, inactive={}))
+    assert [result.skipped for result in run_lab(k8s_lab, with_k8s)] == [False]
+    text = "steps:\n  - title: S\n    request: {url: http://127.0.0.1:8000/app}\n"
+    assert load_lab(write_lab(f"title: T\nprofiles: [k8s]\n{text}")).profiles == ("k8s",)
+    with pytest.raises(LabFileError, match="`profiles:` is a list of compose.yaml's profiles"):
+        load_lab(write_lab(f"title: T\nprofiles: [kubernetes]\n{text}"))

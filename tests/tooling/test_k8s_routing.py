@@ -31,7 +31,7 @@ from proxylab.proxies.traefik import TOOL as TRAEFIK
 
 pytestmark = pytest.mark.lifecycle
 APISERVER_PORT, KINE_PORT = 6543, 2479
-TRAEFIK_PORTS = (9402, 9411, 9412, 9416, 9421, 9422, 9426, 9431, 9490)
+TRAEFIK_PORTS = (9402, 9411, 9412, 9416, 9421, 9422, 9426, 9431, 9441, 9490)
 # The test's apps: compose.yaml's app-plain, app-server-root-path and app-forwarded-prefix, on 127.31.0.N.
 APPS = {
     "app-plain": ("127.31.0.10", []),
@@ -171,9 +171,10 @@ def test_a_prefix_matches_as_each_provider_reads_it(routes, edge: tuple) -> None
     assert answer.headers.get("x-proxylab-instance") == app, f"{provider} on {port} for {path}"
 
 
-# (what a client asks on 9421 or 9431, the path the app gets): Traefik's ReplacePrefixMatch is
-# path.Join(replacement, rest) with the request's trailing slash put back (pkg/middlewares/
+# (what a client asks on 9421, 9431 or 9441, the path the app gets): Traefik's ReplacePrefixMatch
+# is path.Join(replacement, rest) with the request's trailing slash put back (pkg/middlewares/
 # gatewayapi/urlrewrite); others differ here (envoyproxy/gateway#2976's //bar, gateway-api#4660).
+# //app is /app before any rewrite: the entry point cleans the path (sanitizePath).
 REPLACED = [
     (9421, "/api/v1", "/"),
     (9421, "/api/v1/", "/"),
@@ -182,6 +183,9 @@ REPLACED = [
     (9431, "/api/v1/", "/v2/"),
     (9431, "/api/v1/app", "/v2/app"),
     (9431, "/api/v1/app/", "/v2/app/"),
+    # A prefix match of "/" replaced by "/v2", the case the spec's table leaves out (gateway-api#3592).
+    (9441, "/app", "/v2/app"),
+    (9441, "/", "/v2/"),
 ]
 
 
