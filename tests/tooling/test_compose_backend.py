@@ -176,7 +176,8 @@ def compose_argv(stack: Stack, *args: str) -> list[str]:
     ("method", "args"),
     [
         ("up", ["up", "-d", "--build", "--wait", "--wait-timeout", "120"]),
-        ("down", ["down", "--remove-orphans", "--timeout", "10"]),
+        # `--profile *`: down removes the k8s profile's containers whatever COMPOSE_PROFILES says now.
+        ("down", ["--profile", "*", "down", "--remove-orphans", "--timeout", "10"]),
     ],
 )
 def test_compose_commands(real_stack: Stack, method: str, args: list[str]) -> None:
@@ -202,7 +203,7 @@ def test_down_tries_once_more_when_the_network_keeps_an_endpoint(
     endpoints", CI): `make down` would fail and leave the network behind, where a second down a
     moment later removes it."""
     monkeypatch.setattr("proxylab.compose_backend._ENDPOINT_GRACE_S", 0.0)
-    down = compose_argv(real_stack, "down", "--remove-orphans", "--timeout", "10")
+    down = compose_argv(real_stack, "--profile", "*", "down", "--remove-orphans", "--timeout", "10")
     run = FakeRun(done(0), done(1, ACTIVE), done(0), done(0), done(0))
     backend(real_stack, run).down()
     assert run.calls == [INFO, down, INSPECT, INFO, down]
