@@ -3,8 +3,9 @@
 READS holds the kinds that leave the stack as it is (a request through each proxy, a request
 made to fail, docs, reuse, keepalive, websocket, sse, bench-report); CHANGES the kinds that stop,
 restart or load services, in an order that leaves the stack as it began (the stop before its
-start); RELEASES release-set, which runs natively only (lab 14's rule). Short durations and rates:
-they show how each kind renders, not what lab 07 or lab 10 measure.
+start); RELEASES release-set, which runs natively only (lab 14's rule); ENDPOINTS lab 17's
+endpoint-ready, on the k8s profile's control plane (an endpoint out of the routes, then back).
+Short durations and rates: they show how each kind renders, not what lab 07 or lab 10 measure.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ PROXIES = {"traefik": 9999, "nginx": 9102, "caddy": 9202, "haproxy": 9302}
 READS = "01-every-kind-that-reads"
 CHANGES = "02-every-kind-that-changes-the-stack"
 RELEASES = "03-release-set"
+ENDPOINTS = "04-endpoint-ready"
 _REQUEST = """\
   - title: Through {proxy}
     request: {{url: "http://127.0.0.1:{port}/api/v1/app"}}
@@ -78,6 +80,20 @@ steps:
     bench: {path: /app, seconds: 1}
     expect: {traefik.errors: 0, haproxy.errors: 0}
     why: wrk through each proxy and directly (lab 10).
+""",
+    ENDPOINTS: """\
+title: An endpoint out of the routes and back
+profiles: [k8s]
+steps:
+  - title: app-plain not ready
+    endpoint-ready: {service: app-plain, ready: false, serving: false,
+                     routes: ["http://127.0.0.1:9421/api/v1/app"], wait: 5}
+    expect: {answers: {"9421": 503}}
+    why: The Gateway provider drops an endpoint that is not ready (lab 17).
+  - title: app-plain ready again
+    endpoint-ready: {service: app-plain, ready: true, routes: ["http://127.0.0.1:9421/api/v1/app"], wait: 5}
+    expect: {answers: {"9421": 200}}
+    why: Back as k8s/ wrote it, so the stack ends as it began.
 """,
     RELEASES: """\
 title: The app under today's pins again

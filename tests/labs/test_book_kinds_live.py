@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from book_browser import record, shoot
-from book_kinds_labs import CHANGES, LAB_FILES, PROXIES, READS, RELEASES
+from book_kinds_labs import CHANGES, ENDPOINTS, LAB_FILES, PROXIES, READS, RELEASES
 from book_server import Book, serve_book
 from playwright.sync_api import Locator, Page
 
@@ -180,3 +180,16 @@ def test_a_release_set_runs_natively_and_is_skipped_on_compose(
             and "runs on the native backend only" in lab_page.locator("#step-1").inner_text()
         )
     shot(lab_page.locator("#step-1"), "release-set")
+
+
+@pytest.mark.alone
+def test_an_endpoint_taken_out_and_back_from_the_presenters_page(book: Book, lab_page: Page) -> None:
+    """endpoint-ready on the k8s profile's control plane: out of the Gateway provider's routes
+    (503), then back (200), in that order, so the stack ends as it began."""
+    lab_page.goto(f"{book.url}/labs/{ENDPOINTS}")
+    for number, shown in ((1, "503"), (2, "200")):
+        assert run(lab_page, number) == "✓ as expected", lab_page.locator(
+            f"#step-{number} .result"
+        ).inner_text()
+        assert shown in lab_page.locator(f"#step-{number} .result").inner_text()
+    shot(lab_page.locator("#step-1"), "endpoint-ready")

@@ -25,7 +25,7 @@ def test_compose_profiles_k8s_adds_them_and_their_routes() -> None:
     assert set(K8S_SERVICES) <= set(stack.services)
     assert stack.inactive == {}
     ports = [route.port for route in stack.routes if route.proxy == "traefik-k8s"]
-    assert ports == [9402, 9411, 9412, 9416, 9421, 9422, 9426, 9431]
+    assert ports == [9402, 9411, 9412, 9416, 9421, 9422, 9426, 9431, 9441]
 
 
 def test_every_profile_and_an_unknown_one() -> None:
