@@ -88,7 +88,8 @@ def _up(args: argparse.Namespace) -> int:
 def next_steps(stack: compose.Stack) -> list[str]:
     """What a newcomer does once the stack is up, as `up`'s last lines: the docs' experiment at its
     two URLs (README.md's "Then try"; the route through a proxy first, where the docs page works),
-    the first lab, which walks through it, and the lab book."""
+    the first lab, which walks through it, the lab book, and the Kubernetes routes (lab 17; how
+    to start them when the k8s profile is left out)."""
     docs = sorted((route for route in stack.routes if route.reproduces_the_docs), key=lambda r: r.is_direct)
     lines = ["next: the FastAPI docs' experiment, both pages side by side in a browser"]
     for route in docs:
@@ -99,6 +100,10 @@ def next_steps(stack: compose.Stack) -> list[str]:
         lines.append(f"  {route.url('/docs'):<36} {how}")
     lines.append("  make lab N=01   lab 01 walks through it in this terminal: why only one docs page works")
     lines.append(f"  make book       every lab as web pages on {BOOK_URL}")
+    if "traefik-k8s" in stack.services:
+        lines.append("  make lab N=17   leaving ingress-nginx, on the Kubernetes routes (94xx)")
+    elif "k8s" in stack.inactive:
+        lines.append("  make up K8S=1   adds kube-apiserver and Traefik's providers on 94xx (lab 17)")
     return lines
 
 

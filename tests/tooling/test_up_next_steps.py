@@ -1,4 +1,5 @@
-"""What `make up` ends with: the docs' experiment at its two URLs, `make lab N=01`, `make book`.
+"""What `make up` ends with: the docs' experiment at its two URLs, `make lab N=01`, `make book`,
+and lab 17's Kubernetes routes (or `make up K8S=1`, which adds them).
 
 When these fail, a newcomer's first `make up` ends on URLs the README does not give (or that no
 route serves), or on a lab book address `make book` does not use.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from labs.book.__main__ import DEFAULT_PORT
 from proxylab.cli import BOOK_URL, next_steps
-from proxylab.compose import Stack
+from proxylab.compose import Stack, load
 from proxylab.paths import REPO
 
 
@@ -30,6 +31,14 @@ def test_the_urls_follow_compose_yaml(edit, load_copy) -> None:
 
 def test_then_the_first_lab_and_the_book_where_make_book_serves_it(real_stack: Stack) -> None:
     lines = next_steps(real_stack)
-    assert lines[-2].split()[:3] == ["make", "lab", "N=01"]
-    assert lines[-1].startswith("  make book") and lines[-1].endswith(BOOK_URL)
+    assert lines[-3].split()[:3] == ["make", "lab", "N=01"]
+    assert lines[-2].startswith("  make book") and lines[-2].endswith(BOOK_URL)
     assert BOOK_URL == f"http://127.0.0.1:{DEFAULT_PORT}"
+
+
+def test_last_the_kubernetes_routes_or_how_to_start_them() -> None:
+    """With the k8s profile, lab 17 on its routes; without it, the switch that adds them."""
+    with_k8s = next_steps(load(REPO / "compose.yaml", env={"COMPOSE_PROFILES": "k8s"}))
+    without = next_steps(load(REPO / "compose.yaml", env={}))
+    assert with_k8s[-1].split()[:3] == ["make", "lab", "N=17"]
+    assert without[-1].split()[:3] == ["make", "up", "K8S=1"]
