@@ -1,5 +1,8 @@
 """`python -m proxylab.k8s build|up|apply|down|status`: the control plane from the command line.
 
+The stack runs its own as compose.yaml's k8s profile (`make up K8S=1`); `up` here starts one
+alone, outside the stack (the tests do, on ports of their own; `--apiserver-port`).
+
 build: kube-apiserver and kine from their Go modules (cached; minutes the first time), Traefik, and
 the CRDs. up: start both on 127.0.0.1:6443 and :2379, apply the CRDs and k8s/<backend>/ (native
 or compose, as the stack's backend is chosen: proxylab/backend.py), then start Traefik with its
@@ -104,7 +107,7 @@ def down(plane: ControlPlane, args: argparse.Namespace) -> int:
 
 def status(plane: ControlPlane, args: argparse.Namespace) -> int:
     if not plane.running():
-        print("the control plane is not running (make k8s-up)")
+        print("the control plane is not running (python -m proxylab.k8s up; the stack's: make up K8S=1)")
         return OK
     pids = ", ".join(f"{name} pid {pid}" for name, pid in plane.pids().items())
     print(f"running: {plane.server} ({pids}); KUBECONFIG={plane.credentials.kubeconfig}")

@@ -6,8 +6,9 @@ new at each start) and kube-apiserver against it, both on 127.0.0.1 only, record
 folder/processes.json, waits for the API server's /readyz; `start_traefik` adds Traefik with its
 Kubernetes providers (routing.py); `down` stops them all (Traefik, the API server, the store),
 leaving nothing running.
-When: `python -m proxylab.k8s up|down` (make k8s-up / k8s-down) on 6443 and 2379; the control
-plane's test on ports of its own, so it never meets a running stack.
+When: `python -m proxylab.k8s up|down` on 6443 and 2379 (the control plane alone; the stack runs
+the same processes as compose.yaml's k8s profile, `make up K8S=1`); the tests on ports of their
+own, so they never meet a running stack.
 Why these flags: there are no nodes and no controllers. `--endpoint-reconciler-type=none`: the
 API server would otherwise publish its own loopback address as the `kubernetes` Service's
 endpoint, which its own validation refuses (a loopback address is no endpoint). Everything else
@@ -69,7 +70,8 @@ class ControlPlane:
                 raise ProxylabError(
                     f"port {port}",
                     "is already in use",
-                    "run `make k8s-down`, or stop what listens there (`ss -ltnp`)",
+                    "run `make down` (the stack's) or `python -m proxylab.k8s down`, "
+                    "or stop what listens there (`ss -ltnp`)",
                 )
         kine = KINE.ensure(KINE.module_version(), log)
         apiserver = KUBE_APISERVER.ensure(KUBE_APISERVER.module_version(), log)

@@ -2,7 +2,7 @@
 malformed manifest in its own words, and stops leaving nothing running.
 
 It runs on ports of its own (6543, 2479) and in a folder of its own, so a control plane or a stack
-already running (`make k8s-up`, `make up`) is never touched. The binaries come from `make
+already running (`make up K8S=1`) is never touched. The binaries come from `make
 k8s-build` (minutes the first time); without them the test is skipped here and fails on CI.
 """
 

@@ -66,7 +66,7 @@ def routes(tmp_path_factory: pytest.TempPathFactory):
         pytest.skip(message)
     busy = [p for p in (APISERVER_PORT, KINE_PORT, *TRAEFIK_PORTS) if ports.listening("127.0.0.1", p)]
     if busy and not os.environ.get("CI"):
-        pytest.skip(f"ports {busy} are in use (`make k8s-down` stops a control plane of yours)")
+        pytest.skip(f"ports {busy} are in use (`make down` stops the stack's Kubernetes routes)")
     assert not busy, f"ports {busy} are in use before the routing test starts"
     root = tmp_path_factory.mktemp("k8s-routing")
     apps = [_start_app(name, address, extra, root) for name, (address, extra) in APPS.items()]
