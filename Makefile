@@ -92,7 +92,6 @@ up: venv
 ## down: stop every service (the k8s profile's too); nothing is left running or listening
 down: venv
 	$(PY) -m proxylab down
-	@$(PY) -m proxylab.k8s down --quiet
 
 ## status: each service, where it listens, and its health
 status: venv
@@ -191,7 +190,6 @@ lock: venv
 ## clean: stop the stack, remove generated files and reports (keeps the Traefik build cache)
 clean:
 	-@[ -x $(PY) ] && $(PY) -m proxylab down
-	-@[ -x $(PY) ] && $(PY) -m proxylab.k8s down
 	rm -rf .run reports .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 

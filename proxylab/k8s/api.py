@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,6 +67,23 @@ class Api:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+    def wait_ready(self, timeout: float, still_starting: Callable[[], None] = lambda: None) -> float:
+        """Seconds until /readyz answers 200. `still_starting()` may raise to stop the wait (a
+        process that exited); after `timeout` seconds, TimeoutError carrying the last answer."""
+        started = time.monotonic()
+        last = "no answer yet"
+        while time.monotonic() - started < timeout:
+            still_starting()
+            try:
+                response = self.client.get("/readyz")
+                if response.status_code == 200:
+                    return time.monotonic() - started
+                last = f"/readyz said {response.status_code}"
+            except httpx.TransportError as error:
+                last = str(error) or type(error).__name__
+            time.sleep(0.2)
+        raise TimeoutError(last)
 
     def get(self, path: str) -> dict:
         return self._checked(self.client.get(path))

@@ -4,7 +4,9 @@ What: `ensure_crds()` copies, once, into ~/.cache/proxylab/<module's last elemen
 a kustomization.yaml listing them: sigs.k8s.io/gateway-api's config/crd/standard/ (GatewayClass,
 Gateway, HTTPRoute...) and Traefik's own CRD definitions (Middleware, IngressRoute...) from its
 module's docs/, each read from the Go module cache (or the module proxy, `go mod download`).
-When: `python -m proxylab.k8s up` applies them before k8s/, whose objects need them.
+When: `make k8s-build` copies them; `make up K8S=1` stages them in .run/k8s/crds (stage_crds), where
+the k8s-objects one-shot applies them before k8s/, whose objects need them; the tests' control
+planes apply them from the cache.
 Why those versions: Traefik's kubernetesGateway provider is compiled against the gateway-api of
 tools/traefik/go.mod, and its kubernetesCRD provider against its own CRDs; CRDs of another
 release could hold fields a provider does not read, or lack ones it does.
@@ -67,10 +69,6 @@ def stage_crds(folder: Path) -> list[Path]:
         shutil.copytree(ensure_source(source), target)
         staged.append(target)
     return staged
-
-
-def ensure_gateway_crds() -> Path:
-    return ensure_source(GATEWAY_API)
 
 
 def ensure_source(source: CrdSource) -> Path:

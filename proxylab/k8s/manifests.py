@@ -4,7 +4,8 @@ What: `documents(folder)` reads a kustomize-shaped folder: its kustomization.yam
 (files, or folders with a kustomization of their own) and `namespace`, every YAML document in
 order; `apply_folder` applies them to the API server (api.py). Nothing is validated here: the API
 server does that, and its refusal is raised with the file and object it concerns, and its words.
-When: `python -m proxylab.k8s up` applies the Gateway API CRDs (crds.py), then k8s/.
+When: the k8s-objects one-shot (oneshot.py) applies the CRDs (crds.py), then k8s/; the tests apply
+k8s/ and its variants to control planes of their own.
 Why only `resources` and `namespace`: that is all k8s/ uses; a kustomization with patches or
 generators is refused by name rather than applied half-understood (`kubectl apply -k` does all).
 """

@@ -8,8 +8,9 @@ API server at PROXYLAB_K8S_SERVER is ready, applies the CRDs and then FOLDER's `
 each object and every warning the API server sent.
 When: `k8s-credentials` and `k8s-objects` in compose.yaml, before kube-apiserver and before
 traefik-k8s; natively the same commands run as processes (PROXYLAB_BACKEND=native there).
-Why one-shots, not steps of proxylab's own `up`: `docker compose --profile k8s up` alone must
-give the same routes; compose.yaml stays the one description of the stack.
+Why one-shots, not steps of proxylab's own `up`: compose.yaml stays the one description of the
+stack, so `docker compose --profile k8s up` starts the same thing. Only the CRDs come from the
+host (Go modules on this machine): proxylab's `up` stages them in .run/k8s/crds first.
 """
 
 from __future__ import annotations
@@ -17,10 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
-
-import httpx
 
 from proxylab.certs import give_to_owner_of
 from proxylab.errors import ProxylabError
@@ -69,7 +67,14 @@ def _objects(args: argparse.Namespace) -> int:
     *crds, objects = args.folders
     overlay = objects / ("native" if os.environ.get("PROXYLAB_BACKEND") == "native" else "compose")
     with Api(server, credentials.token(), credentials.ca) as api:
-        seconds = _wait_ready(api, server)
+        try:
+            seconds = api.wait_ready(READY_TIMEOUT_S)
+        except TimeoutError as last:
+            raise ProxylabError(
+                f"kube-apiserver at {server}",
+                f"was not ready after {READY_TIMEOUT_S:.0f} s ({last})",
+                "read its log: `make logs S=kube-apiserver` (and kine's)",
+            ) from None
         print(f"kube-apiserver at {server} ready after {seconds:.1f} s")
         for folder in [*crds, overlay]:
             applied = apply_folder(api, folder)
@@ -77,25 +82,6 @@ def _objects(args: argparse.Namespace) -> int:
         for warning in api.warnings:
             print(f"warning from the API server: {warning}")
     return OK
-
-
-def _wait_ready(api: Api, server: str) -> float:
-    started = time.monotonic()
-    last = "no answer yet"
-    while time.monotonic() - started < READY_TIMEOUT_S:
-        try:
-            response = api.client.get("/readyz")
-            if response.status_code == 200:
-                return time.monotonic() - started
-            last = f"/readyz said {response.status_code}"
-        except httpx.TransportError as error:
-            last = str(error) or type(error).__name__
-        time.sleep(0.5)
-    raise ProxylabError(
-        f"kube-apiserver at {server}",
-        f"was not ready after {READY_TIMEOUT_S:.0f} s ({last})",
-        "read its log: `make logs S=kube-apiserver` (and kine's)",
-    )
 
 
 if __name__ == "__main__":

@@ -6,14 +6,11 @@ new at each start) and kube-apiserver against it, both on 127.0.0.1 only, record
 folder/processes.json, waits for the API server's /readyz; `start_traefik` adds Traefik with its
 Kubernetes providers (routing.py); `down` stops them all (Traefik, the API server, the store),
 leaving nothing running.
-When: `python -m proxylab.k8s up|down` on 6443 and 2379 (the control plane alone; the stack runs
-the same processes as compose.yaml's k8s profile, `make up K8S=1`); the tests on ports of their
-own, so they never meet a running stack.
-Why these flags: there are no nodes and no controllers. `--endpoint-reconciler-type=none`: the
-API server would otherwise publish its own loopback address as the `kubernetes` Service's
-endpoint, which its own validation refuses (a loopback address is no endpoint). Everything else
-is the least the real server needs: a serving certificate, a service-account key and issuer, a
-token, the store.
+When: the tests that need a control plane of their own, on ports the stack never uses (the
+stack runs its own as compose.yaml's k8s profile, `make up K8S=1`).
+Why the same flags as compose.yaml: the command lines are compose.yaml's kine and kube-apiserver
+services' own (their comments say why each flag), with only where they listen, their store and
+their credentials' folder changed, so the tests' control plane is the stack's.
 """
 
 from __future__ import annotations
@@ -25,20 +22,17 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
-from proxylab import ports
+from proxylab import compose, ports
 from proxylab.errors import ProxylabError
 from proxylab.k8s import routing
 from proxylab.k8s.api import Api
 from proxylab.k8s.pki import Credentials, ensure_credentials
+from proxylab.k8s.routing import MOUNTED
 from proxylab.k8s.tools import KINE, KUBE_APISERVER
 from proxylab.native.processes import is_alive, start_time, stop_group
 
 HOST = "127.0.0.1"
 READY_TIMEOUT_S = 60.0
-# The Service ClusterIPs the API server hands out: addresses nothing routes, the default's size.
-SERVICE_RANGE = "10.96.0.0/16"
 
 
 @dataclass
@@ -62,32 +56,27 @@ class ControlPlane:
 
     def up(self, log=print) -> float:
         """Start both and wait until the API server is ready; the seconds that took."""
-        if self.running():
-            log(f"the control plane already runs ({self.server})")
-            return 0.0
         for port in (self.kine_port, self.apiserver_port):
             if ports.listening(HOST, port):
                 raise ProxylabError(
                     f"port {port}",
                     "is already in use",
-                    "run `make down` (the stack's) or `python -m proxylab.k8s down`, "
-                    "or stop what listens there (`ss -ltnp`)",
+                    "run `make down` (the stack's), or stop what listens there (`ss -ltnp`)",
                 )
         kine = KINE.ensure(KINE.module_version(), log)
         apiserver = KUBE_APISERVER.ensure(KUBE_APISERVER.module_version(), log)
-        credentials = ensure_credentials(self.folder, self.apiserver_port)
-        # A fresh store each time: it holds only what proxylab applies, and objects of a former run
-        # (the other backend's EndpointSlices, whose addressType may not change) would refuse this one's.
+        ensure_credentials(self.folder, self.apiserver_port)
+        # A fresh store each time: it holds only what the test applies, as the stack's kine does.
         for stale in self.folder.glob("state.db*"):
             stale.unlink()
         started = time.monotonic()
         processes = {"kine": self._start("kine", self._kine_argv(kine))}
         self._write(processes)
-        argv = self._apiserver_argv(apiserver, credentials)
+        argv = self._apiserver_argv(apiserver)
         processes["kube-apiserver"] = self._start("kube-apiserver", argv)
         self._write(processes)
         try:
-            self._wait_ready(credentials)
+            self._wait_ready()
         except BaseException:
             self.down()
             raise
@@ -115,43 +104,39 @@ class ControlPlane:
         (self.folder / "processes.json").unlink(missing_ok=True)
         return stopped
 
-    def running(self) -> bool:
-        recorded = self._read()
-        return bool(recorded) and all(is_alive(e["pid"], e["started"]) for e in recorded.values())
-
-    def pids(self) -> dict[str, int]:
-        return {name: entry["pid"] for name, entry in self._read().items()}
-
     def _kine_argv(self, binary: Path) -> list[str]:
-        return [
-            str(binary),
-            f"--listen-address={HOST}:{self.kine_port}",
-            f"--endpoint=sqlite://{self.folder / 'state.db'}?_journal=WAL&cache=shared",
-            # Its metrics would listen on :8080 of every address; nothing here reads them.
-            "--metrics-bind-address=0",
-        ]
+        return self._argv(
+            "kine",
+            binary,
+            {
+                "--listen-address": f"{HOST}:{self.kine_port}",
+                "--endpoint": f"sqlite://{self.folder / 'state.db'}?_journal=WAL&cache=shared",
+            },
+        )
 
-    def _apiserver_argv(self, binary: Path, credentials: Credentials) -> list[str]:
-        return [
-            str(binary),
-            f"--etcd-servers=http://{HOST}:{self.kine_port}",
-            f"--bind-address={HOST}",
-            f"--advertise-address={HOST}",
-            f"--secure-port={self.apiserver_port}",
-            # No controller publishes the `kubernetes` Service's endpoints (see the docstring).
-            "--endpoint-reconciler-type=none",
-            f"--service-cluster-ip-range={SERVICE_RANGE}",
-            f"--tls-cert-file={credentials.cert}",
-            f"--tls-private-key-file={credentials.key}",
-            f"--token-auth-file={credentials.tokens}",
-            f"--service-account-key-file={credentials.service_account_key}",
-            f"--service-account-signing-key-file={credentials.service_account_key}",
-            "--service-account-issuer=https://kubernetes.default.svc",
-            "--authorization-mode=RBAC",
-            # Its self-signed files would otherwise go to /var/run/kubernetes.
-            f"--cert-dir={self.folder / 'cert-dir'}",
-            "--profiling=false",
-        ]
+    def _apiserver_argv(self, binary: Path) -> list[str]:
+        return self._argv(
+            "kube-apiserver",
+            binary,
+            {
+                "--etcd-servers": f"http://{HOST}:{self.kine_port}",
+                "--bind-address": HOST,
+                "--advertise-address": HOST,
+                "--secure-port": str(self.apiserver_port),
+                "--cert-dir": str(self.folder / "cert-dir"),
+            },
+        )
+
+    def _argv(self, service: str, binary: Path, where: dict[str, str]) -> list[str]:
+        """compose.yaml's command of `service`, with `where` in place of those flags' values and
+        the credentials' container folder (/etc/proxylab/k8s) this plane's folder."""
+        command = compose.load(profiles=compose.ALL_PROFILES).services[service].command or []
+        argv = [str(binary)]
+        for arg in command:
+            flag, _, value = arg.partition("=")
+            value = where.get(flag, value).replace(MOUNTED, str(self.folder))
+            argv.append(f"{flag}={value}")
+        return argv
 
     def _start(self, name: str, argv: list[str]) -> dict:
         log_file = (self.folder / f"{name}.log").open("ab")
@@ -162,23 +147,19 @@ class ControlPlane:
         began = start_time(child.pid)
         return {"pid": child.pid, "started": began, "argv": argv, "log": str(self.folder / f"{name}.log")}
 
-    def _wait_ready(self, credentials: Credentials) -> None:
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        last = "no answer yet"
+    def _wait_ready(self) -> None:
+        def still_starting() -> None:
+            for name, entry in self._read().items():
+                if not is_alive(entry["pid"], entry["started"]):
+                    raise self._failed(name, "exited during start-up")
+
         with self.api() as api:
-            while time.monotonic() < deadline:
-                for name, entry in self._read().items():
-                    if not is_alive(entry["pid"], entry["started"]):
-                        raise self._failed(name, "exited during start-up")
-                try:
-                    response = api.client.get("/readyz")
-                    if response.status_code == 200:
-                        return
-                    last = f"/readyz said {response.status_code}"
-                except httpx.TransportError as error:
-                    last = str(error) or type(error).__name__
-                time.sleep(0.2)
-        raise self._failed("kube-apiserver", f"was not ready after {READY_TIMEOUT_S:.0f} s ({last})")
+            try:
+                api.wait_ready(READY_TIMEOUT_S, still_starting)
+            except TimeoutError as last:
+                raise self._failed(
+                    "kube-apiserver", f"was not ready after {READY_TIMEOUT_S:.0f} s ({last})"
+                ) from None
 
     def _failed(self, name: str, cause: str) -> ProxylabError:
         log_path = self.folder / f"{name}.log"

@@ -5,9 +5,8 @@ What: `start_traefik(plane)` writes the control plane's copy of traefik-k8s/trae
 folder /etc/proxylab/k8s becomes the run folder, the API server's address the plane's), starts
 the Traefik that tools/traefik builds with it, and waits until every entry point has a router
 (its API, on loopback, lists them).
-When: `python -m proxylab.k8s up` (the control plane alone; --no-traefik leaves it out; the stack's
-own is compose.yaml's traefik-k8s), after the objects
-are applied.
+When: the routing test, on its own control plane (ControlPlane.start_traefik), after the objects are
+applied; the stack runs the same config as compose.yaml's traefik-k8s.
 Why one Traefik for the three providers: each provider's routers go to the entry points its
 objects name (annotation, Gateway listener port, or asDefault for ingress-nginx's), so the routes
 stay one per port, as every route of the stack is.

@@ -5,12 +5,11 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from status_server import serving
 
 from app.probe import main
 
@@ -18,27 +17,10 @@ from app.probe import main
 STATUSES = {"/ok": 200, "/no-content": 204, "/down": 503, "/missing": 404, "/moved": 307}
 
 
-class _StatusHandler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
-        status = STATUSES[self.path]
-        self.send_response(status)
-        if status == 307:
-            self.send_header("Location", "/ok")
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - keep test output quiet
-        return
-
-
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _StatusHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(STATUSES) as url:
+        yield url
 
 
 @pytest.mark.parametrize(

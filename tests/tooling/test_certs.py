@@ -44,18 +44,20 @@ def test_keys_are_git_ignored() -> None:
     assert result.returncode == 0
 
 
-def _dockerfile_files() -> list[str]:
-    """The proxylab/ files app/Dockerfile copies into the app image."""
+def _dockerfile_files(folder: str = "proxylab/", marker: str = "certs.py") -> list[str]:
+    """The files of `folder` that app/Dockerfile copies into the app image on the COPY line
+    naming `marker` (the certificate maker's; with proxylab/k8s/ and oneshot.py, the k8s one-shots')."""
     line = next(
-        line for line in (REPO / "app/Dockerfile").read_text().splitlines() if "proxylab/certs.py" in line
+        line for line in (REPO / "app/Dockerfile").read_text().splitlines() if f"{folder}{marker}" in line
     )
-    return sorted(word.removeprefix("proxylab/") for word in line.split()[1:-1])
+    return sorted(word.removeprefix(folder) for word in line.split()[1:-1])
 
 
-def _staged_files() -> list[str]:
-    """The proxylab/ files scripts/debian-images.sh stages for the registry-less app images."""
+def _staged_files(variable: str = "CERTS_FILES") -> list[str]:
+    """The files scripts/debian-images.sh stages for the registry-less app images (CERTS_FILES of
+    proxylab/, K8S_FILES of proxylab/k8s/)."""
     script = (REPO / "scripts/debian-images.sh").read_text()
-    return sorted(re.search(r'^CERTS_FILES="([^"]+)"', script, re.MULTILINE)[1].split())
+    return sorted(re.search(rf'^{variable}="([^"]+)"', script, re.MULTILINE)[1].split())
 
 
 def test_both_app_images_copy_the_same_files_of_the_certificate_maker() -> None:
@@ -81,24 +83,12 @@ def test_the_certificate_maker_runs_from_the_files_the_images_copy(tmp_path: Pat
     assert (tmp_path / "certs" / "ca.pem").is_file()
 
 
-def _k8s_dockerfile_files() -> list[str]:
-    """The proxylab/k8s/ files app/Dockerfile copies for the k8s profile's one-shots."""
-    line = next(
-        line
-        for line in (REPO / "app/Dockerfile").read_text().splitlines()
-        if "proxylab/k8s/oneshot.py" in line
-    )
-    return sorted(word.removeprefix("proxylab/k8s/") for word in line.split()[1:-1])
-
-
-def _k8s_staged_files() -> list[str]:
-    script = (REPO / "scripts/debian-images.sh").read_text()
-    return sorted(re.search(r'^K8S_FILES="([^"]+)"', script, re.MULTILINE)[1].split())
+K8S = ("proxylab/k8s/", "oneshot.py")  # the COPY line of the k8s profile's one-shots
 
 
 def test_both_app_images_copy_the_same_files_of_the_k8s_one_shots() -> None:
     """`make up K8S=1` on Compose would apply the objects with one image set and fail with the other."""
-    assert _k8s_dockerfile_files() == _k8s_staged_files()
+    assert _dockerfile_files(*K8S) == _staged_files("K8S_FILES")
 
 
 def test_the_k8s_credentials_one_shot_runs_from_the_files_the_images_copy(tmp_path: Path) -> None:
@@ -108,7 +98,7 @@ def test_the_k8s_credentials_one_shot_runs_from_the_files_the_images_copy(tmp_pa
     (tmp_path / "proxylab" / "k8s").mkdir(parents=True)
     for name in _dockerfile_files():
         shutil.copy(REPO / "proxylab" / name, tmp_path / "proxylab" / name)
-    for name in _k8s_dockerfile_files():
+    for name in _dockerfile_files(*K8S):
         shutil.copy(REPO / "proxylab" / "k8s" / name, tmp_path / "proxylab" / "k8s" / name)
     command = ["credentials", str(tmp_path / "k8s"), "--names", "kube-apiserver,172.30.0.61"]
     done = subprocess.run(
@@ -121,11 +111,3 @@ def test_the_k8s_credentials_one_shot_runs_from_the_files_the_images_copy(tmp_pa
     assert done.returncode == 0, done.stderr
     names = (tmp_path / "k8s" / "apiserver.names").read_text().split()
     assert names == ["127.0.0.1", "localhost", "kube-apiserver", "172.30.0.61"]
-    done = subprocess.run(
-        [sys.executable, "-m", "proxylab.k8s.oneshot", "objects", "--help"],
-        cwd=tmp_path,
-        env={"PATH": os.environ.get("PATH", "")},
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stderr

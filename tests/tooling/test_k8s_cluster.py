@@ -12,21 +12,20 @@ skipped here and fails on CI.
 from __future__ import annotations
 
 import copy
-import os
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from k8s_plane import require_built, running_plane
 
-from proxylab import compose, ports
+from proxylab import compose
 from proxylab.errors import ProxylabError
 from proxylab.k8s.crds import ensure_crds
 from proxylab.k8s.manifests import apply_folder, documents
 from proxylab.k8s.plane import ControlPlane
 from proxylab.k8s.tools import TOOLS
-from proxylab.native.processes import is_alive
 from proxylab.paths import REPO
 
 pytestmark = pytest.mark.lifecycle
@@ -42,28 +41,14 @@ def _deployments() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def plane(tmp_path_factory: pytest.TempPathFactory):
-    missing = [tool.name for tool in TOOLS if not tool.binary_path(tool.module_version()).is_file()]
-    if missing:
-        message = f"{', '.join(missing)} not built: run `make k8s-build` (minutes the first time)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require_built(TOOLS)
     if shutil.which("go") is None:
         pytest.skip("no Go toolchain: the CRDs come from its module cache")
-    busy = [port for port in (APISERVER_PORT, KINE_PORT) if ports.listening("127.0.0.1", port)]
-    assert not busy, f"ports {busy} are in use before the cluster manifests' test starts"
-    started = ControlPlane(tmp_path_factory.mktemp("k8s-cluster"), APISERVER_PORT, KINE_PORT)
-    started.up(log=lambda line: None)
-    recorded = dict(started._read())
-    try:
+    with running_plane(tmp_path_factory.mktemp("k8s-cluster"), APISERVER_PORT, KINE_PORT) as started:
         with started.api() as api:
             for folder in ensure_crds():
                 apply_folder(api, folder)
         yield started
-    finally:
-        started.down()
-    alive = [name for name, entry in recorded.items() if is_alive(entry["pid"], entry["started"])]
-    assert not alive, f"{alive} still run after down()"
 
 
 def _differences(written: Any, stored: Any, where: str = "") -> list[str]:

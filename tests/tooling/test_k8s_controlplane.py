@@ -8,21 +8,20 @@ k8s-build` (minutes the first time); without them the test is skipped here and f
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 import yaml
+from k8s_plane import require_built, running_plane
 
-from proxylab import compose, ports
+from proxylab import compose
 from proxylab.errors import ProxylabError
 from proxylab.k8s.crds import ensure_crds
 from proxylab.k8s.manifests import apply_folder, documents
 from proxylab.k8s.plane import ControlPlane
 from proxylab.k8s.tools import TOOLS
 from proxylab.native.addresses import NativeAddresses
-from proxylab.native.processes import is_alive
 from proxylab.paths import REPO
 
 pytestmark = pytest.mark.lifecycle
@@ -30,31 +29,13 @@ APISERVER_PORT, KINE_PORT = 6543, 2479
 MANIFESTS = REPO / "k8s" / "compose"
 
 
-def _missing() -> list[str]:
-    return [tool.name for tool in TOOLS if not tool.binary_path(tool.module_version()).is_file()]
-
-
 @pytest.fixture(scope="module")
 def plane(tmp_path_factory: pytest.TempPathFactory):
-    missing = _missing()
-    if missing:
-        message = f"{', '.join(missing)} not built: run `make k8s-build` (minutes the first time)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require_built(TOOLS)
     if shutil.which("go") is None:
         pytest.skip("no Go toolchain: the Gateway API CRDs come from its module cache")
-    busy = [port for port in (APISERVER_PORT, KINE_PORT) if ports.listening("127.0.0.1", port)]
-    assert not busy, f"ports {busy} are in use before the control plane's test starts"
-    started = ControlPlane(tmp_path_factory.mktemp("k8s"), APISERVER_PORT, KINE_PORT)
-    started.up(log=lambda line: None)
-    recorded = dict(started._read())
-    yield started
-    started.down()
-    # Nothing outlives it: neither process, nor either port.
-    alive = [name for name, entry in recorded.items() if is_alive(entry["pid"], entry["started"])]
-    assert not alive, f"{alive} still run after down()"
-    assert not any(ports.listening("127.0.0.1", port) for port in (APISERVER_PORT, KINE_PORT))
+    with running_plane(tmp_path_factory.mktemp("k8s"), APISERVER_PORT, KINE_PORT) as started:
+        yield started
 
 
 def test_the_manifests_and_the_crds_are_applied_and_read_back(plane: ControlPlane) -> None:

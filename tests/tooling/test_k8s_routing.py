@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from k8s_plane import require_built
 
 from proxylab import ports
 from proxylab.k8s.crds import ensure_crds
@@ -56,14 +57,7 @@ def _moved(folder: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def routes(tmp_path_factory: pytest.TempPathFactory):
-    missing = [
-        tool.name for tool in (*TOOLS, TRAEFIK) if not tool.binary_path(tool.module_version()).is_file()
-    ]
-    if missing:
-        message = f"{', '.join(missing)} not built: run `make k8s-build`"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require_built((*TOOLS, TRAEFIK))
     busy = [p for p in (APISERVER_PORT, KINE_PORT, *TRAEFIK_PORTS) if ports.listening("127.0.0.1", p)]
     if busy and not os.environ.get("CI"):
         pytest.skip(f"ports {busy} are in use (`make down` stops the stack's Kubernetes routes)")
