@@ -8,7 +8,11 @@ k8s-build` (minutes the first time); without them the test is skipped here and f
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -20,7 +24,7 @@ from proxylab.errors import ProxylabError
 from proxylab.k8s.crds import ensure_crds
 from proxylab.k8s.manifests import apply_folder, documents
 from proxylab.k8s.plane import ControlPlane
-from proxylab.k8s.tools import TOOLS
+from proxylab.k8s.tools import KUBE_APISERVER, TOOLS
 from proxylab.native.addresses import NativeAddresses
 from proxylab.paths import REPO
 
@@ -154,3 +158,30 @@ def test_a_malformed_manifest_gets_the_api_servers_own_error(
     text = refused.value.render()
     assert "the API server refused it: 4" in text, text
     assert words in text and f"{document['kind']}/broken" in text, text
+
+
+def test_every_staging_replace_points_at_the_published_module() -> None:
+    """k8s.io/kubernetes' go.mod replaces its k8s.io/* staging modules with folders its zip lacks;
+    tools/kube-apiserver/go.mod must point each (and only those) at the published release, or the
+    build fails (a folder missing) or mixes releases. README's count of them is this count."""
+    if shutil.which("go") is None:
+        pytest.skip("no Go toolchain: k8s.io/kubernetes' go.mod comes from its module cache")
+    done = subprocess.run(
+        ["go", "mod", "download", "-json", f"k8s.io/kubernetes@{KUBE_APISERVER.module_version()}"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "GOWORK": "off"},
+    )
+    upstream = Path(json.loads(done.stdout)["GoMod"]).read_text()
+    staging = set(re.findall(r"^\s*(k8s\.io/\S+) => \./staging/", upstream, re.MULTILINE))
+    ours = dict(
+        re.findall(
+            r"^\s*(k8s\.io/\S+) => (k8s\.io/\S+ \S+)",
+            (REPO / "tools/kube-apiserver/go.mod").read_text(),
+            re.MULTILINE,
+        )
+    )
+    published = "v0." + KUBE_APISERVER.module_version().removeprefix("v1.")
+    assert staging and set(ours) == staging
+    assert all(target == f"{name} {published}" for name, target in ours.items())
+    assert f"replaces {len(staging)} `k8s.io/*` staging modules" in (REPO / "README.md").read_text()
