@@ -14,6 +14,7 @@ authenticator accepts; `system:masters` passes RBAC without a controller to crea
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from dataclasses import dataclass
@@ -96,7 +97,12 @@ def _kubeconfig(found: Credentials, port: int) -> dict:
         "clusters": [
             {
                 "name": "proxylab",
-                "cluster": {"server": f"https://127.0.0.1:{port}", "certificate-authority": str(found.ca)},
+                # The CA inline, not its path: the k8s-credentials one-shot writes this file inside a
+                # container (/project/.run/k8s), where a path would not be the host's.
+                "cluster": {
+                    "server": f"https://127.0.0.1:{port}",
+                    "certificate-authority-data": base64.b64encode(found.ca.read_bytes()).decode(),
+                },
             }
         ],
         "users": [{"name": "proxylab", "user": {"token": found.token()}}],

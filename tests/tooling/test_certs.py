@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import shutil
@@ -10,6 +11,8 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+
+import yaml
 
 from proxylab.certs import ensure_certs
 from proxylab.paths import REPO
@@ -111,3 +114,8 @@ def test_the_k8s_credentials_one_shot_runs_from_the_files_the_images_copy(tmp_pa
     assert done.returncode == 0, done.stderr
     names = (tmp_path / "k8s" / "apiserver.names").read_text().split()
     assert names == ["127.0.0.1", "localhost", "kube-apiserver", "172.30.0.61"]
+    # The kubeconfig carries the CA itself: written in a container, a path to it would be the
+    # container's, and kubectl on the host would find no CA there.
+    cluster = yaml.safe_load((tmp_path / "k8s" / "kubeconfig").read_text())["clusters"][0]["cluster"]
+    ca = base64.b64decode(cluster["certificate-authority-data"])
+    assert ca == (tmp_path / "k8s" / "ca.pem").read_bytes() and "certificate-authority" not in cluster
