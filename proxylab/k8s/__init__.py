@@ -5,9 +5,9 @@ with kine as its store (tools/kine), both built and cached like Traefik (tools.p
 listening on 127.0.0.1 only; the objects users write (k8s/, kustomize-shaped) applied to it and
 validated by it. No kubelet, no scheduler, no controller-manager: nothing runs pods. The apps run
 as the stack runs them; Services without selectors and EndpointSlices point at their addresses.
-When: `python -m proxylab.k8s build|up|apply|down` (make k8s-build, k8s-up, k8s-down; make up
-K8S=1); Traefik's kubernetesIngress, kubernetesIngressNGINX and kubernetesGateway providers watch
-it (routing.py).
+When: `make k8s-build` (python -m proxylab.k8s build) builds it; compose.yaml's k8s profile runs it
+on either backend (`make up K8S=1`: oneshot.py's credentials and objects, traefik-k8s's providers
+watching it); plane.py and routing.py start one of their own for the tests.
 Why: Ingress and Gateway API objects are what most FastAPI apps behind a prefix are routed by in
 production; only a real API server gives their defaults, validation and errors.
 """
