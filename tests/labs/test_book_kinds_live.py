@@ -120,50 +120,41 @@ def test_a_step_made_to_fail_is_marked_in_red_and_in_words(book: Book, lab_page:
     shot(lab_page.locator("#step-5"), "made-to-fail")
 
 
-@pytest.mark.parametrize(
-    ("number", "kind", "shown"),
-    [
-        (6, "docs", "/api/v1/openapi.json"),
-        (7, "reuse", "[200, 200]"),
-        (8, "keepalive", "200"),
-        (9, "websocket", "hello"),
-        (10, "sse", "tick 2"),
-        (11, "bench-report", "found"),
-    ],
-)
-def test_each_kind_that_reads_renders_its_values(
-    book: Book, lab_page: Page, number: int, kind: str, shown: str
-) -> None:
-    lab_page.goto(f"{book.url}/labs/{READS}")
-    status = run(lab_page, number)
-    if kind == "bench-report":  # no expectation: whether `make bench` ran here is no failure
-        assert status in ("✓ as expected", "✗ not as expected")
-    else:
-        assert status == "✓ as expected", lab_page.locator(f"#step-{number} .result").inner_text()
-    assert shown in lab_page.locator(f"#step-{number} .result").inner_text()
-    shot(lab_page.locator(f"#step-{number}"), kind)
+# Each kind's card after Run, in lab order: the stop is followed by its start, so the stack ends
+# as it began. The stack-changing kinds run alone (proxylab/testphases.py), from the presenter's page.
+READ_KINDS = [
+    (6, "docs", "/api/v1/openapi.json"),
+    (7, "reuse", "[200, 200]"),
+    (8, "keepalive", "200"),
+    (9, "websocket", "hello"),
+    (10, "sse", "tick 2"),
+    (11, "bench-report", "found"),  # only shown: it holds whether `make bench` ran here or not
+]
+CHANGE_KINDS = [
+    (1, "stop", "stopped"),
+    (2, "start", "healthy"),
+    (3, "probe-sim", "decision"),
+    (4, "rolling-restart", "60"),
+    (5, "bench", "traefik"),
+]
 
 
-@pytest.mark.alone
 @pytest.mark.parametrize(
-    ("number", "kind", "shown"),
+    ("lab", "number", "kind", "shown"),
     [
-        (1, "stop", "stopped"),
-        (2, "start", "healthy"),
-        (3, "probe-sim", "decision"),
-        (4, "rolling-restart", "60"),
-        (5, "bench", "traefik"),
+        *(pytest.param(READS, *case, id=case[1]) for case in READ_KINDS),
+        *(pytest.param(CHANGES, *case, id=case[1], marks=pytest.mark.alone) for case in CHANGE_KINDS),
     ],
 )
-def test_each_kind_that_changes_the_stack_runs_from_the_presenters_page(
-    book: Book, lab_page: Page, number: int, kind: str, shown: str
+def test_each_kind_renders_its_values(
+    book: Book, lab_page: Page, lab: str, number: int, kind: str, shown: str
 ) -> None:
-    """In order: the stop is followed by its start, so the stack ends as it began."""
-    lab_page.goto(f"{book.url}/labs/{CHANGES}")
-    assert lab_page.locator(f"#step-{number} button.run").is_enabled()  # the presenter's page
-    assert run(lab_page, number) == "✓ as expected", lab_page.locator(f"#step-{number} .result").inner_text()
-    assert shown in lab_page.locator(f"#step-{number} .result").inner_text()
-    shot(lab_page.locator(f"#step-{number}"), kind)
+    lab_page.goto(f"{book.url}/labs/{lab}")
+    card = lab_page.locator(f"#step-{number}")
+    assert card.locator("button.run").is_enabled()  # the presenter's page
+    assert run(lab_page, number) == "✓ as expected", card.locator(".result").inner_text()
+    assert shown in card.locator(".result").inner_text()
+    shot(card, kind)
 
 
 @pytest.mark.alone
