@@ -95,7 +95,7 @@ class FromDebian:
         return str(self.release.ensure(upstream_of_tag(image_tag), log=log))
 
     def build_pending(self, image_tag: str) -> str | None:
-        return None  # an unpack takes seconds: it is done before anything starts
+        return None  # no build: a slow unpack holds back only its own service (NativeBackend.up)
 
     def env(self, run_dir: Path) -> dict[str, str]:
         return {}
