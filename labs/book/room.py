@@ -46,12 +46,25 @@ class Room:
     _loop: asyncio.AbstractEventLoop | None = None  # the server's, where the followers wait
 
     def rights(self, request: Request) -> str:
-        here = _is_loopback(_peer(request)) and _is_loopback(request.url.hostname or "")
-        return "presenter" if self.presenter and here else "reader"
+        return "reader" if self._not_the_presenters_page(request) else "presenter"
 
     def refusal(self, request: Request) -> str | None:
         """None when `request` may act for the presenter; else why not, in a sentence that ends
         with what to do."""
+        why = self._not_the_presenters_page(request)
+        if why:
+            return why
+        origin, own = request.headers.get("origin"), f"{request.url.scheme}://{request.headers.get('host')}"
+        if origin != own:
+            return (
+                f"its Origin ({origin or 'none'}) is not the book's own ({own}): only the book's "
+                "own page may run it, so no other site open in the browser can"
+            )
+        return None
+
+    def _not_the_presenters_page(self, request: Request) -> str | None:
+        """Why `request` is not from the presenter's page (a room, this machine, a loopback name),
+        or None: what the page offers (`rights`) and what the API allows (`refusal`) alike."""
         if not self.presenter:
             return (
                 "the book runs such a step only when started with --presenter "
@@ -66,12 +79,6 @@ class Room:
             return (
                 f"it runs from the presenter's page at http://127.0.0.1:{request.url.port or 80}/ only; "
                 f"this page was asked for as {request.url.hostname}"
-            )
-        origin, own = request.headers.get("origin"), f"{request.url.scheme}://{request.headers.get('host')}"
-        if origin != own:
-            return (
-                f"its Origin ({origin or 'none'}) is not the book's own ({own}): only the book's "
-                "own page may run it, so no other site open in the browser can"
             )
         return None
 

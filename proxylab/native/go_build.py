@@ -96,6 +96,14 @@ class GoTool:
                     (binary.parent / ".inputs").write_text(self.inputs_digest(version) + "\n")
         return binary
 
+    def build_pending(self, version: str) -> str | None:
+        """What `ensure(version)` would first build, for a person ("the Traefik v3.6.12 build"),
+        or None when the binary is cached (from the same inputs, for a tool keyed by them)."""
+        binary = self.binary_path(version)
+        if binary.is_file() and self._built_from_these_inputs(version, binary):
+            return None
+        return f"the {self.title} {version} build"
+
     def inputs_digest(self, version: str) -> str:
         """sha256 of the module's go.mod and go.sum and the Go release: what the binary is built from."""
         folder = self.module_dir(version)
@@ -110,17 +118,21 @@ class GoTool:
         """The binary is there, built by the Go on PATH (or either is unknown), from the same inputs."""
         if not binary.is_file():
             return False
-        if self.keyed_by_inputs:
-            recorded = binary.parent / ".inputs"
-            written = recorded.read_text().strip() if recorded.is_file() else ""
-            if written != self.inputs_digest(version):
-                log(f"{binary} was built from other inputs (go.mod, go.sum or Go): building it again")
-                return False
+        if not self._built_from_these_inputs(version, binary):
+            log(f"{binary} was built from other inputs (go.mod, go.sum or Go): building it again")
+            return False
         built, current = built_with(binary), go_env("GOVERSION")
         if built is None or current is None or built == current:
             return True
         log(f"{binary} was built with {built}; the Go on PATH is {current}: building it again")
         return False
+
+    def _built_from_these_inputs(self, version: str, binary: Path) -> bool:
+        """True unless the tool is keyed by its inputs and `.inputs` names others (or none)."""
+        if not self.keyed_by_inputs:
+            return True
+        recorded = binary.parent / ".inputs"
+        return (recorded.read_text().strip() if recorded.is_file() else "") == self.inputs_digest(version)
 
     def module_dir(self, version: str) -> Path:
         """Where `version` is built: tools/<name> for the version its go.mod requires, else a

@@ -248,10 +248,7 @@ def go_tool(service: Service) -> GoTool | None:
 def go_tool_pending(service: Service) -> str | None:
     """ "the kube-apiserver v1.37.2 build" while that binary is not cached; else None."""
     tool = go_tool(service)
-    if tool is None:
-        return None
-    version = tool.module_version()
-    return None if tool.binary_path(version).is_file() else f"the {tool.title} {version} build"
+    return None if tool is None else tool.build_pending(tool.module_version())
 
 
 def _go_tool(service: Service, addresses: NativeAddresses, out: Path, log) -> list[str]:

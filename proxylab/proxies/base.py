@@ -95,7 +95,7 @@ class FromDebian:
         return str(self.release.ensure(upstream_of_tag(image_tag), log=log))
 
     def build_pending(self, image_tag: str) -> str | None:
-        return None  # an unpack takes seconds: it is done before anything starts
+        return None  # no build: a slow unpack holds back only its own service (NativeBackend.up)
 
     def env(self, run_dir: Path) -> dict[str, str]:
         return {}
@@ -128,8 +128,7 @@ class BuiltFromGo:
         return go_binary(self.tool, image_tag, log)
 
     def build_pending(self, image_tag: str) -> str | None:
-        version = image_version(image_tag)
-        return None if self.tool.binary_path(version).is_file() else f"the {self.tool.title} {version} build"
+        return self.tool.build_pending(image_version(image_tag))
 
     def native_version(self, image_tag: str) -> str:
         return go_version(self.tool, self.version_pattern, image_tag)

@@ -1,10 +1,10 @@
 """The lab files tests/labs/test_book_kinds_live.py serves in the book: a step of every kind.
 
-READS holds the kinds that leave the stack as it is (a request through each proxy, a request
-made to fail, docs, reuse, keepalive, websocket, sse, bench-report); CHANGES the kinds that stop,
-restart or load services, in an order that leaves the stack as it began (the stop before its
-start); RELEASES release-set, which runs natively only (lab 14's rule); ENDPOINTS lab 17's
-endpoint-ready, on the k8s profile's control plane (an endpoint out of the routes, then back).
+READS holds the kinds that leave the stack as it is (a request through each proxy, docs, reuse,
+keepalive, websocket, sse, bench-report); CHANGES the kinds that stop, restart or load services,
+in an order that leaves the stack as it began (the stop before its start); RELEASES release-set,
+which runs natively only (lab 14's rule); ENDPOINTS lab 17's endpoint-ready, on the k8s
+profile's control plane (an endpoint out of the routes, then back).
 Short durations and rates: they show how each kind renders, not what lab 07 or lab 10 measure.
 """
 
@@ -26,10 +26,6 @@ LAB_FILES = {
     + "goal: Each kind that leaves the stack as it is.\nsteps:\n"
     + "".join(_REQUEST.format(proxy=proxy, port=port) for proxy, port in PROXIES.items())
     + """\
-  - title: Made to fail
-    request: {url: "http://127.0.0.1:9999/api/v1/app"}
-    expect: {status: 200, body.path: /app}
-    why: Wrong on purpose; uvicorn's --root-path puts /api/v1 back in front of the path.
   - title: The docs page through Traefik
     docs: {url: "http://127.0.0.1:9999/api/v1/docs"}
     show: [openapi_url]

@@ -1,15 +1,16 @@
 """A step of every kind, run from the lab book in Chromium through the session's stack, on either
-backend: what each card renders after Run (values, verdicts, the hop picture), a step made to
-fail marked as one, and Run's round trip through each proxy.
+backend: what each card renders after Run (values, verdicts, the hop picture), and Run's round
+trip through each proxy. A step made to fail, marked as one: tests/labs/test_book_live.py.
 
-The book (`python -m labs.book --presenter`, tests/labs/book_server.py) serves the three lab
+The book (`python -m labs.book --presenter`, tests/labs/book_server.py) serves the four lab
 files of tests/labs/book_kinds_labs.py: the kinds that leave the stack as it is, the kinds that
-stop, restart or load services (`alone`, as proxylab/testphases.py runs them), and release-set,
-native only (lab 14's rule), which a Compose session shows skipped. The presenter's page runs
-all of them: Chromium's POST carries the book's own Origin from a loopback peer
-(labs/book/room.py). Screenshots: reports/book/kinds-*.png, each checked not to be blank.
+stop, restart or load services (`alone`, as proxylab/testphases.py runs them), release-set,
+native only (lab 14's rule), which a Compose session shows skipped, and endpoint-ready (the k8s
+profile's control plane). The presenter's page runs all of them: Chromium's POST carries the
+book's own Origin from a loopback peer (labs/book/room.py). Screenshots:
+reports/book/kinds-*.png, each checked not to be blank.
 When one fails, the book shows a kind otherwise than `make labs` runs it: no values, a verdict
-the runner did not give, a failing step that looks like a passing one, or a refused Run.
+the runner did not give, or a refused Run.
 """
 
 from __future__ import annotations
@@ -107,63 +108,41 @@ def test_a_request_step_through_each_proxy(book: Book, lab_page: Page, proxy: st
     shot(card, f"request-{proxy}")
 
 
-def test_a_step_made_to_fail_is_marked_in_red_and_in_words(book: Book, lab_page: Page) -> None:
-    lab_page.goto(f"{book.url}/labs/{READS}")
-    assert run(lab_page, 5) == "✗ not as expected"
-    mismatch = lab_page.locator("#step-5 tr.mismatch")
-    assert mismatch.count() == 1 and "body.path" in mismatch.inner_text()
-    assert "/api/v1/app" in mismatch.locator("td.actual").inner_text()
-    assert (
-        mismatch.locator("td.actual").evaluate("cell => getComputedStyle(cell).color") == "rgb(164, 14, 38)"
-    )
-    assert lab_page.locator("#step-5 details.raw[open]").count() == 1  # the raw answer, shown
-    shot(lab_page.locator("#step-5"), "made-to-fail")
+# Each kind's card after Run, in lab order: the stop is followed by its start, so the stack ends
+# as it began. The stack-changing kinds run alone (proxylab/testphases.py), from the presenter's page.
+READ_KINDS = [
+    (5, "docs", "/api/v1/openapi.json"),
+    (6, "reuse", "[200, 200]"),
+    (7, "keepalive", "200"),
+    (8, "websocket", "hello"),
+    (9, "sse", "tick 2"),
+    (10, "bench-report", "found"),  # only shown: it holds whether `make bench` ran here or not
+]
+CHANGE_KINDS = [
+    (1, "stop", "stopped"),
+    (2, "start", "healthy"),
+    (3, "probe-sim", "decision"),
+    (4, "rolling-restart", "60"),
+    (5, "bench", "traefik"),
+]
 
 
 @pytest.mark.parametrize(
-    ("number", "kind", "shown"),
+    ("lab", "number", "kind", "shown"),
     [
-        (6, "docs", "/api/v1/openapi.json"),
-        (7, "reuse", "[200, 200]"),
-        (8, "keepalive", "200"),
-        (9, "websocket", "hello"),
-        (10, "sse", "tick 2"),
-        (11, "bench-report", "found"),
+        *(pytest.param(READS, *case, id=case[1]) for case in READ_KINDS),
+        *(pytest.param(CHANGES, *case, id=case[1], marks=pytest.mark.alone) for case in CHANGE_KINDS),
     ],
 )
-def test_each_kind_that_reads_renders_its_values(
-    book: Book, lab_page: Page, number: int, kind: str, shown: str
+def test_each_kind_renders_its_values(
+    book: Book, lab_page: Page, lab: str, number: int, kind: str, shown: str
 ) -> None:
-    lab_page.goto(f"{book.url}/labs/{READS}")
-    status = run(lab_page, number)
-    if kind == "bench-report":  # no expectation: whether `make bench` ran here is no failure
-        assert status in ("✓ as expected", "✗ not as expected")
-    else:
-        assert status == "✓ as expected", lab_page.locator(f"#step-{number} .result").inner_text()
-    assert shown in lab_page.locator(f"#step-{number} .result").inner_text()
-    shot(lab_page.locator(f"#step-{number}"), kind)
-
-
-@pytest.mark.alone
-@pytest.mark.parametrize(
-    ("number", "kind", "shown"),
-    [
-        (1, "stop", "stopped"),
-        (2, "start", "healthy"),
-        (3, "probe-sim", "decision"),
-        (4, "rolling-restart", "60"),
-        (5, "bench", "traefik"),
-    ],
-)
-def test_each_kind_that_changes_the_stack_runs_from_the_presenters_page(
-    book: Book, lab_page: Page, number: int, kind: str, shown: str
-) -> None:
-    """In order: the stop is followed by its start, so the stack ends as it began."""
-    lab_page.goto(f"{book.url}/labs/{CHANGES}")
-    assert lab_page.locator(f"#step-{number} button.run").is_enabled()  # the presenter's page
-    assert run(lab_page, number) == "✓ as expected", lab_page.locator(f"#step-{number} .result").inner_text()
-    assert shown in lab_page.locator(f"#step-{number} .result").inner_text()
-    shot(lab_page.locator(f"#step-{number}"), kind)
+    lab_page.goto(f"{book.url}/labs/{lab}")
+    card = lab_page.locator(f"#step-{number}")
+    assert card.locator("button.run").is_enabled()  # the presenter's page
+    assert run(lab_page, number) == "✓ as expected", card.locator(".result").inner_text()
+    assert shown in card.locator(".result").inner_text()
+    shot(card, kind)
 
 
 @pytest.mark.alone

@@ -3,30 +3,29 @@ shows what came back, the hop picture, and a mismatch marked as one.
 
 It starts `python -m labs.book` on a free port (and stops it), with a labs folder of its own: lab
 01 as it is, and a lab made to fail (a wrong expectation on Traefik's route). It only sends
-requests through published routes, so it holds on either backend. Screenshots: reports/book/.
+requests through published routes, so it holds on either backend. Screenshots: reports/book/
+(book_browser.shoot: never blank), named live-*: the no-stack tests write each lab's own.
 When one fails, a reader of the book sees something other than what `make labs` found: no actual
 values after Run, a hop picture without its hops, or a failing step that looks like a passing one.
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from collections.abc import Iterator
 
 import pytest
+from book_browser import record, shoot
 from book_server import serve_book
 
-from instruments.chromium.driver import Browser, screenshot
+from instruments.chromium.driver import Browser
 from labs.model import LABS_DIR
 from proxylab.context import Context
-from proxylab.paths import REPORTS_DIR
 
 pytestmark = pytest.mark.stack
 
 LAB_01 = "01-behind-a-stripping-proxy"
-SHOTS = REPORTS_DIR / "book"
 MADE_TO_FAIL = """\
 title: A step made to fail
 time: 1 minute
@@ -55,8 +54,7 @@ def book(live_context: Context, tmp_path_factory: pytest.TempPathFactory) -> Ite
             measured["start_to_first_page_s"] = served.first_page_s
             yield served.url
     finally:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        (SHOTS / "measured.json").write_text(json.dumps(measured, indent=2) + "\n", encoding="utf-8")
+        record("measured", measured)
 
 
 @pytest.fixture
@@ -70,7 +68,7 @@ def test_the_index_lists_the_labs_of_its_folder(book: str, chromium: Browser) ->
     with chromium.visit(book + "/") as visit:
         assert visit.status == 200
         assert visit.page.locator("tr.lab").count() == 2
-        screenshot(visit.page, SHOTS / "live-index.png", full_page=True)  # index.png: every lab
+        shoot(visit.page, "live-index", full_page=True)  # index.png: every lab
         assert chromium.guard.take() == []  # nothing asked of another host
 
 
@@ -96,10 +94,10 @@ def test_run_shows_the_actual_values_and_the_hop_picture(book: str, chromium: Br
         assert hops.locator("text.header-added", has_text="x-forwarded-prefix: /api/v1").count() == 1
         assert hops.locator("text.lost-prefix").count() == 0
         assert "✓ as expected" in page.locator("#step-2 .status").inner_text()
-        screenshot(page, SHOTS / f"{LAB_01}.png", full_page=True)
+        shoot(page, f"live-{LAB_01}", full_page=True)
         page.keyboard.press("p")  # projector mode: one step, large type
         assert page.locator("body.projector").count() == 1 and "projector=1" in page.url
-        screenshot(page, SHOTS / f"{LAB_01}-projector.png")
+        shoot(page, f"live-{LAB_01}-projector")
         assert visit.log.page_errors == [] and chromium.guard.take() == []
 
 
@@ -116,7 +114,7 @@ def test_a_step_not_as_expected_is_marked_in_red_and_in_words(book: str, chromiu
         assert colour == "rgb(164, 14, 38)"  # --bad
         assert page.locator("#step-1 tr.held").count() == 1  # status 200 held
         assert "✗ not as expected" in page.locator("#step-1 .status").inner_text()
-        screenshot(page, SHOTS / "02-made-to-fail.png", full_page=True)
+        shoot(page, "live-02-made-to-fail", full_page=True)
         page.click("#run-all")  # again, through Run all: the bar fills, the tally counts it as not
         page.wait_for_function("document.getElementById('progress').value === 1")
         assert page.locator("#tally").inner_text() == "0 as expected, 1 not (or not run)"

@@ -76,7 +76,7 @@ def test_the_presenters_own_page_may_act(native_context: Context) -> None:
 
 def test_a_request_step_runs_for_anyone(native_context: Context) -> None:
     """Reading along includes running the requests: only the stack-changing kinds are the presenter's.
-    (Nothing listens in this test, so the step runs and fails; it is not refused.)"""
+    (The step runs: it holds with the session stack up, fails without one; it is not refused.)"""
     answer = _book(native_context, True, ATTENDEE).post(f"/api/labs/{LAB_01}/steps/1/run")
     assert answer.status_code == 200 and "refused" not in answer.json()
 
@@ -94,7 +94,7 @@ def test_the_page_offers_what_the_api_allows(
     assert f'data-rights="{rights}"' in page
     card = page.split(f'id="step-{number}"')[1].split("</section>")[0]
     assert ('class="run" disabled' in card) is run_disabled
-    assert "runs from the presenter&#39;s page only" in card or "runs from the presenter's page only" in card
+    assert "runs from the presenter's page only" in card  # the template's own text: not escaped
 
 
 # --- the room's position ----------------------------------------------------------------------------

@@ -14,13 +14,12 @@ from collections.abc import Iterator
 
 import pytest
 from book_browser import record, shoot
-from book_server import Book, serve_book
+from book_server import Book, serve_book, stack_changing_step
 
 from instruments.chromium.driver import Browser
 from labs.model import find_labs, load_lab
 
 LAB_01, LAB_02 = (load_lab(path).name for path in find_labs()[:2])
-STACK_CHANGING_LAB = "06-health-probes"
 
 
 @pytest.fixture(scope="module")
@@ -96,12 +95,12 @@ def test_a_follower_goes_where_the_presenter_goes(book: Book, chromium: Browser)
 def test_a_readers_page_offers_no_run_that_changes_the_stack(chromium: Browser) -> None:
     """A book without --presenter: every page is a reader's. The card's Run is disabled, r does
     nothing, and the server refuses the request the page could still be made to send."""
-    with serve_book("native") as reader, chromium.visit(f"{reader.url}/labs/{STACK_CHANGING_LAB}") as visit:
+    lab, number = stack_changing_step()
+    with serve_book("native") as reader, chromium.visit(f"{reader.url}/labs/{lab}") as visit:
         page = visit.page
-        stop = page.locator("section.step", has=page.locator(".stack-note")).first
+        stop = page.locator(f"#step-{number}")
         assert stop.locator("button.run").is_disabled()
         assert "runs from the presenter's page only" in stop.locator(".stack-note").inner_text()
-        number = int(stop.get_attribute("data-number") or 0)
         for _ in range(number - 1):
             page.keyboard.press("j")
         assert stop.get_attribute("class") == "step focused"
@@ -110,8 +109,8 @@ def test_a_readers_page_offers_no_run_that_changes_the_stack(chromium: Browser) 
         answer = page.evaluate(
             "async url => { const r = await fetch(url, {method: 'POST'}); "
             "return [r.status, await r.json()]; }",
-            f"/api/labs/{STACK_CHANGING_LAB}/steps/{number}/run",
+            f"/api/labs/{lab}/steps/{number}/run",
         )
         assert answer[0] == 403 and "only when started with --presenter" in answer[1]["refused"]
         assert page.locator("#follow").count() == 0  # no presenter, no room to follow
-        shoot(page, f"{STACK_CHANGING_LAB}-reader", full_page=True)
+        shoot(page, f"{lab}-reader", full_page=True)

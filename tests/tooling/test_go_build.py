@@ -100,7 +100,9 @@ def test_a_tool_keyed_by_its_inputs_is_built_again_when_its_go_mod_changes(tool:
     assert (first.parent / ".inputs").read_text().strip() == keyed.inputs_digest("v1.0.0")
     logs: list[str] = []
     assert keyed.ensure("v1.0.0", log=logs.append) == first and logs == []
+    assert keyed.build_pending("v1.0.0") is None
     (keyed.tools / "go.mod").write_text((keyed.tools / "go.mod").read_text() + "// changed\n")
+    assert keyed.build_pending("v1.0.0") == f"the {keyed.title} v1.0.0 build"  # `make up` waits for it
     keyed.ensure("v1.0.0", log=logs.append)
     assert any("built from other inputs" in line for line in logs), logs
     assert (first.parent / ".inputs").read_text().strip() == keyed.inputs_digest("v1.0.0")
