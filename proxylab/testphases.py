@@ -6,7 +6,7 @@ What: each backend runs in three phases, each a pytest session (PHASES, in this 
   parallel   everything that leaves the stack as it found it, on TEST_WORKERS workers (default
              2, pytest-xdist), with the stack started once; a test file stays on one worker
              (--dist loadfile), so its module fixtures run once (each lab runs once);
-  alone      what stops, restarts or loads the stack (`-m alone`: labs 06, 07, 10 and 14, the
+  alone      what stops, restarts or loads the stack (`-m alone`: labs 06, 07, 10, 14 and 17, the
              drift check, the bench smoke) or times a signal (the doctor's Ctrl-C test), one
              after the other with nothing beside it: lab 07's counts assume a machine busy only
              with them.

@@ -35,7 +35,8 @@ REPLAYED = ("request", "websocket", "sse")  # the kinds whose shown command is r
 
 def _labs() -> list:
     """Every lab; one with a step whose kind changes the stack (StepKind.changes_the_stack:
-    stop, start, probe-sim, rolling-restart, release-set, bench) runs `alone` (proxylab/testphases.py)."""
+    stop, start, probe-sim, rolling-restart, release-set, bench, endpoint-ready) runs `alone`
+    (proxylab/testphases.py)."""
     return [
         pytest.param(
             path,
