@@ -83,7 +83,8 @@ class Lab:
     def skip_reason(self, backend: str, stack: Stack) -> str | None:
         """Why every step is skipped on this stack ("runs on the native backend only"), or None."""
         if not self.runs_on(backend):
-            return f"runs on the {' and '.join(self.backends)} backend only"
+            only = " and ".join(self.backends)
+            return f"runs on the {only} backend only: `make down`, then `BACKEND={self.backends[0]} make up`"
         missing = [profile for profile in self.profiles if profile in stack.inactive]
         if missing:
             how = " and ".join(

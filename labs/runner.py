@@ -49,7 +49,7 @@ class StepResult:
     raw: str = ""
     skipped: bool = False
     # Why it did not run: the lab's `backends:` or `profiles:` (Lab.skip_reason), a target that
-    # does not serve it; None: the lab's backends (the presenter says so).
+    # does not serve it; None: the presenter's `s` key skipped it.
     skip_reason: str | None = None
     # Every field of the answer, not only the shown ones: the book draws its hop picture from a
     # request step's echo report (`body`), labs/book/hops.py.

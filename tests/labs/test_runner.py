@@ -101,7 +101,10 @@ def test_a_lab_for_one_backend_is_skipped_on_the_other(write_lab, native_context
     compose = SimpleNamespace(
         stack=native_context.stack, backend=SimpleNamespace(name="compose"), target=None
     )
-    assert [result.skipped for result in run_lab(native_only, compose)] == [True]
+    reason = "runs on the native backend only: `make down`, then `BACKEND=native make up`"
+    assert [(result.skipped, result.skip_reason) for result in run_lab(native_only, compose)] == [
+        (True, reason)
+    ]
     assert step.action.ran == []
     assert [result.skipped for result in run_lab(native_only, native_context)] == [False]
     path = write_lab(
