@@ -13,8 +13,9 @@ When: listed in KINDS below, which labs/kinds/__init__.py reads; a lab with such
 Why a merge patch of the whole `endpoints` list: the list is atomic (a patch replaces it), so the
 body names each endpoint's addresses, read from the slice k8s/<backend>/ applied, with its new
 conditions. The command shown is the curl that sends the same PATCH (method, URL, token,
-Content-Type, body). A step that fails after its patch puts the endpoints back as it found them;
-the lab's next endpoint-ready step (`ready: true`) restores k8s/'s own conditions.
+Content-Type, body). A step stopped while it watches (Ctrl-C, an error) puts the endpoints back as
+it found them; one whose answers are not as expected leaves them as it set them, and the lab's
+last endpoint-ready step (`ready: true`) restores k8s/'s own conditions.
 """
 
 from __future__ import annotations
