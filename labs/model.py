@@ -29,8 +29,9 @@ LABS_DIR = Path(__file__).resolve().parent
 FILE_NAME = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]*)\.yaml$")
 LAB_KEYS = ("title", "time", "goal", "steps", "remember", "backends", "profiles", "side_by_side")
 BACKENDS = ("compose", "native")  # proxylab.backend.NAMES; a lab may name the ones it runs on
-# How to start the stack with a compose.yaml profile a lab needs; any other: COMPOSE_PROFILES.
-PROFILE_UP = {"k8s": "make up K8S=1"}
+# What adds a compose.yaml profile a lab needs, to `make up` and to the make target that runs the lab
+# (each reads COMPOSE_PROFILES anew, as Compose does); any other profile: COMPOSE_PROFILES itself.
+PROFILE_SWITCH = {"k8s": "K8S=1"}
 STEP_KEYS = ("title", "show", "expect", "why", "evidence")
 
 
@@ -83,13 +84,15 @@ class Lab:
     def skip_reason(self, backend: str, stack: Stack) -> str | None:
         """Why every step is skipped on this stack ("runs on the native backend only"), or None."""
         if not self.runs_on(backend):
-            return f"runs on the {' and '.join(self.backends)} backend only"
+            only = " and ".join(self.backends)
+            return f"runs on the {only} backend only: `make down`, then `BACKEND={self.backends[0]} make up`"
         missing = [profile for profile in self.profiles if profile in stack.inactive]
         if missing:
-            how = " and ".join(
-                f"`{PROFILE_UP.get(profile, f'COMPOSE_PROFILES={profile} make up')}`" for profile in missing
+            how = " ".join(PROFILE_SWITCH.get(profile, f"COMPOSE_PROFILES={profile}") for profile in missing)
+            return (
+                f"needs compose.yaml's profile {', '.join(missing)}, which this command leaves out: "
+                f"`make up {how}`, and {how} on this command too"
             )
-            return f"needs {how}: compose.yaml's profile {', '.join(missing)} is not active"
         return None
 
     @property

@@ -44,21 +44,14 @@ def present(
     console.print(Text(f"{lab.time} · {len(lab.steps)} steps", style="dim"))
     console.print(Text(lab.goal))
     console.print()
-    if not lab.runs_on(context.backend.name):
+    reason = lab.skip_reason(context.backend.name, context.stack)
+    if reason:
         console.print(
             Text(
-                f"This lab runs on the {' and '.join(lab.backends)} backend only; the stack runs on "
-                f"{context.backend.name}: `make down`, then `BACKEND=native make up`.",
+                f"This lab {reason}; the stack runs on {context.backend.name}: every step is skipped.",
                 style="yellow",
             )
         )
-        return [
-            skip_step(lab, step, context, f"runs on the {' and '.join(lab.backends)} backend only")
-            for step in lab.steps
-        ]
-    reason = lab.skip_reason(context.backend.name, context.stack)
-    if reason:
-        console.print(Text(f"This lab {reason}: every step is skipped.", style="yellow"))
         return [skip_step(lab, step, context, reason) for step in lab.steps]
     results: list[StepResult] = []
     choice = _pause(console) if interactive else "next"
@@ -207,10 +200,10 @@ def verify_header(run: VerifyRun) -> Group:
 
 def verify_line(result: StepResult) -> Group:
     if result.skipped:
-        why = result.skip_reason or f"runs on {', '.join(result.lab.backends)} only"
         return Group(
             Text(
-                f"- {result.lab.number} step {result.step.number}  {result.step.title}  (skipped: {why})",
+                f"- {result.lab.number} step {result.step.number}  {result.step.title}  "
+                f"(skipped: {result.skip_reason})",
                 style="yellow",
             )
         )

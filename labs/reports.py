@@ -125,7 +125,7 @@ def step_json(result: StepResult) -> dict[str, Any]:
         "expected": {c.field: c.expected_data for c in result.verdicts if c.expected is not None},
         "mismatches": [c.field for c in result.mismatches],
         "ok": result.ok,
-        # Why a step did not run against PROXYLAB_TARGET (labs.runner.target_skips), else None.
+        # Why a step did not run (its lab's backends or profiles, PROXYLAB_TARGET), else None.
         "skip_reason": result.skip_reason,
     }
 

@@ -49,7 +49,7 @@ class StepResult:
     raw: str = ""
     skipped: bool = False
     # Why it did not run: the lab's `backends:` or `profiles:` (Lab.skip_reason), a target that
-    # does not serve it; None: the lab's backends (the presenter says so).
+    # does not serve it; None: the presenter's `s` key skipped it.
     skip_reason: str | None = None
     # Every field of the answer, not only the shown ones: the book draws its hop picture from a
     # request step's echo report (`body`), labs/book/hops.py.
@@ -185,14 +185,12 @@ def require_stack(labs: list[Lab], context: Context) -> None:
             continue
         for step in lab.steps:
             urls = _expanded_urls(lab, step, context)
-            if context.target is not None:
-                urls = [] if target_skips(step, context) else urls
-            for url in urls:
+            for url in [] if target_skips(step, context) else urls:
                 _, host, port = Request(url).origin
-                if context.target is not None and not _answers(host, port):
-                    silent[f"{host}:{port}"] = "the target"
-                elif port in routes and f"{host}:{port}" not in silent and not _answers(host, port):
-                    silent[f"{host}:{port}"] = routes[port].label
+                # Under a target every URL a step sends is the target's; here, only compose routes.
+                asked = context.target is not None or port in routes
+                if asked and f"{host}:{port}" not in silent and not _answers(host, port):
+                    silent[f"{host}:{port}"] = "the target" if context.target else routes[port].label
     if silent and context.target is not None:
         where = ", ".join(silent)
         raise ProxylabError(

@@ -13,8 +13,9 @@ When: listed in KINDS below, which labs/kinds/__init__.py reads; a lab with such
 Why a merge patch of the whole `endpoints` list: the list is atomic (a patch replaces it), so the
 body names each endpoint's addresses, read from the slice k8s/<backend>/ applied, with its new
 conditions. The command shown is the curl that sends the same PATCH (method, URL, token,
-Content-Type, body). A step that fails after its patch puts the endpoints back as it found them;
-the lab's next endpoint-ready step (`ready: true`) restores k8s/'s own conditions.
+Content-Type, body). A step stopped while it watches (Ctrl-C, an error) puts the endpoints back as
+it found them; one whose answers are not as expected leaves them as it set them, and the lab's
+last endpoint-ready step (`ready: true`) restores k8s/'s own conditions.
 """
 
 from __future__ import annotations
@@ -33,13 +34,17 @@ import httpx
 from labs.kinds.base import Outcome, StepKind
 from proxylab.context import Context
 from proxylab.errors import ProxylabError
-from proxylab.k8s.api import FIELD_MANAGER, MERGE_PATCH, Api, ApiRefused
+from proxylab.k8s.api import FIELD_MANAGER, MERGE_PATCH, Api, ApiRefused, Resource
 from proxylab.k8s.manifests import documents
+from proxylab.k8s.pki import Credentials
 from proxylab.paths import REPO
 
 SERVER = "https://127.0.0.1:6443"  # where both backends publish the stack's kube-apiserver
-CREDENTIALS = Path(".run/k8s")  # in the repo, as compose.yaml's k8s-credentials writes them
+# In the repo, as compose.yaml's k8s-credentials writes them; relative, as the curl shown names them.
+CREDENTIALS = Credentials(Path(".run/k8s"))
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"  # ties an EndpointSlice to its Service
+# Where the API server serves EndpointSlices, as discovery would list them (proxylab/k8s/api.py).
+ENDPOINT_SLICES = Resource("/apis/discovery.k8s.io/v1", "endpointslices", namespaced=True)
 POLL_S = 0.2
 
 
@@ -53,7 +58,7 @@ class EndpointSlice:
 
     @property
     def path(self) -> str:
-        return f"/apis/discovery.k8s.io/v1/namespaces/{self.namespace}/endpointslices/{self.name}"
+        return ENDPOINT_SLICES.path(self.name, self.namespace)
 
 
 def endpoint_slice(service: str, backend: str) -> EndpointSlice:
@@ -96,8 +101,8 @@ class EndpointReadyAction:
         body = patch_body(found.endpoints, self.conditions).decode()
         # The token stays in its file: the shell reads it, as the action does.
         patch = (
-            f"curl -s --cacert {CREDENTIALS / 'ca.pem'} "
-            f'-H "Authorization: Bearer $(cat {CREDENTIALS / "token"})" '
+            f"curl -s --cacert {CREDENTIALS.ca} "
+            f'-H "Authorization: Bearer $(cat {CREDENTIALS.token_file})" '
             f"-X PATCH -H {shlex.quote(f'Content-Type: {MERGE_PATCH}')} --data {shlex.quote(body)} "
             f"{shlex.quote(f'{SERVER}{found.path}?fieldManager={FIELD_MANAGER}')}"
         )
@@ -156,15 +161,14 @@ class EndpointReadyAction:
 
 
 def _api() -> Api:
-    folder = REPO / CREDENTIALS
-    token_file = folder / "token"
-    if not token_file.is_file():
+    found = Credentials(REPO / CREDENTIALS.folder)
+    if not found.tokens.is_file():
         raise ProxylabError(
             "the Kubernetes control plane",
-            f"has no credentials in {CREDENTIALS}",
+            f"has no credentials in {CREDENTIALS.folder}",
             "start the stack with its k8s profile: `make up K8S=1`",
         )
-    return Api(SERVER, token_file.read_text().strip(), folder / "ca.pem")
+    return Api(SERVER, found.token(), found.ca)
 
 
 def _key(url: str) -> str:

@@ -101,13 +101,20 @@ def test_go_evidence_is_read_in_the_go_that_built_the_proxies(monkeypatch):
     assert problem is not None and "was built with go1.20.1" in problem and "make traefik" in problem
 
 
-def test_gateway_api_evidence_is_read_at_the_version_traefik_requires():
+def test_gateway_api_evidence_is_read_at_the_version_traefik_requires(monkeypatch):
     """A `gateway-api:` line would quote a spec other than the one Traefik's Gateway provider is
     built against (tools/traefik/go.mod): lab 17's ReplacePrefixMatch table could change unseen."""
+    import re
+
     from labs import evidence
+    from proxylab.paths import REPO
 
     row = "// /foo         | /foo         | /              | /"
     assert resolve(Evidence("gateway-api", "apis/v1/httproute_types.go", row)) is None
-    parent, _, name = evidence.GATEWAY_API.module.rpartition("/")
-    source = evidence.go_module_source(parent, f"{name}@{evidence.GATEWAY_API.version()}")
-    assert source is not None and source.name == f"gateway-api@{evidence.GATEWAY_API.version()}"
+    go_mod = (REPO / "tools" / "traefik" / "go.mod").read_text()
+    required = re.search(r"^\s*sigs\.k8s\.io/gateway-api (v\S+)", go_mod, re.MULTILINE)[1]
+    asked: list[tuple[str, str]] = []
+    monkeypatch.setattr(evidence, "go_module_source", lambda parent, name: asked.append((parent, name)))
+    problem = resolve(Evidence("gateway-api", "apis/v1/httproute_types.go", row))
+    assert asked == [("sigs.k8s.io", f"gateway-api@{required}")]
+    assert problem is not None and required in problem and "make k8s-build" in problem

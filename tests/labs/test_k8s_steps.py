@@ -124,6 +124,20 @@ def test_a_malformed_endpoint_ready_step_fails_at_load_time(write_lab, spec, pro
         load_lab(path)
 
 
+@pytest.mark.parametrize(("backend", "address"), [("native", "127.0.0.1"), ("compose", "172.30.0.10")])
+def test_each_backend_patches_the_slice_it_applied(native_context, backend, address):
+    """Lab 17 runs on both backends: on one of them the step would send the other's addresses,
+    and the patch would move app-plain's endpoint somewhere its Traefik cannot reach."""
+    from proxylab.backend import choose
+    from proxylab.context import Context
+
+    context = Context(native_context.stack, choose(native_context.stack, wanted=backend))
+    patch = KINDS["endpoint-ready"].parse(SPEC).command(context).splitlines()[0]
+    argv = shlex.split(patch)
+    body = json.loads(argv[argv.index("--data") + 1])
+    assert body == {"endpoints": [{"addresses": [address], "conditions": NOT_READY}]}
+
+
 def test_a_service_with_no_endpoint_slice_is_named(native_context):
     with pytest.raises(kind.ProxylabError, match="no EndpointSlice labelled"):
         KINDS["endpoint-ready"].parse({**SPEC, "service": "app-nowhere"}).command(native_context)

@@ -101,7 +101,10 @@ def test_a_lab_for_one_backend_is_skipped_on_the_other(write_lab, native_context
     compose = SimpleNamespace(
         stack=native_context.stack, backend=SimpleNamespace(name="compose"), target=None
     )
-    assert [result.skipped for result in run_lab(native_only, compose)] == [True]
+    reason = "runs on the native backend only: `make down`, then `BACKEND=native make up`"
+    assert [(result.skipped, result.skip_reason) for result in run_lab(native_only, compose)] == [
+        (True, reason)
+    ]
     assert step.action.ran == []
     assert [result.skipped for result in run_lab(native_only, native_context)] == [False]
     path = write_lab(
@@ -129,7 +132,10 @@ def test_a_lab_whose_profile_is_left_out_is_skipped_with_what_to_run(write_lab, 
         native_context, stack=replace(native_context.stack, inactive={"k8s": ("kine", "traefik-k8s")})
     )
     results = run_lab(k8s_lab, without)
-    reason = "needs `make up K8S=1`: compose.yaml's profile k8s is not active"
+    reason = (
+        "needs compose.yaml's profile k8s, which this command leaves out: "
+        "`make up K8S=1`, and K8S=1 on this command too"
+    )
     assert [(result.skipped, result.skip_reason) for result in results] == [(True, reason)]
     assert step.action.ran == []
     require_stack([k8s_lab], without)  # asks nothing of a lab it will skip
