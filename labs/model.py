@@ -29,8 +29,8 @@ LABS_DIR = Path(__file__).resolve().parent
 FILE_NAME = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]*)\.yaml$")
 LAB_KEYS = ("title", "time", "goal", "steps", "remember", "backends", "profiles", "side_by_side")
 BACKENDS = ("compose", "native")  # proxylab.backend.NAMES; a lab may name the ones it runs on
-# What adds a compose.yaml profile a lab needs, to `make up` and to the make target that runs the lab
-# (each reads COMPOSE_PROFILES anew, as Compose does); any other profile: COMPOSE_PROFILES itself.
+# What adds a compose.yaml profile a lab needs to `make up`; any other profile: COMPOSE_PROFILES
+# itself. A later `make lab` sees the profiles the stack was started with (compose.PROFILES_FILE).
 PROFILE_SWITCH = {"k8s": "K8S=1"}
 STEP_KEYS = ("title", "show", "expect", "why", "evidence")
 
@@ -90,8 +90,8 @@ class Lab:
         if missing:
             how = " ".join(PROFILE_SWITCH.get(profile, f"COMPOSE_PROFILES={profile}") for profile in missing)
             return (
-                f"needs compose.yaml's profile {', '.join(missing)}, which this command leaves out: "
-                f"`make up {how}`, and {how} on this command too"
+                f"needs compose.yaml's profile {', '.join(missing)}, which the stack runs without: "
+                f"`make down`, then `make up {how}`"
             )
         return None
 

@@ -8,6 +8,7 @@ interrupted (Ctrl-C, or SIGTERM from `make down`), after stopping whatever was s
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -54,10 +55,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _up(args: argparse.Namespace) -> int:
-    stack = compose.load()
+    # This command's own COMPOSE_PROFILES (K8S=1), never the record of an earlier `up`.
+    profiles = compose.active_profiles(os.environ)
+    stack = compose.load(profiles=profiles)
     backend = choose(stack)
     print(f"backend: {backend.name}" + (" (no Docker engine answers)" if backend.name == "native" else ""))
     # Before either backend starts: every proxy mounts .run/certs for its TLS routes.
+    # Later commands without COMPOSE_PROFILES (make lab, make matrix) see the profiles that run.
+    compose.record_profiles(profiles)
     ca = ensure_certs()[0]
     print(f"TLS: the lab's CA is {ca.relative_to(REPO)} (curl --cacert {ca.relative_to(REPO)})")
     if "k8s-objects" in stack.services:
@@ -110,6 +115,7 @@ def next_steps(stack: compose.Stack) -> list[str]:
 def _down(_: argparse.Namespace) -> int:
     backend = choose(compose.load())
     stopped = backend.down()
+    compose.record_profiles(())
     print(f"stopped: {', '.join(stopped) if stopped else 'nothing was running'} ({backend.name})")
     return 0
 

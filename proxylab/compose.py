@@ -5,7 +5,8 @@ environment, lab-network address, published ports (with the `x-route` that makes
 route), volumes, healthcheck and depends_on. Everything is interpolated the way Compose does it.
 Profiles too, as Compose reads them: a service with `profiles:` is in the stack only when one of
 them is active (COMPOSE_PROFILES, comma-separated; `*` activates every one), so both backends run,
-and every suite probes, exactly what `docker compose up` would start.
+and every suite probes, exactly what `docker compose up` would start. Without COMPOSE_PROFILES, the
+profiles the running stack was started with (`up` records them, `down` forgets them).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import yaml
 from proxylab import yamlload
 from proxylab.errors import ProxylabError
 from proxylab.interpolate import interpolate
-from proxylab.paths import COMPOSE_FILE, REPO
+from proxylab.paths import COMPOSE_FILE, REPO, RUN_DIR
 
 
 @dataclass(frozen=True)
@@ -277,12 +278,28 @@ class Stack:
 
 
 ALL_PROFILES = ("*",)
+# The profiles the running stack was started with (`make up K8S=1` writes k8s), so that a later
+# command with no COMPOSE_PROFILES of its own (`make lab N=17`, `make matrix`) sees what runs.
+PROFILES_FILE = RUN_DIR / "profiles"
 
 
 def active_profiles(env: Mapping[str, str] | None = None) -> tuple[str, ...]:
-    """The profiles COMPOSE_PROFILES activates, as Compose reads it (comma-separated)."""
-    value = (os.environ if env is None else env).get("COMPOSE_PROFILES", "")
+    """The profiles COMPOSE_PROFILES activates, as Compose reads it (comma-separated); without it
+    in the process's own environment, those the running stack was started with (PROFILES_FILE)."""
+    if env is None and "COMPOSE_PROFILES" not in os.environ and PROFILES_FILE.is_file():
+        value = PROFILES_FILE.read_text()
+    else:
+        value = (os.environ if env is None else env).get("COMPOSE_PROFILES", "")
     return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+def record_profiles(profiles: tuple[str, ...]) -> None:
+    """`up` notes the profiles it starts the stack with; `down` (an empty tuple) forgets them."""
+    if profiles:
+        PROFILES_FILE.parent.mkdir(parents=True, exist_ok=True)
+        PROFILES_FILE.write_text(",".join(profiles) + "\n")
+    else:
+        PROFILES_FILE.unlink(missing_ok=True)
 
 
 def load(
@@ -297,9 +314,10 @@ def load(
     the repo, wherever the file itself is. `profiles`: the active ones (default: COMPOSE_PROFILES
     of `env`; ALL_PROFILES for every service, as `make check` and the route table read the file).
     """
+    if profiles is None:
+        profiles = active_profiles(env)
     env = dict(os.environ if env is None else env)
     env = {**_dotenv(path.parent / ".env"), **env}
-    profiles = active_profiles(env) if profiles is None else profiles
     try:
         raw = yamlload.safe_load(path.read_text())
     except FileNotFoundError as exc:

@@ -133,8 +133,7 @@ def test_a_lab_whose_profile_is_left_out_is_skipped_with_what_to_run(write_lab, 
     )
     results = run_lab(k8s_lab, without)
     reason = (
-        "needs compose.yaml's profile k8s, which this command leaves out: "
-        "`make up K8S=1`, and K8S=1 on this command too"
+        "needs compose.yaml's profile k8s, which the stack runs without: `make down`, then `make up K8S=1`"
     )
     assert [(result.skipped, result.skip_reason) for result in results] == [(True, reason)]
     assert step.action.ran == []

@@ -43,3 +43,22 @@ def test_the_k8s_services_start_after_what_they_need() -> None:
     wave = {name: index for index, names in enumerate(waves) for name in names}
     assert wave["k8s-credentials"] < wave["kube-apiserver"] and wave["kine"] < wave["kube-apiserver"]
     assert wave["kube-apiserver"] < wave["k8s-objects"] < wave["traefik-k8s"]
+
+
+def test_a_command_without_compose_profiles_sees_what_up_started(tmp_path, monkeypatch) -> None:
+    """`make up K8S=1` then `make lab N=17`: the lab's command has no COMPOSE_PROFILES of its own
+    and would skip every step as if the control plane were not running."""
+    from proxylab import compose
+
+    monkeypatch.setattr(compose, "PROFILES_FILE", tmp_path / "profiles")
+    monkeypatch.delenv("COMPOSE_PROFILES", raising=False)
+    assert active_profiles() == ()
+    compose.record_profiles(("k8s",))
+    assert active_profiles() == ("k8s",)
+    assert "traefik-k8s" in load(REPO / "compose.yaml").services
+    # Its own COMPOSE_PROFILES wins (make test, `make up` itself), and `down` forgets the record.
+    monkeypatch.setenv("COMPOSE_PROFILES", "")
+    assert active_profiles() == ()
+    monkeypatch.delenv("COMPOSE_PROFILES")
+    compose.record_profiles(())
+    assert active_profiles() == () and not (tmp_path / "profiles").exists()
