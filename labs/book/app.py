@@ -40,7 +40,7 @@ from labs.kinds import KINDS
 from labs.model import LABS_DIR, Lab, Step, find_labs, load_lab
 from labs.present import cell, expected_cell, readable_raw
 from labs.reports import step_json
-from labs.runner import StepResult, run_step, skip_step
+from labs.runner import StepResult, run_or_skip, skip_step
 from proxylab.context import Context
 from proxylab.errors import ProxylabError
 from proxylab.paths import REPORTS_DIR
@@ -157,7 +157,8 @@ def _run(lab: Lab, step: Step, context: Context) -> StepResult:
     reason = lab.skip_reason(context.backend.name, context.stack)
     if reason:
         return skip_step(lab, step, context, reason)
-    return run_step(lab, step, context)
+    # Under PROXYLAB_TARGET, as `make labs` does: a stack-changing or unmapped step is skipped.
+    return run_or_skip(lab, step, context)
 
 
 def _hops(result: StepResult, context: Context) -> Markup | None:

@@ -180,3 +180,15 @@ def test_a_step_is_sent_to_the_target_only_when_the_target_serves_all_it_sends(
     reasons = [target_skips(step, context) for step in lab.steps]
     # Lab 06 asks app-probes on 8010 and restarts services: nothing of it is mapped here.
     assert all(reason is not None for reason in reasons)
+
+
+def test_the_book_skips_as_make_labs_does(context: Context, tmp_path: Path) -> None:
+    """The book's Run under PROXYLAB_TARGET would stop redis on this machine, or send a request to
+    a route the target does not map: the book must skip what `make labs` skips, for the same reason."""
+    from labs.book.app import _run
+
+    (tmp_path / "01-against-a-target.yaml").write_text(LAB)
+    lab = load_lab(tmp_path / "01-against-a-target.yaml")
+    _, unmapped, local = (_run(lab, step, context) for step in lab.steps[:3])
+    assert unmapped.skipped and "maps no route" in unmapped.skip_reason
+    assert local.skipped and local.skip_reason == "it acts on this machine's stack, not the target"
