@@ -2,7 +2,9 @@
 
 What: for each backend of SESSIONS, the phases of proxylab/testphases.py in order, each a pytest
 session; the backend's stack is started once, before the first phase that needs it, unless it
-already runs (`make up`: then it is used and left running), and stopped after its last. The
+already runs (`make up`: then it is used and left running), and stopped after its last. Natively
+the lifecycle phase runs in a network namespace of its own beside the parallel phase, its output
+shown when it ends, where the machine gives one (proxylab/netns.py); else first, alone. The
 Compose session runs when a Docker engine answers, the Compose plugin is there and no native
 stack holds the ports; otherwise it says why it was skipped. Each backend ends with its time by
 suite over all phases (reports/test-times.<backend>.json, proxylab/testtimes.py), the run with
@@ -12,13 +14,15 @@ arguments go to every pytest run. `--dry-run` prints each phase's command and ru
 Profiles: the stack runs with compose.yaml's k8s profile (COMPOSE_PROFILES=k8s) unless the
 caller sets COMPOSE_PROFILES, so the suites probe the Kubernetes routes as every other.
 Why: the session's logic in Python, where it can be tested, instead of bash with inline Python.
-Exit status: the last failing phase's pytest status (5, no test selected, is not a failure);
+Exit status: the pytest status of the last phase to fail, in the order they end (5, no test
+selected, is not a failure);
 1 when the stack did not start or stop; 130 on Ctrl-C or SIGTERM, after stopping a stack this
 run started.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -32,7 +36,7 @@ from pathlib import Path
 from proxylab import testtimes
 from proxylab.exits import run_main
 from proxylab.paths import REPO, REPORTS_DIR
-from proxylab.testphases import NO_TESTS, PHASES, SESSIONS, Phase, dry_run, phase_command
+from proxylab.testphases import NO_TESTS, PHASES, SESSIONS, Phase, dry_run, phase_command, runs_beside
 
 PHASES_DIR = REPORTS_DIR / "test-phases"
 TEST_PROFILES = "k8s"
@@ -42,30 +46,67 @@ UP = [sys.executable, "-m", "proxylab", "up"]
 # --- what the driver asks of the machine (replaced in tests) --------------------------------------
 
 
-_child: subprocess.Popen | None = None  # the pytest or `proxylab up` running now
+_children: list[subprocess.Popen] = []  # the pytest sessions or `proxylab up` running now
+
+
+def _env(backend: str, times_file: Path | None) -> dict[str, str]:
+    return {**os.environ, "BACKEND": backend} | ({"TEST_TIMES_FILE": str(times_file)} if times_file else {})
 
 
 def run(command: Sequence[str], backend: str, times_file: Path | None = None) -> int:
     """Run a phase (or `proxylab up`) to its end. On Ctrl-C the child has the signal too: it is
     waited for, so a pytest session tears its fixtures down (and a stack it started) first."""
-    global _child
-    env = {**os.environ, "BACKEND": backend} | ({"TEST_TIMES_FILE": str(times_file)} if times_file else {})
-    _child = subprocess.Popen(list(command), cwd=REPO, env=env)
+    child = subprocess.Popen(list(command), cwd=REPO, env=_env(backend, times_file))
+    _children.append(child)
     try:
-        return _child.wait()
+        return child.wait()
     except KeyboardInterrupt:
-        _child.wait()
+        child.wait()
         raise
     finally:
-        _child = None
+        _children.remove(child)
+
+
+def start(command: Sequence[str], backend: str, times_file: Path, output: Path) -> subprocess.Popen:
+    """Start a phase that runs beside the next one; its output goes to `output`, shown when it ends."""
+    with output.open("wb") as sink:
+        child = subprocess.Popen(
+            list(command), cwd=REPO, env=_env(backend, times_file), stdout=sink, stderr=subprocess.STDOUT
+        )
+    _children.append(child)
+    return child
+
+
+def finish(child: subprocess.Popen, interrupt: bool = False) -> int:
+    """Wait for a phase `start` started; `interrupt`: Ctrl-C it first (the run is ending early). On
+    Ctrl-C it has the signal too: it is waited for, so the stacks it started are stopped first."""
+    try:
+        if interrupt and child.poll() is None:
+            child.send_signal(signal.SIGINT)
+        return child.wait()
+    except KeyboardInterrupt:
+        if child.poll() is None:
+            child.send_signal(signal.SIGINT)
+        child.wait()
+        raise
+    finally:
+        _children.remove(child)
 
 
 def _terminated(*_: object) -> None:
-    """SIGTERM (`kill`, CI cancelling a job) reaches this process only: pass it on to the child as
-    the Ctrl-C it means, then stop as on Ctrl-C."""
-    if _child is not None and _child.poll() is None:
-        _child.send_signal(signal.SIGINT)
+    """SIGTERM (`kill`, CI cancelling a job) reaches this process only: pass it on to the children
+    as the Ctrl-C it means, then stop as on Ctrl-C."""
+    for child in _children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGINT)
     raise KeyboardInterrupt
+
+
+def namespaces() -> bool:
+    """Whether this machine gives a process a network namespace of its own (proxylab/netns.py)."""
+    from proxylab import netns
+
+    return netns.available() == ""
 
 
 def stop(backend: str) -> bool:
@@ -126,27 +167,66 @@ class Run:
         self.status = 0
         self.started: str | None = None  # the backend whose stack this run started
         self.stack_seconds = 0.0
+        self.namespaces: bool | None = None  # asked once, when a phase could run beside another
 
     def backend_session(self, backend: str, only: str) -> None:
         began = time.monotonic()
         self.stack_seconds = 0.0
         PHASES_DIR.mkdir(parents=True, exist_ok=True)
-        for old in PHASES_DIR.glob(f"{backend}.*.json"):
+        for old in [*PHASES_DIR.glob(f"{backend}.*.json"), *PHASES_DIR.glob(f"{backend}.*.log")]:
             old.unlink()
         stack_up = False
-        for phase in PHASES:
-            if phase.needs_stack and not stack_up:
-                if not self._stack_up(backend):
-                    return
-                stack_up = True
-            self._phase(backend, phase, only)
+        beside: tuple[Phase, subprocess.Popen] | None = None  # the phase running beside this one
+        try:
+            for phase in PHASES:
+                if (phase.needs_stack or self._beside(phase, backend)) and not stack_up:
+                    if not self._stack_up(backend):
+                        return
+                    stack_up = True
+                if self._beside(phase, backend):
+                    beside = (phase, self._start_beside(backend, phase, only))
+                    continue
+                self._phase(backend, phase, only)
+                if beside:
+                    self._finish_beside(backend, *beside)
+                    beside = None
+        finally:
+            if beside:  # interrupted: its own stacks are stopped before the session's
+                self._finish_beside(backend, *beside, interrupt=True)
         self.stop_stack()
         self._merge(backend, time.monotonic() - began)
+
+    def _beside(self, phase: Phase, backend: str) -> bool:
+        if self.namespaces is None:
+            self.namespaces = namespaces()
+        return runs_beside(phase, backend, self.namespaces)
 
     def _phase(self, backend: str, phase: Phase, only: str) -> None:
         print(f"== make test: {backend} backend, {phase.name} phase")
         times = PHASES_DIR / f"{backend}.{phase.name}.json"
-        code = run(phase_command(phase, only, self.extra), backend, times)
+        self._status(run(phase_command(phase, only, self.extra), backend, times))
+
+    def _start_beside(self, backend: str, phase: Phase, only: str) -> subprocess.Popen:
+        output = PHASES_DIR / f"{backend}.{phase.name}.log"
+        print(
+            f"== make test: {backend} backend, {phase.name} phase started in a network namespace of"
+            f" its own (proxylab/netns.py), beside the next phase; its output follows when it ends"
+        )
+        times = PHASES_DIR / f"{backend}.{phase.name}.json"
+        return start(phase_command(phase, only, self.extra, beside=True), backend, times, output)
+
+    def _finish_beside(
+        self, backend: str, phase: Phase, child: subprocess.Popen, interrupt: bool = False
+    ) -> None:
+        try:
+            self._status(finish(child, interrupt))
+        finally:
+            print(f"== make test: {backend} backend, {phase.name} phase (ran beside the one above)")
+            output = PHASES_DIR / f"{backend}.{phase.name}.log"
+            with contextlib.suppress(OSError):
+                sys.stdout.write(output.read_text(errors="replace"))
+
+    def _status(self, code: int) -> None:
         if code not in (0, NO_TESTS):
             self.status = code
 
@@ -157,7 +237,7 @@ class Run:
             return True
         began = time.monotonic()
         self.started = backend
-        print(f"== make test: starting the {backend} stack once for the next two phases")
+        print(f"== make test: starting the {backend} stack once for the phases that need it")
         if run(UP, backend) != 0:
             self.status = 1
             self.stop_stack()
@@ -261,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     extra = list(sys.argv[1:] if argv is None else argv)
     if "--dry-run" in extra:
         extra.remove("--dry-run")
-        print("\n".join(dry_run(extra)))
+        print("\n".join(dry_run(extra, namespaces())))
         return 0
     signal.signal(signal.SIGTERM, _terminated)
     # The k8s profile runs too: its routes are probed by every suite, like every other route.

@@ -165,6 +165,11 @@ def follow_go_build(
         _BUILDS.discard(child)
 
 
+def builds_running() -> int:
+    """How many `go build` processes stop_builds would end now."""
+    return sum(child.poll() is None for child in list(_BUILDS))
+
+
 def stop_builds() -> None:
     """Kill every `go build` running now. A build runs in a thread of its own while `make up`
     starts what needs none; a Ctrl-C reaches the main thread only, so it ends them here."""

@@ -102,16 +102,24 @@ def stray_processes() -> list[str]:
 
 
 def _strays() -> dict[int, str]:
+    """Ours, in this network namespace: `make test` runs these tests in one of their own beside
+    the session stack (proxylab/netns.py), whose processes look like ours but are not."""
     found = {}
+    here = os.readlink("/proc/self/ns/net")
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
             state = (cmdline.parent / "stat").read_text().rpartition(")")[2].split()[0]
+            network = os.readlink(cmdline.parent / "ns" / "net")
         except OSError:
             continue
-        if state != "Z" and (
-            "app.main:app" in text
-            or any(f"/native/{proxy}/" in text for proxy in ("traefik", "nginx", "caddy", "haproxy"))
+        if (
+            state != "Z"
+            and network == here
+            and (
+                "app.main:app" in text
+                or any(f"/native/{proxy}/" in text for proxy in ("traefik", "nginx", "caddy", "haproxy"))
+            )
         ):
             found[int(cmdline.parent.name)] = text
     return found

@@ -20,7 +20,13 @@ from pathlib import Path
 
 from rich.console import Console
 
-from proxylab.native.go_progress import GoBuildProgress, PlainLines, follow_go_build, stop_builds
+from proxylab.native.go_progress import (
+    GoBuildProgress,
+    PlainLines,
+    builds_running,
+    follow_go_build,
+    stop_builds,
+)
 from proxylab.paths import REPO
 
 # `go build -v` of a two-package module needing golang.org/x/sync (go1.26.8, an empty GOCACHE and
@@ -213,7 +219,11 @@ def test_stopping_the_builds_ends_the_compilers_they_started(tmp_path: Path) -> 
     )
     runner.start()
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and len(pids.read_text().split() if pids.exists() else []) < 2:
+    # Written and registered: on a busy machine the shell can write its pids before the thread
+    # that started it has registered the build, and stop_builds would find nothing to stop.
+    while time.monotonic() < deadline and (
+        len(pids.read_text().split() if pids.exists() else []) < 2 or not builds_running()
+    ):
         time.sleep(0.05)
     started = [int(pid) for pid in pids.read_text().split()]
     stop_builds()

@@ -25,6 +25,7 @@ def machine(monkeypatch, tmp_path: Path):
         "native_running": False,
         "up": 0,
         "interrupt_at": None,
+        "namespaces": False,
     }
 
     def run(command, backend, times_file=None):
@@ -39,11 +40,26 @@ def machine(monkeypatch, tmp_path: Path):
         times_file.write_text(json.dumps({"suites": table}))
         return state["codes"].get((backend, phase), 0)
 
+    def start(command, backend, times_file, output):
+        """A phase started beside the next: recorded when it starts, its status given when waited for."""
+        assert command[: len(testphases.NETNS)] == list(testphases.NETNS)
+        output.write_text("the lifecycle phase's output\n")
+        code = run(command, backend, times_file)
+        state["calls"][-1] += ("beside",)
+        return code
+
+    def finish(code, interrupt=False):
+        state["calls"].append(("finished", "interrupted" if interrupt else "ended"))
+        return code
+
     def stop(backend):
         state["calls"].append(("down", backend))
         return True
 
     monkeypatch.setattr(testrun, "run", run)
+    monkeypatch.setattr(testrun, "start", start)
+    monkeypatch.setattr(testrun, "finish", finish)
+    monkeypatch.setattr(testrun, "namespaces", lambda: state["namespaces"])
     monkeypatch.setattr(testrun, "stop", stop)
     monkeypatch.setattr(testrun, "stack_is_healthy", lambda backend: state["healthy"])
     monkeypatch.setattr(testrun, "engine_answers", lambda: state["engine"])
@@ -76,6 +92,49 @@ def test_the_phases_run_in_order_with_the_stack_started_once_between(machine, ca
         "parallel/test_x.py",
         "alone/test_x.py",
     ]
+
+
+BESIDE = [
+    ("up", "native"),
+    ("pytest", "native", "lifecycle", "beside"),
+    ("pytest", "native", "parallel"),
+    ("finished", "ended"),
+    ("pytest", "native", "alone"),
+    ("down", "native"),
+]
+
+
+def test_with_a_network_namespace_the_lifecycle_phase_runs_beside_the_parallel_one(machine, capsys, tmp_path):
+    """Natively, the lifecycle tests get ports of their own, so the session stack starts first and
+    they run while the parallel phase does: waited for before the alone phase (which wants a quiet
+    machine), their output shown once they end."""
+    machine["namespaces"] = True
+    assert testrun.main([]) == 0
+    assert machine["calls"] == BESIDE
+    out = capsys.readouterr().out
+    shown = out.index("the lifecycle phase's output")
+    assert out.index("lifecycle phase started in a network namespace of its own") < shown
+    assert shown < out.index("alone phase")
+
+
+def test_on_compose_the_lifecycle_phase_runs_first_even_with_namespaces(machine):
+    """The Compose lifecycle tests look for the containers' ports on the machine's own network."""
+    machine["namespaces"], machine["engine"] = True, True
+    assert testrun.main([]) == 0
+    assert machine["calls"] == [*BESIDE, *[(call[0], "compose", *call[2:]) for call in NATIVE]]
+
+
+def test_ctrl_c_beside_the_lifecycle_phase_interrupts_it_before_the_stack_stops(machine):
+    """Its stacks would outlive the run, or the session stack would stop under it."""
+    machine["namespaces"], machine["interrupt_at"] = True, ("native", "parallel")
+    assert testrun.main([]) == 130
+    assert machine["calls"] == [*BESIDE[:3], ("finished", "interrupted"), ("down", "native")]
+
+
+def test_a_failing_lifecycle_phase_beside_fails_the_run(machine):
+    machine["namespaces"], machine["codes"] = True, {("native", "lifecycle"): 1}
+    assert testrun.main([]) == 1
+    assert machine["calls"] == BESIDE
 
 
 def test_a_running_stack_is_used_and_left_running(machine):
@@ -141,6 +200,14 @@ def test_the_dry_run_shows_every_phases_command_and_runs_nothing(machine, capsys
     assert lines[3].endswith("-m 'alone and not lifecycle' -x")
     assert lines[4].startswith("compose backend")
     assert lines[6].endswith("-m 'not lifecycle and not alone and (stack or compose)' -x")
+    machine["namespaces"] = True
+    assert testrun.main(["--dry-run"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith(
+        "  lifecycle (in a network namespace of its own, beside the parallel phase, with the stack up):"
+        " BACKEND=native python -m proxylab.netns python -m pytest "
+    )
+    assert lines[5].startswith("  lifecycle (before the stack starts): BACKEND=compose python -m pytest ")
 
 
 def test_one_worker_runs_the_parallel_phase_without_xdist(monkeypatch):
