@@ -18,6 +18,7 @@ from rich.console import Console
 from test_bench_parts import fake_report  # a whole report from made-up runs (tests/bench/ is on the path)
 
 from bench import regress, sessions, suite, table
+from proxylab import testphases
 from proxylab.paths import REPORTS_DIR
 
 # Two real, short phases' worth of tests: one quick file, instead of the whole suite.
@@ -243,12 +244,38 @@ def test_the_session_the_bench_times_leaves_make_tests_table_alone(monkeypatch):
     small = SMALL_SESSION
     # Two real, short phases instead of the whole suite: the second selects nothing (exit 5, not a failure).
     monkeypatch.setattr(suite, "PHASES", [("parallel", small), ("alone", [*small, "-m", "alone"])])
+    monkeypatch.setattr(suite, "BESIDE", [])
     monkeypatch.delenv("BACKEND", raising=False)
     result = suite.time_test_suite(stack_running=False)
     assert result["exit_code"] == 0, result["summary"]
     assert [row["suite"] for row in result["by_suite"]] == ["tooling/test_suite_times.py"]
     assert result["summary"].startswith("parallel: ") and "; alone: " in result["summary"]
     assert (recorded.read_bytes() if recorded.exists() else None) == before
+
+
+def test_natively_the_bench_times_the_lifecycle_phase_beside_the_parallel_one(monkeypatch):
+    """With the stack up `make test` runs the lifecycle tests in a namespace of their own beside
+    the parallel phase: a bench without them would time less than `make test` does."""
+    from proxylab import netns
+
+    if netns.available():
+        pytest.skip(f"this machine gives no network namespace: {netns.available()}")
+    lifecycle = [*testphases.NETNS, *SMALL_SESSION[:-1], "tests/tooling/test_netns.py"]
+    monkeypatch.setattr(
+        suite, "PHASES", [("parallel", SMALL_SESSION), ("alone", [*SMALL_SESSION, "-m", "alone"])]
+    )
+    monkeypatch.setattr(suite, "BESIDE", [("lifecycle", lifecycle)])
+    monkeypatch.setenv("BACKEND", "native")
+    assert "; beside parallel, lifecycle: python -m proxylab.netns python -m pytest" in suite.describe()
+    result = suite.time_test_suite(stack_running=True)
+    assert result["exit_code"] == 0, result["summary"]
+    assert "; lifecycle (beside parallel): " in result["summary"] and "4 passed" in result["summary"]
+    assert [row["suite"] for row in result["by_suite"]] == [
+        "tooling/test_suite_times.py",
+        "tooling/test_netns.py",
+    ]
+    monkeypatch.setenv("BACKEND", "compose")  # the Compose lifecycle tests need the machine's own network
+    assert "beside" not in suite.describe()
 
 
 def test_the_full_bench_says_which_phases_it_times(monkeypatch):
@@ -260,6 +287,7 @@ def test_the_full_bench_says_which_phases_it_times(monkeypatch):
     assert "-m 'not lifecycle and not alone'; alone: " in suite.describe()  # pasteable: quoted
     small = SMALL_SESSION
     monkeypatch.setattr(suite, "PHASES", [("parallel", small), ("alone", [*small, "-m", "alone"])])
+    monkeypatch.setattr(suite, "BESIDE", [])
     lines: list[str] = []
     result = _test_suite(Plan.full(), Steps(1, lines.append))
     # Each line says how far the bench got: the suite is announced before it counts, then counted.

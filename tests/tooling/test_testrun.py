@@ -221,6 +221,9 @@ def test_the_bench_times_the_phases_that_run_with_the_stack_up():
     assert [name for name, _ in suite.PHASES] == [p.name for p in testphases.PHASES if p.needs_stack]
     for (_, command), phase in zip(suite.PHASES, [p for p in testphases.PHASES if p.needs_stack]):
         assert command[-2:] == ["-m", phase.marks] and "--ignore=tests/bench" in command
+    # and, beside the first, the phase make test runs there in a network namespace of its own
+    assert [name for name, _ in suite.BESIDE] == [p.name for p in testphases.PHASES if p.own_network]
+    assert all(command[:3] == list(testphases.NETNS) for _, command in suite.BESIDE)
 
 
 def test_a_phase_runs_pytest_with_its_backend_and_time_table(tmp_path):
