@@ -39,9 +39,11 @@ from suites.matrix import exchanges as record
 from suites.matrix.fields import FIELDS, HELD_BACK, NO_ANSWER, NONE, STREAMED
 from suites.matrix.placeholders import normalize, placeholders
 
-# Streams wait, they do not work: several at once keep the matrix's run short without loading the
-# machine (each SSE stream lasts about a second, each app answers them concurrently).
-STREAM_WORKERS = 8
+# Streams wait, they do not work: many at once keep the matrix's run short without loading the
+# machine (each SSE stream lasts about a second, each app answers them concurrently): the run
+# lasts about a second per STREAM_WORKERS routes. The cells do not depend on it: a stream is
+# "streamed" by the spread of its events' arrivals, which a busier moment can only widen.
+STREAM_WORKERS = 32
 Observed = tuple[dict[str, str], dict[str, dict[str, Any]]]  # a route's cells, and its exchanges by probe
 
 
