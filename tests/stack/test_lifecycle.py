@@ -2,7 +2,9 @@
 
 Each test drives `python -m proxylab` as a person would (up, down, Ctrl-C) in a run folder of
 its own, and then checks the processes it started are gone and every port it bound is free.
-They run before the session stack starts (see conftest.py), on the same ports.
+They need the stack's ports: `make test` runs them in a network namespace of their own beside
+the session stack (proxylab/netns.py), or before it starts where the machine gives none; within
+one pytest session they run before its stack starts (see conftest.py).
 """
 
 from __future__ import annotations
@@ -31,7 +33,10 @@ STACK = compose.load()
 def ports_are_free():
     busy = [r.port for r in STACK.routes if ports.listening(r.host_ip, r.port)]
     if busy and not os.environ.get("CI"):
-        pytest.skip(f"a stack already listens on {busy[:3]}…: these tests need the ports (run `make down`)")
+        pytest.skip(
+            f"a stack already listens on {busy[:3]}…: these tests need the ports (`make down`, or give"
+            " them ports of their own: python -m proxylab.netns python -m pytest -m lifecycle)"
+        )
     assert not busy, f"ports {busy} are busy before the lifecycle tests start"
     yield
     # A test that failed because something outlived it has said so; what outlived it is killed
