@@ -190,6 +190,9 @@ class Run:
                 if beside:
                     self._finish_beside(backend, *beside)
                     beside = None
+            if beside:  # it was the last phase: nothing ran beside it
+                self._finish_beside(backend, *beside)
+                beside = None
         finally:
             if beside:  # interrupted: its own stacks are stopped before the session's
                 self._finish_beside(backend, *beside, interrupt=True)

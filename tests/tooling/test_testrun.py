@@ -131,6 +131,14 @@ def test_ctrl_c_beside_the_lifecycle_phase_interrupts_it_before_the_stack_stops(
     assert machine["calls"] == [*BESIDE[:3], ("finished", "interrupted"), ("down", "native")]
 
 
+def test_a_phase_that_could_run_beside_but_comes_last_is_waited_for_not_interrupted(machine, monkeypatch):
+    """With nothing after it, it would be taken for an interrupted run and stopped with Ctrl-C."""
+    machine["namespaces"] = True
+    monkeypatch.setattr(testrun, "PHASES", (testphases.PHASES[0],))
+    assert testrun.main([]) == 0
+    assert machine["calls"] == [BESIDE[0], BESIDE[1], ("finished", "ended"), ("down", "native")]
+
+
 def test_a_failing_lifecycle_phase_beside_fails_the_run(machine):
     machine["namespaces"], machine["codes"] = True, {("native", "lifecycle"): 1}
     assert testrun.main([]) == 1
