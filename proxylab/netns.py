@@ -22,6 +22,7 @@ import struct
 import subprocess
 import sys
 from functools import cache
+from pathlib import Path
 
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
@@ -53,10 +54,11 @@ def enter() -> None:
 
 @cache
 def available() -> str:
-    """ "" when this machine gives a process a network namespace of its own, else why not."""
+    """Why this machine gives a process no network namespace of its own; empty when it gives one."""
     try:
         done = subprocess.run(
             [sys.executable, "-m", "proxylab.netns", sys.executable, "-c", "pass"],
+            cwd=Path(__file__).resolve().parent.parent,
             capture_output=True,
             text=True,
             timeout=30,
