@@ -17,11 +17,13 @@ reads, because this one (no bench tests) is not one.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from subprocess import PIPE
 from typing import Any
 
 from proxylab import testphases
@@ -70,6 +72,10 @@ def describe() -> str:
     return text
 
 
+def _code(returncode: int) -> int:
+    return 0 if returncode == NO_TESTS else returncode
+
+
 def _summary(name: str, stdout: str, stderr: str) -> str:
     lines = [line for line in stdout.splitlines() if line.strip() and not line.startswith(" ")]
     return f"{name}: " + (lines[-1].strip("= ") if lines else stderr.strip()[-200:])
@@ -89,30 +95,27 @@ def time_test_suite(stack_running: bool) -> dict[str, Any]:
             return {**os.environ, "TEST_TIMES_FILE": str(times)}
 
         running = [
-            (
-                name,
-                subprocess.Popen(
-                    command,
-                    cwd=REPO,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                    env=env(name),
-                ),
-            )
+            (name, subprocess.Popen(command, cwd=REPO, stdout=PIPE, stderr=PIPE, text=True, env=env(name)))
             for name, command in beside()
         ]
-        for index, (name, command) in enumerate(PHASES):
-            done = subprocess.run(
-                command, cwd=REPO, capture_output=True, text=True, timeout=TIMEOUT_S, env=env(name)
-            )
-            codes.append(0 if done.returncode == NO_TESTS else done.returncode)
-            summaries.append(_summary(name, done.stdout, done.stderr))
-            if index == 0:  # what ran beside the first phase ends before the next one starts
-                for other, process in running:
-                    out, err = process.communicate(timeout=TIMEOUT_S)
-                    codes.append(0 if process.returncode == NO_TESTS else process.returncode)
-                    summaries.append(_summary(f"{other} (beside {name})", out, err))
+        try:
+            for index, (name, command) in enumerate(PHASES):
+                done = subprocess.run(
+                    command, cwd=REPO, capture_output=True, text=True, timeout=TIMEOUT_S, env=env(name)
+                )
+                codes.append(_code(done.returncode))
+                summaries.append(_summary(name, done.stdout, done.stderr))
+                if index == 0:  # what ran beside the first phase ends before the next one starts
+                    for other, process in running:
+                        out, err = process.communicate(timeout=TIMEOUT_S)
+                        codes.append(_code(process.returncode))
+                        summaries.append(_summary(f"{other} (beside {name})", out, err))
+        finally:
+            # A phase that timed out, or Ctrl-C: what runs beside stops its own stacks first.
+            for _, process in running:
+                if process.poll() is None:
+                    process.send_signal(signal.SIGINT)
+                    process.communicate()
         seconds = time.monotonic() - started
         # Added up as `make test` adds its phases (the stack is not started here: no line for it).
         by_suite = merge(backend, seconds, 0.0, tables)["suites"]
